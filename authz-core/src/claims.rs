@@ -1,0 +1,383 @@
+//! What a token says about its bearer, and the permissions that grants under a policy.
+//!
+//! `#[derive(Claims)]` implements [`Claims`] for a serde claims struct. Field attributes say
+//! which field is the subject (default: the field `sub`), which hold role names, an OAuth
+//! `scope` string, or an array of permission names. Unknown names grant nothing and never
+//! fail; they are counted so that an audit log can report them.
+//!
+//! ```
+//! use authz_core::{Claims, PermissionSet};
+//! # authz_core::policy! {
+//! #     /// Reports.
+//! #     pub mod reports {
+//! #         permissions {
+//! #             /// Read.
+//! #             "reports:read",
+//! #             /// Write.
+//! #             "reports:write",
+//! #         }
+//! #         roles {
+//! #             /// Reads.
+//! #             "viewer" = ["reports:read"],
+//! #         }
+//! #     }
+//! # }
+//!
+//! #[derive(serde::Deserialize, Claims)]
+//! struct MyClaims {
+//!     sub: String,
+//!     #[claims(roles)]
+//!     roles: Vec<String>,
+//!     #[claims(scope)]
+//!     scope: Option<String>,
+//!     exp: u64,
+//! }
+//!
+//! let claims: MyClaims = serde_json::from_str(
+//!     r#"{"sub":"alice","roles":["viewer","owner"],"scope":"reports:write openid","exp":1}"#,
+//! ).unwrap();
+//!
+//! let resolved = claims.resolve::<reports::Policy>();
+//! assert_eq!(claims.subject(), Some("alice"));
+//! assert_eq!(resolved.permissions.to_string(), "reports:read reports:write");
+//! assert_eq!((resolved.unknown_roles, resolved.unknown_permissions), (1, 1)); // owner, openid
+//! assert!(MyClaims::REGISTERED.contains(authz_core::RegisteredClaims::EXP));
+//! ```
+
+use core::fmt;
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashSet};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::policy::{NameKind, Permission, PermissionSet, Policy, Role};
+
+/// The claims of a bearer: subject, role names and permission names.
+///
+/// Derive it with `#[derive(Claims)]`; the derive also fills in [`Claims::REGISTERED`], which
+/// token validation reads to learn which registered claims the struct expects.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not implement `authz_core::Claims`",
+    note = "add `#[derive(authz_core::Claims)]` to the claims struct"
+)]
+pub trait Claims {
+    /// The registered claims (RFC 7519 section 4.1) that the struct has a field for, by their
+    /// serialized name.
+    const REGISTERED: RegisteredClaims;
+
+    /// The subject (`sub`, or the field marked `#[claims(subject)]`), if present.
+    fn subject(&self) -> Option<&str>;
+
+    /// Every role name the claims carry, known to the policy or not.
+    fn role_names(&self) -> impl Iterator<Item = &str>;
+
+    /// Every permission name the claims carry (split `scope` strings and permission arrays),
+    /// known to the policy or not.
+    fn permission_names(&self) -> impl Iterator<Item = &str>;
+
+    /// The effective permissions under policy `P`, with counts of the names `P` does not know.
+    /// Allocates nothing.
+    #[inline]
+    fn resolve<P: Policy>(&self) -> Resolution<P> {
+        let mut resolution = Resolution::default();
+        for name in self.role_names() {
+            match P::Role::from_name(name) {
+                Some(role) => resolution.permissions |= role.grants(),
+                None => resolution.unknown_roles += 1,
+            }
+        }
+        for name in self.permission_names() {
+            match P::Permission::from_name(name) {
+                Some(permission) => {
+                    resolution.permissions.insert(permission);
+                }
+                None => resolution.unknown_permissions += 1,
+            }
+        }
+        resolution
+    }
+
+    /// The effective permissions under policy `P`: the union of the known roles' grants and the
+    /// known permissions named directly.
+    #[inline]
+    fn permissions<P: Policy>(&self) -> PermissionSet<P> {
+        self.resolve::<P>().permissions
+    }
+
+    /// The role and permission names that policy `P` does not know, for audit logs.
+    fn unknown_names<P: Policy>(&self) -> impl Iterator<Item = (NameKind, &str)> {
+        let roles = self
+            .role_names()
+            .filter(|name| P::Role::from_name(name).is_none())
+            .map(|name| (NameKind::Role, name));
+        let permissions = self
+            .permission_names()
+            .filter(|name| P::Permission::from_name(name).is_none())
+            .map(|name| (NameKind::Permission, name));
+        roles.chain(permissions)
+    }
+}
+
+/// The outcome of [`Claims::resolve`].
+pub struct Resolution<P> {
+    /// The permissions granted by known roles and known permission names.
+    pub permissions: PermissionSet<P>,
+    /// How many role names the policy does not declare.
+    pub unknown_roles: u32,
+    /// How many permission names the policy does not declare.
+    pub unknown_permissions: u32,
+}
+
+impl<P> Default for Resolution<P> {
+    fn default() -> Self {
+        Self { permissions: PermissionSet::EMPTY, unknown_roles: 0, unknown_permissions: 0 }
+    }
+}
+
+impl<P> Clone for Resolution<P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P> Copy for Resolution<P> {}
+
+impl<P: Policy> fmt::Debug for Resolution<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Resolution")
+            .field("permissions", &self.permissions)
+            .field("unknown_roles", &self.unknown_roles)
+            .field("unknown_permissions", &self.unknown_permissions)
+            .finish()
+    }
+}
+
+/// Which registered claims (RFC 7519 section 4.1) a claims struct has a field for.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct RegisteredClaims(u8);
+
+impl RegisteredClaims {
+    /// None.
+    pub const NONE: Self = Self(0);
+    /// `exp`, expiration time.
+    pub const EXP: Self = Self(1);
+    /// `nbf`, not before.
+    pub const NBF: Self = Self(1 << 1);
+    /// `iat`, issued at.
+    pub const IAT: Self = Self(1 << 2);
+    /// `iss`, issuer.
+    pub const ISS: Self = Self(1 << 3);
+    /// `aud`, audience.
+    pub const AUD: Self = Self(1 << 4);
+    /// `jti`, token id.
+    pub const JTI: Self = Self(1 << 5);
+    /// `sub`, subject.
+    pub const SUB: Self = Self(1 << 6);
+
+    const NAMES: [(Self, &'static str); 7] = [
+        (Self::EXP, "exp"),
+        (Self::NBF, "nbf"),
+        (Self::IAT, "iat"),
+        (Self::ISS, "iss"),
+        (Self::AUD, "aud"),
+        (Self::JTI, "jti"),
+        (Self::SUB, "sub"),
+    ];
+
+    /// The registered claim with this name, if it is one.
+    pub const fn from_name(name: &str) -> Option<Self> {
+        let mut i = 0;
+        while i < Self::NAMES.len() {
+            if const_str_eq(Self::NAMES[i].1, name) {
+                return Some(Self::NAMES[i].0);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Both sets together.
+    #[must_use]
+    pub const fn union(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    /// `true` if every claim of `other` is in `self`.
+    pub const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// The names of the claims in the set.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Self::NAMES.into_iter().filter(move |(c, _)| self.contains(*c)).map(|(_, name)| name)
+    }
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+impl fmt::Debug for RegisteredClaims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.names()).finish()
+    }
+}
+
+/// A claims field type that holds the subject. Implemented for `String`, `Box<str>`,
+/// `Arc<str>`, `Rc<str>`, `Cow<str>` and `Option` of each.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the subject of claims",
+    label = "the subject field must hold a string",
+    note = "use `String` (or `Option<String>` when the claim may be absent)"
+)]
+pub trait SubjectField {
+    /// The subject, if present.
+    fn subject(&self) -> Option<&str>;
+}
+
+/// A claims field type that holds several role names: `Vec<String>`, `Box<[String]>`,
+/// `HashSet<String>`, `BTreeSet<String>` (also of `Box<str>`), and `Option` of each.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold several role names",
+    label = "a `#[claims(roles)]` field must be a list of names",
+    note = "use `Vec<String>` (or `Option<Vec<String>>` when the claim may be absent)"
+)]
+pub trait RoleNames {
+    /// The role names.
+    fn role_names(&self) -> impl Iterator<Item = &str>;
+}
+
+/// A claims field type that holds several permission names (for example an `scp` or
+/// `permissions` array): the same types as [`RoleNames`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold several permission names",
+    label = "a `#[claims(permissions)]` field must be a list of names",
+    note = "use `Vec<String>`; for a space-separated OAuth `scope` string use `#[claims(scope)]`"
+)]
+pub trait PermissionNames {
+    /// The permission names.
+    fn permission_names(&self) -> impl Iterator<Item = &str>;
+}
+
+/// A claims field type that holds an OAuth `scope` string (RFC 6749 section 3.3: names
+/// separated by spaces): `String`, `Box<str>`, `Cow<str>`, and `Option` of each.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a space-separated scope string",
+    label = "a `#[claims(scope)]` field must be a string",
+    note = "use `String` or `Option<String>`; for an array of names use `#[claims(permissions)]`"
+)]
+pub trait ScopeString {
+    /// The scope string, if present.
+    fn scope(&self) -> Option<&str>;
+
+    /// The names in the scope string. Empty items (repeated spaces) are skipped.
+    fn scope_names(&self) -> impl Iterator<Item = &str> {
+        self.scope().into_iter().flat_map(|s| s.split(' ')).filter(|name| !name.is_empty())
+    }
+}
+
+macro_rules! string_like {
+    ($($ty:ty),*) => {$(
+        impl SubjectField for $ty {
+            fn subject(&self) -> Option<&str> {
+                Some(self)
+            }
+        }
+        impl ScopeString for $ty {
+            fn scope(&self) -> Option<&str> {
+                Some(self)
+            }
+        }
+    )*};
+}
+string_like!(String, Box<str>, Arc<str>, Rc<str>, Cow<'_, str>);
+
+impl<T: SubjectField> SubjectField for Option<T> {
+    fn subject(&self) -> Option<&str> {
+        self.as_ref().and_then(T::subject)
+    }
+}
+
+impl<T: ScopeString> ScopeString for Option<T> {
+    fn scope(&self) -> Option<&str> {
+        self.as_ref().and_then(T::scope)
+    }
+}
+
+macro_rules! name_lists {
+    ($($ty:ty),*) => {$(
+        impl RoleNames for $ty {
+            fn role_names(&self) -> impl Iterator<Item = &str> {
+                self.iter().map(|name| &**name)
+            }
+        }
+        impl PermissionNames for $ty {
+            fn permission_names(&self) -> impl Iterator<Item = &str> {
+                self.iter().map(|name| &**name)
+            }
+        }
+    )*};
+}
+name_lists!(
+    Vec<String>,
+    Vec<Box<str>>,
+    Box<[String]>,
+    Box<[Box<str>]>,
+    HashSet<String>,
+    BTreeSet<String>
+);
+
+impl<T: RoleNames> RoleNames for Option<T> {
+    fn role_names(&self) -> impl Iterator<Item = &str> {
+        self.iter().flat_map(T::role_names)
+    }
+}
+
+impl<T: PermissionNames> PermissionNames for Option<T> {
+    fn permission_names(&self) -> impl Iterator<Item = &str> {
+        self.iter().flat_map(T::permission_names)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registered_claims_by_name() {
+        assert_eq!(RegisteredClaims::from_name("aud"), Some(RegisteredClaims::AUD));
+        assert_eq!(RegisteredClaims::from_name("Aud"), None);
+        assert_eq!(RegisteredClaims::from_name("au"), None);
+        let set = RegisteredClaims::EXP.union(RegisteredClaims::SUB);
+        assert_eq!(set.names().collect::<Vec<_>>(), ["exp", "sub"]);
+        assert!(set.contains(RegisteredClaims::EXP));
+        assert!(!set.contains(RegisteredClaims::EXP.union(RegisteredClaims::AUD)));
+        assert_eq!(format!("{set:?}"), r#"{"exp", "sub"}"#);
+    }
+
+    #[test]
+    fn scope_strings_split_on_spaces_only() {
+        let scope = Some(String::from("  a:b   c:d\te:f "));
+        assert_eq!(scope.scope_names().collect::<Vec<_>>(), ["a:b", "c:d\te:f"]);
+        let none: Option<String> = None;
+        assert_eq!(none.scope_names().count(), 0);
+    }
+
+    #[test]
+    fn optional_lists() {
+        let roles: Option<Vec<String>> = Some(vec!["a".into(), "b".into()]);
+        assert_eq!(roles.role_names().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(None::<Vec<String>>.role_names().count(), 0);
+        assert_eq!(Some(Box::<str>::from("s")).subject(), Some("s"));
+    }
+}

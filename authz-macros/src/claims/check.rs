@@ -1,0 +1,57 @@
+//! Which field plays which part, and the rules between fields.
+
+use super::parse::{Field, Kind, Parsed};
+use crate::errors::Errors;
+
+/// The registered claims of RFC 7519 section 4.1 that `Claims::REGISTERED` reports.
+const REGISTERED: [&str; 7] = ["exp", "nbf", "iat", "iss", "aud", "jti", "sub"];
+
+pub(crate) struct Model<'a> {
+    pub(crate) subject: Field<'a>,
+    pub(crate) roles: Vec<Field<'a>>,
+    pub(crate) scopes: Vec<Field<'a>>,
+    pub(crate) permissions: Vec<Field<'a>>,
+    /// Registered claims the struct has a field for, by serialized name.
+    pub(crate) registered: Vec<&'static str>,
+}
+
+pub(crate) fn check<'a>(parsed: Parsed<'a>, errors: &mut Errors) -> Option<Model<'a>> {
+    let registered = REGISTERED
+        .into_iter()
+        .filter(|claim| parsed.fields.iter().any(|f| f.serde_name == *claim))
+        .collect();
+
+    let mut subject: Option<Field<'a>> = None;
+    let mut default_subject: Option<Field<'a>> = None;
+    let (mut roles, mut scopes, mut permissions) = (Vec::new(), Vec::new(), Vec::new());
+    for field in parsed.fields {
+        match field.kind {
+            Some((Kind::Subject, span)) => match &subject {
+                Some(first) => errors.push(syn::Error::new(
+                    span,
+                    format!(
+                        "two subject fields, `{}` and `{}`: mark only one with `#[claims(subject)]`",
+                        first.ident, field.ident
+                    ),
+                )),
+                None => subject = Some(field),
+            },
+            Some((Kind::Roles, _)) => roles.push(field),
+            Some((Kind::Scope, _)) => scopes.push(field),
+            Some((Kind::Permissions, _)) => permissions.push(field),
+            None if field.serde_name == "sub" => default_subject = Some(field),
+            None => {}
+        }
+    }
+    let Some(subject) = subject.or(default_subject) else {
+        errors.error(
+            parsed.ident,
+            format!(
+                "`{}` has no subject: add a field `sub: String`, or mark the subject field with `#[claims(subject)]`",
+                parsed.ident
+            ),
+        );
+        return None;
+    };
+    Some(Model { subject, roles, scopes, permissions, registered })
+}

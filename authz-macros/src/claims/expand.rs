@@ -1,0 +1,93 @@
+//! The `Claims` impl. Each field is read through a trait of `authz_core` called at the field's
+//! type, so a field of the wrong type fails with that trait's message, pointing at the type.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::DeriveInput;
+use syn::spanned::Spanned;
+
+use super::check::Model;
+use super::parse::Field;
+
+pub(crate) fn expand(input: &DeriveInput, model: &Model<'_>) -> TokenStream {
+    let name = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let private = quote!(::authz_core::__private);
+
+    let registered = model.registered.iter().map(|claim| {
+        let constant = format_ident!("{}", claim.to_ascii_uppercase());
+        quote!(.union(::authz_core::RegisteredClaims::#constant))
+    });
+
+    let subject = read(&model.subject, quote!(::authz_core::SubjectField), quote!(subject));
+    let roles = chain(model.roles.iter().map(|f| read(f, quote!(::authz_core::RoleNames), quote!(role_names))));
+    let permissions = chain(
+        model
+            .scopes
+            .iter()
+            .map(|f| read(f, quote!(::authz_core::ScopeString), quote!(scope_names)))
+            .chain(
+                model
+                    .permissions
+                    .iter()
+                    .map(|f| read(f, quote!(::authz_core::PermissionNames), quote!(permission_names))),
+            ),
+    );
+
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::authz_core::Claims for #name #ty_generics #where_clause {
+            const REGISTERED: ::authz_core::RegisteredClaims =
+                ::authz_core::RegisteredClaims::NONE #(#registered)*;
+
+            #[inline]
+            fn subject(&self) -> #private::Option<&str> {
+                #subject
+            }
+
+            #[inline]
+            fn role_names(&self) -> impl ::core::iter::Iterator<Item = &str> {
+                #roles
+            }
+
+            #[inline]
+            fn permission_names(&self) -> impl ::core::iter::Iterator<Item = &str> {
+                #permissions
+            }
+        }
+    }
+}
+
+/// `<FieldType as Trait>::method(&self.field)`, spanned at the field's type.
+fn read(field: &Field<'_>, tr: TokenStream, method: TokenStream) -> TokenStream {
+    let (ident, ty) = (field.ident, field.ty);
+    quote_spanned!(ty.span()=> <#ty as #tr>::#method(&self.#ident))
+}
+
+fn chain(mut parts: impl Iterator<Item = TokenStream>) -> TokenStream {
+    let Some(first) = parts.next() else {
+        return quote!(::core::iter::empty::<&str>());
+    };
+    parts.fold(first, |acc, next| quote!(::core::iter::Iterator::chain(#acc, #next)))
+}
+
+/// Emitted when the input has errors, so that uses of the type report nothing more than
+/// "this derive failed" (the errors themselves are emitted beside it).
+pub(crate) fn fallback(input: &DeriveInput) -> TokenStream {
+    let name = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    quote! {
+        impl #impl_generics ::authz_core::Claims for #name #ty_generics #where_clause {
+            const REGISTERED: ::authz_core::RegisteredClaims = ::authz_core::RegisteredClaims::NONE;
+            fn subject(&self) -> ::core::option::Option<&str> {
+                ::core::unreachable!()
+            }
+            fn role_names(&self) -> impl ::core::iter::Iterator<Item = &str> {
+                ::core::iter::empty()
+            }
+            fn permission_names(&self) -> impl ::core::iter::Iterator<Item = &str> {
+                ::core::iter::empty()
+            }
+        }
+    }
+}

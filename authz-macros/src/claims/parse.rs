@@ -1,0 +1,250 @@
+//! Reads the claims struct: its fields, their `#[claims(...)]` roles, and the names serde
+//! gives them (`#[serde(rename)]`, `#[serde(rename_all)]`), which decide which registered claims
+//! the struct carries.
+
+use proc_macro2::Span;
+use syn::punctuated::Punctuated;
+use syn::{Data, DeriveInput, Fields, Ident, Meta, Token, Type};
+
+use crate::errors::Errors;
+use crate::names;
+
+/// The keys `#[claims(...)]` accepts on a field.
+pub(crate) const SUBJECT: &str = "subject";
+pub(crate) const ROLES: &str = "roles";
+pub(crate) const SCOPE: &str = "scope";
+pub(crate) const PERMISSIONS: &str = "permissions";
+const KEYS: [&str; 4] = [SUBJECT, ROLES, SCOPE, PERMISSIONS];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Subject,
+    Roles,
+    Scope,
+    Permissions,
+}
+
+pub(crate) struct Field<'a> {
+    pub(crate) ident: &'a Ident,
+    pub(crate) ty: &'a Type,
+    /// The name serde reads the field from.
+    pub(crate) serde_name: String,
+    /// The `#[claims(...)]` key, with the span of the key.
+    pub(crate) kind: Option<(Kind, Span)>,
+}
+
+pub(crate) struct Parsed<'a> {
+    pub(crate) ident: &'a Ident,
+    pub(crate) fields: Vec<Field<'a>>,
+}
+
+pub(crate) fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<Parsed<'a>> {
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("claims")) {
+        errors.error(attr, "`#[claims(...)]` goes on fields, not on the struct");
+    }
+    let fields = match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(fields) => fields,
+            Fields::Unnamed(fields) => {
+                errors.error(
+                    fields,
+                    "`Claims` can only be derived for a struct with named fields; a tuple struct has no field names to read claims from",
+                );
+                return None;
+            }
+            Fields::Unit => {
+                errors.error(&input.ident, "`Claims` needs a struct with named fields, at least `sub`");
+                return None;
+            }
+        },
+        Data::Enum(data) => {
+            errors.error(
+                data.enum_token,
+                "`Claims` can only be derived for a struct with named fields, not an enum",
+            );
+            return None;
+        }
+        Data::Union(data) => {
+            errors.error(
+                data.union_token,
+                "`Claims` can only be derived for a struct with named fields, not a union",
+            );
+            return None;
+        }
+    };
+
+    let rename_all = serde_rename_all(&input.attrs);
+    let mut out = Vec::new();
+    for field in &fields.named {
+        let Some(ident) = &field.ident else { continue };
+        let mut kind: Option<(Kind, Span)> = None;
+        for attr in field.attrs.iter().filter(|a| a.path().is_ident("claims")) {
+            let result = attr.parse_nested_meta(|meta| {
+                let key = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
+                let this = match key.as_str() {
+                    SUBJECT => Kind::Subject,
+                    ROLES => Kind::Roles,
+                    SCOPE => Kind::Scope,
+                    PERMISSIONS => Kind::Permissions,
+                    _ => {
+                        let hint = match names::closest(&key, KEYS) {
+                            Some(close) => format!("did you mean `{close}`?"),
+                            None => "expected one of `subject`, `roles`, `scope`, `permissions`"
+                                .to_owned(),
+                        };
+                        return Err(meta.error(format!("unknown claims attribute `{key}`; {hint}")));
+                    }
+                };
+                if kind.is_some() {
+                    return Err(meta.error(
+                        "a field can have one `#[claims(...)]` role: subject, roles, scope or permissions",
+                    ));
+                }
+                kind = Some((this, syn::spanned::Spanned::span(&meta.path)));
+                Ok(())
+            });
+            if let Err(error) = result {
+                errors.push(error);
+            }
+        }
+        let unraw = syn::ext::IdentExt::unraw(ident).to_string();
+        let serde_name = serde_rename(&field.attrs)
+            .unwrap_or_else(|| rename_all.map_or_else(|| unraw.clone(), |rule| rule.apply(&unraw)));
+        out.push(Field { ident, ty: &field.ty, serde_name, kind });
+    }
+    Some(Parsed { ident: &input.ident, fields: out })
+}
+
+/// The value of `key = "..."` or of `key(deserialize = "...")` in `#[serde(...)]` attributes.
+fn serde_value(attrs: &[syn::Attribute], key: &str) -> Option<String> {
+    let string = |expr: &syn::Expr| match expr {
+        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+        _ => None,
+    };
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        // Anything serde accepts parses as a list of `Meta`; what does not is serde's to report.
+        let Ok(metas) = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) else {
+            continue;
+        };
+        for meta in metas {
+            match meta {
+                Meta::NameValue(nv) if nv.path.is_ident(key) => return string(&nv.value),
+                Meta::List(list) if list.path.is_ident(key) => {
+                    let Ok(inner) = list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) else {
+                        continue;
+                    };
+                    for meta in inner {
+                        if let Meta::NameValue(nv) = meta {
+                            if nv.path.is_ident("deserialize") {
+                                return string(&nv.value);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+    serde_value(attrs, "rename")
+}
+
+fn serde_rename_all(attrs: &[syn::Attribute]) -> Option<RenameRule> {
+    serde_value(attrs, "rename_all").and_then(|rule| RenameRule::from_str(&rule))
+}
+
+/// serde's `rename_all` rules, applied to a snake_case field name.
+#[derive(Clone, Copy)]
+enum RenameRule {
+    Lower,
+    Upper,
+    Pascal,
+    Camel,
+    Snake,
+    ScreamingSnake,
+    Kebab,
+    ScreamingKebab,
+}
+
+impl RenameRule {
+    fn from_str(rule: &str) -> Option<Self> {
+        Some(match rule {
+            "lowercase" => Self::Lower,
+            "UPPERCASE" => Self::Upper,
+            "PascalCase" => Self::Pascal,
+            "camelCase" => Self::Camel,
+            "snake_case" => Self::Snake,
+            "SCREAMING_SNAKE_CASE" => Self::ScreamingSnake,
+            "kebab-case" => Self::Kebab,
+            "SCREAMING-KEBAB-CASE" => Self::ScreamingKebab,
+            _ => return None,
+        })
+    }
+
+    fn apply(self, field: &str) -> String {
+        match self {
+            Self::Lower | Self::Snake => field.to_owned(),
+            Self::Upper | Self::ScreamingSnake => field.to_ascii_uppercase(),
+            Self::Kebab => field.replace('_', "-"),
+            Self::ScreamingKebab => field.to_ascii_uppercase().replace('_', "-"),
+            Self::Pascal | Self::Camel => {
+                let mut out = String::new();
+                let mut upper = matches!(self, Self::Pascal);
+                for c in field.chars() {
+                    if c == '_' {
+                        upper = true;
+                    } else if upper {
+                        out.push(c.to_ascii_uppercase());
+                        upper = false;
+                    } else {
+                        out.push(c);
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rename_rules_match_serde() {
+        let cases = [
+            ("lowercase", "user_id", "user_id"),
+            ("UPPERCASE", "exp", "EXP"),
+            ("PascalCase", "user_id", "UserId"),
+            ("camelCase", "user_id", "userId"),
+            ("SCREAMING_SNAKE_CASE", "user_id", "USER_ID"),
+            ("kebab-case", "user_id", "user-id"),
+            ("SCREAMING-KEBAB-CASE", "user_id", "USER-ID"),
+        ];
+        for (rule, field, expected) in cases {
+            assert_eq!(RenameRule::from_str(rule).map(|r| r.apply(field)).as_deref(), Some(expected));
+        }
+    }
+
+    #[test]
+    fn serde_names() {
+        let input: DeriveInput = syn::parse_quote! {
+            #[serde(deny_unknown_fields, rename_all = "camelCase")]
+            struct C {
+                #[serde(default, rename = "sub")]
+                user: String,
+                #[serde(rename(serialize = "x", deserialize = "exp"))]
+                expires: u64,
+                issued_at: u64,
+                r#type: String,
+            }
+        };
+        let mut errors = Errors::default();
+        let parsed = parse(&input, &mut errors).map(|p| p.fields.into_iter().map(|f| f.serde_name).collect::<Vec<_>>());
+        assert!(errors.is_empty());
+        assert_eq!(parsed, Some(vec!["sub".into(), "exp".into(), "issuedAt".into(), "type".into()]));
+    }
+}

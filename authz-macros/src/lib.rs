@@ -1,0 +1,25 @@
+//! Procedural macros for authz. Use them through `authz-core`, which re-exports them and holds
+//! the documentation: `authz_core::policy!`, `#[derive(authz_core::Claims)]`.
+//!
+//! Each macro goes through the same stages, one file each: `parse` turns tokens into a small
+//! model that keeps the user's spans, `check` applies the rules and collects every error it
+//! can find in one pass, `expand` generates code that names only `::authz_core::…` paths.
+
+use proc_macro::TokenStream;
+
+mod claims;
+mod errors;
+mod names;
+mod policy;
+
+/// Declares a policy. Documented at `authz_core::policy!`.
+#[proc_macro]
+pub fn policy(input: TokenStream) -> TokenStream {
+    policy::expand(input.into()).into()
+}
+
+/// Implements `authz_core::Claims`. Documented at `authz_core::Claims`.
+#[proc_macro_derive(Claims, attributes(claims))]
+pub fn derive_claims(input: TokenStream) -> TokenStream {
+    claims::expand(input.into()).into()
+}

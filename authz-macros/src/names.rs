@@ -1,0 +1,82 @@
+//! Name rules shared by the macros: identifiers derived from names, and "did you mean".
+
+use proc_macro2::Span;
+
+/// `reports:read_any` -> `ReportsReadAny`: every run of ASCII letters and digits, capitalised.
+pub(crate) fn camel_ident(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for word in name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars);
+        }
+    }
+    out
+}
+
+pub(crate) fn ident(name: &str, span: Span) -> syn::Ident {
+    syn::Ident::new(name, span)
+}
+
+/// The closest of `known` to `name`, if it is close enough to be a likely typo.
+pub(crate) fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    known
+        .into_iter()
+        .map(|k| (edit_distance(name, k), k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// A hint for an unknown name: the likely typo, or else the names that exist.
+pub(crate) fn hint<'a>(name: &str, known: impl IntoIterator<Item = &'a str> + Clone) -> String {
+    if let Some(close) = closest(name, known.clone()) {
+        return format!("did you mean `{close}`?");
+    }
+    let all: Vec<String> = known.into_iter().map(|k| format!("`{k}`")).collect();
+    match all.len() {
+        0 => "none are declared".to_owned(),
+        n if n <= 12 => format!("known: {}", all.join(", ")),
+        n => format!("known: {}, and {} more", all[..12].join(", "), n - 12),
+    }
+}
+
+/// Levenshtein distance over chars.
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idents() {
+        assert_eq!(camel_ident("reports:read_any"), "ReportsReadAny");
+        assert_eq!(camel_ident("report-admins.eu"), "ReportAdminsEu");
+        assert_eq!(camel_ident("v2:read"), "V2Read");
+    }
+
+    #[test]
+    fn distances() {
+        assert_eq!(edit_distance("reports:wrte", "reports:write"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(closest("reports:wrte", ["reports:read", "reports:write"]), Some("reports:write"));
+        assert_eq!(closest("billing:pay", ["reports:read"]), None);
+        assert_eq!(hint("x", ["a:b"]), "known: `a:b`");
+    }
+}

@@ -1,0 +1,219 @@
+//! The module `policy!` generates. It names only `::authz_core::…` and `::core::…` paths, so
+//! nothing in the user's scope can change its meaning.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+use syn::Attribute;
+
+use super::check::Model;
+use super::parse::PolicyInput;
+
+pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
+    let PolicyInput { attrs, vis, name, .. } = input;
+    let policy_name = name.to_string();
+    let private = quote!(::authz_core::__private);
+
+    let p_idents: Vec<_> = model.permissions.iter().map(|p| &p.ident).collect();
+    let p_names: Vec<_> = model.permissions.iter().map(|p| &p.name).collect();
+    let p_docs: Vec<_> = model
+        .permissions
+        .iter()
+        .map(|p| docs_or(&p.attrs, &format!("The permission `{}`.", p.name)))
+        .collect();
+    let p_count = model.permissions.len();
+    let p_index = (0..p_count).map(|i| Literal::u8_unsuffixed(i as u8));
+
+    let r_idents: Vec<_> = model.roles.iter().map(|r| &r.ident).collect();
+    let r_names: Vec<_> = model.roles.iter().map(|r| &r.name).collect();
+    let r_docs: Vec<_> = model
+        .roles
+        .iter()
+        .map(|r| docs_or(&r.attrs, &format!("The role `{}`.", r.name)))
+        .collect();
+    let r_count = model.roles.len();
+    let r_grants = model.roles.iter().map(|r| Literal::u128_suffixed(r.grants));
+    let r_direct = model.roles.iter().map(|r| Literal::u128_suffixed(r.direct));
+    let r_parents = model.roles.iter().map(|r| {
+        let parents = r.parents.iter().map(|&(p, _)| &model.roles[p].ident);
+        quote!(&[#(Self::#parents),*])
+    });
+    let separated = model.separated.iter().map(|&(a, b)| {
+        let (a, b) = (&model.permissions[a].ident, &model.permissions[b].ident);
+        quote!((Permission::#a, Permission::#b))
+    });
+
+    // An enum with no variants would make `match self {}` bodies of type `!`; give a role-less
+    // policy's `Role` enum no impossible arms instead.
+    let role_match = |arms: TokenStream| {
+        if model.roles.is_empty() { quote!(match self {}) } else { quote!(match self { #arms }) }
+    };
+    let role_name_body = role_match(quote!(#(Self::#r_idents => #r_names,)*));
+    let role_grants_body = role_match(quote!(#(Self::#r_idents => PermissionSet::__from_bits(#r_grants),)*));
+    let role_direct_body = role_match(quote!(#(Self::#r_idents => PermissionSet::__from_bits(#r_direct),)*));
+    let role_parents_body = role_match(quote!(#(Self::#r_idents => #r_parents,)*));
+    let policy_doc = format!(
+        "The policy `{policy_name}`: {p_count} permissions, {r_count} roles. Implements [`authz_core::Policy`]."
+    );
+    let permission_doc = format!("The permissions of the policy `{policy_name}`.");
+    let role_doc = format!("The roles of the policy `{policy_name}`.");
+    let perm_mod_doc = format!(
+        "One zero-sized marker type per permission of `{policy_name}`, to demand a permission in a type."
+    );
+    let marker_impls = model.permissions.iter().map(|p| {
+        let ident = &p.ident;
+        quote! {
+            impl ::authz_core::PermissionMarker for #ident {
+                type Policy = super::Policy;
+                const PERMISSION: super::Permission = super::Permission::#ident;
+            }
+        }
+    });
+    let name_lookup = |ty: TokenStream, names: &[&String], idents: &[&syn::Ident]| {
+        quote! {
+            match name {
+                #(#names => #private::Some(#ty::#idents),)*
+                _ => #private::None,
+            }
+        }
+    };
+    let permission_lookup = name_lookup(quote!(Self), &p_names, &p_idents);
+    let role_lookup = name_lookup(quote!(Self), &r_names, &r_idents);
+    let set_alias_doc = format!("A set of permissions of the policy `{policy_name}`.");
+
+    quote! {
+        #(#attrs)*
+        #vis mod #name {
+            #[doc = #policy_doc]
+            #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Debug)]
+            pub struct Policy;
+
+            #[doc = #set_alias_doc]
+            pub type PermissionSet = ::authz_core::PermissionSet<Policy>;
+
+            #[doc = #permission_doc]
+            #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+            #[repr(u8)]
+            pub enum Permission {
+                #( #p_docs #p_idents = #p_index, )*
+            }
+
+            impl Permission {
+                /// Every permission, in declaration order.
+                pub const ALL: [Self; #p_count] = [#(Self::#p_idents),*];
+
+                /// The stable name, as written in the policy and in tokens.
+                pub const fn name(self) -> &'static str {
+                    match self { #(Self::#p_idents => #p_names,)* }
+                }
+
+                /// The position in declaration order: this permission's bit in a set.
+                pub const fn index(self) -> usize {
+                    self as usize
+                }
+
+                /// The set holding just this permission.
+                pub const fn set(self) -> PermissionSet {
+                    PermissionSet::__from_bits(1u128 << (self as u32))
+                }
+
+                /// Looks a name up; `None` for a name the policy does not declare.
+                #[inline]
+                pub fn from_name(name: &str) -> #private::Option<Self> {
+                    #permission_lookup
+                }
+            }
+
+            impl ::authz_core::Permission for Permission {
+                type Policy = Policy;
+                #[inline]
+                fn name(self) -> &'static str { Permission::name(self) }
+                #[inline]
+                fn index(self) -> usize { Permission::index(self) }
+                #[inline]
+                fn from_name(name: &str) -> #private::Option<Self> { Permission::from_name(name) }
+            }
+
+            #[doc = #role_doc]
+            #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+            pub enum Role {
+                #( #r_docs #r_idents, )*
+            }
+
+            impl Role {
+                /// Every role, in declaration order.
+                pub const ALL: [Self; #r_count] = [#(Self::#r_idents),*];
+
+                /// The stable name, as written in the policy and in tokens.
+                pub const fn name(self) -> &'static str {
+                    #role_name_body
+                }
+
+                /// Every permission the role holds, inherited ones included.
+                pub const fn grants(self) -> PermissionSet {
+                    #role_grants_body
+                }
+
+                /// The permissions the role's own declaration lists.
+                pub const fn direct_grants(self) -> PermissionSet {
+                    #role_direct_body
+                }
+
+                /// The roles this role inherits directly.
+                pub const fn parents(self) -> &'static [Self] {
+                    #role_parents_body
+                }
+
+                /// Looks a name up; `None` for a name the policy does not declare.
+                #[inline]
+                pub fn from_name(name: &str) -> #private::Option<Self> {
+                    #role_lookup
+                }
+            }
+
+            impl ::authz_core::Role for Role {
+                type Policy = Policy;
+                #[inline]
+                fn name(self) -> &'static str { Role::name(self) }
+                #[inline]
+                fn grants(self) -> PermissionSet { Role::grants(self) }
+                #[inline]
+                fn direct_grants(self) -> PermissionSet { Role::direct_grants(self) }
+                #[inline]
+                fn parents(self) -> &'static [Self] { Role::parents(self) }
+                #[inline]
+                fn from_name(name: &str) -> #private::Option<Self> { Role::from_name(name) }
+            }
+
+            impl ::authz_core::Policy for Policy {
+                type Permission = Permission;
+                type Role = Role;
+                const NAME: &'static str = #policy_name;
+                const PERMISSIONS: &'static [Permission] = &Permission::ALL;
+                const ROLES: &'static [Role] = &Role::ALL;
+                const SEPARATED: &'static [(Permission, Permission)] = &[#(#separated),*];
+            }
+
+            #[doc = #perm_mod_doc]
+            pub mod perm {
+                #(
+                    #p_docs
+                    #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Debug)]
+                    pub struct #p_idents;
+                )*
+                #(#marker_impls)*
+            }
+
+            ::authz_core::__impl_name_traits!(Permission, Permission, #policy_name);
+            ::authz_core::__impl_name_traits!(Role, Role, #policy_name);
+        }
+    }
+}
+
+/// The user's doc attributes, or a generated one line doc when there are none.
+fn docs_or(attrs: &[Attribute], fallback: &str) -> TokenStream {
+    if attrs.iter().any(|a| a.path().is_ident("doc")) {
+        quote!(#(#attrs)*)
+    } else {
+        quote!(#(#attrs)* #[doc = #fallback])
+    }
+}

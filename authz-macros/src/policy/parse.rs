@@ -1,0 +1,152 @@
+//! The syntax of `policy!`, kept close to the tokens so errors can point at them.
+//!
+//! ```text
+//! #[attr]* vis mod name {
+//!     permissions { (#[doc]* "resource:action"),* }
+//!     roles { (#[doc]* "role" = term (+ term)*),* }          // optional
+//!     separation_of_duties { (["perm", "perm"]),* }          // optional
+//! }
+//! term = "parent-role" | [ "permission", ... ]
+//! ```
+
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Ident, LitStr, Token, Visibility, braced, bracketed};
+
+pub(crate) mod kw {
+    syn::custom_keyword!(permissions);
+    syn::custom_keyword!(roles);
+    syn::custom_keyword!(separation_of_duties);
+}
+
+pub(crate) struct PolicyInput {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) vis: Visibility,
+    pub(crate) name: Ident,
+    pub(crate) permissions_kw: kw::permissions,
+    pub(crate) permissions: Vec<PermissionDecl>,
+    pub(crate) roles: Vec<RoleDecl>,
+    pub(crate) separated: Vec<SeparatedDecl>,
+}
+
+pub(crate) struct PermissionDecl {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) name: LitStr,
+}
+
+pub(crate) struct RoleDecl {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) name: LitStr,
+    pub(crate) terms: Vec<Term>,
+}
+
+pub(crate) enum Term {
+    /// A parent role, by name.
+    Parent(LitStr),
+    /// Permissions granted directly.
+    Grants(Vec<LitStr>),
+}
+
+pub(crate) struct SeparatedDecl {
+    pub(crate) bracket: proc_macro2::Span,
+    pub(crate) names: Vec<LitStr>,
+}
+
+impl Parse for PolicyInput {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        input.parse::<Token![mod]>()?;
+        let name: Ident = input.parse()?;
+        let body;
+        braced!(body in input);
+
+        let permissions_kw: kw::permissions = body.parse().map_err(|e| {
+            syn::Error::new(e.span(), "expected `permissions { ... }` first in the policy")
+        })?;
+        let content;
+        braced!(content in body);
+        let permissions = Punctuated::<PermissionDecl, Token![,]>::parse_terminated(&content)?
+            .into_iter()
+            .collect();
+
+        let mut roles = Vec::new();
+        if body.peek(kw::roles) {
+            body.parse::<kw::roles>()?;
+            let content;
+            braced!(content in body);
+            roles = Punctuated::<RoleDecl, Token![,]>::parse_terminated(&content)?
+                .into_iter()
+                .collect();
+        }
+
+        let mut separated = Vec::new();
+        if body.peek(kw::separation_of_duties) {
+            body.parse::<kw::separation_of_duties>()?;
+            let content;
+            braced!(content in body);
+            separated = Punctuated::<SeparatedDecl, Token![,]>::parse_terminated(&content)?
+                .into_iter()
+                .collect();
+        }
+
+        if !body.is_empty() {
+            return Err(body.error(
+                "expected `roles { ... }` or `separation_of_duties { ... }` (in that order) after `permissions { ... }`",
+            ));
+        }
+        Ok(Self { attrs, vis, name, permissions_kw, permissions, roles, separated })
+    }
+}
+
+impl Parse for PermissionDecl {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let name = input.parse().map_err(|e| {
+            syn::Error::new(e.span(), "expected a permission name in quotes, like \"reports:read\"")
+        })?;
+        Ok(Self { attrs, name })
+    }
+}
+
+impl Parse for RoleDecl {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let name = input.parse().map_err(|e| {
+            syn::Error::new(e.span(), "expected a role name in quotes, like \"viewer\"")
+        })?;
+        input.parse::<Token![=]>()?;
+        let mut terms = vec![input.parse()?];
+        while input.peek(Token![+]) {
+            input.parse::<Token![+]>()?;
+            terms.push(input.parse()?);
+        }
+        Ok(Self { attrs, name, terms })
+    }
+}
+
+impl Parse for Term {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(syn::token::Bracket) {
+            let content;
+            bracketed!(content in input);
+            let names = Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
+            Ok(Term::Grants(names.into_iter().collect()))
+        } else if input.peek(LitStr) {
+            Ok(Term::Parent(input.parse()?))
+        } else {
+            Err(input.error(
+                "expected a parent role in quotes, like \"viewer\", or a list of permissions, like [\"reports:read\"]",
+            ))
+        }
+    }
+}
+
+impl Parse for SeparatedDecl {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let content;
+        let bracket = bracketed!(content in input);
+        let names = Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
+        Ok(Self { bracket: bracket.span.join(), names: names.into_iter().collect() })
+    }
+}

@@ -1,0 +1,2 @@
+//! Placeholder until the axum issue: prints the policy matrix.
+fn main() {}
