@@ -254,7 +254,7 @@ pub trait SubjectField {
 )]
 pub trait RoleNames {
     /// The role names.
-    fn role_names(&self) -> impl Iterator<Item = &str>;
+    fn role_names(&self) -> Names<'_>;
 }
 
 /// A claims field type that holds several permission names (for example an `scp` or
@@ -266,7 +266,7 @@ pub trait RoleNames {
 )]
 pub trait PermissionNames {
     /// The permission names.
-    fn permission_names(&self) -> impl Iterator<Item = &str>;
+    fn permission_names(&self) -> Names<'_>;
 }
 
 /// A claims field type that holds an OAuth `scope` string (RFC 6749 section 3.3: names
@@ -281,8 +281,51 @@ pub trait ScopeString {
     fn scope(&self) -> Option<&str>;
 
     /// The names in the scope string. Empty items (repeated spaces) are skipped.
-    fn scope_names(&self) -> impl Iterator<Item = &str> {
-        self.scope().into_iter().flat_map(|s| s.split(' ')).filter(|name| !name.is_empty())
+    fn scope_names(&self) -> Names<'_> {
+        Names(match self.scope() {
+            Some(scope) => Source::Scope(scope.split(' ')),
+            None => Source::Empty,
+        })
+    }
+}
+
+/// The names in one claims field, borrowed from it. A concrete type rather than
+/// `impl Iterator`, so a field of the wrong type is one compile error, not two.
+pub struct Names<'a>(Source<'a>);
+
+enum Source<'a> {
+    Strings(core::slice::Iter<'a, String>),
+    Boxed(core::slice::Iter<'a, Box<str>>),
+    HashSet(std::collections::hash_set::Iter<'a, String>),
+    BTreeSet(std::collections::btree_set::Iter<'a, String>),
+    Scope(core::str::Split<'a, char>),
+    Empty,
+}
+
+impl Names<'_> {
+    /// No names.
+    pub const EMPTY: Self = Names(Source::Empty);
+}
+
+impl<'a> Iterator for Names<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        match &mut self.0 {
+            Source::Strings(it) => it.next().map(String::as_str),
+            Source::Boxed(it) => it.next().map(|name| &**name),
+            Source::HashSet(it) => it.next().map(String::as_str),
+            Source::BTreeSet(it) => it.next().map(String::as_str),
+            Source::Scope(it) => it.find(|name| !name.is_empty()),
+            Source::Empty => None,
+        }
+    }
+}
+
+impl fmt::Debug for Names<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Names(..)")
     }
 }
 
@@ -315,37 +358,37 @@ impl<T: ScopeString> ScopeString for Option<T> {
 }
 
 macro_rules! name_lists {
-    ($($ty:ty),*) => {$(
+    ($($ty:ty => $source:ident),*) => {$(
         impl RoleNames for $ty {
-            fn role_names(&self) -> impl Iterator<Item = &str> {
-                self.iter().map(|name| &**name)
+            fn role_names(&self) -> Names<'_> {
+                Names(Source::$source(self.iter()))
             }
         }
         impl PermissionNames for $ty {
-            fn permission_names(&self) -> impl Iterator<Item = &str> {
-                self.iter().map(|name| &**name)
+            fn permission_names(&self) -> Names<'_> {
+                Names(Source::$source(self.iter()))
             }
         }
     )*};
 }
 name_lists!(
-    Vec<String>,
-    Vec<Box<str>>,
-    Box<[String]>,
-    Box<[Box<str>]>,
-    HashSet<String>,
-    BTreeSet<String>
+    Vec<String> => Strings,
+    Vec<Box<str>> => Boxed,
+    Box<[String]> => Strings,
+    Box<[Box<str>]> => Boxed,
+    HashSet<String> => HashSet,
+    BTreeSet<String> => BTreeSet
 );
 
 impl<T: RoleNames> RoleNames for Option<T> {
-    fn role_names(&self) -> impl Iterator<Item = &str> {
-        self.iter().flat_map(T::role_names)
+    fn role_names(&self) -> Names<'_> {
+        self.as_ref().map_or(Names::EMPTY, T::role_names)
     }
 }
 
 impl<T: PermissionNames> PermissionNames for Option<T> {
-    fn permission_names(&self) -> impl Iterator<Item = &str> {
-        self.iter().flat_map(T::permission_names)
+    fn permission_names(&self) -> Names<'_> {
+        self.as_ref().map_or(Names::EMPTY, T::permission_names)
     }
 }
 

@@ -51,7 +51,7 @@ mod matrix;
 mod policy;
 
 pub use claims::{
-    Claims, PermissionNames, RegisteredClaims, Resolution, RoleNames, ScopeString, SubjectField,
+    Claims, Names, PermissionNames, RegisteredClaims, Resolution, RoleNames, ScopeString, SubjectField,
 };
 pub use matrix::render_markdown;
 pub use policy::{
@@ -73,6 +73,32 @@ pub mod __private {
     pub use core::result::Result::{self, Err, Ok};
     pub use core::str::FromStr;
     pub use serde;
+
+    use crate::{PermissionNames, RoleNames, ScopeString, SubjectField};
+
+    /// Reads a subject field.
+    #[inline]
+    pub fn subject<T: SubjectField + ?Sized>(field: &T) -> Option<&str> {
+        field.subject()
+    }
+
+    /// Reads a role-names field.
+    #[inline]
+    pub fn role_names<T: RoleNames + ?Sized>(field: &T) -> crate::Names<'_> {
+        field.role_names()
+    }
+
+    /// Reads a permission-names field.
+    #[inline]
+    pub fn permission_names<T: PermissionNames + ?Sized>(field: &T) -> crate::Names<'_> {
+        field.permission_names()
+    }
+
+    /// Reads a scope-string field.
+    #[inline]
+    pub fn scope_names<T: ScopeString + ?Sized>(field: &T) -> crate::Names<'_> {
+        field.scope_names()
+    }
 
     /// Serializes a permission or role as its name.
     pub fn serialize_name<S: serde::Serializer>(

@@ -19,20 +19,18 @@ pub(crate) fn expand(input: &DeriveInput, model: &Model<'_>) -> TokenStream {
         quote!(.union(::authz_core::RegisteredClaims::#constant))
     });
 
-    let subject = read(&model.subject, quote!(::authz_core::SubjectField), quote!(subject));
-    let roles = chain(model.roles.iter().map(|f| read(f, quote!(::authz_core::RoleNames), quote!(role_names))));
+    let subject = read(&model.subject, quote!(subject));
+    let roles = chain(model.roles.iter().map(|f| read(f, quote!(role_names))));
     let permissions = chain(
         model
             .scopes
             .iter()
-            .map(|f| read(f, quote!(::authz_core::ScopeString), quote!(scope_names)))
-            .chain(
-                model
-                    .permissions
-                    .iter()
-                    .map(|f| read(f, quote!(::authz_core::PermissionNames), quote!(permission_names))),
-            ),
+            .map(|f| read(f, quote!(scope_names)))
+            .chain(model.permissions.iter().map(|f| read(f, quote!(permission_names)))),
     );
+
+    let names_ty = quote!(impl ::core::iter::Iterator<Item = &::core::primitive::str>);
+    let (roles_ty, permissions_ty) = (&names_ty, &names_ty);
 
     quote! {
         #[automatically_derived]
@@ -41,32 +39,34 @@ pub(crate) fn expand(input: &DeriveInput, model: &Model<'_>) -> TokenStream {
                 ::authz_core::RegisteredClaims::NONE #(#registered)*;
 
             #[inline]
-            fn subject(&self) -> #private::Option<&str> {
+            fn subject(&self) -> #private::Option<&::core::primitive::str> {
                 #subject
             }
 
             #[inline]
-            fn role_names(&self) -> impl ::core::iter::Iterator<Item = &str> {
+            fn role_names(&self) -> #roles_ty {
                 #roles
             }
 
             #[inline]
-            fn permission_names(&self) -> impl ::core::iter::Iterator<Item = &str> {
+            fn permission_names(&self) -> #permissions_ty {
                 #permissions
             }
         }
     }
 }
 
-/// `<FieldType as Trait>::method(&self.field)`, spanned at the field's type.
-fn read(field: &Field<'_>, tr: TokenStream, method: TokenStream) -> TokenStream {
+/// `__private::method::<FieldType>(&self.field)`, spanned at the field's type. The helper is
+/// generic with the field trait as its bound and returns a concrete type, so a field of the
+/// wrong type gives exactly one error, the trait's own message, on the type.
+fn read(field: &Field<'_>, method: TokenStream) -> TokenStream {
     let (ident, ty) = (field.ident, field.ty);
-    quote_spanned!(ty.span()=> <#ty as #tr>::#method(&self.#ident))
+    quote_spanned!(ty.span()=> ::authz_core::__private::#method::<#ty>(&self.#ident))
 }
 
 fn chain(mut parts: impl Iterator<Item = TokenStream>) -> TokenStream {
     let Some(first) = parts.next() else {
-        return quote!(::core::iter::empty::<&str>());
+        return quote!(::core::iter::empty::<&::core::primitive::str>());
     };
     parts.fold(first, |acc, next| quote!(::core::iter::Iterator::chain(#acc, #next)))
 }
@@ -79,13 +79,13 @@ pub(crate) fn fallback(input: &DeriveInput) -> TokenStream {
     quote! {
         impl #impl_generics ::authz_core::Claims for #name #ty_generics #where_clause {
             const REGISTERED: ::authz_core::RegisteredClaims = ::authz_core::RegisteredClaims::NONE;
-            fn subject(&self) -> ::core::option::Option<&str> {
+            fn subject(&self) -> ::core::option::Option<&::core::primitive::str> {
                 ::core::unreachable!()
             }
-            fn role_names(&self) -> impl ::core::iter::Iterator<Item = &str> {
+            fn role_names(&self) -> impl ::core::iter::Iterator<Item = &::core::primitive::str> {
                 ::core::iter::empty()
             }
-            fn permission_names(&self) -> impl ::core::iter::Iterator<Item = &str> {
+            fn permission_names(&self) -> impl ::core::iter::Iterator<Item = &::core::primitive::str> {
                 ::core::iter::empty()
             }
         }

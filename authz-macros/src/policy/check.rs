@@ -251,7 +251,10 @@ fn break_cycles(roles: &mut [RoleModel], errors: &mut Errors) {
                     let message = if parent == role {
                         format!("role `{}` inherits itself", roles[role].name)
                     } else {
-                        format!("role inheritance cycle: {}", cycle.join(" -> "))
+                        format!(
+                            "role inheritance cycle: {} (each role inherits the next)",
+                            cycle.join(" -> ")
+                        )
                     };
                     errors.push(syn::Error::new(span, message));
                     roles[role].parents.remove(i);

@@ -21,7 +21,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
         .map(|p| docs_or(&p.attrs, &format!("The permission `{}`.", p.name)))
         .collect();
     let p_count = model.permissions.len();
-    let p_index = (0..p_count).map(|i| Literal::u8_unsuffixed(i as u8));
+    let p_index: Vec<_> = (0..p_count).map(Literal::usize_unsuffixed).collect();
 
     let r_idents: Vec<_> = model.roles.iter().map(|r| &r.ident).collect();
     let r_names: Vec<_> = model.roles.iter().map(|r| &r.name).collect();
@@ -92,9 +92,8 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
 
             #[doc = #permission_doc]
             #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
-            #[repr(u8)]
             pub enum Permission {
-                #( #p_docs #p_idents = #p_index, )*
+                #( #p_docs #p_idents, )*
             }
 
             impl Permission {
@@ -108,12 +107,12 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
 
                 /// The position in declaration order: this permission's bit in a set.
                 pub const fn index(self) -> usize {
-                    self as usize
+                    match self { #(Self::#p_idents => #p_index,)* }
                 }
 
                 /// The set holding just this permission.
                 pub const fn set(self) -> PermissionSet {
-                    PermissionSet::__from_bits(1u128 << (self as u32))
+                    PermissionSet::__from_bits(1u128 << self.index())
                 }
 
                 /// Looks a name up; `None` for a name the policy does not declare.

@@ -1,0 +1,6 @@
+#[derive(authz_core::Claims)]
+enum Claims {
+    User { sub: String },
+}
+
+fn main() {}

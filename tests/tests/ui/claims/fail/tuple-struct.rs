@@ -1,0 +1,4 @@
+#[derive(authz_core::Claims)]
+struct Claims(String, Vec<String>);
+
+fn main() {}

@@ -1,0 +1,11 @@
+authz_core::policy! {
+    pub mod reports {
+        permissions {
+            "reports:read",
+            "reports:write",
+            "reports:read",
+        }
+    }
+}
+
+fn main() {}

@@ -1,0 +1,13 @@
+authz_core::policy! {
+    pub mod reports {
+        permissions {
+            "reports:read",
+        }
+        roles {
+            "viewer" = ["reports:read"],
+            "viewer" = ["reports:read"],
+        }
+    }
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+authz_core::policy! {
+    pub mod reports {
+        permissions {}
+    }
+}
+
+fn main() {}

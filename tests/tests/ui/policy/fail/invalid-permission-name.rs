@@ -1,0 +1,9 @@
+authz_core::policy! {
+    pub mod reports {
+        permissions {
+            "Reports:Read",
+        }
+    }
+}
+
+fn main() {}
