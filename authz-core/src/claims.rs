@@ -130,7 +130,11 @@ pub struct Resolution<P> {
 
 impl<P> Default for Resolution<P> {
     fn default() -> Self {
-        Self { permissions: PermissionSet::EMPTY, unknown_roles: 0, unknown_permissions: 0 }
+        Self {
+            permissions: PermissionSet::EMPTY,
+            unknown_roles: 0,
+            unknown_permissions: 0,
+        }
     }
 }
 
@@ -208,7 +212,10 @@ impl RegisteredClaims {
 
     /// The names of the claims in the set.
     pub fn names(self) -> impl Iterator<Item = &'static str> {
-        Self::NAMES.into_iter().filter(move |(c, _)| self.contains(*c)).map(|(_, name)| name)
+        Self::NAMES
+            .into_iter()
+            .filter(move |(c, _)| self.contains(*c))
+            .map(|(_, name)| name)
     }
 }
 
@@ -398,7 +405,10 @@ mod tests {
 
     #[test]
     fn registered_claims_by_name() {
-        assert_eq!(RegisteredClaims::from_name("aud"), Some(RegisteredClaims::AUD));
+        assert_eq!(
+            RegisteredClaims::from_name("aud"),
+            Some(RegisteredClaims::AUD)
+        );
         assert_eq!(RegisteredClaims::from_name("Aud"), None);
         assert_eq!(RegisteredClaims::from_name("au"), None);
         let set = RegisteredClaims::EXP.union(RegisteredClaims::SUB);

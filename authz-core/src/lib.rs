@@ -40,7 +40,10 @@
 //!
 //! Mistakes in a policy are compile errors on the offending token: an unknown permission,
 //! an inheritance cycle, a role that breaks a separation-of-duties pair. See [`policy!`].
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 // Lets the macros' absolute `::authz_core::…` paths resolve inside this crate's own tests.
 #[cfg(test)]
@@ -49,14 +52,26 @@ extern crate self as authz_core;
 mod claims;
 mod matrix;
 mod policy;
+mod token;
 
 pub use claims::{
-    Claims, Names, PermissionNames, RegisteredClaims, Resolution, RoleNames, ScopeString, SubjectField,
+    Claims, Names, PermissionNames, RegisteredClaims, Resolution, RoleNames, ScopeString,
+    SubjectField,
 };
 pub use matrix::render_markdown;
 pub use policy::{
     Iter, MAX_PERMISSIONS, NameKind, Permission, PermissionMarker, PermissionSet, Policy, Role,
     UnknownName,
+};
+#[cfg(feature = "remote")]
+pub use token::RemoteConfig;
+#[cfg(feature = "test-util")]
+pub use token::test_util;
+pub use token::{
+    Algorithm, BoxFuture, ClaimsMismatch, ConfigError, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
+    ErrorCategory, InMemoryRevocation, Key, KeyError, MAX_KID_LEN, Revocation, RevocationError,
+    RevocationQuery, RevocationStatus, TokenError, TokenPart, UnknownAlgorithm, Validated,
+    Validator, ValidatorBuilder,
 };
 
 #[doc = include_str!("../doc/policy_macro.md")]
@@ -135,7 +150,10 @@ pub mod __private {
 macro_rules! __impl_name_traits {
     ($ty:ident, $kind:ident, $policy:expr) => {
         impl $crate::__private::Display for $ty {
-            fn fmt(&self, f: &mut $crate::__private::Formatter<'_>) -> $crate::__private::FmtResult {
+            fn fmt(
+                &self,
+                f: &mut $crate::__private::Formatter<'_>,
+            ) -> $crate::__private::FmtResult {
                 f.write_str(self.name())
             }
         }

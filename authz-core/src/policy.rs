@@ -123,7 +123,10 @@ impl<P> PermissionSet<P> {
     pub const EMPTY: Self = Self::from_bits_internal(0);
 
     const fn from_bits_internal(bits: u128) -> Self {
-        Self { bits, _policy: PhantomData }
+        Self {
+            bits,
+            _policy: PhantomData,
+        }
     }
 
     /// Builds a set from raw bits. Used by the code `policy!` generates, which only passes bits
@@ -228,7 +231,10 @@ impl<P: Policy> PermissionSet<P> {
 
     /// The permissions in the set, in declaration order.
     pub fn iter(self) -> Iter<P> {
-        Iter { bits: self.bits, _policy: PhantomData }
+        Iter {
+            bits: self.bits,
+            _policy: PhantomData,
+        }
     }
 }
 
@@ -258,7 +264,9 @@ impl<P> Default for PermissionSet<P> {
 
 impl<P: Policy> fmt::Debug for PermissionSet<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.iter().map(Permission::name)).finish()
+        f.debug_set()
+            .entries(self.iter().map(Permission::name))
+            .finish()
     }
 }
 
@@ -331,7 +339,9 @@ pub struct Iter<P> {
 
 impl<P> fmt::Debug for Iter<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Iter").field("remaining", &self.bits.count_ones()).finish()
+        f.debug_struct("Iter")
+            .field("remaining", &self.bits.count_ones())
+            .finish()
     }
 }
 
@@ -371,7 +381,11 @@ impl UnknownName {
         while !name.is_char_boundary(end) {
             end -= 1;
         }
-        Self { policy, kind, name: name[..end].into() }
+        Self {
+            policy,
+            kind,
+            name: name[..end].into(),
+        }
     }
 
     /// Whether a permission or a role was looked up.
@@ -438,9 +452,14 @@ mod tests {
     fn roles_resolve_inheritance() {
         assert_eq!(
             Role::Clerk.grants(),
-            PermissionSet::EMPTY.with(Perm::PaymentsRead).with(Perm::PaymentsInitiate)
+            PermissionSet::EMPTY
+                .with(Perm::PaymentsRead)
+                .with(Perm::PaymentsInitiate)
         );
-        assert_eq!(Role::Clerk.direct_grants(), PermissionSet::of(Perm::PaymentsInitiate));
+        assert_eq!(
+            Role::Clerk.direct_grants(),
+            PermissionSet::of(Perm::PaymentsInitiate)
+        );
         assert_eq!(Role::Approver.parents(), &[Role::Reader]);
         assert!(Role::Reader.parents().is_empty());
     }
@@ -456,15 +475,24 @@ mod tests {
         }
         let err = "payments:nope".parse::<Perm>().unwrap_err();
         assert_eq!(err.kind(), NameKind::Permission);
-        assert_eq!(err.to_string(), "policy `pay` declares no permission named `payments:nope`");
-        assert!("READER".parse::<Role>().is_err(), "names are case-sensitive");
+        assert_eq!(
+            err.to_string(),
+            "policy `pay` declares no permission named `payments:nope`"
+        );
+        assert!(
+            "READER".parse::<Role>().is_err(),
+            "names are case-sensitive"
+        );
     }
 
     #[test]
     fn set_display_debug_and_iter() {
         let set = Role::Clerk.grants();
         assert_eq!(set.to_string(), "payments:initiate payments:read");
-        assert_eq!(format!("{set:?}"), r#"{"payments:initiate", "payments:read"}"#);
+        assert_eq!(
+            format!("{set:?}"),
+            r#"{"payments:initiate", "payments:read"}"#
+        );
         assert_eq!(set.iter().len(), 2);
         assert_eq!(PermissionSet::<pay::Policy>::all().len(), 3);
     }

@@ -13,7 +13,11 @@ impl Errors {
         self.errors.push(error);
     }
 
-    pub(crate) fn error(&mut self, span: impl syn::spanned::Spanned, message: impl std::fmt::Display) {
+    pub(crate) fn error(
+        &mut self,
+        span: impl syn::spanned::Spanned,
+        message: impl std::fmt::Display,
+    ) {
         self.push(syn::Error::new(span.span(), message));
     }
 
@@ -23,6 +27,9 @@ impl Errors {
 
     /// The errors as `compile_error!` invocations, each at its own span.
     pub(crate) fn into_compile_errors(self) -> TokenStream {
-        self.errors.into_iter().map(|e| e.to_compile_error()).collect()
+        self.errors
+            .into_iter()
+            .map(|e| e.to_compile_error())
+            .collect()
     }
 }

@@ -5,7 +5,10 @@ use proc_macro2::Span;
 /// `reports:read_any` -> `ReportsReadAny`: every run of ASCII letters and digits, capitalised.
 pub(crate) fn camel_ident(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
-    for word in name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         let mut chars = word.chars();
         if let Some(first) = chars.next() {
             out.push(first.to_ascii_uppercase());
@@ -75,7 +78,10 @@ mod tests {
         assert_eq!(edit_distance("reports:wrte", "reports:write"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(closest("reports:wrte", ["reports:read", "reports:write"]), Some("reports:write"));
+        assert_eq!(
+            closest("reports:wrte", ["reports:read", "reports:write"]),
+            Some("reports:write")
+        );
         assert_eq!(closest("billing:pay", ["reports:read"]), None);
         assert_eq!(hint("x", ["a:b"]), "known: `a:b`");
     }

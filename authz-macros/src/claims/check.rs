@@ -53,5 +53,11 @@ pub(crate) fn check<'a>(parsed: Parsed<'a>, errors: &mut Errors) -> Option<Model
         );
         return None;
     };
-    Some(Model { subject, roles, scopes, permissions, registered })
+    Some(Model {
+        subject,
+        roles,
+        scopes,
+        permissions,
+        registered,
+    })
 }

@@ -26,7 +26,12 @@ pub(crate) fn expand(input: &DeriveInput, model: &Model<'_>) -> TokenStream {
             .scopes
             .iter()
             .map(|f| read(f, quote!(scope_names)))
-            .chain(model.permissions.iter().map(|f| read(f, quote!(permission_names)))),
+            .chain(
+                model
+                    .permissions
+                    .iter()
+                    .map(|f| read(f, quote!(permission_names))),
+            ),
     );
 
     let names_ty = quote!(impl ::core::iter::Iterator<Item = &::core::primitive::str>);
@@ -68,7 +73,10 @@ fn chain(mut parts: impl Iterator<Item = TokenStream>) -> TokenStream {
     let Some(first) = parts.next() else {
         return quote!(::core::iter::empty::<&::core::primitive::str>());
     };
-    parts.fold(first, |acc, next| quote!(::core::iter::Iterator::chain(#acc, #next)))
+    parts.fold(
+        first,
+        |acc, next| quote!(::core::iter::Iterator::chain(#acc, #next)),
+    )
 }
 
 /// Emitted when the input has errors, so that uses of the type report nothing more than

@@ -12,7 +12,8 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     let mut errors = crate::errors::Errors::default();
-    let model = parse::parse(&input, &mut errors).and_then(|parsed| check::check(parsed, &mut errors));
+    let model =
+        parse::parse(&input, &mut errors).and_then(|parsed| check::check(parsed, &mut errors));
     match model {
         Some(model) if errors.is_empty() => expand::expand(&input, &model),
         _ => {

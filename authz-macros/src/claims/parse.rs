@@ -53,7 +53,10 @@ pub(crate) fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<P
                 return None;
             }
             Fields::Unit => {
-                errors.error(&input.ident, "`Claims` needs a struct with named fields, at least `sub`");
+                errors.error(
+                    &input.ident,
+                    "`Claims` needs a struct with named fields, at least `sub`",
+                );
                 return None;
             }
         },
@@ -110,27 +113,41 @@ pub(crate) fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<P
         let unraw = syn::ext::IdentExt::unraw(ident).to_string();
         let serde_name = serde_rename(&field.attrs)
             .unwrap_or_else(|| rename_all.map_or_else(|| unraw.clone(), |rule| rule.apply(&unraw)));
-        out.push(Field { ident, ty: &field.ty, serde_name, kind });
+        out.push(Field {
+            ident,
+            ty: &field.ty,
+            serde_name,
+            kind,
+        });
     }
-    Some(Parsed { ident: &input.ident, fields: out })
+    Some(Parsed {
+        ident: &input.ident,
+        fields: out,
+    })
 }
 
 /// The value of `key = "..."` or of `key(deserialize = "...")` in `#[serde(...)]` attributes.
 fn serde_value(attrs: &[syn::Attribute], key: &str) -> Option<String> {
     let string = |expr: &syn::Expr| match expr {
-        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
         _ => None,
     };
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         // Anything serde accepts parses as a list of `Meta`; what does not is serde's to report.
-        let Ok(metas) = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) else {
+        let Ok(metas) = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+        else {
             continue;
         };
         for meta in metas {
             match meta {
                 Meta::NameValue(nv) if nv.path.is_ident(key) => return string(&nv.value),
                 Meta::List(list) if list.path.is_ident(key) => {
-                    let Ok(inner) = list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) else {
+                    let Ok(inner) =
+                        list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+                    else {
                         continue;
                     };
                     for meta in inner {
@@ -225,7 +242,12 @@ mod tests {
             ("SCREAMING-KEBAB-CASE", "user_id", "USER-ID"),
         ];
         for (rule, field, expected) in cases {
-            assert_eq!(RenameRule::from_str(rule).map(|r| r.apply(field)).as_deref(), Some(expected));
+            assert_eq!(
+                RenameRule::from_str(rule)
+                    .map(|r| r.apply(field))
+                    .as_deref(),
+                Some(expected)
+            );
         }
     }
 
@@ -243,8 +265,21 @@ mod tests {
             }
         };
         let mut errors = Errors::default();
-        let parsed = parse(&input, &mut errors).map(|p| p.fields.into_iter().map(|f| f.serde_name).collect::<Vec<_>>());
+        let parsed = parse(&input, &mut errors).map(|p| {
+            p.fields
+                .into_iter()
+                .map(|f| f.serde_name)
+                .collect::<Vec<_>>()
+        });
         assert!(errors.is_empty());
-        assert_eq!(parsed, Some(vec!["sub".into(), "exp".into(), "issuedAt".into(), "type".into()]));
+        assert_eq!(
+            parsed,
+            Some(vec![
+                "sub".into(),
+                "exp".into(),
+                "issuedAt".into(),
+                "type".into()
+            ])
+        );
     }
 }

@@ -41,10 +41,16 @@ pub(crate) fn check(input: &PolicyInput) -> (Model, Errors) {
     let mut errors = Errors::default();
     let permissions = check_permissions(input, &mut errors);
     let (mut roles, role_of_decl) = check_role_names(input, &mut errors);
-    let permission_index: HashMap<&str, usize> =
-        permissions.iter().enumerate().map(|(i, p)| (p.name.as_str(), i)).collect();
-    let role_index: HashMap<String, usize> =
-        roles.iter().enumerate().map(|(i, r)| (r.name.clone(), i)).collect();
+    let permission_index: HashMap<&str, usize> = permissions
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.name.as_str(), i))
+        .collect();
+    let role_index: HashMap<String, usize> = roles
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.name.clone(), i))
+        .collect();
 
     // Role bodies: parents and direct grants, matched to the role models by name.
     for (decl, me) in input.roles.iter().zip(role_of_decl) {
@@ -56,7 +62,10 @@ pub(crate) fn check(input: &PolicyInput) -> (Model, Errors) {
                     let name = lit.value();
                     match role_index.get(&name) {
                         Some(&parent) if roles[me].parents.iter().any(|(p, _)| *p == parent) => {
-                            errors.error(lit, format!("role `{}` inherits `{name}` twice", decl.name.value()));
+                            errors.error(
+                                lit,
+                                format!("role `{}` inherits `{name}` twice", decl.name.value()),
+                            );
                         }
                         Some(&parent) => roles[me].parents.push((parent, lit.span())),
                         None => errors.error(
@@ -75,7 +84,10 @@ pub(crate) fn check(input: &PolicyInput) -> (Model, Errors) {
                         match permission_index.get(name.as_str()) {
                             Some(&p) if roles[me].direct & (1 << p) != 0 => errors.error(
                                 lit,
-                                format!("permission `{name}` is granted twice to role `{}`", decl.name.value()),
+                                format!(
+                                    "permission `{name}` is granted twice to role `{}`",
+                                    decl.name.value()
+                                ),
                             ),
                             Some(&p) => roles[me].direct |= 1 << p,
                             None => errors.error(
@@ -96,7 +108,14 @@ pub(crate) fn check(input: &PolicyInput) -> (Model, Errors) {
     break_cycles(&mut roles, &mut errors);
     resolve_grants(&mut roles);
     let separated = check_separation(input, &permissions, &permission_index, &roles, &mut errors);
-    (Model { permissions, roles, separated }, errors)
+    (
+        Model {
+            permissions,
+            roles,
+            separated,
+        },
+        errors,
+    )
 }
 
 fn check_permissions(input: &PolicyInput, errors: &mut Errors) -> Vec<PermissionModel> {
@@ -112,7 +131,10 @@ fn check_permissions(input: &PolicyInput, errors: &mut Errors) -> Vec<Permission
     for decl in &input.permissions {
         let name = decl.name.value();
         if let Err(why) = permission_name_rule(&name) {
-            errors.error(&decl.name, format!("invalid permission name `{name}`: {why}"));
+            errors.error(
+                &decl.name,
+                format!("invalid permission name `{name}`: {why}"),
+            );
             continue;
         }
         if let Some(first) = seen.get(&name) {
@@ -124,7 +146,9 @@ fn check_permissions(input: &PolicyInput, errors: &mut Errors) -> Vec<Permission
         if let Some(other) = idents.get(&ident) {
             errors.error(
                 &decl.name,
-                format!("permissions `{other}` and `{name}` would both be named `{ident}`; rename one"),
+                format!(
+                    "permissions `{other}` and `{name}` would both be named `{ident}`; rename one"
+                ),
             );
             continue;
         }
@@ -152,9 +176,11 @@ fn check_permissions(input: &PolicyInput, errors: &mut Errors) -> Vec<Permission
 /// `resource:action`, each side of lowercase ASCII letters, digits, `_` and `-`, starting with
 /// a letter (so that the generated type name is an identifier).
 fn permission_name_rule(name: &str) -> Result<(), String> {
-    const FORM: &str =
-        "permission names have the form `resource:action`, with lowercase letters, digits, `_` and `-` on each side of one `:`";
-    if let Some(c) = name.chars().find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '_' | '-' | ':')) {
+    const FORM: &str = "permission names have the form `resource:action`, with lowercase letters, digits, `_` and `-` on each side of one `:`";
+    if let Some(c) = name
+        .chars()
+        .find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '_' | '-' | ':'))
+    {
         return Err(format!("`{}` is not allowed; {FORM}", c.escape_debug()));
     }
     let mut sides = name.split(':');
@@ -163,21 +189,28 @@ fn permission_name_rule(name: &str) -> Result<(), String> {
     };
     for (side, what) in [(resource, "resource"), (action, "action")] {
         if !side.starts_with(|c: char| c.is_ascii_lowercase()) {
-            return Err(format!("the {what} must start with a lowercase letter; {FORM}"));
+            return Err(format!(
+                "the {what} must start with a lowercase letter; {FORM}"
+            ));
         }
     }
     Ok(())
 }
 
 /// The valid roles, and for each declaration the index of its model.
-fn check_role_names(input: &PolicyInput, errors: &mut Errors) -> (Vec<RoleModel>, Vec<Option<usize>>) {
+fn check_role_names(
+    input: &PolicyInput,
+    errors: &mut Errors,
+) -> (Vec<RoleModel>, Vec<Option<usize>>) {
     let mut out: Vec<RoleModel> = Vec::new();
     let mut of_decl = vec![None; input.roles.len()];
     let mut idents: HashMap<String, String> = HashMap::new();
     for (i, decl) in input.roles.iter().enumerate() {
         let name = decl.name.value();
         let valid = name.starts_with(|c: char| c.is_ascii_alphabetic())
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'));
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'));
         if !valid {
             errors.error(
                 &decl.name,
@@ -189,12 +222,18 @@ fn check_role_names(input: &PolicyInput, errors: &mut Errors) -> (Vec<RoleModel>
         }
         if let Some(first) = out.iter().find(|r| r.name == name) {
             errors.error(&decl.name, format!("role `{name}` is declared twice"));
-            errors.push(syn::Error::new(first.span, format!("`{name}` is first declared here")));
+            errors.push(syn::Error::new(
+                first.span,
+                format!("`{name}` is first declared here"),
+            ));
             continue;
         }
         let ident = names::camel_ident(&name);
         if ident == "Self" {
-            errors.error(&decl.name, format!("role name `{name}` is reserved; choose another"));
+            errors.error(
+                &decl.name,
+                format!("role name `{name}` is reserved; choose another"),
+            );
             continue;
         }
         if let Some(other) = idents.get(&ident) {
@@ -337,7 +376,10 @@ fn check_separation(
             continue;
         }
         if pair[0] == pair[1] {
-            errors.error(&decl.names[1], "a permission cannot be separated from itself");
+            errors.error(
+                &decl.names[1],
+                "a permission cannot be separated from itself",
+            );
             continue;
         }
         pairs.push((pair[0], pair[1]));
@@ -369,7 +411,8 @@ fn provenance(role: &RoleModel, permission: usize, roles: &[RoleModel]) -> Strin
     let mut path = Vec::new();
     let mut at = role;
     while at.direct & bit == 0 {
-        let Some(&(parent, _)) = at.parents.iter().find(|(p, _)| roles[*p].grants & bit != 0) else {
+        let Some(&(parent, _)) = at.parents.iter().find(|(p, _)| roles[*p].grants & bit != 0)
+        else {
             break;
         };
         at = &roles[parent];
@@ -385,13 +428,107 @@ fn provenance(role: &RoleModel, permission: usize, roles: &[RoleModel]) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn role(i: usize, direct: u128, parents: &[usize]) -> RoleModel {
+        RoleModel {
+            name: format!("r{i}"),
+            ident: names::ident(&format!("R{i}"), Span::call_site()),
+            attrs: Vec::new(),
+            span: Span::call_site(),
+            direct,
+            parents: parents.iter().map(|&p| (p, Span::call_site())).collect(),
+            grants: 0,
+        }
+    }
+
+    /// The definition, computed the slow way: iterate to a fixpoint.
+    fn fixpoint(roles: &[RoleModel]) -> Vec<u128> {
+        let mut grants: Vec<u128> = roles.iter().map(|r| r.direct).collect();
+        loop {
+            let mut changed = false;
+            for (i, r) in roles.iter().enumerate() {
+                let all = r
+                    .parents
+                    .iter()
+                    .fold(grants[i], |acc, &(p, _)| acc | grants[p]);
+                changed |= all != grants[i];
+                grants[i] = all;
+            }
+            if !changed {
+                return grants;
+            }
+        }
+    }
+
+    fn has_cycle(roles: &[RoleModel]) -> bool {
+        // A graph is acyclic iff repeatedly removing roles without remaining parents empties it.
+        let mut left: Vec<usize> = (0..roles.len()).collect();
+        loop {
+            let before = left.len();
+            let snapshot = left.clone();
+            left.retain(|&r| roles[r].parents.iter().any(|(p, _)| snapshot.contains(p)));
+            if left.is_empty() {
+                return false;
+            }
+            if left.len() == before {
+                return true;
+            }
+        }
+    }
+
+    /// Up to 12 roles, each with random direct grants and up to 3 parents anywhere (so cycles
+    /// and self-loops occur).
+    fn graphs() -> impl Strategy<Value = Vec<(u128, Vec<usize>)>> {
+        (1usize..12).prop_flat_map(|n| {
+            proptest::collection::vec((any::<u128>(), proptest::collection::vec(0..n, 0..3)), n)
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn grants_are_the_transitive_closure(graph in graphs()) {
+            let mut roles: Vec<RoleModel> = graph
+                .iter()
+                .enumerate()
+                .map(|(i, (direct, parents))| {
+                    let mut parents = parents.clone();
+                    parents.dedup();
+                    role(i, *direct, &parents)
+                })
+                .collect();
+            let cyclic = has_cycle(&roles);
+            let mut errors = Errors::default();
+            break_cycles(&mut roles, &mut errors);
+            prop_assert_eq!(!errors.is_empty(), cyclic, "cycles are reported exactly when present");
+            prop_assert!(!has_cycle(&roles), "break_cycles leaves an acyclic graph");
+            resolve_grants(&mut roles);
+            let expected = fixpoint(&roles);
+            for (r, want) in roles.iter().zip(expected) {
+                prop_assert_eq!(r.grants, want);
+                prop_assert_eq!(r.grants & r.direct, r.direct);
+            }
+        }
+    }
 
     #[test]
     fn permission_names() {
         assert!(permission_name_rule("reports:read_any").is_ok());
         assert!(permission_name_rule("a-b:c2").is_ok());
-        for bad in ["reports", "Reports:read", "a:b:c", ":read", "reports:", "2fa:setup", "a b:c", ""] {
-            assert!(permission_name_rule(bad).is_err(), "{bad} should be refused");
+        for bad in [
+            "reports",
+            "Reports:read",
+            "a:b:c",
+            ":read",
+            "reports:",
+            "2fa:setup",
+            "a b:c",
+            "",
+        ] {
+            assert!(
+                permission_name_rule(bad).is_err(),
+                "{bad} should be refused"
+            );
         }
     }
 }

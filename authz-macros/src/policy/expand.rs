@@ -9,7 +9,9 @@ use super::check::Model;
 use super::parse::PolicyInput;
 
 pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
-    let PolicyInput { attrs, vis, name, .. } = input;
+    let PolicyInput {
+        attrs, vis, name, ..
+    } = input;
     let policy_name = name.to_string();
     let private = quote!(::authz_core::__private);
 
@@ -45,11 +47,17 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
     // An enum with no variants would make `match self {}` bodies of type `!`; give a role-less
     // policy's `Role` enum no impossible arms instead.
     let role_match = |arms: TokenStream| {
-        if model.roles.is_empty() { quote!(match self {}) } else { quote!(match self { #arms }) }
+        if model.roles.is_empty() {
+            quote!(match self {})
+        } else {
+            quote!(match self { #arms })
+        }
     };
     let role_name_body = role_match(quote!(#(Self::#r_idents => #r_names,)*));
-    let role_grants_body = role_match(quote!(#(Self::#r_idents => PermissionSet::__from_bits(#r_grants),)*));
-    let role_direct_body = role_match(quote!(#(Self::#r_idents => PermissionSet::__from_bits(#r_direct),)*));
+    let role_grants_body =
+        role_match(quote!(#(Self::#r_idents => PermissionSet::__from_bits(#r_grants),)*));
+    let role_direct_body =
+        role_match(quote!(#(Self::#r_idents => PermissionSet::__from_bits(#r_direct),)*));
     let role_parents_body = role_match(quote!(#(Self::#r_idents => #r_parents,)*));
     let policy_doc = format!(
         "The policy `{policy_name}`: {p_count} permissions, {r_count} roles. Implements [`authz_core::Policy`]."

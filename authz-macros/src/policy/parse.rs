@@ -62,7 +62,10 @@ impl Parse for PolicyInput {
         braced!(body in input);
 
         let permissions_kw: kw::permissions = body.parse().map_err(|e| {
-            syn::Error::new(e.span(), "expected `permissions { ... }` first in the policy")
+            syn::Error::new(
+                e.span(),
+                "expected `permissions { ... }` first in the policy",
+            )
         })?;
         let content;
         braced!(content in body);
@@ -95,7 +98,15 @@ impl Parse for PolicyInput {
                 "expected `roles { ... }` or `separation_of_duties { ... }` (in that order) after `permissions { ... }`",
             ));
         }
-        Ok(Self { attrs, vis, name, permissions_kw, permissions, roles, separated })
+        Ok(Self {
+            attrs,
+            vis,
+            name,
+            permissions_kw,
+            permissions,
+            roles,
+            separated,
+        })
     }
 }
 
@@ -103,7 +114,10 @@ impl Parse for PermissionDecl {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
         let name = input.parse().map_err(|e| {
-            syn::Error::new(e.span(), "expected a permission name in quotes, like \"reports:read\"")
+            syn::Error::new(
+                e.span(),
+                "expected a permission name in quotes, like \"reports:read\"",
+            )
         })?;
         Ok(Self { attrs, name })
     }
@@ -147,6 +161,9 @@ impl Parse for SeparatedDecl {
         let content;
         let bracket = bracketed!(content in input);
         let names = Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
-        Ok(Self { bracket: bracket.span.join(), names: names.into_iter().collect() })
+        Ok(Self {
+            bracket: bracket.span.join(),
+            names: names.into_iter().collect(),
+        })
     }
 }

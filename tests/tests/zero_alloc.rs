@@ -1,0 +1,58 @@
+//! Resolving claims to a permission set allocates nothing: counted by dhat's global allocator.
+//! One test in this binary, so no other test thread allocates while it counts.
+
+use authz_core::Claims;
+use authz_examples::reports;
+
+#[global_allocator]
+static ALLOC: dhat::Alloc = dhat::Alloc;
+
+#[derive(Claims)]
+struct Token {
+    sub: String,
+    #[claims(roles)]
+    roles: Vec<String>,
+    #[claims(scope)]
+    scope: Option<String>,
+}
+
+#[test]
+fn resolution_and_checks_do_not_allocate() {
+    let _profiler = dhat::Profiler::builder().testing().build();
+    let token = Token {
+        sub: "alice".into(),
+        roles: ["viewer", "editor", "auditor", "admin"]
+            .map(String::from)
+            .to_vec(),
+        scope: Some("reports:read reports:write openid".into()),
+    };
+    let probe = std::hint::black_box(&token);
+
+    let before = dhat::HeapStats::get();
+    let mut granted = 0;
+    for _ in 0..1000 {
+        let resolved = probe.resolve::<reports::Policy>();
+        granted += resolved.permissions.len() + resolved.unknown_roles as usize;
+        granted += usize::from(
+            resolved
+                .permissions
+                .contains(reports::Permission::ReportsDelete),
+        );
+        granted += probe.unknown_names::<reports::Policy>().count();
+        granted += usize::from(probe.subject() == Some("alice"));
+    }
+    let after = dhat::HeapStats::get();
+
+    // 4 permissions + 1 unknown role + delete + 2 unknown names + subject, each round.
+    assert_eq!(granted, 1000 * 9);
+    assert_eq!(
+        after.total_blocks - before.total_blocks,
+        0,
+        "resolution allocated"
+    );
+
+    // The counter does count: one String is one block.
+    let s = std::hint::black_box(String::from("x"));
+    assert_eq!(dhat::HeapStats::get().total_blocks - after.total_blocks, 1);
+    drop(s);
+}
