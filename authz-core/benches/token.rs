@@ -1,0 +1,121 @@
+//! Full token validation beside raw `jsonwebtoken::decode`, on the same token and key, in one
+//! run: HS256 (static secret), RS256, ES256 and EdDSA (remote JWKS, warm cache).
+//!
+//! `cargo bench -p authz-core --features test-util --bench token` measures the default
+//! backend (aws-lc-rs); add `--no-default-features --features rust_crypto,test-util` for
+//! RustCrypto.
+
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use authz_core::test_util::{JwksServer, TestKey, claims_for};
+use authz_core::{Algorithm, Claims, Validator};
+use criterion::{Criterion, criterion_group, criterion_main};
+use jsonwebtoken::{DecodingKey, Validation, jwk::Jwk};
+
+const ISS: &str = "https://id.example";
+const AUD: &str = "reports-api";
+
+#[derive(serde::Deserialize, Claims)]
+#[allow(dead_code)]
+struct MyClaims {
+    sub: String,
+    iss: String,
+    aud: String,
+    exp: u64,
+    iat: u64,
+}
+
+/// Polls a future that must not wait (static keys, warm cache) once, so the measurement holds
+/// no executor overhead.
+fn ready<F: Future>(f: F) -> F::Output {
+    let mut f = pin!(f);
+    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(out) => out,
+        Poll::Pending => panic!("validation waited although the keys were cached"),
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt.block_on(JwksServer::start()).unwrap();
+    let keys: Vec<TestKey> = [
+        Algorithm::HS256,
+        Algorithm::RS256,
+        Algorithm::ES256,
+        Algorithm::EdDSA,
+    ]
+    .into_iter()
+    .map(|alg| TestKey::generate(alg, &format!("kid-{alg}")))
+    .collect();
+    server.set_keys(
+        &keys
+            .iter()
+            .filter(|k| !k.algorithm().is_symmetric())
+            .collect::<Vec<_>>(),
+    );
+
+    let mut group = c.benchmark_group(format!("token/{}", Validator::crypto_backend()));
+    for key in &keys {
+        let alg = key.algorithm();
+        let builder = Validator::builder()
+            .algorithms([alg])
+            .issuer(ISS)
+            .audience(AUD);
+        let validator = if alg.is_symmetric() {
+            builder.key(key.verification_key()).build().unwrap()
+        } else {
+            builder.jwks_url(server.jwks_url()).build().unwrap()
+        };
+        let token = key.mint(&claims_for(ISS, AUD, "alice"));
+        rt.block_on(validator.refresh_keys()).unwrap();
+        assert_eq!(
+            ready(validator.validate::<MyClaims>(&token))
+                .unwrap()
+                .claims
+                .sub,
+            "alice"
+        );
+
+        let jwk: Jwk = serde_json::from_value(key.public_jwk()).unwrap();
+        let decoding = DecodingKey::from_jwk(&jwk).unwrap();
+        let jalg = jsonwebtoken::decode_header(&token).unwrap().alg;
+        let mut validation = Validation::new(jalg);
+        validation.set_issuer(&[ISS]);
+        validation.set_audience(&[AUD]);
+        jsonwebtoken::decode::<MyClaims>(&token, &decoding, &validation).unwrap();
+
+        group.bench_function(format!("{alg}/jsonwebtoken_decode"), |b| {
+            b.iter(|| {
+                jsonwebtoken::decode::<MyClaims>(black_box(&token), &decoding, &validation).unwrap()
+            })
+        });
+        let source = if alg.is_symmetric() {
+            "static_key"
+        } else {
+            "jwks_warm"
+        };
+        group.bench_function(format!("{alg}/validator_{source}"), |b| {
+            b.iter(|| ready(validator.validate::<MyClaims>(black_box(&token))).unwrap())
+        });
+    }
+    group.finish();
+    drop(server);
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(60)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    targets = bench
+}
+criterion_main!(benches);

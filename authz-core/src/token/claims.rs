@@ -1,0 +1,273 @@
+//! The header and the registered claims, parsed strictly: a registered claim of the wrong JSON
+//! type is an error, never "absent".
+
+use core::fmt;
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
+
+use super::error::{TokenError, TokenPart};
+
+/// The protected header fields this library reads. `jku`, `x5u`, `jwk` and `x5c` are never
+/// read: keys come only from the validator's configuration.
+#[derive(Deserialize)]
+pub(crate) struct RawHeader<'a> {
+    #[serde(borrow, deserialize_with = "strict_str")]
+    pub(crate) alg: Cow<'a, str>,
+    #[serde(borrow, default, deserialize_with = "opt_str")]
+    pub(crate) kid: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "opt_str")]
+    pub(crate) typ: Option<Cow<'a, str>>,
+    /// Present at all (any value): we implement no extension, so any `crit` is refused.
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) crit: bool,
+}
+
+/// The registered claims (RFC 7519 section 4.1), with strict types.
+#[derive(Deserialize)]
+pub(crate) struct RawRegistered<'a> {
+    #[serde(default, deserialize_with = "numeric_date::<_, 0>")]
+    pub(crate) exp: Option<u64>,
+    #[serde(default, deserialize_with = "numeric_date::<_, 1>")]
+    pub(crate) nbf: Option<u64>,
+    #[serde(default, deserialize_with = "numeric_date::<_, 2>")]
+    pub(crate) iat: Option<u64>,
+    #[serde(borrow, default, deserialize_with = "claim_str::<_, 3>")]
+    pub(crate) iss: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "claim_str::<_, 4>")]
+    pub(crate) sub: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "claim_str::<_, 5>")]
+    pub(crate) jti: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "audience")]
+    pub(crate) aud: Option<Vec<Cow<'a, str>>>,
+}
+
+/// Claim names, indexed by the const parameter of the deserializers, so that a type error can
+/// be mapped back to the claim without echoing any value.
+const CLAIMS: [&str; 7] = ["exp", "nbf", "iat", "iss", "sub", "jti", "aud"];
+const TYPE_ERROR: &str = "authz-claim-type:";
+
+fn type_error<E: de::Error>(index: usize) -> E {
+    E::custom(format_args!("{TYPE_ERROR}{index}"))
+}
+
+/// Reads a JSON object into `T`, with errors that name no content.
+pub(crate) fn parse_object<'a, T: Deserialize<'a>>(
+    json: &'a [u8],
+    part: TokenPart,
+) -> Result<T, TokenError> {
+    // serde's derived structs also accept a JSON array (fields by position); a JOSE header
+    // and a JWT payload must be objects.
+    if json.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(TokenError::Json {
+            part,
+            reason: "not a JSON object",
+        });
+    }
+    serde_json::from_slice(json).map_err(|e| map_json_error(&e, part))
+}
+
+fn map_json_error(e: &serde_json::Error, part: TokenPart) -> TokenError {
+    let msg = e.to_string();
+    if let Some(rest) = msg.strip_prefix(TYPE_ERROR)
+        && let Some(index) = rest
+            .bytes()
+            .next()
+            .map(|b| usize::from(b.wrapping_sub(b'0')))
+        && let Some(name) = CLAIMS.get(index)
+    {
+        return TokenError::ClaimType(name);
+    }
+    let reason = if msg.starts_with("duplicate field") {
+        "a member appears twice"
+    } else if msg.starts_with("missing field `alg`") {
+        "no alg"
+    } else if msg.starts_with("invalid type") || msg.starts_with("invalid value") {
+        "a member has the wrong type"
+    } else {
+        match e.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                "invalid JSON"
+            }
+            serde_json::error::Category::Io => "unreadable",
+            serde_json::error::Category::Data => "unexpected content",
+        }
+    };
+    TokenError::Json { part, reason }
+}
+
+struct StrVisitor;
+
+impl<'de> Visitor<'de> for StrVisitor {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+fn strict_str<'de, D: Deserializer<'de>>(d: D) -> Result<Cow<'de, str>, D::Error> {
+    d.deserialize_str(StrVisitor)
+}
+
+// Header members: `null` is a wrong type too, never "absent".
+fn opt_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    d.deserialize_str(StrVisitor).map(Some)
+}
+
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(d).map(|_| true)
+}
+
+fn claim_str<'de, D: Deserializer<'de>, const I: usize>(
+    d: D,
+) -> Result<Option<Cow<'de, str>>, D::Error> {
+    d.deserialize_str(StrVisitor)
+        .map(Some)
+        .map_err(|_: D::Error| type_error(I))
+}
+
+struct NumericDate<const I: usize>;
+
+impl<const I: usize> Visitor<'_> for NumericDate<I> {
+    type Value = u64;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a NumericDate")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+        Ok(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+        u64::try_from(v).map_err(|_| type_error(I))
+    }
+    // RFC 7519 section 2: a NumericDate may be fractional. Truncated to whole seconds.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
+        if (0.0..18_446_744_073_709_549_568.0).contains(&v) {
+            Ok(v as u64)
+        } else {
+            Err(type_error(I))
+        }
+    }
+}
+
+fn numeric_date<'de, D: Deserializer<'de>, const I: usize>(d: D) -> Result<Option<u64>, D::Error> {
+    d.deserialize_any(NumericDate::<I>)
+        .map(Some)
+        .map_err(|_: D::Error| type_error(I))
+}
+
+struct AudienceVisitor;
+
+impl<'de> Visitor<'de> for AudienceVisitor {
+    type Value = Vec<Cow<'de, str>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or an array of strings")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(vec![Cow::Borrowed(v)])
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(vec![Cow::Owned(v.to_owned())])
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(16));
+        while let Some(item) = seq.next_element::<AudItem<'de>>()? {
+            out.push(item.0);
+        }
+        Ok(out)
+    }
+}
+
+struct AudItem<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for AudItem<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(StrVisitor).map(AudItem)
+    }
+}
+
+fn audience<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Cow<'de, str>>>, D::Error> {
+    d.deserialize_any(AudienceVisitor)
+        .map(Some)
+        .map_err(|_: D::Error| type_error(6))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reg(json: &str) -> Result<RawRegistered<'_>, TokenError> {
+        parse_object(json.as_bytes(), TokenPart::Payload)
+    }
+
+    #[test]
+    fn wrong_types_name_the_claim() {
+        for (json, claim) in [
+            (r#"{"exp":"9999999999"}"#, "exp"),
+            (r#"{"exp":null}"#, "exp"),
+            (r#"{"exp":-1}"#, "exp"),
+            (r#"{"nbf":true}"#, "nbf"),
+            (r#"{"iat":[1]}"#, "iat"),
+            (r#"{"iss":5}"#, "iss"),
+            (r#"{"sub":{}}"#, "sub"),
+            (r#"{"jti":1}"#, "jti"),
+            (r#"{"aud":123}"#, "aud"),
+            (r#"{"aud":["a",1]}"#, "aud"),
+            (r#"{"aud":null}"#, "aud"),
+        ] {
+            match reg(json) {
+                Err(TokenError::ClaimType(name)) => assert_eq!(name, claim, "{json}"),
+                Err(other) => panic!("{json}: {other}"),
+                Ok(_) => panic!("{json} accepted"),
+            }
+        }
+    }
+
+    #[test]
+    fn accepted_shapes() {
+        let r = reg(r#"{"exp":1.9,"aud":"a","iss":"i\u0041","x":[1,{"y":null}]}"#).unwrap();
+        assert_eq!(r.exp, Some(1));
+        assert_eq!(r.aud.unwrap(), ["a"]);
+        assert_eq!(r.iss.as_deref(), Some("iA"));
+        let r = reg(r#"{"aud":["a","b"]}"#).unwrap();
+        assert_eq!(r.aud.unwrap(), ["a", "b"]);
+        assert!(reg("{}").unwrap().exp.is_none());
+    }
+
+    #[test]
+    fn not_objects_and_duplicates() {
+        for json in ["[1]", "1", "\"x\"", "", "{", r#"{"exp":1,"exp":2}"#, "{} x"] {
+            assert!(matches!(reg(json), Err(TokenError::Json { .. })), "{json}");
+        }
+    }
+
+    #[test]
+    fn header_crit_and_types() {
+        let h: RawHeader<'_> =
+            parse_object(br#"{"alg":"RS256","crit":[]}"#, TokenPart::Header).unwrap();
+        assert!(h.crit);
+        let h: RawHeader<'_> = parse_object(br#"{"alg":"RS256"}"#, TokenPart::Header).unwrap();
+        assert!(!h.crit && h.kid.is_none());
+        for json in [
+            r#"{"alg":1}"#,
+            r#"{"kid":"a"}"#,
+            r#"{"alg":"RS256","kid":7}"#,
+            r#"{"alg":"RS256","typ":null}"#,
+        ] {
+            assert!(
+                parse_object::<RawHeader<'_>>(json.as_bytes(), TokenPart::Header).is_err(),
+                "{json}"
+            );
+        }
+    }
+}

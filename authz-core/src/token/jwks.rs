@@ -1,0 +1,411 @@
+//! Remote JWKS with caching, rotation, cooldown, single-flight and stale-if-error; OIDC
+//! discovery.
+
+use core::fmt;
+use std::net::IpAddr;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use reqwest::Url;
+use serde::Deserialize;
+
+use super::algorithm::Algorithm;
+use super::error::{ConfigError, TokenError};
+use super::keys::{JwksOrigin, KeySet, parse_jwks};
+
+/// Tuning of a remote key set. The defaults follow the established implementations:
+///
+/// | setting | default | why |
+/// |---|---|---|
+/// | `cache_ttl` | 10 min | jose `createRemoteJWKSet` `cacheMaxAge` and Envoy `jwt_authn` `cache_duration` both use 600 s; rotation is also picked up at once through the unknown-`kid` refetch |
+/// | `refetch_cooldown` | 30 s | jose `cooldownDuration`; Microsoft.IdentityModel waits 5 min (`RefreshInterval`), which delays a rotation too long, Envoy does not refetch on an unknown kid at all |
+/// | `timeout` | 5 s | jose `timeoutDuration`; a JWKS is small, and a request waiting on a miss should fail soon |
+/// | `connect_timeout` | 2 s | within `timeout`, so that an unreachable host fails fast |
+/// | `max_response_bytes` | 256 KiB | real JWKS documents are a few KiB; bounds memory against a hostile or broken endpoint |
+///
+/// ```
+/// use std::time::Duration;
+/// let config = authz_core::RemoteConfig {
+///     refetch_cooldown: Duration::from_secs(60),
+///     ..Default::default()
+/// };
+/// assert_eq!(config.cache_ttl, Duration::from_secs(600));
+/// ```
+#[derive(Clone, Debug)]
+pub struct RemoteConfig {
+    /// How long a fetched key set is used before it is refetched.
+    pub cache_ttl: Duration,
+    /// The least time between two fetches (refetch on an unknown `kid`, retry after a failure).
+    pub refetch_cooldown: Duration,
+    /// Total time for one HTTP request.
+    pub timeout: Duration,
+    /// Time to connect.
+    pub connect_timeout: Duration,
+    /// The largest response body read.
+    pub max_response_bytes: usize,
+    /// Allows `http://` to hosts that are not loopback.
+    pub allow_insecure_http: bool,
+}
+
+impl Default for RemoteConfig {
+    fn default() -> Self {
+        Self {
+            cache_ttl: Duration::from_secs(600),
+            refetch_cooldown: Duration::from_secs(30),
+            timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(2),
+            max_response_bytes: 256 * 1024,
+            allow_insecure_http: false,
+        }
+    }
+}
+
+pub(crate) enum RemoteSpec {
+    Jwks(String),
+    Discovery(String),
+}
+
+enum Source {
+    Jwks(Url),
+    Discovery { issuer: String, config_url: Url },
+}
+
+/// What readers see: swapped whole under a write lock held only for the pointer swap.
+struct Snapshot {
+    keys: Option<Arc<KeySet>>,
+    fetched_at: Option<Instant>,
+    generation: u64,
+}
+
+struct FetchState {
+    last_attempt: Option<Instant>,
+}
+
+pub(crate) struct RemoteJwks {
+    source: Source,
+    client: reqwest::Client,
+    config: RemoteConfig,
+    current: RwLock<Arc<Snapshot>>,
+    // Held for the whole fetch: concurrent misses queue here and then find the fresh keys.
+    fetch: tokio::sync::Mutex<FetchState>,
+}
+
+impl fmt::Debug for RemoteJwks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = match &self.source {
+            Source::Jwks(url) => url.as_str(),
+            Source::Discovery { config_url, .. } => config_url.as_str(),
+        };
+        let snapshot = self.snapshot();
+        f.debug_struct("RemoteJwks")
+            .field("url", &url)
+            .field("keys", &snapshot.keys)
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+fn check_url(raw: &str, allow_http: bool) -> Result<Url, String> {
+    let url = Url::parse(raw).map_err(|e| format!("invalid URL: {e}"))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" => {
+            let host = url.host_str().unwrap_or("");
+            let bare = host
+                .strip_prefix('[')
+                .and_then(|h| h.strip_suffix(']'))
+                .unwrap_or(host);
+            let loopback = bare.eq_ignore_ascii_case("localhost")
+                || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+            if loopback || allow_http {
+                Ok(url)
+            } else {
+                Err(format!(
+                    "plain http:// to the non-loopback host {:?} is refused; use https:// or \
+                     allow_insecure_http()",
+                    url.host_str().unwrap_or("")
+                ))
+            }
+        }
+        other => Err(format!("unsupported URL scheme {other:?}")),
+    }
+}
+
+#[derive(Deserialize)]
+struct Discovery {
+    issuer: String,
+    jwks_uri: String,
+}
+
+impl RemoteJwks {
+    pub(crate) fn new(
+        spec: RemoteSpec,
+        config: RemoteConfig,
+        _issuers: &[String],
+    ) -> Result<Self, ConfigError> {
+        if config.refetch_cooldown.is_zero() {
+            return Err(ConfigError::Limit("the refetch cooldown must not be zero"));
+        }
+        if config.max_response_bytes == 0 || config.timeout.is_zero() {
+            return Err(ConfigError::Limit("remote key set limits must not be zero"));
+        }
+        let allow = config.allow_insecure_http;
+        let source = match spec {
+            RemoteSpec::Jwks(url) => {
+                Source::Jwks(check_url(&url, allow).map_err(ConfigError::Url)?)
+            }
+            RemoteSpec::Discovery(issuer) => {
+                let base = issuer.strip_suffix('/').unwrap_or(&issuer);
+                let config_url =
+                    check_url(&format!("{base}/.well-known/openid-configuration"), allow)
+                        .map_err(ConfigError::Url)?;
+                Source::Discovery { issuer, config_url }
+            }
+        };
+        let client = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            // A redirect could lead to plain http or to another host; JWKS and discovery
+            // endpoints are fixed URLs.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("authz-core/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ConfigError::HttpClient(e.to_string()))?;
+        Ok(Self {
+            source,
+            client,
+            config,
+            current: RwLock::new(Arc::new(Snapshot {
+                keys: None,
+                fetched_at: None,
+                generation: 0,
+            })),
+            fetch: tokio::sync::Mutex::new(FetchState { last_attempt: None }),
+        })
+    }
+
+    fn snapshot(&self) -> Arc<Snapshot> {
+        match self.current.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    fn install(&self, keys: KeySet, generation: u64) {
+        let next = Arc::new(Snapshot {
+            keys: Some(Arc::new(keys)),
+            fetched_at: Some(Instant::now()),
+            generation,
+        });
+        match self.current.write() {
+            Ok(mut guard) => *guard = next,
+            Err(poisoned) => *poisoned.into_inner() = next,
+        }
+    }
+
+    fn cooling_down(&self, state: &FetchState) -> bool {
+        state
+            .last_attempt
+            .is_some_and(|t| t.elapsed() < self.config.refetch_cooldown)
+    }
+
+    /// The key set to verify a token with this `kid` and `alg`.
+    pub(crate) async fn keys_for(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<Arc<KeySet>, TokenError> {
+        let seen = self.snapshot();
+        if let Some(keys) = &seen.keys {
+            let stale = seen
+                .fetched_at
+                .is_none_or(|t| t.elapsed() >= self.config.cache_ttl);
+            if stale {
+                // One request refreshes; the others go on with the keys they have.
+                if let Ok(mut state) = self.fetch.try_lock()
+                    && !self.cooling_down(&state)
+                    && self.snapshot().generation == seen.generation
+                {
+                    let _ = self.fetch_and_install(&mut state, seen.generation).await;
+                    let now = self.snapshot();
+                    if let Some(keys) = &now.keys
+                        && keys.has_candidate(kid, alg)
+                    {
+                        return Ok(Arc::clone(keys));
+                    }
+                }
+            }
+            if keys.has_candidate(kid, alg) {
+                return Ok(Arc::clone(keys));
+            }
+        }
+
+        // A miss: no keys yet, or an unknown kid. Single flight, rate-limited.
+        let mut state = self.fetch.lock().await;
+        let now = self.snapshot();
+        if now.generation != seen.generation
+            && let Some(keys) = &now.keys
+            && keys.has_candidate(kid, alg)
+        {
+            return Ok(Arc::clone(keys));
+        }
+        if self.cooling_down(&state) {
+            return match &now.keys {
+                Some(keys) => Ok(Arc::clone(keys)),
+                None => Err(TokenError::KeysUnavailable(
+                    "the key set could not be fetched; retrying after the cooldown".into(),
+                )),
+            };
+        }
+        match self.fetch_and_install(&mut state, now.generation).await {
+            Ok(keys) => Ok(keys),
+            Err(reason) => match &now.keys {
+                Some(keys) => Ok(Arc::clone(keys)),
+                None => Err(TokenError::KeysUnavailable(reason)),
+            },
+        }
+    }
+
+    pub(crate) async fn refresh_now(&self) -> Result<usize, TokenError> {
+        let mut state = self.fetch.lock().await;
+        let generation = self.snapshot().generation;
+        self.fetch_and_install(&mut state, generation)
+            .await
+            .map(|keys| keys.len())
+            .map_err(TokenError::KeysUnavailable)
+    }
+
+    /// Fetches, and on success installs, a new key set. Failures are reported through
+    /// `tracing` and leave the known keys in place (stale-if-error).
+    async fn fetch_and_install(
+        &self,
+        state: &mut FetchState,
+        generation: u64,
+    ) -> Result<Arc<KeySet>, String> {
+        state.last_attempt = Some(Instant::now());
+        match self.fetch_keys().await {
+            Ok(keys) => {
+                let count = keys.len();
+                self.install(keys, generation.wrapping_add(1));
+                tracing::debug!(keys = count, "authz: JWKS fetched");
+                self.snapshot()
+                    .keys
+                    .clone()
+                    .ok_or_else(|| "no keys installed".to_owned())
+            }
+            Err(reason) => {
+                let known = self.snapshot().keys.as_ref().map_or(0, |k| k.len());
+                tracing::warn!(
+                    error = %reason,
+                    known_keys = known,
+                    "authz: JWKS fetch failed; keeping the keys already known"
+                );
+                Err(reason)
+            }
+        }
+    }
+
+    async fn get(&self, url: &Url) -> Result<Vec<u8>, String> {
+        let mut response = self
+            .client
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| format!("GET {url}: {}", without_url(&e)))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("GET {url}: HTTP status {}", status.as_u16()));
+        }
+        let max = self.config.max_response_bytes;
+        if response
+            .content_length()
+            .is_some_and(|len| len > max as u64)
+        {
+            return Err(format!("GET {url}: response larger than {max} bytes"));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| format!("GET {url}: {}", without_url(&e)))?
+        {
+            if body.len() + chunk.len() > max {
+                return Err(format!("GET {url}: response larger than {max} bytes"));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    async fn fetch_keys(&self) -> Result<KeySet, String> {
+        let jwks_url = match &self.source {
+            Source::Jwks(url) => url.clone(),
+            Source::Discovery { issuer, config_url } => {
+                let body = self.get(config_url).await?;
+                let doc: Discovery = serde_json::from_slice(&body).map_err(|e| {
+                    format!("{config_url}: not an OpenID provider configuration ({e})")
+                })?;
+                if doc.issuer != *issuer {
+                    return Err(format!(
+                        "{config_url}: the discovery document names issuer {:?}, not the \
+                         configured {issuer:?}",
+                        doc.issuer.chars().take(200).collect::<String>()
+                    ));
+                }
+                check_url(&doc.jwks_uri, self.config.allow_insecure_http)
+                    .map_err(|e| format!("{config_url}: jwks_uri: {e}"))?
+            }
+        };
+        let body = self.get(&jwks_url).await?;
+        let parsed =
+            parse_jwks(&body, JwksOrigin::Remote).map_err(|e| format!("{jwks_url}: {e}"))?;
+        for (kid, reason) in &parsed.skipped {
+            tracing::info!(kid = ?kid, reason = %reason, url = %jwks_url, "authz: JWKS key skipped");
+        }
+        for kid in &parsed.duplicate_kids {
+            tracing::warn!(
+                kid = ?kid,
+                url = %jwks_url,
+                "authz: duplicate kid in JWKS; tokens with this kid are refused unless only one \
+                 of the keys fits their alg"
+            );
+        }
+        if parsed.keys.is_empty() {
+            return Err(format!("{jwks_url}: the JWKS has no usable signing key"));
+        }
+        Ok(KeySet::new(parsed.keys))
+    }
+}
+
+/// reqwest's errors repeat the URL; ours already names it.
+fn without_url(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else if e.is_body() || e.is_decode() {
+        "bad response body"
+    } else {
+        "request failed"
+    };
+    kind.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_url;
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(check_url("http://127.0.0.1:8080/jwks", false).is_ok());
+        assert!(check_url("http://[::1]/jwks", false).is_ok());
+        assert!(check_url("http://localhost/jwks", false).is_ok());
+        assert!(check_url("https://id.example.com/jwks", false).is_ok());
+        assert!(check_url("http://id.example.com/jwks", false).is_err());
+        assert!(check_url("http://10.0.0.1/jwks", false).is_err());
+        assert!(check_url("http://id.example.com/jwks", true).is_ok());
+        assert!(check_url("ftp://127.0.0.1/jwks", true).is_err());
+        assert!(check_url("not a url", true).is_err());
+    }
+}

@@ -1,0 +1,505 @@
+//! Verification keys: static ones from PEM, DER, JWK or JWKS, and the set they are chosen from.
+
+use core::fmt;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use jsonwebtoken::DecodingKey;
+use serde::Deserialize;
+
+use super::algorithm::{Algorithm, Family};
+use super::error::{KeyError, TokenError};
+use super::provider::provider;
+
+/// The longest `kid` compared, in bytes, on keys and on tokens.
+pub const MAX_KID_LEN: usize = 256;
+
+const MIN_RSA_BITS: usize = 2048;
+
+/// A public key (or HMAC secret) that verifies token signatures, with the algorithms it may
+/// be used with: only those of its own type (RSA, P-256, P-384, Ed25519, HMAC), and only
+/// the one its JWK `alg` names when it names one.
+///
+/// `Debug` shows the `kid` and the key type, never the key.
+///
+/// ```
+/// use authz_core::{Algorithm, Key};
+/// let key = Key::hmac_secret(b"a secret of at least thirty-two bytes!!").with_kid("k1");
+/// assert_eq!(key.kid(), Some("k1"));
+/// assert!(!format!("{key:?}").contains("secret"));
+/// assert!(Key::from_pem("not pem").is_err());
+/// let jwk = r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","alg":"Ed25519"}"#;
+/// assert_eq!(Key::from_jwk(jwk).unwrap().algorithm(), Some(Algorithm::EdDSA));
+/// ```
+#[derive(Clone)]
+pub struct Key {
+    kid: Option<String>,
+    family: Family,
+    alg: Option<Algorithm>,
+    decoding: Arc<DecodingKey>,
+    secret_len: usize,
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Key")
+            .field("kid", &self.kid)
+            .field("type", &self.family)
+            .field("alg", &self.alg)
+            .field("key", &"[redacted]")
+            .finish()
+    }
+}
+
+impl Key {
+    /// An HMAC shared secret (for HS256/384/512). `build()` refuses it when it is shorter than
+    /// the hash output of an allowed HMAC algorithm (RFC 7518 section 3.2). An empty secret
+    /// is refused when the validator is built.
+    pub fn hmac_secret(secret: impl AsRef<[u8]>) -> Self {
+        let secret = secret.as_ref();
+        Self {
+            kid: None,
+            family: Family::Hmac,
+            alg: None,
+            decoding: Arc::new(DecodingKey::from_secret(secret)),
+            secret_len: secret.len(),
+        }
+    }
+
+    /// A public key or certificate in PEM: `PUBLIC KEY` (SubjectPublicKeyInfo: RSA, P-256,
+    /// P-384 or Ed25519), `RSA PUBLIC KEY` (PKCS#1) or `CERTIFICATE` (its public key is used;
+    /// the certificate itself is not validated).
+    pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Self, KeyError> {
+        let pem = pem.as_ref();
+        if let Ok(key) = DecodingKey::from_rsa_pem(pem) {
+            let der = key.try_get_as_bytes().map_err(|_| KeyError::Pem)?;
+            let (n, _e) = (provider().key_utils.rsa_pub_components_from_public_key)(der)
+                .map_err(|_| KeyError::Pem)?;
+            check_rsa_bits(&n)?;
+            return Ok(Self::asymmetric(Family::Rsa, key));
+        }
+        if let Ok(key) = DecodingKey::from_ec_pem(pem) {
+            let point = key.try_get_as_bytes().map_err(|_| KeyError::Pem)?;
+            let family = match point.len() {
+                65 => Family::EcP256,
+                97 => Family::EcP384,
+                _ => return Err(KeyError::Unsupported),
+            };
+            return Ok(Self::asymmetric(family, key));
+        }
+        if let Ok(key) = DecodingKey::from_ed_pem(pem) {
+            if key.try_get_as_bytes().map_err(|_| KeyError::Pem)?.len() != 32 {
+                return Err(KeyError::Unsupported);
+            }
+            return Ok(Self::asymmetric(Family::Ed25519, key));
+        }
+        Err(KeyError::Pem)
+    }
+
+    /// A public key in DER: a SubjectPublicKeyInfo (RSA, P-256, P-384, Ed25519) or a PKCS#1
+    /// RSAPublicKey.
+    pub fn from_der(der: impl AsRef<[u8]>) -> Result<Self, KeyError> {
+        let der = der.as_ref();
+        // The PEM reader is the one DER parser at hand: armor the bytes and let it classify.
+        for label in ["PUBLIC KEY", "RSA PUBLIC KEY"] {
+            if let Ok(key) = Self::from_pem(armor(label, der)) {
+                return Ok(key);
+            }
+        }
+        Err(KeyError::Der)
+    }
+
+    /// A PEM file, read at once.
+    pub fn from_pem_file(path: impl AsRef<std::path::Path>) -> Result<Self, super::ConfigError> {
+        let bytes = read_file(path.as_ref())?;
+        Ok(Self::from_pem(bytes)?)
+    }
+
+    /// One JWK (RFC 7517) as JSON. `kty` `RSA`, `EC` (`P-256`, `P-384`), `OKP` (`Ed25519`) or
+    /// `oct` (an HMAC secret; only for static keys). Its `kid` is kept; its `alg`, when
+    /// present, binds the key to that algorithm (`Ed25519` is read as `EdDSA`); `crv` binds
+    /// the curve. A JWK whose `use` is not `sig` or whose `key_ops` lacks `verify` is refused.
+    pub fn from_jwk(json: &str) -> Result<Self, KeyError> {
+        let raw: RawJwk<'_> =
+            serde_json::from_str(json).map_err(|e| KeyError::Json(json_error(&e)))?;
+        match raw.into_key(true)? {
+            JwkOutcome::Key(key) => Ok(key),
+            JwkOutcome::Skip(reason) => Err(KeyError::Json(reason.to_owned())),
+        }
+    }
+
+    /// Names the key: a token whose header has this `kid` is verified with it.
+    #[must_use]
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = Some(kid.into());
+        self
+    }
+
+    /// Binds the key to one algorithm, as a JWK `alg` does.
+    #[must_use]
+    pub fn with_algorithm(mut self, alg: Algorithm) -> Self {
+        self.alg = Some(alg);
+        self
+    }
+
+    /// The key's `kid`.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The one algorithm the key is bound to, if any.
+    pub fn algorithm(&self) -> Option<Algorithm> {
+        self.alg
+    }
+
+    /// `true` for an HMAC secret.
+    pub fn is_symmetric(&self) -> bool {
+        self.family == Family::Hmac
+    }
+
+    fn asymmetric(family: Family, decoding: DecodingKey) -> Self {
+        Self {
+            kid: None,
+            family,
+            alg: None,
+            decoding: Arc::new(decoding),
+            secret_len: 0,
+        }
+    }
+
+    pub(crate) fn allows(&self, alg: Algorithm) -> bool {
+        alg.family() == self.family && self.alg.is_none_or(|bound| bound == alg)
+    }
+
+    pub(crate) fn decoding(&self) -> &DecodingKey {
+        &self.decoding
+    }
+
+    /// The static-key checks that `build()` runs: kid length, secret length, and that the
+    /// key is usable with at least one allowed algorithm.
+    pub(crate) fn check(&self, allowed: &[Algorithm]) -> Result<bool, super::ConfigError> {
+        if self.kid.as_ref().is_some_and(|kid| kid.len() > MAX_KID_LEN) {
+            return Err(KeyError::KidTooLong(MAX_KID_LEN).into());
+        }
+        if let Some(bound) = self.alg
+            && bound.family() != self.family
+        {
+            return Err(KeyError::AlgMismatch.into());
+        }
+        if self.family == Family::Hmac {
+            if self.secret_len == 0 {
+                return Err(KeyError::EmptySecret.into());
+            }
+            for &alg in allowed.iter().filter(|alg| self.allows(**alg)) {
+                let min = alg.hmac_min_secret().unwrap_or(0);
+                if self.secret_len < min {
+                    return Err(super::ConfigError::HmacSecretTooShort {
+                        alg,
+                        len: self.secret_len,
+                        min,
+                    });
+                }
+            }
+        }
+        Ok(allowed.iter().any(|alg| self.allows(*alg)))
+    }
+}
+
+fn armor(label: &str, der: &[u8]) -> String {
+    let body = STANDARD.encode(der);
+    let mut pem = format!("-----BEGIN {label}-----\n");
+    for line in body.as_bytes().chunks(64) {
+        pem.push_str(core::str::from_utf8(line).unwrap_or_default());
+        pem.push('\n');
+    }
+    pem.push_str(&format!("-----END {label}-----\n"));
+    pem
+}
+
+pub(crate) fn read_file(path: &std::path::Path) -> Result<Vec<u8>, super::ConfigError> {
+    std::fs::read(path).map_err(|error| super::ConfigError::File {
+        path: path.display().to_string(),
+        error,
+    })
+}
+
+fn check_rsa_bits(n: &[u8]) -> Result<(), KeyError> {
+    let trimmed = match n.iter().position(|b| *b != 0) {
+        Some(first) => &n[first..],
+        None => return Err(KeyError::JwkMember("n")),
+    };
+    let bits = trimmed.len() * 8 - trimmed[0].leading_zeros() as usize;
+    if bits < MIN_RSA_BITS {
+        return Err(KeyError::RsaTooSmall(bits));
+    }
+    Ok(())
+}
+
+/// serde_json's message names a position, never a value, for the shapes read here.
+fn json_error(e: &serde_json::Error) -> String {
+    format!(
+        "{:?} error at line {} column {}",
+        e.classify(),
+        e.line(),
+        e.column()
+    )
+}
+
+/// A JWKS document, already sorted into usable keys.
+#[derive(Clone, Default)]
+pub(crate) struct KeySet {
+    keys: Vec<Key>,
+}
+
+impl fmt::Debug for KeySet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.keys.iter().map(|k| k.kid()))
+            .finish()
+    }
+}
+
+/// Where a JWKS came from: static configuration may hold `oct` keys; a remote one never.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JwksOrigin {
+    Static,
+    #[cfg_attr(not(feature = "remote"), allow(dead_code))]
+    Remote,
+}
+
+/// The result of reading a JWKS: the usable keys and what was skipped and why.
+pub(crate) struct ParsedJwks {
+    pub(crate) keys: Vec<Key>,
+    pub(crate) skipped: Vec<(Option<String>, Cow<'static, str>)>,
+    pub(crate) duplicate_kids: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct JwksDoc {
+    keys: Vec<serde_json::Value>,
+}
+
+/// Reads a JWKS document (RFC 7517 section 5). Keys that cannot be used are skipped with a
+/// reason; a document that is not `{"keys": [...]}` is an error.
+pub(crate) fn parse_jwks(json: &[u8], origin: JwksOrigin) -> Result<ParsedJwks, KeyError> {
+    let doc: JwksDoc = serde_json::from_slice(json).map_err(|e| KeyError::Json(json_error(&e)))?;
+    let mut parsed = ParsedJwks {
+        keys: Vec::new(),
+        skipped: Vec::new(),
+        duplicate_kids: Vec::new(),
+    };
+    for value in &doc.keys {
+        let kid = value
+            .get("kid")
+            .and_then(|k| k.as_str())
+            .map(|k| k.chars().take(64).collect());
+        let raw = match RawJwk::deserialize(value) {
+            Ok(raw) => raw,
+            Err(e) => {
+                parsed
+                    .skipped
+                    .push((kid, Cow::Owned(format!("invalid JWK: {}", json_error(&e)))));
+                continue;
+            }
+        };
+        match raw.into_key(origin == JwksOrigin::Static) {
+            Ok(JwkOutcome::Key(key)) => parsed.keys.push(key),
+            Ok(JwkOutcome::Skip(reason)) => parsed.skipped.push((kid, Cow::Borrowed(reason))),
+            Err(e) => parsed.skipped.push((kid, Cow::Owned(e.to_string()))),
+        }
+    }
+    for (i, key) in parsed.keys.iter().enumerate() {
+        if let Some(kid) = key.kid()
+            && parsed.keys[..i]
+                .iter()
+                .any(|other| other.kid() == Some(kid))
+            && !parsed.duplicate_kids.iter().any(|d| d == kid)
+        {
+            parsed.duplicate_kids.push(kid.chars().take(64).collect());
+        }
+    }
+    Ok(parsed)
+}
+
+impl KeySet {
+    pub(crate) fn new(keys: Vec<Key>) -> Self {
+        Self { keys }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// The one key for this `kid` and `alg`. A `kid` is compared for equality only. A key
+    /// without a `kid` stands in when no key carries the token's `kid`. When several keys fit,
+    /// the token is refused rather than resolved by order.
+    pub(crate) fn select(&self, kid: Option<&str>, alg: Algorithm) -> Result<&Key, TokenError> {
+        let pick = |pred: &dyn Fn(&Key) -> bool| {
+            let mut found = None;
+            let mut count = 0usize;
+            for key in self.keys.iter().filter(|k| k.allows(alg) && pred(k)) {
+                count += 1;
+                found.get_or_insert(key);
+            }
+            (found, count)
+        };
+        let (found, count) = match kid {
+            Some(kid) => match pick(&|k| k.kid() == Some(kid)) {
+                (None, _) => pick(&|k| k.kid().is_none()),
+                hit => hit,
+            },
+            None => pick(&|_| true),
+        };
+        match (found, count) {
+            (Some(key), 1) => Ok(key),
+            (None, _) => Err(TokenError::UnknownKey {
+                kid: kid.map(str::to_owned),
+                alg,
+            }),
+            (Some(_), candidates) => Err(TokenError::AmbiguousKey { candidates, alg }),
+        }
+    }
+
+    /// `true` when [`KeySet::select`] would find a key (used to decide on a refetch).
+    #[cfg(feature = "remote")]
+    pub(crate) fn has_candidate(&self, kid: Option<&str>, alg: Algorithm) -> bool {
+        !matches!(self.select(kid, alg), Err(TokenError::UnknownKey { .. }))
+    }
+}
+
+/// A JWK as published. Every member has a strict type; unknown members are ignored.
+#[derive(Deserialize)]
+struct RawJwk<'a> {
+    #[serde(borrow)]
+    kty: Cow<'a, str>,
+    #[serde(rename = "use", borrow, default)]
+    use_: Option<Cow<'a, str>>,
+    #[serde(default)]
+    key_ops: Option<Vec<String>>,
+    #[serde(borrow, default)]
+    alg: Option<Cow<'a, str>>,
+    #[serde(default)]
+    kid: Option<String>,
+    #[serde(borrow, default)]
+    crv: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    n: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    e: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    x: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    y: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    k: Option<Cow<'a, str>>,
+}
+
+enum JwkOutcome {
+    Key(Key),
+    Skip(&'static str),
+}
+
+fn b64_member(value: Option<&Cow<'_, str>>, name: &'static str) -> Result<Vec<u8>, KeyError> {
+    let value = value.ok_or(KeyError::JwkMember(name))?;
+    URL_SAFE_NO_PAD
+        .decode(value.as_bytes())
+        .map_err(|_| KeyError::JwkMember(name))
+}
+
+impl RawJwk<'_> {
+    fn into_key(self, allow_oct: bool) -> Result<JwkOutcome, KeyError> {
+        if self.use_.as_deref().is_some_and(|u| u != "sig") {
+            return Ok(JwkOutcome::Skip("`use` is not `sig`"));
+        }
+        if self
+            .key_ops
+            .as_ref()
+            .is_some_and(|ops| !ops.iter().any(|op| op == "verify"))
+        {
+            return Ok(JwkOutcome::Skip("`key_ops` does not include `verify`"));
+        }
+        if self.kid.as_ref().is_some_and(|kid| kid.len() > MAX_KID_LEN) {
+            return Err(KeyError::KidTooLong(MAX_KID_LEN));
+        }
+        let alg = match self.alg.as_deref() {
+            None => None,
+            Some(name) => match Algorithm::from_name(name) {
+                Some(alg) => Some(alg),
+                None => {
+                    return Ok(JwkOutcome::Skip(
+                        "`alg` is not a supported signature algorithm",
+                    ));
+                }
+            },
+        };
+        let (family, decoding, secret_len) = match (&*self.kty, self.crv.as_deref()) {
+            ("RSA", _) => {
+                let n = b64_member(self.n.as_ref(), "n")?;
+                let e = b64_member(self.e.as_ref(), "e")?;
+                if e.is_empty() || e.iter().all(|b| *b == 0) {
+                    return Err(KeyError::JwkMember("e"));
+                }
+                check_rsa_bits(&n)?;
+                (Family::Rsa, DecodingKey::from_rsa_raw_components(&n, &e), 0)
+            }
+            ("EC", Some(crv @ ("P-256" | "P-384"))) => {
+                let (family, len) = if crv == "P-256" {
+                    (Family::EcP256, 32)
+                } else {
+                    (Family::EcP384, 48)
+                };
+                let x = b64_member(self.x.as_ref(), "x")?;
+                let y = b64_member(self.y.as_ref(), "y")?;
+                if x.len() != len {
+                    return Err(KeyError::JwkMember("x"));
+                }
+                if y.len() != len {
+                    return Err(KeyError::JwkMember("y"));
+                }
+                let (Some(xs), Some(ys)) = (self.x.as_deref(), self.y.as_deref()) else {
+                    return Err(KeyError::JwkMember("x"));
+                };
+                let key = DecodingKey::from_ec_components(xs, ys)
+                    .map_err(|_| KeyError::JwkMember("x"))?;
+                (family, key, 0)
+            }
+            ("OKP", Some("Ed25519")) => {
+                let x = b64_member(self.x.as_ref(), "x")?;
+                if x.len() != 32 {
+                    return Err(KeyError::JwkMember("x"));
+                }
+                let Some(xs) = self.x.as_deref() else {
+                    return Err(KeyError::JwkMember("x"));
+                };
+                let key =
+                    DecodingKey::from_ed_components(xs).map_err(|_| KeyError::JwkMember("x"))?;
+                (Family::Ed25519, key, 0)
+            }
+            ("oct", _) => {
+                if !allow_oct {
+                    return Ok(JwkOutcome::Skip(
+                        "symmetric (`oct`) keys are never taken from a remote JWKS",
+                    ));
+                }
+                let k = b64_member(self.k.as_ref(), "k")?;
+                (Family::Hmac, DecodingKey::from_secret(&k), k.len())
+            }
+            ("EC" | "OKP", _) => return Ok(JwkOutcome::Skip("unsupported curve")),
+            _ => return Ok(JwkOutcome::Skip("unsupported key type")),
+        };
+        if let Some(alg) = alg
+            && alg.family() != family
+        {
+            return Err(KeyError::AlgMismatch);
+        }
+        Ok(JwkOutcome::Key(Key {
+            kid: self.kid,
+            family,
+            alg,
+            decoding: Arc::new(decoding),
+            secret_len,
+        }))
+    }
+}

@@ -1,0 +1,28 @@
+//! Bearer-token validation: signed JWTs (RFC 7519) checked with the secure defaults of
+//! RFC 8725 and RFC 9068, into the user's `#[derive(Claims)]` struct.
+//!
+//! See [`Validator`] and the crate documentation.
+
+mod algorithm;
+mod claims;
+mod error;
+#[cfg(feature = "remote")]
+mod jwks;
+mod keys;
+mod provider;
+mod revocation;
+#[cfg(feature = "test-util")]
+pub mod test_util;
+mod validator;
+
+pub use algorithm::{Algorithm, UnknownAlgorithm};
+pub use error::{ClaimsMismatch, ConfigError, ErrorCategory, KeyError, TokenError, TokenPart};
+#[cfg(feature = "remote")]
+pub use jwks::RemoteConfig;
+pub use keys::{Key, MAX_KID_LEN};
+pub use revocation::{
+    BoxFuture, InMemoryRevocation, Revocation, RevocationError, RevocationQuery, RevocationStatus,
+};
+pub use validator::{
+    DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, Validated, Validator, ValidatorBuilder,
+};

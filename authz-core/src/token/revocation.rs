@@ -1,0 +1,295 @@
+//! The revocation hook and an in-memory implementation.
+
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// A boxed, `Send` future, as [`Revocation::check`] returns.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a revocation check sees of a token whose signature and claims have been verified.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct RevocationQuery<'a> {
+    /// `jti`, if the token has one.
+    pub jti: Option<&'a str>,
+    /// `sub`, if the token has one.
+    pub sub: Option<&'a str>,
+    /// `iss`, if the token has one.
+    pub iss: Option<&'a str>,
+    /// `iat`, if the token has one.
+    pub iat: Option<u64>,
+    /// `exp` (always present on a validated token).
+    pub exp: u64,
+}
+
+/// The answer of a revocation check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RevocationStatus {
+    /// Not revoked.
+    Active,
+    /// Revoked: the token is refused as `invalid_token`.
+    Revoked,
+}
+
+/// A revocation backend that failed; the token is refused as unavailable (503), never
+/// accepted.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RevocationError(pub String);
+
+/// Consulted by the validator after the signature and every claim check passed.
+///
+/// Implement it for a shared store (a database, Redis); [`InMemoryRevocation`] serves one
+/// process. An `Err` refuses the token with [`ErrorCategory::Unavailable`](crate::ErrorCategory):
+/// revocation fails closed.
+///
+/// Since ECDSA signatures are malleable, a token's text is not a stable identity: revoke by
+/// `jti` or by subject, never by the token string.
+pub trait Revocation: Send + Sync + 'static {
+    /// Whether the token is revoked.
+    fn check<'a>(
+        &'a self,
+        token: RevocationQuery<'a>,
+    ) -> BoxFuture<'a, Result<RevocationStatus, RevocationError>>;
+}
+
+/// A process-local revocation list: a `jti` deny-list, and "every token of subject S issued
+/// before T". Each entry is forgotten once the tokens it names would have expired anyway, so
+/// the list does not grow without bound.
+///
+/// ```
+/// use authz_core::{InMemoryRevocation, Revocation, RevocationQuery, RevocationStatus};
+/// # tokio_test_block_on(async {
+/// let revoked = InMemoryRevocation::new();
+/// let now = std::time::SystemTime::now()
+///     .duration_since(std::time::UNIX_EPOCH)
+///     .unwrap()
+///     .as_secs();
+/// revoked.revoke_jti("token-1", now + 300);
+/// revoked.revoke_subject("mallory", now, now + 3600);
+///
+/// let q = RevocationQuery::new(Some("token-1"), Some("alice"), Some(now - 10), now + 300);
+/// assert_eq!(revoked.check(q).await.unwrap(), RevocationStatus::Revoked);
+/// let q = RevocationQuery::new(Some("token-2"), Some("mallory"), Some(now - 10), now + 300);
+/// assert_eq!(revoked.check(q).await.unwrap(), RevocationStatus::Revoked);
+/// let q = RevocationQuery::new(Some("token-3"), Some("mallory"), Some(now + 5), now + 300);
+/// assert_eq!(revoked.check(q).await.unwrap(), RevocationStatus::Active);
+/// # });
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+/// # }
+/// ```
+pub struct InMemoryRevocation {
+    inner: Mutex<Lists>,
+    grace: u64,
+    now: fn() -> u64,
+}
+
+#[derive(Default)]
+struct Lists {
+    /// jti -> forget after (unix seconds).
+    jtis: HashMap<String, u64>,
+    /// sub -> (revoke tokens issued before, forget after).
+    subjects: HashMap<String, (u64, u64)>,
+    inserts: u64,
+}
+
+impl fmt::Debug for InMemoryRevocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (jtis, subjects) = self
+            .inner
+            .lock()
+            .map(|l| (l.jtis.len(), l.subjects.len()))
+            .unwrap_or_default();
+        f.debug_struct("InMemoryRevocation")
+            .field("jtis", &jtis)
+            .field("subjects", &subjects)
+            .finish()
+    }
+}
+
+impl Default for InMemoryRevocation {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a> RevocationQuery<'a> {
+    /// A query, for tests of a [`Revocation`] implementation.
+    pub fn new(jti: Option<&'a str>, sub: Option<&'a str>, iat: Option<u64>, exp: u64) -> Self {
+        Self {
+            jti,
+            sub,
+            iss: None,
+            iat,
+            exp,
+        }
+    }
+}
+
+impl InMemoryRevocation {
+    /// An empty list. Entries are kept 5 minutes past the expiry they were given, which covers
+    /// any leeway a validator allows.
+    pub fn new() -> Self {
+        Self {
+            inner: Mutex::new(Lists::default()),
+            grace: 300,
+            now: super::validator::unix_now,
+        }
+    }
+
+    /// Revokes the token with this `jti`, which expires at `exp` (unix seconds).
+    pub fn revoke_jti(&self, jti: impl Into<String>, exp: u64) {
+        let forget_after = exp.saturating_add(self.grace);
+        self.with_lists(|l| {
+            let slot = l.jtis.entry(jti.into()).or_insert(forget_after);
+            *slot = (*slot).max(forget_after);
+        });
+    }
+
+    /// Revokes every token of `sub` issued before `issued_before` (unix seconds). `until` is
+    /// when the last such token expires (for example `issued_before` plus the issuer's token
+    /// lifetime); the entry is forgotten after it. Tokens of `sub` without `iat` are refused
+    /// while the entry lives, since they cannot show they are newer.
+    pub fn revoke_subject(&self, sub: impl Into<String>, issued_before: u64, until: u64) {
+        let forget_after = until.saturating_add(self.grace);
+        self.with_lists(|l| {
+            let slot = l
+                .subjects
+                .entry(sub.into())
+                .or_insert((issued_before, forget_after));
+            slot.0 = slot.0.max(issued_before);
+            slot.1 = slot.1.max(forget_after);
+        });
+    }
+
+    /// How many entries are held (for tests and metrics).
+    pub fn len(&self) -> usize {
+        self.inner
+            .lock()
+            .map(|l| l.jtis.len() + l.subjects.len())
+            .unwrap_or(0)
+    }
+
+    /// `true` when no entry is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops every entry whose tokens have all expired. Runs on its own every 64 inserts.
+    pub fn purge_expired(&self) {
+        let now = (self.now)();
+        if let Ok(mut l) = self.inner.lock() {
+            l.jtis.retain(|_, forget_after| *forget_after >= now);
+            l.subjects
+                .retain(|_, (_, forget_after)| *forget_after >= now);
+        }
+    }
+
+    fn with_lists(&self, f: impl FnOnce(&mut Lists)) {
+        let purge = match self.inner.lock() {
+            Ok(mut l) => {
+                f(&mut l);
+                l.inserts += 1;
+                l.inserts % 64 == 0
+            }
+            // A panic while holding the lock cannot leave the maps inconsistent (every update
+            // is a single insert), so the data is still good.
+            Err(poisoned) => {
+                f(&mut poisoned.into_inner());
+                false
+            }
+        };
+        if purge {
+            self.purge_expired();
+        }
+    }
+
+    fn status(&self, q: &RevocationQuery<'_>) -> Result<RevocationStatus, RevocationError> {
+        let now = (self.now)();
+        let lists = self
+            .inner
+            .lock()
+            .map_err(|_| RevocationError("revocation list poisoned".into()))?;
+        if let Some(jti) = q.jti
+            && lists
+                .jtis
+                .get(jti)
+                .is_some_and(|forget_after| *forget_after >= now)
+        {
+            return Ok(RevocationStatus::Revoked);
+        }
+        if let Some(sub) = q.sub
+            && let Some((before, forget_after)) = lists.subjects.get(sub)
+            && *forget_after >= now
+            && q.iat.is_none_or(|iat| iat < *before)
+        {
+            return Ok(RevocationStatus::Revoked);
+        }
+        Ok(RevocationStatus::Active)
+    }
+
+    #[cfg(test)]
+    fn with_clock(now: fn() -> u64) -> Self {
+        Self { now, ..Self::new() }
+    }
+}
+
+impl Revocation for InMemoryRevocation {
+    fn check<'a>(
+        &'a self,
+        token: RevocationQuery<'a>,
+    ) -> BoxFuture<'a, Result<RevocationStatus, RevocationError>> {
+        let status = self.status(&token);
+        Box::pin(core::future::ready(status))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at_10000() -> u64 {
+        10_000
+    }
+
+    #[test]
+    fn entries_are_forgotten_after_expiry() {
+        let r = InMemoryRevocation::with_clock(at_10000);
+        r.revoke_jti("old", 10_000 - 301); // expired beyond the grace
+        r.revoke_jti("live", 10_100);
+        r.revoke_subject("gone", 5_000, 9_000);
+        r.revoke_subject("s", 9_990, 11_000);
+        assert_eq!(r.len(), 4);
+        r.purge_expired();
+        assert_eq!(r.len(), 2);
+        let q = |jti, sub, iat| RevocationQuery::new(jti, sub, iat, 10_500);
+        assert_eq!(
+            r.status(&q(Some("live"), None, None)).unwrap(),
+            RevocationStatus::Revoked
+        );
+        assert_eq!(
+            r.status(&q(Some("old"), None, None)).unwrap(),
+            RevocationStatus::Active
+        );
+        assert_eq!(
+            r.status(&q(None, Some("s"), Some(9_989))).unwrap(),
+            RevocationStatus::Revoked
+        );
+        assert_eq!(
+            r.status(&q(None, Some("s"), Some(9_990))).unwrap(),
+            RevocationStatus::Active
+        );
+        assert_eq!(
+            r.status(&q(None, Some("s"), None)).unwrap(),
+            RevocationStatus::Revoked
+        );
+        assert_eq!(
+            r.status(&q(None, Some("gone"), Some(1))).unwrap(),
+            RevocationStatus::Active
+        );
+    }
+}
