@@ -215,29 +215,25 @@ impl RemoteJwks {
         kid: Option<&str>,
         alg: Algorithm,
     ) -> Result<Arc<KeySet>, TokenError> {
-        let seen = self.snapshot();
-        if let Some(keys) = &seen.keys {
-            let stale = seen
-                .fetched_at
-                .is_none_or(|t| t.elapsed() >= self.config.cache_ttl);
-            if stale {
-                // One request refreshes; the others go on with the keys they have.
-                if let Ok(mut state) = self.fetch.try_lock()
-                    && !self.cooling_down(&state)
-                    && self.snapshot().generation == seen.generation
-                {
-                    let _ = self.fetch_and_install(&mut state, seen.generation).await;
-                    let now = self.snapshot();
-                    if let Some(keys) = &now.keys
-                        && keys.has_candidate(kid, alg)
-                    {
-                        return Ok(Arc::clone(keys));
-                    }
-                }
+        let mut seen = self.snapshot();
+        let stale = seen
+            .fetched_at
+            .is_some_and(|t| t.elapsed() >= self.config.cache_ttl);
+        if stale {
+            // One request refreshes; the others go on with the keys they have.
+            if let Ok(mut state) = self.fetch.try_lock()
+                && !self.cooling_down(&state)
+                && self.snapshot().generation == seen.generation
+            {
+                // On failure the known keys stay (stale-if-error); it is reported inside.
+                let _ = self.fetch_and_install(&mut state, seen.generation).await;
+                seen = self.snapshot();
             }
-            if keys.has_candidate(kid, alg) {
-                return Ok(Arc::clone(keys));
-            }
+        }
+        if let Some(keys) = &seen.keys
+            && keys.has_candidate(kid, alg)
+        {
+            return Ok(Arc::clone(keys));
         }
 
         // A miss: no keys yet, or an unknown kid. Single flight, rate-limited.
