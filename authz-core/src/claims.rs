@@ -50,7 +50,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::policy::{NameKind, Permission, PermissionSet, Policy, Role};
+use crate::policy::{NameKind, Permission, PermissionSet, Policy, Role, RoleSet};
 
 /// The claims of a bearer: subject, role names and permission names.
 ///
@@ -82,7 +82,10 @@ pub trait Claims {
         let mut resolution = Resolution::default();
         for name in self.role_names() {
             match P::Role::from_name(name) {
-                Some(role) => resolution.permissions |= role.grants(),
+                Some(role) => {
+                    resolution.permissions |= role.grants();
+                    resolution.roles |= role.lineage();
+                }
                 None => resolution.unknown_roles += 1,
             }
         }
@@ -122,6 +125,8 @@ pub trait Claims {
 pub struct Resolution<P> {
     /// The permissions granted by known roles and known permission names.
     pub permissions: PermissionSet<P>,
+    /// The known roles, each with every role it inherits.
+    pub roles: RoleSet<P>,
     /// How many role names the policy does not declare.
     pub unknown_roles: u32,
     /// How many permission names the policy does not declare.
@@ -132,6 +137,7 @@ impl<P> Default for Resolution<P> {
     fn default() -> Self {
         Self {
             permissions: PermissionSet::EMPTY,
+            roles: RoleSet::EMPTY,
             unknown_roles: 0,
             unknown_permissions: 0,
         }
@@ -149,6 +155,7 @@ impl<P: Policy> fmt::Debug for Resolution<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Resolution")
             .field("permissions", &self.permissions)
+            .field("roles", &self.roles)
             .field("unknown_roles", &self.unknown_roles)
             .field("unknown_permissions", &self.unknown_permissions)
             .finish()

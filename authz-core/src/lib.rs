@@ -49,19 +49,22 @@
 #[cfg(test)]
 extern crate self as authz_core;
 
+mod authorize;
 mod claims;
 mod matrix;
 mod policy;
 mod token;
 
+pub use authorize::{
+    Authenticated, Denied, DenyReason, Granted, HasOwner, Owned, Req, Requirement, Rule,
+};
 pub use claims::{
     Claims, Names, PermissionNames, RegisteredClaims, Resolution, RoleNames, ScopeString,
     SubjectField,
 };
 pub use matrix::render_markdown;
 pub use policy::{
-    Iter, MAX_PERMISSIONS, NameKind, Permission, PermissionMarker, PermissionSet, Policy, Role,
-    UnknownName,
+    Iter, MAX_PERMISSIONS, NameKind, Permission, PermissionSet, Policy, Role, RoleSet, UnknownName,
 };
 #[cfg(feature = "remote")]
 pub use token::RemoteConfig;

@@ -60,6 +60,13 @@ pub trait Policy: Copy + Eq + Hash + Default + fmt::Debug + Send + Sync + 'stati
     const ROLES: &'static [Self::Role];
     /// The separation-of-duties pairs: no role may hold both permissions of a pair.
     const SEPARATED: &'static [(Self::Permission, Self::Permission)];
+
+    /// Permission names in declaration order, for compile-time lookups.
+    #[doc(hidden)]
+    const PERMISSION_NAMES: &'static [&'static str];
+    /// Role names in declaration order, for compile-time lookups.
+    #[doc(hidden)]
+    const ROLE_NAMES: &'static [&'static str];
 }
 
 /// A permission of a policy: a `resource:action` name with a bit in a [`PermissionSet`].
@@ -90,24 +97,13 @@ pub trait Role:
     fn direct_grants(self) -> PermissionSet<Self::Policy>;
     /// The roles this role inherits directly, in declaration order.
     fn parents(self) -> &'static [Self];
+    /// The role's position in declaration order (its bit in a [`RoleSet`]).
+    fn index(self) -> usize;
+    /// The role and every role it inherits, transitively: holding this role counts as holding
+    /// each of them.
+    fn lineage(self) -> RoleSet<Self::Policy>;
     /// Looks a name up; `None` for a name the policy does not declare.
     fn from_name(name: &str) -> Option<Self>;
-}
-
-/// A zero-sized type standing for one permission, so that code can demand a permission in a
-/// type (for example a proof value `Granted<P>` that only a successful check can make).
-///
-/// `policy!` generates one in the policy's `perm` module for every permission.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a permission marker",
-    label = "expected a type from a policy's `perm` module",
-    note = "`policy!` generates one marker type per permission in `<policy>::perm`, e.g. `reports::perm::ReportsRead`"
-)]
-pub trait PermissionMarker: Copy + Default + fmt::Debug + Send + Sync + 'static {
-    /// The policy the permission belongs to.
-    type Policy: Policy;
-    /// The permission this type stands for.
-    const PERMISSION: <Self::Policy as Policy>::Permission;
 }
 
 /// A fixed-size set of a policy's permissions: a 128-bit bitset, `Copy`, `const`-constructible
@@ -328,6 +324,88 @@ impl<P> core::ops::Sub for PermissionSet<P> {
     type Output = Self;
     fn sub(self, rhs: Self) -> Self {
         self.difference(rhs)
+    }
+}
+
+/// A set of a policy's roles: 128 bits, like [`PermissionSet`]. A caller's role set holds each
+/// role they carry and every role those inherit.
+pub struct RoleSet<P> {
+    bits: u128,
+    _policy: PhantomData<fn() -> P>,
+}
+
+impl<P> RoleSet<P> {
+    /// The empty set.
+    pub const EMPTY: Self = Self::__from_bits(0);
+
+    #[doc(hidden)]
+    pub const fn __from_bits(bits: u128) -> Self {
+        Self {
+            bits,
+            _policy: PhantomData,
+        }
+    }
+
+    /// The raw bits: bit `i` is the role with [`Role::index`] `i`.
+    pub const fn bits(self) -> u128 {
+        self.bits
+    }
+
+    /// `true` if the set holds no role.
+    pub const fn is_empty(self) -> bool {
+        self.bits == 0
+    }
+
+    /// The roles in either set.
+    #[must_use]
+    pub const fn union(self, other: Self) -> Self {
+        Self::__from_bits(self.bits | other.bits)
+    }
+
+    /// `true` if the sets share a role.
+    pub const fn intersects(self, other: Self) -> bool {
+        self.bits & other.bits != 0
+    }
+}
+
+impl<P: Policy> RoleSet<P> {
+    /// `true` if the set holds `role`.
+    #[inline]
+    pub fn contains(self, role: P::Role) -> bool {
+        self.bits & (1u128 << role.index()) != 0
+    }
+
+    /// The roles in the set, in declaration order.
+    pub fn iter(self) -> impl Iterator<Item = P::Role> {
+        P::ROLES.iter().copied().filter(move |r| self.contains(*r))
+    }
+}
+
+impl<P> Clone for RoleSet<P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P> Copy for RoleSet<P> {}
+impl<P> PartialEq for RoleSet<P> {
+    fn eq(&self, other: &Self) -> bool {
+        self.bits == other.bits
+    }
+}
+impl<P> Eq for RoleSet<P> {}
+impl<P> Default for RoleSet<P> {
+    fn default() -> Self {
+        Self::EMPTY
+    }
+}
+impl<P> core::ops::BitOrAssign for RoleSet<P> {
+    fn bitor_assign(&mut self, rhs: Self) {
+        *self = self.union(rhs);
+    }
+}
+impl<P: Policy> fmt::Debug for RoleSet<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter().map(Role::name)).finish()
     }
 }
 

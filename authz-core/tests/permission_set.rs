@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use authz_core::{Permission as _, PermissionSet, Policy as _};
+use authz_core::{PermissionSet, Policy as _};
 use proptest::prelude::*;
 
 authz_core::policy! {

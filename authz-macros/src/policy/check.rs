@@ -13,6 +13,8 @@ use crate::names;
 
 /// The most permissions a policy may declare; the width of `authz_core::PermissionSet`.
 const MAX_PERMISSIONS: usize = 128;
+/// The most roles a policy may declare; the width of `authz_core::RoleSet`.
+const MAX_ROLES: usize = 128;
 
 pub(crate) struct Model {
     pub(crate) permissions: Vec<PermissionModel>,
@@ -35,6 +37,8 @@ pub(crate) struct RoleModel {
     /// Parent roles, with the literal that named each.
     pub(crate) parents: Vec<(usize, Span)>,
     pub(crate) grants: u128,
+    /// This role and every role it inherits, as bits by role index.
+    pub(crate) lineage: u128,
 }
 
 pub(crate) fn check(input: &PolicyInput) -> (Model, Errors) {
@@ -243,6 +247,13 @@ fn check_role_names(
             );
             continue;
         }
+        if out.len() == MAX_ROLES {
+            errors.error(
+                &decl.name,
+                format!("too many roles: a policy holds at most {MAX_ROLES}, and `{name}` is number {}", MAX_ROLES + 1),
+            );
+            break;
+        }
         idents.insert(ident.clone(), name.clone());
         of_decl[i] = Some(out.len());
         out.push(RoleModel {
@@ -253,6 +264,7 @@ fn check_role_names(
             direct: 0,
             parents: Vec::new(),
             grants: 0,
+            lineage: 0,
         });
     }
     (out, of_decl)
@@ -315,19 +327,24 @@ fn break_cycles(roles: &mut [RoleModel], errors: &mut Errors) {
     }
 }
 
-/// Transitive grants; the graph is acyclic once `break_cycles` has run.
+/// Transitive grants and lineage; the graph is acyclic once `break_cycles` has run. Roles past
+/// the 128th get no lineage bit (they are an error already).
 fn resolve_grants(roles: &mut [RoleModel]) {
-    fn grants(role: usize, roles: &mut [RoleModel], done: &mut [bool]) -> u128 {
+    fn grants(role: usize, roles: &mut [RoleModel], done: &mut [bool]) -> (u128, u128) {
         if done[role] {
-            return roles[role].grants;
+            return (roles[role].grants, roles[role].lineage);
         }
         let mut all = roles[role].direct;
+        let mut lineage = if role < 128 { 1u128 << role } else { 0 };
         for i in 0..roles[role].parents.len() {
-            all |= grants(roles[role].parents[i].0, roles, done);
+            let (g, l) = grants(roles[role].parents[i].0, roles, done);
+            all |= g;
+            lineage |= l;
         }
         roles[role].grants = all;
+        roles[role].lineage = lineage;
         done[role] = true;
-        all
+        (all, lineage)
     }
     let mut done = vec![false; roles.len()];
     for role in 0..roles.len() {
@@ -439,6 +456,7 @@ mod tests {
             direct,
             parents: parents.iter().map(|&p| (p, Span::call_site())).collect(),
             grants: 0,
+            lineage: 0,
         }
     }
 

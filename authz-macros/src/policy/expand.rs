@@ -44,6 +44,10 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
         quote!((Permission::#a, Permission::#b))
     });
 
+    let p_bits: Vec<_> = (0..p_count).map(|i| Literal::u128_suffixed(1u128 << i)).collect();
+    let r_index: Vec<_> = (0..r_count).map(Literal::usize_unsuffixed).collect();
+    let r_lineage = model.roles.iter().map(|r| Literal::u128_suffixed(r.lineage));
+
     // An enum with no variants would make `match self {}` bodies of type `!`; give a role-less
     // policy's `Role` enum no impossible arms instead.
     let role_match = |arms: TokenStream| {
@@ -59,23 +63,17 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
     let role_direct_body =
         role_match(quote!(#(Self::#r_idents => PermissionSet::__from_bits(#r_direct),)*));
     let role_parents_body = role_match(quote!(#(Self::#r_idents => #r_parents,)*));
+    let role_index_body = role_match(quote!(#(Self::#r_idents => #r_index,)*));
+    let role_lineage_body =
+        role_match(quote!(#(Self::#r_idents => ::authz_core::RoleSet::__from_bits(#r_lineage),)*));
     let policy_doc = format!(
         "The policy `{policy_name}`: {p_count} permissions, {r_count} roles. Implements [`authz_core::Policy`]."
     );
     let permission_doc = format!("The permissions of the policy `{policy_name}`.");
     let role_doc = format!("The roles of the policy `{policy_name}`.");
     let perm_mod_doc = format!(
-        "One zero-sized marker type per permission of `{policy_name}`, to demand a permission in a type."
+        "One requirement type per permission of `{policy_name}` (with a constant of the same name as its value), to demand a permission in a type."
     );
-    let marker_impls = model.permissions.iter().map(|p| {
-        let ident = &p.ident;
-        quote! {
-            impl ::authz_core::PermissionMarker for #ident {
-                type Policy = super::Policy;
-                const PERMISSION: super::Permission = super::Permission::#ident;
-            }
-        }
-    });
     let name_lookup = |ty: TokenStream, names: &[&String], idents: &[&syn::Ident]| {
         quote! {
             match name {
@@ -170,6 +168,16 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                     #role_parents_body
                 }
 
+                /// The position in declaration order: this role's bit in a role set.
+                pub const fn index(self) -> usize {
+                    #role_index_body
+                }
+
+                /// The role and every role it inherits, transitively.
+                pub const fn lineage(self) -> ::authz_core::RoleSet<Policy> {
+                    #role_lineage_body
+                }
+
                 /// Looks a name up; `None` for a name the policy does not declare.
                 #[inline]
                 pub fn from_name(name: &str) -> #private::Option<Self> {
@@ -188,6 +196,10 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 #[inline]
                 fn parents(self) -> &'static [Self] { Role::parents(self) }
                 #[inline]
+                fn index(self) -> usize { Role::index(self) }
+                #[inline]
+                fn lineage(self) -> ::authz_core::RoleSet<Policy> { Role::lineage(self) }
+                #[inline]
                 fn from_name(name: &str) -> #private::Option<Self> { Role::from_name(name) }
             }
 
@@ -198,16 +210,19 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 const PERMISSIONS: &'static [Permission] = &Permission::ALL;
                 const ROLES: &'static [Role] = &Role::ALL;
                 const SEPARATED: &'static [(Permission, Permission)] = &[#(#separated),*];
+                const PERMISSION_NAMES: &'static [&'static str] = &[#(#p_names),*];
+                const ROLE_NAMES: &'static [&'static str] = &[#(#r_names),*];
             }
 
             #[doc = #perm_mod_doc]
+            #[allow(non_upper_case_globals)]
             pub mod perm {
                 #(
                     #p_docs
-                    #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Debug)]
-                    pub struct #p_idents;
+                    pub type #p_idents = ::authz_core::Req<super::Policy, #p_bits>;
+                    #p_docs
+                    pub const #p_idents: #p_idents = ::authz_core::Req::NEW;
                 )*
-                #(#marker_impls)*
             }
 
             ::authz_core::__impl_name_traits!(Permission, Permission, #policy_name);

@@ -1,6 +1,6 @@
 //! Every feature of `policy!` in one invocation, used the way an application would.
 
-use authz_core::{Permission as _, PermissionMarker, PermissionSet, Policy as _, Role as _};
+use authz_core::{Permission as _, PermissionSet, Policy as _, Requirement, Role as _};
 
 authz_core::policy! {
     /// The example policy, plus payments for separation of duties.
@@ -39,8 +39,8 @@ authz_core::policy! {
     }
 }
 
-fn needs_delete<P: PermissionMarker<Policy = policy::Policy>>(_: P) -> &'static str {
-    P::PERMISSION.name()
+fn needs_delete<R: Requirement<Policy = policy::Policy>>(_: R) -> String {
+    R::rule().to_string()
 }
 
 const READ_WRITE: PermissionSet<policy::Policy> =
@@ -53,7 +53,9 @@ fn main() {
     assert!(Role::OpsTeam1.grants().contains(Permission::ReportsDelete));
     assert_eq!(Role::OpsTeam1.name(), "Ops.Team-1");
     assert_eq!(Permission::AuditLogRead.to_string(), "audit-log:read");
-    assert_eq!(needs_delete(policy::perm::ReportsDelete), "reports:delete");
+    assert_eq!(needs_delete(policy::perm::ReportsDelete), "permission(reports:delete)");
+    assert!(Role::Admin.lineage().contains(Role::Viewer));
+    assert!(!Role::Viewer.lineage().contains(Role::Admin));
     assert!(Role::Editor.grants() == READ_WRITE);
     assert_eq!(<policy::Policy as authz_core::Policy>::NAME, "policy");
     assert_eq!(policy::Policy::PERMISSIONS.len(), 7);

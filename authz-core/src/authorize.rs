@@ -1,0 +1,464 @@
+//! Checks that make proofs: [`Granted<R>`] for a passed permission check and [`Owned<T>`] for a
+//! passed owner check. Neither has a public constructor, so a function that takes one cannot be
+//! called from code that skipped the check.
+//!
+//! ```
+//! use authz_core::{Authenticated, Claims, Granted, HasOwner, Owned};
+//! # authz_core::policy! { /// P
+//! # pub mod reports { permissions { /// r
+//! # "reports:read", /// w
+//! # "reports:write", /// a
+//! # "reports:read_any", } roles { /// v
+//! # "viewer" = ["reports:read"], /// a
+//! # "auditor" = "viewer" + ["reports:read_any"], } } }
+//! use reports::perm;
+//!
+//! #[derive(serde::Deserialize, Claims)]
+//! struct Token { sub: String, #[claims(roles)] roles: Vec<String> }
+//!
+//! struct Report { owner: String, body: &'static str }
+//! impl HasOwner for Report {
+//!     fn owner(&self) -> &str { &self.owner }
+//! }
+//!
+//! // Domain code demands the proofs in its signature.
+//! fn render(report: &Owned<Report>, _: &Granted<perm::ReportsRead>) -> &'static str {
+//!     report.body
+//! }
+//!
+//! # use authz_core::{Algorithm, Validator, test_util::{TestKey, claims_for}};
+//! # let key = TestKey::generate(Algorithm::HS256, "k1");
+//! # let validator = Validator::builder()
+//! #     .algorithms([Algorithm::HS256])
+//! #     .key(key.verification_key())
+//! #     .issuer("https://id.example")
+//! #     .audience("reports")
+//! #     .build()
+//! #     .unwrap();
+//! # let mut claims = claims_for("https://id.example", "reports", "alice");
+//! # claims["roles"] = serde_json::json!(["viewer"]);
+//! # let token = key.mint(&claims);
+//! # let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+//! # let validated = runtime.block_on(validator.validate::<Token>(&token)).unwrap();
+//! // Validation's outcome, resolved once against the policy.
+//! let alice: Authenticated<reports::Policy, Token> = validated.into();
+//!
+//! let can_read = alice.require::<perm::ReportsRead>()?;
+//! let mine = alice.check_owner(Report { owner: "alice".into(), body: "q3" }, perm::ReportsReadAny)?;
+//! assert_eq!(render(&mine, &can_read), "q3");
+//!
+//! let theirs = Report { owner: "bob".into(), body: "secret" };
+//! assert!(alice.check_owner(theirs, perm::ReportsReadAny).is_err()); // a viewer, not an auditor
+//! assert!(alice.require::<perm::ReportsWrite>().is_err());
+//! # Ok::<(), authz_core::Denied>(())
+//! ```
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::ops::Deref;
+
+use crate::claims::Claims;
+use crate::policy::{PermissionSet, Policy, RoleSet};
+use crate::token::Validated;
+
+/// A rule a caller must meet: all of some permissions, at least one of others, and one of some
+/// roles (each part only when non-empty).
+///
+/// Implemented by [`Req`]; the `perm` module of a policy names one `Req` per permission, and
+/// `#[require(...)]` builds the `Req` of its arguments.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an authorization requirement",
+    label = "expected a type from a policy's `perm` module, or a `Req`",
+    note = "`policy!` generates one requirement type per permission in `<policy>::perm`, e.g. `reports::perm::ReportsRead`"
+)]
+pub trait Requirement: Copy + Default + fmt::Debug + Send + Sync + 'static {
+    /// The policy whose names the requirement uses.
+    type Policy: Policy;
+    /// Every one of these permissions is needed.
+    const ALL: PermissionSet<Self::Policy>;
+    /// At least one of these permissions is needed, unless the set is empty.
+    const ANY: PermissionSet<Self::Policy>;
+    /// At least one of these roles (held directly or through a role that inherits it) is
+    /// needed, unless the set is empty.
+    const ROLES: RoleSet<Self::Policy>;
+
+    /// Whether a caller with these effective permissions and roles meets the requirement.
+    #[inline]
+    fn is_met(permissions: PermissionSet<Self::Policy>, roles: RoleSet<Self::Policy>) -> bool {
+        permissions.is_superset(Self::ALL)
+            && (Self::ANY.is_empty() || permissions.intersects(Self::ANY))
+            && (Self::ROLES.is_empty() || roles.intersects(Self::ROLES))
+    }
+
+    /// The requirement as data, for route tables, audit logs and error responses.
+    fn rule() -> Rule {
+        Rule {
+            all: Self::ALL.bits(),
+            any: Self::ANY.bits(),
+            roles: Self::ROLES.bits(),
+            permission_names: <Self::Policy as Policy>::PERMISSION_NAMES,
+            role_names: <Self::Policy as Policy>::ROLE_NAMES,
+        }
+    }
+}
+
+/// A requirement as a type: the permissions in `ALL` (bits by declaration order), at least one
+/// of `ANY`, and one of the roles in `ROLES`. Zero-sized.
+///
+/// `reports::perm::ReportsRead` is `Req<reports::Policy, 0b1>`; `#[require(permission = "a",
+/// any("b", "c"))]` makes the matching `Req`. Writing one by hand is allowed but rarely useful.
+pub struct Req<P, const ALL: u128, const ANY: u128 = 0, const ROLES: u128 = 0>(
+    PhantomData<fn() -> P>,
+);
+
+impl<P, const ALL: u128, const ANY: u128, const ROLES: u128> Req<P, ALL, ANY, ROLES> {
+    /// The value of this zero-sized type.
+    pub const NEW: Self = Req(PhantomData);
+}
+
+impl<P, const ALL: u128, const ANY: u128, const ROLES: u128> Clone for Req<P, ALL, ANY, ROLES> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P, const ALL: u128, const ANY: u128, const ROLES: u128> Copy for Req<P, ALL, ANY, ROLES> {}
+impl<P, const ALL: u128, const ANY: u128, const ROLES: u128> Default for Req<P, ALL, ANY, ROLES> {
+    fn default() -> Self {
+        Self::NEW
+    }
+}
+impl<P: Policy, const ALL: u128, const ANY: u128, const ROLES: u128> fmt::Debug
+    for Req<P, ALL, ANY, ROLES>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Req({})", <Self as Requirement>::rule())
+    }
+}
+
+impl<P: Policy, const ALL: u128, const ANY: u128, const ROLES: u128> Requirement
+    for Req<P, ALL, ANY, ROLES>
+{
+    type Policy = P;
+    const ALL: PermissionSet<P> = PermissionSet::__from_bits(ALL);
+    const ANY: PermissionSet<P> = PermissionSet::__from_bits(ANY);
+    const ROLES: RoleSet<P> = RoleSet::__from_bits(ROLES);
+}
+
+/// A requirement as plain data: what a route table prints and a 403 names.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    all: u128,
+    any: u128,
+    roles: u128,
+    permission_names: &'static [&'static str],
+    role_names: &'static [&'static str],
+}
+
+impl Rule {
+    fn names(bits: u128, names: &'static [&'static str]) -> impl Iterator<Item = &'static str> {
+        names
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| bits & (1 << i) != 0)
+            .map(|(_, n)| *n)
+    }
+
+    /// The permissions all of which are required.
+    pub fn all_of(&self) -> impl Iterator<Item = &'static str> {
+        Self::names(self.all, self.permission_names)
+    }
+
+    /// The permissions at least one of which is required (empty: no such condition).
+    pub fn any_of(&self) -> impl Iterator<Item = &'static str> {
+        Self::names(self.any, self.permission_names)
+    }
+
+    /// The roles one of which is required (empty: no such condition).
+    pub fn roles(&self) -> impl Iterator<Item = &'static str> {
+        Self::names(self.roles, self.role_names)
+    }
+
+    /// The permission names for an RFC 6750 `scope` attribute: the required ones and the
+    /// alternatives, space-separated.
+    pub fn scope(&self) -> String {
+        let names: Vec<&str> = self.all_of().chain(self.any_of()).collect();
+        names.join(" ")
+    }
+}
+
+impl fmt::Display for Rule {
+    /// `permission(reports:read) and any(a, b) and role(admin)`; `authenticated` when empty.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<String> = self.all_of().map(|p| format!("permission({p})")).collect();
+        if self.any != 0 {
+            parts.push(format!(
+                "any({})",
+                self.any_of().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        if self.roles != 0 {
+            parts.push(format!(
+                "role({})",
+                self.roles().collect::<Vec<_>>().join(" | ")
+            ));
+        }
+        if parts.is_empty() {
+            return f.write_str("authenticated");
+        }
+        f.write_str(&parts.join(" and "))
+    }
+}
+
+impl fmt::Debug for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Rule({self})")
+    }
+}
+
+/// Proof that the caller met requirement `R`. Only [`Authenticated::require`] makes one.
+pub struct Granted<R> {
+    _requirement: PhantomData<fn() -> R>,
+}
+
+impl<R: Requirement> Granted<R> {
+    const fn new() -> Self {
+        Self {
+            _requirement: PhantomData,
+        }
+    }
+
+    /// The requirement that was met.
+    pub fn rule(&self) -> Rule {
+        R::rule()
+    }
+
+    /// A proof of a weaker requirement `W`: every permission `W` needs all of, `R` needed all
+    /// of too, and `W` asks nothing else. Checked when the crate compiles.
+    pub fn weaken<W: Requirement<Policy = R::Policy>>(&self) -> Granted<W> {
+        const {
+            assert!(
+                W::ALL.is_subset(R::ALL) && W::ANY.is_empty() && W::ROLES.is_empty(),
+                "Granted::weaken: the target requirement is not implied by this proof"
+            );
+        }
+        Granted::new()
+    }
+}
+
+impl<R> Clone for Granted<R> {
+    fn clone(&self) -> Self {
+        Self {
+            _requirement: PhantomData,
+        }
+    }
+}
+
+impl<R: Requirement> fmt::Debug for Granted<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Granted({})", R::rule())
+    }
+}
+
+/// A resource with an owner, for owner checks against IDOR (broken object-level authorization).
+pub trait HasOwner {
+    /// The subject that owns the resource, compared with the caller's subject.
+    fn owner(&self) -> &str;
+}
+
+/// Proof that the caller owns the resource, or holds the permission that overrides ownership.
+/// Only [`Authenticated::check_owner`] makes one. Dereferences to the resource.
+pub struct Owned<T> {
+    resource: T,
+}
+
+impl<T> Owned<T> {
+    /// The resource, giving up the proof.
+    pub fn into_inner(self) -> T {
+        self.resource
+    }
+}
+
+impl<T> Deref for Owned<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.resource
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Owned<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Owned").field(&self.resource).finish()
+    }
+}
+
+/// Why a check failed. Maps to 403 `insufficient_scope` (or 404 when [concealed](Denied::conceal)).
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+#[error("denied: {reason} (requires {rule})")]
+pub struct Denied {
+    rule: Rule,
+    reason: DenyReason,
+    conceal: bool,
+}
+
+/// The kind of failed check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DenyReason {
+    /// The caller lacks a permission or role the rule needs.
+    MissingPermission,
+    /// The caller does not own the resource and lacks the override permission.
+    NotOwner,
+}
+
+impl fmt::Display for DenyReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DenyReason::MissingPermission => "missing permission",
+            DenyReason::NotOwner => "not the owner",
+        })
+    }
+}
+
+impl Denied {
+    /// The rule that was not met.
+    pub fn rule(&self) -> Rule {
+        self.rule
+    }
+
+    /// The kind of failed check.
+    pub fn reason(&self) -> DenyReason {
+        self.reason
+    }
+
+    /// Asks the adapter to answer as if the resource did not exist (404), so that a caller
+    /// cannot learn which ids exist by probing. Use it on owner checks of private resources.
+    #[must_use]
+    pub fn conceal(mut self) -> Self {
+        self.conceal = true;
+        self
+    }
+
+    /// Whether [`conceal`](Denied::conceal) was asked for.
+    pub fn is_concealed(&self) -> bool {
+        self.conceal
+    }
+}
+
+impl fmt::Debug for Denied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Denied")
+            .field("reason", &self.reason)
+            .field("rule", &self.rule)
+            .field("conceal", &self.conceal)
+            .finish()
+    }
+}
+
+/// A caller whose token passed validation, with its permissions resolved once under policy `P`.
+/// Made only from a [`Validated`] token (`Authenticated::from(validated)`), so holding one means
+/// validation ran.
+pub struct Authenticated<P, C> {
+    validated: Validated<C>,
+    permissions: PermissionSet<P>,
+    roles: RoleSet<P>,
+    unknown_roles: u32,
+    unknown_permissions: u32,
+}
+
+impl<P: Policy, C: Claims> From<Validated<C>> for Authenticated<P, C> {
+    fn from(validated: Validated<C>) -> Self {
+        let resolution = validated.claims.resolve::<P>();
+        Self {
+            validated,
+            permissions: resolution.permissions,
+            roles: resolution.roles,
+            unknown_roles: resolution.unknown_roles,
+            unknown_permissions: resolution.unknown_permissions,
+        }
+    }
+}
+
+impl<P: Policy, C: Claims> Authenticated<P, C> {
+    /// The caller's claims.
+    pub fn claims(&self) -> &C {
+        &self.validated.claims
+    }
+
+    /// What validation established about the token (algorithm, kid, expiry, ...).
+    pub fn token(&self) -> &Validated<C> {
+        &self.validated
+    }
+
+    /// The caller's subject.
+    pub fn subject(&self) -> Option<&str> {
+        self.validated.claims.subject()
+    }
+
+    /// The caller's effective permissions.
+    pub fn permissions(&self) -> PermissionSet<P> {
+        self.permissions
+    }
+
+    /// The caller's roles, each with the roles it inherits.
+    pub fn roles(&self) -> RoleSet<P> {
+        self.roles
+    }
+
+    /// How many role and permission names in the claims the policy does not know.
+    pub fn unknown_counts(&self) -> (u32, u32) {
+        (self.unknown_roles, self.unknown_permissions)
+    }
+
+    /// Whether the caller meets `R`.
+    #[inline]
+    pub fn meets<R: Requirement<Policy = P>>(&self) -> bool {
+        R::is_met(self.permissions, self.roles)
+    }
+
+    /// Checks `R`; the proof on success.
+    #[inline]
+    pub fn require<R: Requirement<Policy = P>>(&self) -> Result<Granted<R>, Denied> {
+        if self.meets::<R>() {
+            Ok(Granted::new())
+        } else {
+            Err(Denied {
+                rule: R::rule(),
+                reason: DenyReason::MissingPermission,
+                conceal: false,
+            })
+        }
+    }
+
+    /// The owner check: succeeds when the caller's subject is the resource's owner, or when the
+    /// caller meets `override_` (for example `perm::ReportsReadAny`). A caller without a subject
+    /// owns nothing.
+    pub fn check_owner<T: HasOwner, O: Requirement<Policy = P>>(
+        &self,
+        resource: T,
+        override_: O,
+    ) -> Result<Owned<T>, Denied> {
+        let _ = override_;
+        let owns = self
+            .subject()
+            .is_some_and(|subject| subject == resource.owner());
+        if owns || self.meets::<O>() {
+            Ok(Owned { resource })
+        } else {
+            Err(Denied {
+                rule: O::rule(),
+                reason: DenyReason::NotOwner,
+                conceal: false,
+            })
+        }
+    }
+}
+
+impl<P: Policy, C: Claims> fmt::Debug for Authenticated<P, C> {
+    /// The subject and permissions; never claims values beyond those, nor the token.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authenticated")
+            .field("subject", &self.subject())
+            .field("permissions", &self.permissions)
+            .finish_non_exhaustive()
+    }
+}
