@@ -472,6 +472,9 @@ fn normalize_typ(typ: &str) -> &str {
 pub struct ValidatorBuilder {
     algorithms: Vec<Algorithm>,
     keys: Vec<Key>,
+    /// Keys that came from a JWKS document: those no allowed algorithm can use are dropped
+    /// rather than refused, since a JWKS often holds keys for other algorithms.
+    jwks_keys: usize,
     key_errors: Vec<ConfigError>,
     #[cfg(feature = "remote")]
     remote: Option<super::jwks::RemoteSpec>,
@@ -495,6 +498,7 @@ impl Default for ValidatorBuilder {
         Self {
             algorithms: Vec::new(),
             keys: Vec::new(),
+            jwks_keys: 0,
             key_errors: Vec::new(),
             #[cfg(feature = "remote")]
             remote: None,
@@ -562,7 +566,9 @@ impl ValidatorBuilder {
                             "key {kid:?}: {reason}"
                         ))));
                 }
-                self.keys.extend(parsed.keys);
+                // JWKS keys go first so that explicit keys keep their index after them.
+                self.jwks_keys += parsed.keys.len();
+                self.keys.splice(0..0, parsed.keys);
             }
             Err(e) => self.key_errors.push(e.into()),
         }
@@ -719,13 +725,17 @@ impl ValidatorBuilder {
             (None, false) => {
                 let mut usable = Vec::with_capacity(self.keys.len());
                 for (index, key) in self.keys.into_iter().enumerate() {
-                    if !key.check(&self.algorithms)? {
+                    if key.check(&self.algorithms)? {
+                        usable.push(key);
+                    } else if index >= self.jwks_keys {
                         return Err(ConfigError::KeyUnusable {
-                            index,
+                            index: index - self.jwks_keys,
                             kid: key.kid().map(str::to_owned),
                         });
                     }
-                    usable.push(key);
+                }
+                if usable.is_empty() {
+                    return Err(ConfigError::NoKeys);
                 }
                 KeySource::Static(KeySet::new(usable))
             }
