@@ -1,12 +1,81 @@
-//! The axum 0.8 adapter for authz. Its extractors and rejections arrive with the axum issue;
-//! for now it re-exports the core so that an application can depend on this crate alone.
+//! The axum 0.8 adapter for authz: bearer authentication, permission checks before the handler
+//! body runs, RFC 6750 rejections, and a router on which a forgotten check does not compile.
 //!
 //! ```
-//! use authz_axum::core::PermissionSet;
-//! # authz_axum::core::policy! { /// P
-//! # pub mod p { permissions { /// r
-//! # "a:read", } } }
-//! assert!(PermissionSet::<p::Policy>::EMPTY.is_empty());
+//! use authz_axum::{AuthzState, Router, get, post};
+//! use authz_core::{Algorithm, Granted, Validator, public, require, test_util::{TestKey, claims_for}};
+//! use axum::{body::Body, http::{Request, StatusCode}};
+//! use tower::ServiceExt;
+//!
+//! authz_core::policy! {
+//!     /// Reports.
+//!     pub mod reports {
+//!         permissions { "reports:read", "reports:write" }
+//!         roles { "viewer" = ["reports:read"], "editor" = "viewer" + ["reports:write"] }
+//!     }
+//! }
+//!
+//! #[derive(serde::Deserialize, authz_core::Claims)]
+//! struct Token { sub: String, #[serde(default)] #[claims(roles)] roles: Vec<String> }
+//!
+//! // Declared once: the alias `#[require]` and `#[public]` look for.
+//! type Authz = authz_axum::Authz<reports::Policy, Token>;
+//!
+//! #[public]
+//! async fn health() -> &'static str { "ok" }
+//!
+//! #[require(permission = "reports:write")]
+//! async fn create(_proof: Granted<reports::perm::ReportsWrite>) -> StatusCode { StatusCode::CREATED }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let key = TestKey::generate(Algorithm::HS256, "k1");
+//! let validator = Validator::builder()
+//!     .algorithms([Algorithm::HS256])
+//!     .key(key.verification_key())
+//!     .issuer("https://id.example")
+//!     .audience("reports")
+//!     .build()
+//!     .unwrap();
+//! let router = Router::new()
+//!     .route("/health", get(health))
+//!     .route("/reports", post(create));
+//! assert_eq!(router.route_table().to_string(), "\
+//! GET     /health   public
+//! POST    /reports  permission(reports:write)
+//! ");
+//! let app = router.into_axum().with_state(AuthzState::new(validator));
+//!
+//! let call = |token: Option<String>| {
+//!     let mut request = Request::post("/reports");
+//!     if let Some(token) = token {
+//!         request = request.header("authorization", format!("Bearer {token}"));
+//!     }
+//!     app.clone().oneshot(request.body(Body::empty()).unwrap())
+//! };
+//! let mut claims = claims_for("https://id.example", "reports", "erin");
+//! claims["roles"] = serde_json::json!(["editor"]);
+//! assert_eq!(call(Some(key.mint(&claims))).await.unwrap().status(), StatusCode::CREATED);
+//! claims["roles"] = serde_json::json!(["viewer"]);
+//! assert_eq!(call(Some(key.mint(&claims))).await.unwrap().status(), StatusCode::FORBIDDEN);
+//! assert_eq!(call(None).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+//! # });
 //! ```
+//!
+//! A library author writing an adapter for another framework needs nothing from this crate:
+//! it shows one way to implement [`authz_core::Adapter`].
 
+mod audit;
+mod bearer;
+mod extract;
+mod rejection;
+mod routing;
+
+pub use extract::{Auth, Authz, AuthzState, AxumAdapter, Public, Require};
+pub use rejection::{AuthRejection, ProblemJson, RETRY_AFTER_SECONDS, RejectionKind, Responder};
+pub use routing::{
+    Access, GuardedArgs, MethodRoutes, RouteGuard, RouteInfo, RouteTable, Router, delete, get,
+    patch, post, put,
+};
+
+/// The core crate, re-exported so an application can name one dependency.
 pub use authz_core as core;

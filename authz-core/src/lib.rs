@@ -49,12 +49,14 @@
 #[cfg(test)]
 extern crate self as authz_core;
 
+mod adapter;
 mod authorize;
 mod claims;
 mod matrix;
 mod policy;
 mod token;
 
+pub use adapter::Adapter;
 pub use authorize::{
     Authenticated, Denied, DenyReason, Granted, HasOwner, Owned, Req, Requirement, Rule,
 };
@@ -83,6 +85,15 @@ pub use authz_macros::policy;
 #[doc = include_str!("../doc/derive_claims.md")]
 pub use authz_macros::Claims;
 
+#[doc = include_str!("../doc/require.md")]
+pub use authz_macros::require;
+
+/// Marks an `async fn` handler as callable by anyone, so that a deny-by-default router accepts
+/// it. It inserts the adapter's public marker as the first parameter and checks nothing.
+/// Like [`require`], it finds the adapter through the type alias `Authz` in scope, or
+/// `#[public(authz = path)]`.
+pub use authz_macros::public;
+
 /// What the macros' generated code names. Not public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
@@ -92,7 +103,112 @@ pub mod __private {
     pub use core::str::FromStr;
     pub use serde;
 
-    use crate::{PermissionNames, RoleNames, ScopeString, SubjectField};
+    use crate::{
+        Authenticated, Granted, PermissionNames, Policy, RoleNames, ScopeString, SubjectField,
+    };
+
+    /// Implemented by an adapter's guard extractor: it has authenticated the caller and checked
+    /// requirement `R`, and gives both results to the handler body `#[require]` rewrote.
+    pub trait Guard<P, C, R> {
+        /// The caller and the proof.
+        fn into_parts(self) -> (Authenticated<P, C>, Granted<R>);
+    }
+
+    /// The bit of permission `name` in policy `P`; fails compilation, with a hint, when `P`
+    /// declares no such permission. `#[require]` calls it in a const context.
+    #[track_caller]
+    pub const fn permission_bit<P: Policy>(name: &str) -> u128 {
+        lookup(
+            P::PERMISSION_NAMES,
+            P::PERMISSION_HINTS,
+            P::UNKNOWN_PERMISSION_HINT,
+            name,
+        )
+    }
+
+    /// The bit of role `name` in policy `P`, like [`permission_bit`].
+    #[track_caller]
+    pub const fn role_bit<P: Policy>(name: &str) -> u128 {
+        lookup(P::ROLE_NAMES, P::ROLE_HINTS, P::UNKNOWN_ROLE_HINT, name)
+    }
+
+    #[track_caller]
+    #[allow(clippy::panic)] // A panic in const evaluation is how this reports a compile error.
+    const fn lookup(names: &[&str], hints: &[&str], unknown: &str, name: &str) -> u128 {
+        let mut i = 0;
+        let mut best = (usize::MAX, 0);
+        while i < names.len() {
+            if str_eq(names[i], name) {
+                return 1u128 << i;
+            }
+            let distance = edit_distance(names[i].as_bytes(), name.as_bytes());
+            if distance < best.0 {
+                best = (distance, i);
+            }
+            i += 1;
+        }
+        let limit = if name.len() / 3 > 1 {
+            name.len() / 3
+        } else {
+            1
+        };
+        if best.0 <= limit && best.1 < hints.len() {
+            panic!("{}", hints[best.1]);
+        }
+        panic!("{}", unknown);
+    }
+
+    const fn str_eq(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+
+    /// Levenshtein distance over bytes, for names up to 64 bytes (longer: no suggestion).
+    const fn edit_distance(a: &[u8], b: &[u8]) -> usize {
+        const MAX: usize = 64;
+        if a.len() > MAX || b.len() > MAX {
+            return usize::MAX;
+        }
+        let mut row = [0usize; MAX + 1];
+        let mut j = 0;
+        while j <= b.len() {
+            row[j] = j;
+            j += 1;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            let mut diagonal = row[0];
+            row[0] = i + 1;
+            let mut j = 0;
+            while j < b.len() {
+                let substitute = diagonal + if a[i] == b[j] { 0 } else { 1 };
+                diagonal = row[j + 1];
+                let insert = row[j] + 1;
+                let delete = diagonal + 1;
+                let mut best = substitute;
+                if insert < best {
+                    best = insert;
+                }
+                if delete < best {
+                    best = delete;
+                }
+                row[j + 1] = best;
+                j += 1;
+            }
+            i += 1;
+        }
+        row[b.len()]
+    }
 
     /// Reads a subject field.
     #[inline]

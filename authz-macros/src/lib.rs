@@ -11,6 +11,7 @@ mod claims;
 mod errors;
 mod names;
 mod policy;
+mod require;
 
 /// Declares a policy. Documented at `authz_core::policy!`.
 #[proc_macro]
@@ -22,4 +23,16 @@ pub fn policy(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(Claims, attributes(claims))]
 pub fn derive_claims(input: TokenStream) -> TokenStream {
     claims::expand(input.into()).into()
+}
+
+/// Enforces a rule before an `async fn` handler runs. Documented at `authz_core::require`.
+#[proc_macro_attribute]
+pub fn require(args: TokenStream, item: TokenStream) -> TokenStream {
+    require::require(args.into(), item.into()).into()
+}
+
+/// Marks an `async fn` handler as callable by anyone. Documented at `authz_core::public`.
+#[proc_macro_attribute]
+pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
+    require::public(args.into(), item.into()).into()
 }

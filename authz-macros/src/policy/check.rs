@@ -250,7 +250,10 @@ fn check_role_names(
         if out.len() == MAX_ROLES {
             errors.error(
                 &decl.name,
-                format!("too many roles: a policy holds at most {MAX_ROLES}, and `{name}` is number {}", MAX_ROLES + 1),
+                format!(
+                    "too many roles: a policy holds at most {MAX_ROLES}, and `{name}` is number {}",
+                    MAX_ROLES + 1
+                ),
             );
             break;
         }

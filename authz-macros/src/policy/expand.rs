@@ -44,9 +44,41 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
         quote!((Permission::#a, Permission::#b))
     });
 
-    let p_bits: Vec<_> = (0..p_count).map(|i| Literal::u128_suffixed(1u128 << i)).collect();
+    let p_bits: Vec<_> = (0..p_count)
+        .map(|i| Literal::u128_suffixed(1u128 << i))
+        .collect();
     let r_index: Vec<_> = (0..r_count).map(Literal::usize_unsuffixed).collect();
-    let r_lineage = model.roles.iter().map(|r| Literal::u128_suffixed(r.lineage));
+    let r_lineage = model
+        .roles
+        .iter()
+        .map(|r| Literal::u128_suffixed(r.lineage));
+
+    // Messages for unknown names in `#[require]`, which the compiler shows when a lookup fails.
+    let p_hints = p_names
+        .iter()
+        .map(|n| format!("unknown permission; did you mean `{n}`?"));
+    let r_hints = r_names
+        .iter()
+        .map(|n| format!("unknown role; did you mean `{n}`?"));
+    let listing = |names: &[&String]| {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let p_unknown = format!(
+        "unknown permission; the policy `{policy_name}` declares {}",
+        listing(&p_names)
+    );
+    let r_unknown = if r_names.is_empty() {
+        format!("unknown role; the policy `{policy_name}` declares no roles")
+    } else {
+        format!(
+            "unknown role; the policy `{policy_name}` declares {}",
+            listing(&r_names)
+        )
+    };
 
     // An enum with no variants would make `match self {}` bodies of type `!`; give a role-less
     // policy's `Role` enum no impossible arms instead.
@@ -212,6 +244,10 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 const SEPARATED: &'static [(Permission, Permission)] = &[#(#separated),*];
                 const PERMISSION_NAMES: &'static [&'static str] = &[#(#p_names),*];
                 const ROLE_NAMES: &'static [&'static str] = &[#(#r_names),*];
+                const PERMISSION_HINTS: &'static [&'static str] = &[#(#p_hints),*];
+                const ROLE_HINTS: &'static [&'static str] = &[#(#r_hints),*];
+                const UNKNOWN_PERMISSION_HINT: &'static str = #p_unknown;
+                const UNKNOWN_ROLE_HINT: &'static str = #r_unknown;
             }
 
             #[doc = #perm_mod_doc]

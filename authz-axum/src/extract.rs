@@ -1,0 +1,272 @@
+//! The extractors: [`Auth`] authenticates; the guard behind `#[require]` also checks a
+//! requirement and yields the proof; [`Public`] checks nothing but says so.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use authz_core::{Adapter, Authenticated, Claims, Granted, Policy, Requirement, Validator};
+use axum::extract::{FromRef, FromRequestParts, MatchedPath, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use axum::response::Response;
+use serde::de::DeserializeOwned;
+
+use crate::audit;
+use crate::bearer::{self, Credentials};
+use crate::rejection::{AuthRejection, ProblemJson, RejectionKind, Responder};
+
+/// The application's authorization setup as a type: policy `P`, claims `C`, and how refusals
+/// are answered (`H`). Declare it once, as the alias `#[require]` and `#[public]` look for:
+///
+/// ```text
+/// type Authz = authz_axum::Authz<reports::Policy, ReportsClaims>;
+/// ```
+pub struct Authz<P, C, H = ProblemJson>(PhantomData<fn() -> (P, C, H)>);
+
+impl<P, C, H> fmt::Debug for Authz<P, C, H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Authz")
+    }
+}
+
+impl<P, C, H> Adapter for Authz<P, C, H>
+where
+    P: Policy,
+    C: Claims + DeserializeOwned + Send + Sync + 'static,
+    H: Responder,
+{
+    type Policy = P;
+    type Claims = C;
+    type Guard<R: Requirement<Policy = P>> = Require<Self, R>;
+    type Public = Public<Self>;
+}
+
+/// The axum side of an [`Adapter`]: how refusals are answered.
+pub trait AxumAdapter: Adapter<Claims: DeserializeOwned + Send + Sync + 'static> + 'static {
+    /// Turns refusals into responses.
+    type Responder: Responder;
+}
+
+impl<P, C, H> AxumAdapter for Authz<P, C, H>
+where
+    P: Policy,
+    C: Claims + DeserializeOwned + Send + Sync + 'static,
+    H: Responder,
+{
+    type Responder = H;
+}
+
+/// What the extractors need from the router state: the token validator and the realm named in
+/// challenges. Provide it with `FromRef` (or make it the state).
+#[derive(Clone)]
+pub struct AuthzState {
+    validator: Validator,
+    realm: Arc<str>,
+}
+
+impl AuthzState {
+    /// The validator, with realm `"api"`.
+    pub fn new(validator: Validator) -> Self {
+        Self {
+            validator,
+            realm: Arc::from("api"),
+        }
+    }
+
+    /// The realm named in `WWW-Authenticate` challenges.
+    #[must_use]
+    pub fn realm(mut self, realm: impl Into<Arc<str>>) -> Self {
+        self.realm = realm.into();
+        self
+    }
+
+    /// The validator.
+    pub fn validator(&self) -> &Validator {
+        &self.validator
+    }
+}
+
+impl fmt::Debug for AuthzState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthzState")
+            .field("realm", &self.realm)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Authenticates the request: reads the bearer token, validates it, resolves the caller's
+/// permissions once. Thin by design; an adapter for another framework does the same with its
+/// own request type.
+pub(crate) async fn authenticate<A: AxumAdapter>(
+    state: &AuthzState,
+    parts: &Parts,
+) -> Result<Authenticated<A::Policy, A::Claims>, AuthRejection> {
+    let reject = |kind| AuthRejection::new(kind, state.realm.clone());
+    let token = match bearer::credentials(&parts.headers) {
+        Credentials::Bearer(token) => token,
+        Credentials::Missing => {
+            audit::authentication_failed(
+                route(parts),
+                "missing_credentials",
+                &"no bearer credentials",
+            );
+            return Err(reject(RejectionKind::MissingCredentials));
+        }
+        Credentials::Malformed(reason) => {
+            audit::authentication_failed(route(parts), "invalid_request", &reason);
+            return Err(reject(RejectionKind::InvalidRequest(reason)));
+        }
+    };
+    match state.validator.validate::<A::Claims>(token).await {
+        Ok(validated) => Ok(Authenticated::from(validated)),
+        Err(error) => {
+            audit::authentication_failed(route(parts), audit::category(&error), &error);
+            Err(reject(RejectionKind::Token(error)))
+        }
+    }
+}
+
+fn route(parts: &Parts) -> &str {
+    parts
+        .extensions
+        .get::<MatchedPath>()
+        .map_or("", MatchedPath::as_str)
+}
+
+/// An authenticated caller, with no permission demanded. Dereferences to
+/// [`Authenticated`]. As an `Option<Auth<A>>`, a request without credentials gives `None`
+/// (bad credentials are still refused).
+pub struct Auth<A: Adapter>(pub Authenticated<A::Policy, A::Claims>);
+
+impl<A: Adapter> Deref for Auth<A> {
+    type Target = Authenticated<A::Policy, A::Claims>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<A: Adapter> fmt::Debug for Auth<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Auth").field(&self.0).finish()
+    }
+}
+
+impl<S, A> FromRequestParts<S> for Auth<A>
+where
+    A: AxumAdapter,
+    AuthzState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let state = AuthzState::from_ref(state);
+        match authenticate::<A>(&state, parts).await {
+            Ok(caller) => Ok(Auth(caller)),
+            Err(rejection) => Err(A::Responder::respond(rejection)),
+        }
+    }
+}
+
+impl<S, A> OptionalFromRequestParts<S> for Auth<A>
+where
+    A: AxumAdapter,
+    AuthzState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Response> {
+        if bearer::credentials(&parts.headers) == Credentials::Missing {
+            return Ok(None);
+        }
+        <Self as FromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+            .map(Some)
+    }
+}
+
+/// The guard `#[require]` puts first in a handler: authenticates, checks `R`, and hands the
+/// caller and the [`Granted<R>`] proof to the body. Usable directly as an extractor too.
+pub struct Require<A: Adapter, R> {
+    caller: Authenticated<A::Policy, A::Claims>,
+    granted: Granted<R>,
+}
+
+impl<A: Adapter, R: Requirement> Require<A, R> {
+    /// The caller.
+    pub fn caller(&self) -> &Authenticated<A::Policy, A::Claims> {
+        &self.caller
+    }
+
+    /// The proof.
+    pub fn granted(&self) -> &Granted<R> {
+        &self.granted
+    }
+}
+
+impl<A: Adapter, R: Requirement> fmt::Debug for Require<A, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Require")
+            .field("caller", &self.caller)
+            .field("granted", &self.granted)
+            .finish()
+    }
+}
+
+impl<A, R> authz_core::__private::Guard<A::Policy, A::Claims, R> for Require<A, R>
+where
+    A: Adapter,
+{
+    fn into_parts(self) -> (Authenticated<A::Policy, A::Claims>, Granted<R>) {
+        (self.caller, self.granted)
+    }
+}
+
+impl<S, A, R> FromRequestParts<S> for Require<A, R>
+where
+    A: AxumAdapter,
+    R: Requirement<Policy = A::Policy>,
+    AuthzState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let state = AuthzState::from_ref(state);
+        let caller = authenticate::<A>(&state, parts)
+            .await
+            .map_err(A::Responder::respond)?;
+        match caller.require::<R>() {
+            Ok(granted) => {
+                audit::authorized(route(parts), &caller, R::rule(), true);
+                Ok(Require { caller, granted })
+            }
+            Err(denied) => {
+                audit::authorized(route(parts), &caller, R::rule(), false);
+                let rejection =
+                    AuthRejection::new(RejectionKind::Forbidden(denied), state.realm.clone());
+                Err(A::Responder::respond(rejection))
+            }
+        }
+    }
+}
+
+/// The marker `#[public]` puts first in a handler: anyone may call it. It extracts nothing
+/// and never fails; it exists so a deny-by-default router can tell "public" from "forgotten".
+pub struct Public<A>(PhantomData<fn() -> A>);
+
+impl<A> fmt::Debug for Public<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Public")
+    }
+}
+
+impl<S: Send + Sync, A: 'static> FromRequestParts<S> for Public<A> {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(_: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Public(PhantomData))
+    }
+}

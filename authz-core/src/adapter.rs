@@ -1,0 +1,55 @@
+//! What a web-framework adapter provides so that `#[require]` and `#[public]` work in it.
+//!
+//! The macros name no framework. `#[require(permission = "reports:read")]` rewrites a handler
+//! to take, first, a value of type `<Authz as Adapter>::Guard<Req<…>>`, where `Authz` is the
+//! type alias the application declares once (or the path given as `authz = …`). The adapter's
+//! guard type is its framework's extractor: it authenticates the request, checks the
+//! requirement, and hands the caller and the proof to the body through [`Guard::into_parts`].
+//!
+//! ```
+//! use authz_core::{Adapter, Authenticated, Granted, Requirement, __private::Guard};
+//! # authz_core::policy! { /// P
+//! # pub mod reports { permissions { /// r
+//! # "reports:read", } } }
+//! # #[derive(authz_core::Claims)] struct Token { sub: String }
+//!
+//! /// A (toy) framework's adapter: its guard would be that framework's extractor.
+//! struct MyAdapter;
+//! struct MyGuard<R: Requirement> { caller: Authenticated<reports::Policy, Token>, granted: Granted<R> }
+//! struct MyPublic;
+//!
+//! impl Adapter for MyAdapter {
+//!     type Policy = reports::Policy;
+//!     type Claims = Token;
+//!     type Guard<R: Requirement<Policy = reports::Policy>> = MyGuard<R>;
+//!     type Public = MyPublic;
+//! }
+//!
+//! impl<R: Requirement<Policy = reports::Policy>> Guard<reports::Policy, Token, R> for MyGuard<R> {
+//!     fn into_parts(self) -> (Authenticated<reports::Policy, Token>, Granted<R>) {
+//!         (self.caller, self.granted)
+//!     }
+//! }
+//! ```
+
+use crate::authorize::Requirement;
+use crate::claims::Claims;
+use crate::policy::Policy;
+
+/// The link between the macros and a framework: the application's policy and claims type, and
+/// the framework's guard types. `authz_axum::Authz<P, C>` implements it for axum.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not say which policy, claims and framework `#[require]` uses",
+    label = "`#[require]` and `#[public]` look for a type alias `Authz` in scope",
+    note = "declare `type Authz = authz_axum::Authz<my_policy::Policy, MyClaims>;` beside your handlers, or pass `authz = path::To::It`"
+)]
+pub trait Adapter {
+    /// The policy permission and role names are looked up in.
+    type Policy: Policy;
+    /// The application's claims type.
+    type Claims: Claims;
+    /// The framework extractor that authenticates and checks requirement `R`.
+    type Guard<R: Requirement<Policy = Self::Policy>>: crate::__private::Guard<Self::Policy, Self::Claims, R>;
+    /// The framework extractor that marks a handler public (it checks nothing).
+    type Public;
+}
