@@ -4,6 +4,10 @@
 //! |---|---|---|
 //! | `authentication` | `WARN` | `outcome = "failure"`, `category` (`missing_credentials`, `invalid_request`, `invalid_token`, `unavailable`), `reason` (detailed, never the token), `route` |
 //! | `authorization` | `INFO` allow, `WARN` deny | `decision` (`allow`/`deny`), `subject`, `rule`, `route`, `reason`, `unknown_roles`, `unknown_permissions` (names the policy does not know, comma-separated) |
+//! | `owner_check` (from `authz-core`) | `INFO` | `decision`, `subject`, `rule` (the override), `reason` (`owner`, `override`, `not the owner`) |
+//!
+//! Values that come from the token (`subject`, unknown names) are recorded with `Debug`, so
+//! control characters are escaped, and unknown names are cut to 64 characters, 16 of each kind.
 
 use authz_core::{Authenticated, Claims, ErrorCategory, NameKind, Policy, Rule, TokenError};
 

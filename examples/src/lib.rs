@@ -1,4 +1,5 @@
-//! The policy and claims of the `reports-api` example, shared by its binary and the tests.
+//! `reports-api`: the example application. Its policy, claims, state and router live here so
+//! the binary and the tests share them.
 //!
 //! ```
 //! use authz_core::Claims;
@@ -10,8 +11,17 @@
 //! assert!(nobody.permissions::<authz_examples::reports::Policy>().is_empty());
 //! ```
 
-use authz_core::Claims;
-use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use authz_axum::{AuthRejection, AuthzState, Router, get, post};
+use authz_core::{Authenticated, Claims, Denied, HasOwner, Owned, public, require};
+use axum::Json;
+use axum::extract::{FromRef, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
 
 authz_core::policy! {
     /// Who may do what with reports. Rendered for review in `examples/policy.md`.
@@ -37,6 +47,8 @@ authz_core::policy! {
     }
 }
 
+use reports::perm;
+
 /// The access token claims `reports-api` reads: a subject and optional role names.
 #[derive(Debug, Clone, Deserialize, Claims)]
 pub struct ReportsClaims {
@@ -50,3 +62,197 @@ pub struct ReportsClaims {
 
 /// The checked-in rendering of [`reports`], compared with the code by a test.
 pub const POLICY_MARKDOWN: &str = include_str!("../policy.md");
+
+/// The adapter `#[require]` and `#[public]` use in this crate.
+pub type Authz = authz_axum::Authz<reports::Policy, ReportsClaims>;
+
+/// The caller, as handlers receive it.
+pub type Caller = Authenticated<reports::Policy, ReportsClaims>;
+
+/// A stored report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Its id, `r1`, `r2`, ...
+    pub id: String,
+    /// The subject that created it.
+    pub owner: String,
+    /// Its title.
+    pub title: String,
+}
+
+impl HasOwner for Report {
+    fn owner(&self) -> &str {
+        &self.owner
+    }
+}
+
+/// The reports, in memory.
+#[derive(Debug, Clone)]
+pub struct Store {
+    reports: Arc<RwLock<HashMap<String, Report>>>,
+    next_id: Arc<AtomicU64>,
+}
+
+impl Store {
+    /// The seed data: `r1` owned by `alice`, `r2` owned by `bob`.
+    pub fn seeded() -> Self {
+        let store = Store {
+            reports: Arc::default(),
+            next_id: Arc::new(AtomicU64::new(1)),
+        };
+        store.insert("alice", "Q3 numbers");
+        store.insert("bob", "Bob's private notes");
+        store
+    }
+
+    fn insert(&self, owner: &str, title: &str) -> Report {
+        let id = format!("r{}", self.next_id.fetch_add(1, Ordering::Relaxed));
+        let report = Report {
+            id: id.clone(),
+            owner: owner.to_owned(),
+            title: title.to_owned(),
+        };
+        self.write().insert(id, report.clone());
+        report
+    }
+
+    fn get(&self, id: &str) -> Option<Report> {
+        self.reports
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Report>> {
+        self.reports
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The router state.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Token validation.
+    pub authz: AuthzState,
+    /// The reports.
+    pub store: Store,
+}
+
+impl FromRef<AppState> for AuthzState {
+    fn from_ref(state: &AppState) -> Self {
+        state.authz.clone()
+    }
+}
+
+impl FromRef<AppState> for Store {
+    fn from_ref(state: &AppState) -> Self {
+        state.store.clone()
+    }
+}
+
+/// Every route, each with its access rule; a handler without one would not compile here.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/reports", post(create_report))
+        .route("/reports/{id}", get(read_report).delete(delete_report))
+}
+
+/// The errors handlers return.
+#[derive(Debug)]
+pub enum ApiError {
+    /// No report with that id.
+    NotFound,
+    /// An authorization check in the handler failed.
+    Auth(AuthRejection),
+}
+
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        ApiError::Auth(denied.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::NotFound => {
+                let body = serde_json::json!({
+                    "type": "about:blank", "title": "Not Found", "status": 404,
+                    "detail": "no report with that id",
+                });
+                let mut response = (StatusCode::NOT_FOUND, body.to_string()).into_response();
+                response.headers_mut().insert(
+                    axum::http::header::CONTENT_TYPE,
+                    axum::http::HeaderValue::from_static("application/problem+json"),
+                );
+                response
+            }
+            ApiError::Auth(rejection) => rejection.into_response(),
+        }
+    }
+}
+
+#[public]
+async fn health() -> &'static str {
+    "ok"
+}
+
+/// What a reader sees. Takes the owner-check proof: it cannot be called on a report whose
+/// owner check did not pass.
+fn view(report: &Owned<Report>) -> Json<Report> {
+    Json(Report::clone(report))
+}
+
+#[require(permission = "reports:read")]
+async fn read_report(
+    caller: Authenticated<reports::Policy, ReportsClaims>,
+    State(store): State<Store>,
+    Path(id): Path<String>,
+) -> Result<Json<Report>, ApiError> {
+    let report = store.get(&id).ok_or(ApiError::NotFound)?;
+    let report = caller.check_owner(report, perm::ReportsReadAny)?;
+    Ok(view(&report))
+}
+
+/// The body of `POST /reports`.
+#[derive(Debug, Deserialize)]
+pub struct NewReport {
+    /// The title.
+    pub title: String,
+}
+
+/// The answer to `POST /reports`.
+#[derive(Debug, Serialize)]
+pub struct Created {
+    /// The new report's id.
+    pub id: String,
+    /// Its owner: the caller.
+    pub owner: String,
+}
+
+#[require(permission = "reports:write")]
+async fn create_report(
+    caller: Authenticated<reports::Policy, ReportsClaims>,
+    State(store): State<Store>,
+    Json(new): Json<NewReport>,
+) -> (StatusCode, Json<Created>) {
+    let report = store.insert(&caller.claims().sub, &new.title);
+    (
+        StatusCode::CREATED,
+        Json(Created {
+            id: report.id,
+            owner: report.owner,
+        }),
+    )
+}
+
+#[require(permission = "reports:delete")]
+async fn delete_report(State(store): State<Store>, Path(id): Path<String>) -> StatusCode {
+    match store.write().remove(&id) {
+        Some(_) => StatusCode::NO_CONTENT,
+        None => StatusCode::NOT_FOUND,
+    }
+}

@@ -1,28 +1,129 @@
-//! The reports API. Until the HTTP server lands (the axum issue), this prints the policy matrix
-//! and what sample callers may do, so the policy and claims can be seen working end to end.
+//! The reports API. See the README for what it serves and how to call it.
+//!
+//! Environment:
+//! - `AUTHZ_ADDR`: listen address, default `127.0.0.1:3000`.
+//! - `AUTHZ_JWKS_URL`: verify tokens against this JWKS (RS256, ES256, EdDSA). Plain `http://`
+//!   is accepted for loopback hosts only. Without it: dev mode, an Ed25519 key made at start and
+//!   sample tokens printed.
+//! - `AUTHZ_ISSUER`: the required `iss`, default `https://reports-api.invalid`.
+//! - `AUTHZ_AUDIENCE`: the required `aud`, default `reports-api`.
 
-use authz_core::{Claims, render_markdown};
-use authz_examples::{ReportsClaims, reports};
+use std::process::ExitCode;
 
-fn main() {
-    print!("{}", render_markdown::<reports::Policy>());
-    println!();
-    for token in [
-        r#"{"sub":"alice","roles":["viewer"]}"#,
-        r#"{"sub":"erin","roles":["editor"]}"#,
-        r#"{"sub":"root","roles":["admin","superuser"]}"#,
-    ] {
-        let claims: ReportsClaims = match serde_json::from_str(token) {
-            Ok(claims) => claims,
-            Err(error) => {
-                eprintln!("bad sample claims: {error}");
-                std::process::exit(1);
+use authz_axum::AuthzState;
+use authz_core::test_util::{TestKey, now};
+use authz_core::{Algorithm, Validator};
+use authz_examples::{AppState, Store, router};
+
+const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+const DEFAULT_ISSUER: &str = "https://reports-api.invalid";
+const DEFAULT_AUDIENCE: &str = "reports-api";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(true)
+        .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("reports-api: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let addr = env("AUTHZ_ADDR").unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+    let issuer = env("AUTHZ_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.to_owned());
+    let audience = env("AUTHZ_AUDIENCE").unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned());
+    let builder = Validator::builder().issuer(&issuer).audience(&audience);
+
+    let (validator, dev_key) = match env("AUTHZ_JWKS_URL") {
+        Some(url) => {
+            let validator = builder
+                .algorithms([Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA])
+                .jwks_url(url.as_str())
+                .build()?;
+            println!("verifying tokens against {url} (iss {issuer}, aud {audience})");
+            (validator, None)
+        }
+        None => {
+            let key = TestKey::generate(Algorithm::EdDSA, "dev");
+            let validator = builder
+                .algorithms([Algorithm::EdDSA])
+                .key(key.verification_key())
+                .build()?;
+            (validator, Some(key))
+        }
+    };
+
+    let router = router();
+    println!("routes:\n{}", router.route_table());
+    let app = router.into_axum().with_state(AppState {
+        authz: AuthzState::new(validator).realm("reports-api"),
+        store: Store::seeded(),
+    });
+
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    let local = listener.local_addr()?;
+    if let Some(key) = dev_key {
+        print_dev_tokens(&key, &issuer, &audience, &local.to_string());
+    }
+    println!("listening on http://{local}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
+/// Dev mode: tokens for the three sample users, valid for a day, with commands to try.
+fn print_dev_tokens(key: &TestKey, issuer: &str, audience: &str, addr: &str) {
+    println!("dev mode: no AUTHZ_JWKS_URL, so tokens are signed by a key made at start (EdDSA).");
+    for (user, role) in [("alice", "viewer"), ("erin", "editor"), ("root", "admin")] {
+        let issued = now();
+        let claims = serde_json::json!({
+            "iss": issuer, "aud": audience, "sub": user, "roles": [role],
+            "iat": issued, "exp": issued + 24 * 3600,
+        });
+        let token = key.mint(&claims);
+        let var = user.to_uppercase();
+        println!("\n# {user} ({role})\n{var}={token}");
+        match user {
+            "alice" => {
+                println!(
+                    "curl -i -H \"Authorization: Bearer ${var}\" http://{addr}/reports/r1   # 200: her own"
+                );
+                println!(
+                    "curl -i -H \"Authorization: Bearer ${var}\" http://{addr}/reports/r2   # 403: bob's"
+                );
             }
-        };
-        let resolved = claims.resolve::<reports::Policy>();
-        println!(
-            "{:<5} may: {} (unknown roles: {})",
-            claims.sub, resolved.permissions, resolved.unknown_roles
-        );
+            "erin" => println!(
+                "curl -i -H \"Authorization: Bearer ${var}\" -H 'content-type: application/json' -d '{{\"title\":\"draft\"}}' http://{addr}/reports   # 201"
+            ),
+            _ => {
+                println!(
+                    "curl -i -H \"Authorization: Bearer ${var}\" http://{addr}/reports/r2   # 200: read_any"
+                );
+                println!(
+                    "curl -i -X DELETE -H \"Authorization: Bearer ${var}\" http://{addr}/reports/r2   # 204"
+                );
+            }
+        }
+    }
+    println!(
+        "\ncurl -i http://{addr}/reports/r1   # 401 with WWW-Authenticate: Bearer realm=\"reports-api\"\n"
+    );
+}
+
+async fn shutdown() {
+    // If the signal handler cannot be installed, serve until killed.
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
     }
 }

@@ -1,0 +1,378 @@
+//! The reports-api router in-process (tower `oneshot`): every status and challenge the README
+//! promises, with real tokens signed by a generated key.
+
+use authz_axum::AuthzState;
+use authz_core::test_util::{TestKey, claims_for, now};
+use authz_core::{Algorithm, Validator};
+use authz_examples::{AppState, Store, router};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const ISSUER: &str = "https://id.test";
+const AUDIENCE: &str = "reports-api";
+
+struct Api {
+    app: Router,
+    key: TestKey,
+}
+
+struct Answer {
+    status: StatusCode,
+    challenge: Option<String>,
+    content_type: Option<String>,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+fn api() -> Api {
+    let key = TestKey::generate(Algorithm::ES256, "k1");
+    let validator = Validator::builder()
+        .algorithms([Algorithm::ES256])
+        .key(key.verification_key())
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .build()
+        .unwrap();
+    let state = AppState {
+        authz: AuthzState::new(validator).realm("reports-api"),
+        store: Store::seeded(),
+    };
+    Api {
+        app: router().into_axum().with_state(state),
+        key,
+    }
+}
+
+impl Api {
+    fn token(&self, sub: &str, roles: &[&str]) -> String {
+        let mut claims = claims_for(ISSUER, AUDIENCE, sub);
+        claims["roles"] = json!(roles);
+        self.key.mint(&claims)
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        auth: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(auth) = auth {
+            request = request.header(header::AUTHORIZATION, auth);
+        }
+        let body = match body {
+            Some(body) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(body.to_string())
+            }
+            None => Body::empty(),
+        };
+        let response = self
+            .app
+            .clone()
+            .oneshot(request.body(body).unwrap())
+            .await
+            .unwrap();
+        let text = |name| {
+            response
+                .headers()
+                .get(name)
+                .map(|v: &header::HeaderValue| v.to_str().unwrap().to_owned())
+        };
+        let (challenge, content_type) =
+            (text(header::WWW_AUTHENTICATE), text(header::CONTENT_TYPE));
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Answer {
+            status,
+            challenge,
+            content_type,
+            body: String::from_utf8(bytes.to_vec()).unwrap(),
+        }
+    }
+
+    async fn get(&self, uri: &str, token: &str) -> Answer {
+        self.call("GET", uri, Some(&format!("Bearer {token}")), None)
+            .await
+    }
+}
+
+#[tokio::test]
+async fn health_is_public() {
+    let api = api();
+    let answer = api.call("GET", "/health", None, None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.body, "ok");
+}
+
+#[tokio::test]
+async fn owner_reads_own_report() {
+    let api = api();
+    let answer = api
+        .get("/reports/r1", &api.token("alice", &["viewer"]))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.json()["id"], "r1");
+    assert_eq!(answer.json()["owner"], "alice");
+}
+
+#[tokio::test]
+async fn reading_someone_elses_report_is_403_naming_the_override() {
+    let api = api();
+    let answer = api
+        .get("/reports/r2", &api.token("alice", &["viewer"]))
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    let challenge = answer.challenge.clone().unwrap();
+    assert!(challenge.starts_with("Bearer "), "{challenge}");
+    assert!(
+        challenge.contains(r#"error="insufficient_scope""#),
+        "{challenge}"
+    );
+    assert!(
+        challenge.contains(r#"scope="reports:read_any""#),
+        "{challenge}"
+    );
+    assert_eq!(
+        answer.content_type.as_deref(),
+        Some("application/problem+json")
+    );
+    assert_eq!(answer.json()["status"], 403);
+}
+
+#[tokio::test]
+async fn read_any_overrides_the_owner_check() {
+    let api = api();
+    let answer = api.get("/reports/r2", &api.token("root", &["admin"])).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.json()["owner"], "bob");
+}
+
+#[tokio::test]
+async fn unknown_report_is_404() {
+    let api = api();
+    let answer = api
+        .get("/reports/r404", &api.token("alice", &["viewer"]))
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn no_credentials_is_401_with_a_bare_challenge() {
+    let api = api();
+    for uri in ["/reports/r1", "/reports/r1?access_token=ignored"] {
+        let answer = api.call("GET", uri, None, None).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{uri}");
+        assert_eq!(
+            answer.challenge.as_deref(),
+            Some(r#"Bearer realm="reports-api""#)
+        );
+        assert_eq!(
+            answer.content_type.as_deref(),
+            Some("application/problem+json")
+        );
+    }
+    // Another scheme is not bearer credentials.
+    let answer = api
+        .call("GET", "/reports/r1", Some("Basic YWxpY2U6cHc="), None)
+        .await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        answer.challenge.as_deref(),
+        Some(r#"Bearer realm="reports-api""#)
+    );
+}
+
+#[tokio::test]
+async fn a_token_in_the_query_string_is_never_read() {
+    let api = api();
+    let token = api.token("alice", &["viewer"]);
+    let answer = api
+        .call(
+            "GET",
+            &format!("/reports/r1?access_token={token}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn malformed_credentials_are_400_invalid_request() {
+    let api = api();
+    for auth in ["Bearer", "Bearer a b", "Bearer a,b"] {
+        let answer = api.call("GET", "/reports/r1", Some(auth), None).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{auth}");
+        let challenge = answer.challenge.clone().unwrap();
+        assert!(
+            challenge.contains(r#"error="invalid_request""#),
+            "{challenge}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_tokens_are_401_invalid_token_and_never_echoed() {
+    let api = api();
+    let other_key = TestKey::generate(Algorithm::ES256, "k1");
+    let mut expired = claims_for(ISSUER, AUDIENCE, "alice");
+    expired["exp"] = json!(now() - 3600);
+    expired["iat"] = json!(now() - 7200);
+    let mut wrong_audience = claims_for(ISSUER, "other-api", "alice");
+    wrong_audience["roles"] = json!(["admin"]);
+    let forged = other_key.mint(&claims_for(ISSUER, AUDIENCE, "alice"));
+    for token in [
+        "not-a-jwt".to_owned(),
+        "a.b.c".to_owned(),
+        api.key.mint(&expired),
+        api.key.mint(&wrong_audience),
+        forged,
+    ] {
+        let answer = api.get("/reports/r1", &token).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{token}");
+        let challenge = answer.challenge.clone().unwrap();
+        assert!(
+            challenge.starts_with(r#"Bearer realm="reports-api", error="invalid_token""#),
+            "{challenge}"
+        );
+        assert!(!answer.body.contains(&token) && !challenge.contains(&token));
+    }
+}
+
+#[tokio::test]
+async fn writing_needs_reports_write() {
+    let api = api();
+    let body = json!({"title": "draft"});
+    let viewer = api.token("alice", &["viewer"]);
+    let answer = api
+        .call(
+            "POST",
+            "/reports",
+            Some(&format!("Bearer {viewer}")),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    let challenge = answer.challenge.clone().unwrap();
+    assert!(challenge.contains(r#"realm="reports-api""#), "{challenge}");
+    assert!(
+        challenge.contains(r#"scope="reports:write""#),
+        "{challenge}"
+    );
+
+    let editor = api.token("erin", &["editor"]);
+    let answer = api
+        .call(
+            "POST",
+            "/reports",
+            Some(&format!("Bearer {editor}")),
+            Some(body),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED);
+    let created = answer.json();
+    assert_eq!(created["owner"], "erin");
+    let id = created["id"].as_str().unwrap();
+    // The creator owns the new report.
+    assert_eq!(
+        api.get(&format!("/reports/{id}"), &editor).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        api.get(&format!("/reports/{id}"), &viewer).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn deleting_needs_reports_delete_and_removes_the_report() {
+    let api = api();
+    let editor = format!("Bearer {}", api.token("erin", &["editor"]));
+    assert_eq!(
+        api.call("DELETE", "/reports/r2", Some(&editor), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let admin = api.token("root", &["admin"]);
+    let auth = format!("Bearer {admin}");
+    assert_eq!(
+        api.call("DELETE", "/reports/r2", Some(&auth), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        api.get("/reports/r2", &admin).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        api.call("DELETE", "/reports/r2", Some(&auth), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn unknown_roles_grant_nothing() {
+    let api = api();
+    let answer = api
+        .get("/reports/r1", &api.token("alice", &["superuser", "Viewer"]))
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    let no_roles = api.key.mint(&claims_for(ISSUER, AUDIENCE, "alice"));
+    assert_eq!(
+        api.get("/reports/r1", &no_roles).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn claims_of_the_wrong_type_are_invalid_tokens() {
+    let api = api();
+    let mut claims = claims_for(ISSUER, AUDIENCE, "alice");
+    claims["roles"] = json!("viewer");
+    let answer = api.get("/reports/r1", &api.key.mint(&claims)).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    let mut claims = claims_for(ISSUER, AUDIENCE, "alice");
+    claims["sub"] = json!(42);
+    assert_eq!(
+        api.get("/reports/r1", &api.key.mint(&claims)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[test]
+fn route_table_snapshot() {
+    let table = router();
+    assert_eq!(
+        table.route_table().to_string(),
+        "\
+GET     /health        public
+POST    /reports       permission(reports:write)
+GET     /reports/{id}  permission(reports:read)
+DELETE  /reports/{id}  permission(reports:delete)
+"
+    );
+    assert_eq!(
+        table.route_table().to_json(),
+        json!([
+            {"method": "GET", "path": "/health", "access": "public"},
+            {"method": "POST", "path": "/reports", "access": "permission(reports:write)"},
+            {"method": "GET", "path": "/reports/{id}", "access": "permission(reports:read)"},
+            {"method": "DELETE", "path": "/reports/{id}", "access": "permission(reports:delete)"},
+        ])
+    );
+}
