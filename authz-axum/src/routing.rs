@@ -80,6 +80,7 @@ pub trait GuardedArgs {
 
 macro_rules! guarded_args {
     ($($ty:ident),*) => {
+        #[diagnostic::do_not_recommend]
         impl<M, G: RouteGuard, $($ty,)*> GuardedArgs for (M, G, $($ty,)*) {
             fn access() -> Access {
                 G::access()
@@ -121,40 +122,98 @@ impl<S> fmt::Debug for MethodRoutes<S> {
     }
 }
 
-macro_rules! methods {
-    ($($method:ident => $name:ident),*) => {
-        $(
-            #[doc = concat!("Routes `", stringify!($name), "` requests to a guarded handler.")]
-            pub fn $method<H, T, S>(handler: H) -> MethodRoutes<S>
-            where
-                H: Handler<T, S>,
-                T: GuardedArgs + 'static,
-                S: Clone + Send + Sync + 'static,
-            {
-                MethodRoutes {
-                    inner: axum::routing::$method(handler),
-                    rules: vec![(Method::$name, T::access())],
-                }
-            }
-        )*
+// Written out rather than generated, so that the error for an unguarded handler points at a
+// plain function bound and not into a macro.
 
-        impl<S: Clone + Send + Sync + 'static> MethodRoutes<S> {
-            $(
-                #[doc = concat!("Adds a guarded handler for `", stringify!($name), "` requests.")]
-                pub fn $method<H, T>(mut self, handler: H) -> Self
-                where
-                    H: Handler<T, S>,
-                    T: GuardedArgs + 'static,
-                {
-                    self.inner = self.inner.$method(handler);
-                    self.rules.push((Method::$name, T::access()));
-                    self
-                }
-            )*
-        }
-    };
+/// Routes `GET` requests to a guarded handler.
+pub fn get<H, T, S>(handler: H) -> MethodRoutes<S>
+where
+    H: Handler<T, S>,
+    T: GuardedArgs + 'static,
+    S: Clone + Send + Sync + 'static,
+{
+    MethodRoutes::first(Method::GET, axum::routing::get(handler), T::access())
 }
-methods!(get => GET, post => POST, put => PUT, patch => PATCH, delete => DELETE);
+
+/// Routes `POST` requests to a guarded handler.
+pub fn post<H, T, S>(handler: H) -> MethodRoutes<S>
+where
+    H: Handler<T, S>,
+    T: GuardedArgs + 'static,
+    S: Clone + Send + Sync + 'static,
+{
+    MethodRoutes::first(Method::POST, axum::routing::post(handler), T::access())
+}
+
+/// Routes `PUT` requests to a guarded handler.
+pub fn put<H, T, S>(handler: H) -> MethodRoutes<S>
+where
+    H: Handler<T, S>,
+    T: GuardedArgs + 'static,
+    S: Clone + Send + Sync + 'static,
+{
+    MethodRoutes::first(Method::PUT, axum::routing::put(handler), T::access())
+}
+
+/// Routes `PATCH` requests to a guarded handler.
+pub fn patch<H, T, S>(handler: H) -> MethodRoutes<S>
+where
+    H: Handler<T, S>,
+    T: GuardedArgs + 'static,
+    S: Clone + Send + Sync + 'static,
+{
+    MethodRoutes::first(Method::PATCH, axum::routing::patch(handler), T::access())
+}
+
+/// Routes `DELETE` requests to a guarded handler.
+pub fn delete<H, T, S>(handler: H) -> MethodRoutes<S>
+where
+    H: Handler<T, S>,
+    T: GuardedArgs + 'static,
+    S: Clone + Send + Sync + 'static,
+{
+    MethodRoutes::first(Method::DELETE, axum::routing::delete(handler), T::access())
+}
+
+impl<S: Clone + Send + Sync + 'static> MethodRoutes<S> {
+    fn first(method: Method, inner: MethodRouter<S>, access: Access) -> Self {
+        Self {
+            inner,
+            rules: vec![(method, access)],
+        }
+    }
+
+    fn and(mut self, method: Method, inner: MethodRouter<S>, access: Access) -> Self {
+        self.inner = self.inner.merge(inner);
+        self.rules.push((method, access));
+        self
+    }
+
+    /// Adds a guarded handler for `GET` requests.
+    pub fn get<H: Handler<T, S>, T: GuardedArgs + 'static>(self, handler: H) -> Self {
+        self.and(Method::GET, axum::routing::get(handler), T::access())
+    }
+
+    /// Adds a guarded handler for `POST` requests.
+    pub fn post<H: Handler<T, S>, T: GuardedArgs + 'static>(self, handler: H) -> Self {
+        self.and(Method::POST, axum::routing::post(handler), T::access())
+    }
+
+    /// Adds a guarded handler for `PUT` requests.
+    pub fn put<H: Handler<T, S>, T: GuardedArgs + 'static>(self, handler: H) -> Self {
+        self.and(Method::PUT, axum::routing::put(handler), T::access())
+    }
+
+    /// Adds a guarded handler for `PATCH` requests.
+    pub fn patch<H: Handler<T, S>, T: GuardedArgs + 'static>(self, handler: H) -> Self {
+        self.and(Method::PATCH, axum::routing::patch(handler), T::access())
+    }
+
+    /// Adds a guarded handler for `DELETE` requests.
+    pub fn delete<H: Handler<T, S>, T: GuardedArgs + 'static>(self, handler: H) -> Self {
+        self.and(Method::DELETE, axum::routing::delete(handler), T::access())
+    }
+}
 
 /// One row of the route table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -9,4 +9,7 @@ fn ui() {
     t.compile_fail("tests/ui/policy/fail/*.rs");
     t.pass("tests/ui/claims/pass/*.rs");
     t.compile_fail("tests/ui/claims/fail/*.rs");
+    t.pass("tests/ui/require/pass/*.rs");
+    t.compile_fail("tests/ui/require/fail/*.rs");
+    t.compile_fail("tests/ui/axum/fail/*.rs");
 }

@@ -20,6 +20,8 @@ pub(crate) struct Rule {
 }
 
 pub(crate) fn check(kind: Kind, args: &Args, function: &ItemFn, errors: &mut Errors) -> Rule {
+    // An argument that failed to parse has been reported; "needs a rule" would only repeat it.
+    let args_parsed = errors.is_empty();
     let mut rule = Rule {
         kind,
         all: args.permissions.clone(),
@@ -53,7 +55,12 @@ pub(crate) fn check(kind: Kind, args: &Args, function: &ItemFn, errors: &mut Err
             "one `any(...)` group per `#[require]`",
         )),
     }
-    if kind == Kind::Require && rule.all.is_empty() && args.any.is_empty() && rule.role.is_none() {
+    if args_parsed
+        && kind == Kind::Require
+        && rule.all.is_empty()
+        && args.any.is_empty()
+        && rule.role.is_none()
+    {
         errors.push(syn::Error::new(
             Span::call_site(),
             "`#[require]` needs a rule: `permission = \"...\"`, `any(\"...\", \"...\")` or `role = \"...\"`; for a route anyone may call, use `#[public]`",

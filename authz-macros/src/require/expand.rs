@@ -15,7 +15,15 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn) -> TokenStr
         Some(path) => quote!(#path),
         None => quote!(Authz),
     };
-    let adapter = quote!(<#authz as ::authz_core::Adapter>);
+    // The adapter is named once, in an alias beside the handler, so a missing `Authz` is one
+    // error rather than one per use.
+    let alias = quote::format_ident!("__authz_adapter_of_{}", function.sig.ident);
+    let alias_item = quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        type #alias = #authz;
+    };
+    let adapter = quote!(<#alias as ::authz_core::Adapter>);
 
     let guard_param: FnArg = match rule.kind {
         Kind::Public => syn::parse_quote!(__authz_public: #adapter::Public),
@@ -73,7 +81,7 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn) -> TokenStr
             #body
         });
     }
-    quote!(#function)
+    quote!(#alias_item #function)
 }
 
 /// `{ bit(P, "a") | bit(P, "b") }`, each lookup spanned at its string literal, so an unknown
