@@ -22,7 +22,10 @@ use crate::rejection::{AuthRejection, ProblemJson, RejectionKind, Responder};
 /// ```text
 /// type Authz = authz_axum::Authz<reports::Policy, ReportsClaims>;
 /// ```
-pub struct Authz<P, C, H = ProblemJson>(PhantomData<fn() -> (P, C, H)>);
+pub struct Authz<P, C, H = ProblemJson>(Marker<(P, C, H)>);
+
+/// Names types without owning values of them: `Send + Sync` whatever they are.
+type Marker<T> = PhantomData<fn() -> T>;
 
 impl<P, C, H> fmt::Debug for Authz<P, C, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

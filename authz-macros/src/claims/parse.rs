@@ -151,10 +151,10 @@ fn serde_value(attrs: &[syn::Attribute], key: &str) -> Option<String> {
                         continue;
                     };
                     for meta in inner {
-                        if let Meta::NameValue(nv) = meta {
-                            if nv.path.is_ident("deserialize") {
-                                return string(&nv.value);
-                            }
+                        if let Meta::NameValue(nv) = meta
+                            && nv.path.is_ident("deserialize")
+                        {
+                            return string(&nv.value);
                         }
                     }
                 }
