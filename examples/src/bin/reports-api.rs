@@ -7,17 +7,22 @@
 //!   sample tokens printed.
 //! - `AUTHZ_ISSUER`: the required `iss`, default `https://reports-api.invalid`.
 //! - `AUTHZ_AUDIENCE`: the required `aud`, default `reports-api`.
+//! - `AUTHZ_JWKS_COOLDOWN_SECS`: the least time between two JWKS fetches (refetch on an unknown
+//!   `kid`, retry after a failure), default 5 s: a new key is picked up within 5 s, and forged
+//!   kids cannot cause more than one fetch per 5 s.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use authz_axum::AuthzState;
 use authz_core::test_util::{TestKey, now};
-use authz_core::{Algorithm, Validator};
+use authz_core::{Algorithm, RemoteConfig, Validator};
 use authz_examples::{AppState, Store, router};
 
 const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 const DEFAULT_ISSUER: &str = "https://reports-api.invalid";
 const DEFAULT_AUDIENCE: &str = "reports-api";
+const DEFAULT_COOLDOWN_SECS: u64 = 5;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -42,9 +47,20 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let (validator, dev_key) = match env("AUTHZ_JWKS_URL") {
         Some(url) => {
+            let cooldown = match env("AUTHZ_JWKS_COOLDOWN_SECS") {
+                Some(secs) => secs
+                    .parse()
+                    .map_err(|_| "AUTHZ_JWKS_COOLDOWN_SECS must be whole seconds")?,
+                None => DEFAULT_COOLDOWN_SECS,
+            };
+            let remote = RemoteConfig {
+                refetch_cooldown: Duration::from_secs(cooldown),
+                ..RemoteConfig::default()
+            };
             let validator = builder
                 .algorithms([Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA])
                 .jwks_url(url.as_str())
+                .remote_config(remote)
                 .build()?;
             println!("verifying tokens against {url} (iss {issuer}, aud {audience})");
             (validator, None)
