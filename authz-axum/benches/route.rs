@@ -68,7 +68,10 @@ fn route(c: &mut Criterion) {
         .route("/protected", get(protected))
         .into_axum()
         .with_state(AuthzState::new(validator));
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
 
     let call = |path: &'static str, auth: Option<String>| {
         let app = app.clone();
@@ -77,7 +80,10 @@ fn route(c: &mut Criterion) {
             if let Some(auth) = auth {
                 request = request.header("authorization", auth);
             }
-            let response = app.oneshot(request.body(Body::empty()).expect("request")).await.expect("infallible");
+            let response = app
+                .oneshot(request.body(Body::empty()).expect("request"))
+                .await
+                .expect("infallible");
             assert_eq!(response.status(), StatusCode::OK);
             response
         }
@@ -85,10 +91,12 @@ fn route(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("route");
     group.bench_function("baseline/unprotected", |b| {
-        b.to_async(&runtime).iter(|| call("/open", Some(auth.clone())))
+        b.to_async(&runtime)
+            .iter(|| call("/open", Some(auth.clone())))
     });
     group.bench_function("protected/hs256", |b| {
-        b.to_async(&runtime).iter(|| call("/protected", Some(auth.clone())))
+        b.to_async(&runtime)
+            .iter(|| call("/protected", Some(auth.clone())))
     });
 
     let decoding_key = jsonwebtoken::DecodingKey::from_secret(key.secret().expect("hmac secret"));
