@@ -78,6 +78,11 @@ pub use token::{
     RevocationQuery, RevocationStatus, TokenError, TokenPart, UnknownAlgorithm, Validated,
     Validator, ValidatorBuilder,
 };
+#[cfg(feature = "redis")]
+pub use token::{
+    DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_TIMEOUT, MAX_CACHE_STALENESS, RedisConfigError,
+    RedisRevocation, RedisRevocationBuilder,
+};
 
 #[doc = include_str!("../doc/policy_macro.md")]
 pub use authz_macros::policy;

@@ -45,6 +45,8 @@ use http_body_util::Full;
 use hyper::body::Bytes;
 use serde_json::{Value, json};
 
+pub use super::redis_server::RedisServer;
+
 use super::algorithm::Algorithm;
 use super::keys::Key;
 use super::validator::unix_now;

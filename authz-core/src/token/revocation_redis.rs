@@ -1,0 +1,681 @@
+//! A revocation list shared by every instance of a service, on Redis (feature `redis`).
+//!
+//! The store connects lazily, so building one never blocks; a check it cannot answer refuses the
+//! token as unavailable (503), never accepts it. Runnable without a server:
+//!
+//! ```
+//! use authz_core::{RedisRevocation, Revocation, RevocationQuery};
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! // Nothing listens on port 1: every check fails, and fails closed.
+//! let revocations = RedisRevocation::builder("redis://127.0.0.1:1/").build().unwrap();
+//! let query = RevocationQuery::new(Some("token-1"), Some("alice"), Some(1), u64::MAX);
+//! assert!(revocations.check(query).await.is_err());
+//! # });
+//! ```
+//!
+//! Layout in Redis, under a configurable prefix (default [`DEFAULT_REDIS_PREFIX`]):
+//! `PREFIX jti: SHA-256(jti)` holds the revoked token's `exp`, and `PREFIX sub: SHA-256(sub)`
+//! holds "tokens of this subject issued before this time are revoked". Identifiers are hashed, so
+//! a hostile `jti` or `sub` (long, binary, full of `:`) always makes a key of the same length
+//! that cannot collide with another. Each key expires (Redis TTL) when the tokens it names would
+//! have expired, plus the validator's leeway, so the store never grows without bound.
+
+use core::fmt;
+use core::fmt::Write as _;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, Client, Cmd};
+use sha2::{Digest, Sha256};
+
+use super::revocation::{
+    BoxFuture, Revocation, RevocationError, RevocationQuery, RevocationStatus,
+};
+use super::validator::{DEFAULT_LEEWAY, unix_now};
+
+/// The default key prefix: keys are `authz:revoked:jti:<hex>` and `authz:revoked:sub:<hex>`.
+pub const DEFAULT_REDIS_PREFIX: &str = "authz:revoked:";
+/// The longest staleness the opt-in cache accepts (see [`RedisRevocationBuilder::cache`]).
+pub const MAX_CACHE_STALENESS: Duration = Duration::from_secs(30);
+/// The default time allowed to connect, and to get an answer: 1 s.
+pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_secs(1);
+/// After a failed connection attempt, checks fail at once for this long before the next
+/// attempt, so that an unreachable server does not cost every request a connect timeout.
+const RECONNECT_BACKOFF: Duration = Duration::from_millis(250);
+/// A TTL is capped at 2^32 - 1 s (136 years), so an absurd `exp` cannot overflow Redis.
+const MAX_TTL_SECS: u64 = u32::MAX as u64;
+const MAX_PREFIX_LEN: usize = 256;
+const JTI: &str = "jti:";
+const SUB: &str = "sub:";
+
+/// Sets `KEYS[1]` to the larger of its number and `ARGV[1]`, and its TTL to the longer of its
+/// TTL and `ARGV[2]` seconds, atomically: revoking twice never shortens or weakens an entry.
+const MAX_SET: &str = r"
+local value = ARGV[1]
+local ttl = tonumber(ARGV[2])
+local current = redis.call('GET', KEYS[1])
+if current and tonumber(current) and tonumber(current) > tonumber(value) then
+  value = current
+end
+local left = redis.call('TTL', KEYS[1])
+if left > ttl then ttl = left end
+redis.call('SET', KEYS[1], value, 'EX', ttl)
+return ttl
+";
+
+/// Why a [`RedisRevocationBuilder`] could not build.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RedisConfigError {
+    /// The URL is not a Redis URL (`redis://[user:password@]host[:port][/db]`).
+    #[error("invalid Redis URL: {0}")]
+    Url(String),
+    /// The cache staleness is zero or longer than [`MAX_CACHE_STALENESS`].
+    #[error("the revocation cache staleness must be between 1 ms and 30 s, not {0:?}")]
+    CacheStaleness(Duration),
+    /// The cache capacity is zero.
+    #[error("the revocation cache capacity must be at least 1")]
+    CacheCapacity,
+    /// The key prefix is empty or longer than 256 bytes.
+    #[error("the Redis key prefix must be 1 to 256 bytes long")]
+    Prefix,
+    /// The timeout is zero.
+    #[error("the Redis timeout must not be zero")]
+    Timeout,
+}
+
+/// A [`Revocation`] backend on Redis, shared by every instance that uses the same server and
+/// prefix: deny a `jti`, or every token of a subject issued before a time.
+///
+/// - **One round trip per check at most**: a single `MGET` of the token's `jti` and `sub` keys
+///   (none when the token has neither).
+/// - **Fails closed**: when Redis cannot be reached or does not answer within the timeout
+///   (default 1 s), the check returns an error, which the validator turns into
+///   [`TokenError::RevocationUnavailable`](crate::TokenError) (503 with `Retry-After` in
+///   `authz-axum`), and a `tracing` error is logged (at most once a second while it lasts).
+///   [`RedisRevocationBuilder::insecure_fail_open`] accepts such tokens instead.
+/// - **Recovers by itself**: a failed connection is dropped and a new one made on a later check
+///   (at most one attempt per 250 ms), so a restarted Redis is used again without restarting
+///   the service.
+/// - **Bounded**: each entry has a Redis TTL (see [`revoke_jti`](Self::revoke_jti) and
+///   [`revoke_subject`](Self::revoke_subject)).
+/// - **Optional cache**, off by default: see [`RedisRevocationBuilder::cache`].
+///
+/// Cheap to clone (an `Arc`); clones share the connection and cache. `Debug` does not show the
+/// URL, which may hold a password. The two keys of a check are read with one `MGET`, so with
+/// Redis Cluster they must live on one node: use a prefix with a hash tag, like
+/// `{authz}:revoked:`.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use authz_core::{Algorithm, Key, RedisRevocation, Validator};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let revocations = RedisRevocation::builder("redis://127.0.0.1:6379/")
+///     .prefix("reports-api:revoked:")
+///     .leeway(Duration::from_secs(60)) // the validator's leeway
+///     .build()?;
+/// let validator = Validator::builder()
+///     .algorithms([Algorithm::HS256])
+///     .key(Key::hmac_secret(b"0123456789abcdef0123456789abcdef"))
+///     .revocation(revocations.clone())
+///     .build()?;
+///
+/// // Log out everywhere: every token of mallory issued before now.
+/// let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+/// revocations.revoke_subject("mallory", now, now + 3600).await?;
+/// // One stolen token, which expires in 5 minutes.
+/// revocations.revoke_jti("3f1c9a", now + 300).await?;
+/// # let _ = validator;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct RedisRevocation {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    config: AsyncConnectionConfig,
+    prefix: Box<str>,
+    leeway: u64,
+    fail_open: bool,
+    cache: Option<Cache>,
+    /// The live connection and its generation, if any.
+    connection: Mutex<Option<(u64, MultiplexedConnection)>>,
+    generation: AtomicU64,
+    /// Serializes connection attempts; holds when the last one failed.
+    connecting: tokio::sync::Mutex<Option<Instant>>,
+    outage: Mutex<Outage>,
+}
+
+/// Failures since the last logged one, for rate-limited logging.
+#[derive(Default)]
+struct Outage {
+    failing: bool,
+    last_logged: Option<Instant>,
+    suppressed: u64,
+}
+
+/// Builds a [`RedisRevocation`]. Defaults: prefix [`DEFAULT_REDIS_PREFIX`], leeway
+/// [`DEFAULT_LEEWAY`], timeout [`DEFAULT_REDIS_TIMEOUT`], no cache, fail closed.
+pub struct RedisRevocationBuilder {
+    url: String,
+    prefix: String,
+    leeway: Duration,
+    timeout: Duration,
+    cache: Option<(Duration, usize)>,
+    fail_open: bool,
+}
+
+impl fmt::Debug for RedisRevocationBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisRevocationBuilder")
+            .field("url", &"<redacted>")
+            .field("prefix", &self.prefix)
+            .field("leeway", &self.leeway)
+            .field("timeout", &self.timeout)
+            .field("cache", &self.cache)
+            .field("fail_open", &self.fail_open)
+            .finish()
+    }
+}
+
+impl fmt::Debug for RedisRevocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &*self.inner;
+        f.debug_struct("RedisRevocation")
+            .field("prefix", &i.prefix)
+            .field("leeway", &i.leeway)
+            .field("fail_open", &i.fail_open)
+            .field("cache_staleness", &i.cache.as_ref().map(|c| c.staleness))
+            .field("connected", &lock(&i.connection).is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisRevocationBuilder {
+    /// Keys start with this prefix (default [`DEFAULT_REDIS_PREFIX`]). Services that must not share
+    /// revocations use different prefixes.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// The validator's leeway (default [`DEFAULT_LEEWAY`], the validator's default): entries
+    /// live this long past the expiry of the tokens they name, since the validator accepts a
+    /// token until `exp` plus its leeway.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// The time allowed to connect and, separately, to get each answer (default 1 s). A check
+    /// that takes longer fails (closed).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Opt in to an in-process cache of what Redis answered, for at most `staleness` (at most
+    /// [`MAX_CACHE_STALENESS`]) and `capacity` keys. Off by default.
+    ///
+    /// The staleness bound is the price: a token revoked through another instance is still
+    /// accepted here for up to `staleness` after the revocation, if this instance read its keys
+    /// just before. Revocations made through this instance take effect here at once. Failures
+    /// are never cached. When the cache is full, stale entries are dropped, then all of them.
+    pub fn cache(mut self, staleness: Duration, capacity: usize) -> Self {
+        self.cache = Some((staleness, capacity));
+        self
+    }
+
+    /// **Accepts tokens whose revocation status cannot be checked** while Redis is
+    /// unreachable, instead of refusing them with 503: revoked tokens work again during an
+    /// outage. A `tracing` error is still logged. Off by default; choose it only if availability
+    /// matters more than logging a stolen token out.
+    pub fn insecure_fail_open(mut self) -> Self {
+        self.fail_open = true;
+        self
+    }
+
+    /// Checks the settings. Does not connect: the first check does.
+    pub fn build(self) -> Result<RedisRevocation, RedisConfigError> {
+        // The URL may hold a password: only the parser's error kind is reported.
+        let client = Client::open(self.url.as_str())
+            .map_err(|e| RedisConfigError::Url(format!("{:?}", e.kind())))?;
+        if self.prefix.is_empty() || self.prefix.len() > MAX_PREFIX_LEN {
+            return Err(RedisConfigError::Prefix);
+        }
+        if self.timeout.is_zero() {
+            return Err(RedisConfigError::Timeout);
+        }
+        let cache = match self.cache {
+            None => None,
+            Some((staleness, _)) if staleness.is_zero() || staleness > MAX_CACHE_STALENESS => {
+                return Err(RedisConfigError::CacheStaleness(staleness));
+            }
+            Some((_, 0)) => return Err(RedisConfigError::CacheCapacity),
+            Some((staleness, capacity)) => Some(Cache {
+                staleness,
+                capacity,
+                entries: Mutex::new(HashMap::new()),
+            }),
+        };
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(self.timeout))
+            .set_response_timeout(Some(self.timeout));
+        Ok(RedisRevocation {
+            inner: Arc::new(Inner {
+                client,
+                config,
+                prefix: self.prefix.into_boxed_str(),
+                leeway: self.leeway.as_secs(),
+                fail_open: self.fail_open,
+                cache,
+                connection: Mutex::new(None),
+                generation: AtomicU64::new(0),
+                connecting: tokio::sync::Mutex::new(None),
+                outage: Mutex::new(Outage::default()),
+            }),
+        })
+    }
+}
+
+impl RedisRevocation {
+    /// A builder for the server at `url` (`redis://host:port/db`, with
+    /// `redis://user:password@…` for ACLs).
+    pub fn builder(url: impl Into<String>) -> RedisRevocationBuilder {
+        RedisRevocationBuilder {
+            url: url.into(),
+            prefix: DEFAULT_REDIS_PREFIX.to_owned(),
+            leeway: DEFAULT_LEEWAY,
+            timeout: DEFAULT_REDIS_TIMEOUT,
+            cache: None,
+            fail_open: false,
+        }
+    }
+
+    /// Revokes the token with this `jti`, which expires at `exp` (unix seconds). The entry's
+    /// TTL is `exp + leeway - now` (nothing is stored when that is not positive: the validator
+    /// refuses the token anyway). Revoking again never shortens an entry.
+    pub async fn revoke_jti(&self, jti: &str, exp: u64) -> Result<(), RevocationError> {
+        self.put(self.jti_key(jti), exp, exp).await
+    }
+
+    /// Revokes every token of `sub` issued before `issued_before` (unix seconds), and every
+    /// token of `sub` without `iat`. `until` is when the last such token expires (for example
+    /// `issued_before` plus the issuer's longest token lifetime); the entry's TTL is
+    /// `until + leeway - now`. A later call with an earlier `issued_before` or `until` keeps the
+    /// later values.
+    pub async fn revoke_subject(
+        &self,
+        sub: &str,
+        issued_before: u64,
+        until: u64,
+    ) -> Result<(), RevocationError> {
+        self.put(self.subject_key(sub), issued_before, until).await
+    }
+
+    /// The Redis key that revokes a `jti`: the prefix, `jti:`, and the SHA-256 of `jti` in hex.
+    pub fn jti_key(&self, jti: &str) -> String {
+        self.key(JTI, jti)
+    }
+
+    /// The Redis key that revokes a subject's older tokens: the prefix, `sub:`, and the SHA-256
+    /// of `sub` in hex.
+    pub fn subject_key(&self, sub: &str) -> String {
+        self.key(SUB, sub)
+    }
+
+    fn key(&self, kind: &str, id: &str) -> String {
+        let prefix = &self.inner.prefix;
+        let mut key = String::with_capacity(prefix.len() + kind.len() + 64);
+        key.push_str(prefix);
+        key.push_str(kind);
+        for byte in Sha256::digest(id.as_bytes()) {
+            let _ = write!(key, "{byte:02x}");
+        }
+        key
+    }
+
+    async fn put(&self, key: String, value: u64, expires: u64) -> Result<(), RevocationError> {
+        let now = unix_now();
+        let ttl = expires
+            .saturating_add(self.inner.leeway)
+            .saturating_sub(now)
+            .min(MAX_TTL_SECS);
+        if let Some(cache) = &self.inner.cache {
+            cache.forget(&key);
+        }
+        if ttl == 0 {
+            return Ok(());
+        }
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(MAX_SET).arg(1).arg(&key).arg(value).arg(ttl);
+        let result = self.query::<i64>(&cmd).await.map(drop);
+        if let Some(cache) = &self.inner.cache {
+            // A check that raced with the write may have cached the old answer.
+            cache.forget(&key);
+        }
+        match result {
+            Ok(()) => {
+                self.inner.recovered();
+                Ok(())
+            }
+            Err(e) => {
+                self.inner.failed(&e);
+                Err(e)
+            }
+        }
+    }
+
+    async fn status(&self, q: &RevocationQuery<'_>) -> Result<RevocationStatus, RevocationError> {
+        let jti_key = q.jti.map(|jti| self.jti_key(jti));
+        let sub_key = q.sub.map(|sub| self.subject_key(sub));
+        let keys: Vec<&str> = [jti_key.as_deref(), sub_key.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        if keys.is_empty() {
+            return Ok(RevocationStatus::Active);
+        }
+        let cached = self.inner.cache.as_ref().and_then(|c| c.get(&keys));
+        let values = match cached {
+            Some(values) => values,
+            None => {
+                let mut cmd = redis::cmd("MGET");
+                cmd.arg(&keys);
+                let values: Vec<Option<u64>> = self.query(&cmd).await?;
+                if values.len() != keys.len() {
+                    return Err(RevocationError(
+                        "Redis answered MGET with a wrong count".into(),
+                    ));
+                }
+                if let Some(cache) = &self.inner.cache {
+                    cache.put(&keys, &values);
+                }
+                values
+            }
+        };
+        let mut values = values.into_iter();
+        if jti_key.is_some() && values.next().flatten().is_some() {
+            return Ok(RevocationStatus::Revoked);
+        }
+        if sub_key.is_some()
+            && let Some(before) = values.next().flatten()
+            && q.iat.is_none_or(|iat| iat < before)
+        {
+            return Ok(RevocationStatus::Revoked);
+        }
+        Ok(RevocationStatus::Active)
+    }
+
+    /// Runs one command. A connection that fails is dropped; if it was an older one (the server
+    /// may have restarted since), the command is tried once more on a new connection.
+    async fn query<T: redis::FromRedisValue>(&self, cmd: &Cmd) -> Result<T, RevocationError> {
+        let (generation, mut connection, fresh) = self.inner.connection().await?;
+        match cmd.query_async(&mut connection).await {
+            Ok(value) => return Ok(value),
+            Err(e) => {
+                self.inner.forget(generation);
+                if fresh {
+                    return Err(redis_error(&e));
+                }
+            }
+        }
+        let (generation, mut connection, _) = self.inner.connection().await?;
+        cmd.query_async(&mut connection).await.map_err(|e| {
+            self.inner.forget(generation);
+            redis_error(&e)
+        })
+    }
+}
+
+impl Inner {
+    /// The live connection, or a new one. `true` when it was made for this call.
+    async fn connection(&self) -> Result<(u64, MultiplexedConnection, bool), RevocationError> {
+        if let Some((generation, connection)) = lock(&self.connection).clone() {
+            return Ok((generation, connection, false));
+        }
+        let mut last_failure = self.connecting.lock().await;
+        // Another check may have connected while this one waited.
+        if let Some((generation, connection)) = lock(&self.connection).clone() {
+            return Ok((generation, connection, false));
+        }
+        if last_failure.is_some_and(|at| at.elapsed() < RECONNECT_BACKOFF) {
+            return Err(RevocationError(
+                "Redis unreachable (next connection attempt shortly)".into(),
+            ));
+        }
+        match self
+            .client
+            .get_multiplexed_async_connection_with_config(&self.config)
+            .await
+        {
+            Ok(connection) => {
+                *last_failure = None;
+                let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+                *lock(&self.connection) = Some((generation, connection.clone()));
+                Ok((generation, connection, true))
+            }
+            Err(e) => {
+                *last_failure = Some(Instant::now());
+                Err(redis_error(&e))
+            }
+        }
+    }
+
+    /// Drops the connection of this generation, if it is still the live one.
+    fn forget(&self, generation: u64) {
+        let mut live = lock(&self.connection);
+        if live.as_ref().is_some_and(|(g, _)| *g == generation) {
+            *live = None;
+        }
+    }
+
+    fn failed(&self, error: &RevocationError) {
+        let mut outage = lock(&self.outage);
+        outage.failing = true;
+        let due = outage
+            .last_logged
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(1));
+        if !due {
+            outage.suppressed += 1;
+            return;
+        }
+        let suppressed = core::mem::take(&mut outage.suppressed);
+        outage.last_logged = Some(Instant::now());
+        drop(outage);
+        if self.fail_open {
+            tracing::error!(
+                error = %error, suppressed,
+                "revocation store (Redis) unavailable: ACCEPTING tokens unchecked (insecure_fail_open)"
+            );
+        } else {
+            tracing::error!(
+                error = %error, suppressed,
+                "revocation store (Redis) unavailable: refusing tokens (fail closed)"
+            );
+        }
+    }
+
+    fn recovered(&self) {
+        let mut outage = lock(&self.outage);
+        if outage.failing {
+            let suppressed = core::mem::take(&mut outage.suppressed);
+            *outage = Outage::default();
+            drop(outage);
+            tracing::warn!(suppressed, "revocation store (Redis) reachable again");
+        }
+    }
+}
+
+impl Revocation for RedisRevocation {
+    fn check<'a>(
+        &'a self,
+        token: RevocationQuery<'a>,
+    ) -> BoxFuture<'a, Result<RevocationStatus, RevocationError>> {
+        Box::pin(async move {
+            match self.status(&token).await {
+                Ok(status) => {
+                    self.inner.recovered();
+                    Ok(status)
+                }
+                Err(e) => {
+                    self.inner.failed(&e);
+                    if self.inner.fail_open {
+                        Ok(RevocationStatus::Active)
+                    } else {
+                        Err(e)
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// What Redis answered for some keys, each for at most `staleness`.
+struct Cache {
+    staleness: Duration,
+    capacity: usize,
+    entries: Mutex<HashMap<String, (Instant, Option<u64>)>>,
+}
+
+impl Cache {
+    /// The values of all `keys`, if each is cached and fresh.
+    fn get(&self, keys: &[&str]) -> Option<Vec<Option<u64>>> {
+        let entries = lock(&self.entries);
+        keys.iter()
+            .map(|key| {
+                entries
+                    .get(*key)
+                    .filter(|(at, _)| at.elapsed() < self.staleness)
+                    .map(|(_, value)| *value)
+            })
+            .collect()
+    }
+
+    fn put(&self, keys: &[&str], values: &[Option<u64>]) {
+        let now = Instant::now();
+        let mut entries = lock(&self.entries);
+        if entries.len() + keys.len() > self.capacity {
+            entries.retain(|_, (at, _)| at.elapsed() < self.staleness);
+            if entries.len() + keys.len() > self.capacity {
+                entries.clear();
+            }
+        }
+        for (key, value) in keys.iter().zip(values) {
+            entries.insert((*key).to_owned(), (now, *value));
+        }
+    }
+
+    fn forget(&self, key: &str) {
+        lock(&self.entries).remove(key);
+    }
+}
+
+/// A poisoned lock still holds consistent data here: every update is one assignment.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn redis_error(e: &redis::RedisError) -> RevocationError {
+    RevocationError(format!("Redis: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_identifiers_make_fixed_length_distinct_keys() {
+        let r = RedisRevocation::builder("redis://127.0.0.1:1/")
+            .prefix("p:")
+            .build()
+            .unwrap();
+        let long = "x".repeat(1 << 20);
+        let keys = [
+            r.jti_key("a"),
+            r.jti_key("a:"),
+            r.jti_key(":a"),
+            r.jti_key("sub:a"),
+            r.subject_key("a"),
+            r.jti_key(&long),
+            r.jti_key("\0\u{1}\u{7f}"),
+            r.jti_key(""),
+        ];
+        for key in &keys {
+            assert_eq!(key.len(), "p:jti:".len() + 64, "{key}");
+            assert!(key.starts_with("p:jti:") || key.starts_with("p:sub:"));
+        }
+        let distinct: std::collections::HashSet<_> = keys.iter().collect();
+        assert_eq!(distinct.len(), keys.len());
+        assert_eq!(
+            r.jti_key("abc"),
+            "p:jti:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn the_url_is_not_shown() {
+        let b = RedisRevocation::builder("redis://user:hunter2@127.0.0.1:1/");
+        assert!(!format!("{b:?}").contains("hunter2"));
+        let r = b.build().unwrap();
+        assert!(!format!("{r:?}").contains("hunter2"));
+        let err = RedisRevocation::builder("http://user:hunter2@x/")
+            .build()
+            .unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        let b = || RedisRevocation::builder("redis://127.0.0.1:1/");
+        assert!(matches!(
+            b().cache(Duration::from_secs(31), 10).build(),
+            Err(RedisConfigError::CacheStaleness(_))
+        ));
+        assert!(matches!(
+            b().cache(Duration::ZERO, 10).build(),
+            Err(RedisConfigError::CacheStaleness(_))
+        ));
+        assert!(matches!(
+            b().cache(Duration::from_secs(1), 0).build(),
+            Err(RedisConfigError::CacheCapacity)
+        ));
+        assert!(matches!(
+            b().prefix("").build(),
+            Err(RedisConfigError::Prefix)
+        ));
+        assert!(matches!(
+            b().timeout(Duration::ZERO).build(),
+            Err(RedisConfigError::Timeout)
+        ));
+        assert!(b().cache(MAX_CACHE_STALENESS, 1).build().is_ok());
+    }
+
+    #[test]
+    fn the_cache_forgets_stale_entries_and_stays_bounded() {
+        let cache = Cache {
+            staleness: Duration::from_millis(50),
+            capacity: 3,
+            entries: Mutex::new(HashMap::new()),
+        };
+        cache.put(&["a", "b"], &[Some(1), None]);
+        assert_eq!(cache.get(&["a", "b"]), Some(vec![Some(1), None]));
+        assert_eq!(cache.get(&["a", "c"]), None);
+        cache.put(&["c", "d"], &[None, None]);
+        assert!(lock(&cache.entries).len() <= 3);
+        cache.forget("c");
+        assert_eq!(cache.get(&["c"]), None);
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(cache.get(&["d"]), None);
+    }
+}
