@@ -2,8 +2,8 @@
 //!
 //! | event | level | fields |
 //! |---|---|---|
-//! | `authentication` | `WARN` | `outcome = "failure"`, `category` (`missing_credentials`, `invalid_request`, `invalid_token`, `unavailable`), `reason` (detailed, never the token), `route` |
-//! | `authorization` | `INFO` allow, `WARN` deny | `decision` (`allow`/`deny`), `subject`, `rule`, `route`, `reason`, `unknown_roles`, `unknown_permissions` (names the policy does not know, comma-separated) |
+//! | `authentication` | `WARN` | `outcome = "failure"`, `category` (`missing_credentials`, `invalid_request`, `invalid_token`, `unavailable`), `reason` (detailed, never the token), `route`; for API keys also `credential = "api_key"` and `key_id` (public id, never the secret) |
+//! | `authorization` | `INFO` allow, `WARN` deny | `decision` (`allow`/`deny`), `subject`, `key_id` (API keys; empty for tokens), `rule`, `route`, `reason`, `unknown_roles`, `unknown_permissions` (names the policy does not know, comma-separated) |
 //! | `owner_check` (from `authz-core`) | `INFO` | `decision`, `subject`, `rule` (the override), `reason` (`owner`, `override`, `not the owner`) |
 //!
 //! Values that come from the token (`subject`, unknown names) are recorded with `Debug`, so
@@ -31,6 +31,27 @@ pub(crate) fn authentication_failed(route: &str, category: &str, reason: &dyn st
     );
 }
 
+/// An API key was refused: the key id (public) when the key had a well-formed one, never the
+/// secret.
+#[cfg(feature = "api-keys")]
+pub(crate) fn api_key_failed(
+    route: &str,
+    category: &str,
+    key_id: Option<&str>,
+    reason: &dyn std::fmt::Display,
+) {
+    tracing::warn!(
+        target: TARGET,
+        event = "authentication",
+        outcome = "failure",
+        credential = "api_key",
+        category,
+        key_id = ?key_id.unwrap_or(""),
+        reason = %reason,
+        route,
+    );
+}
+
 pub(crate) fn authorized<P: Policy, C: Claims>(
     route: &str,
     caller: &Authenticated<P, C>,
@@ -38,6 +59,7 @@ pub(crate) fn authorized<P: Policy, C: Claims>(
     allowed: bool,
 ) {
     let subject = caller.subject().unwrap_or("");
+    let key_id = api_key_id(caller);
     let (unknown_roles, unknown_permissions) = unknown_names(caller);
     if allowed {
         tracing::info!(
@@ -45,6 +67,7 @@ pub(crate) fn authorized<P: Policy, C: Claims>(
             event = "authorization",
             decision = "allow",
             subject = ?subject,
+            key_id,
             rule = %rule,
             route,
             reason = "rule met",
@@ -57,6 +80,7 @@ pub(crate) fn authorized<P: Policy, C: Claims>(
             event = "authorization",
             decision = "deny",
             subject = ?subject,
+            key_id,
             rule = %rule,
             route,
             reason = "missing permission",
@@ -64,6 +88,16 @@ pub(crate) fn authorized<P: Policy, C: Claims>(
             unknown_permissions = ?unknown_permissions,
         );
     }
+}
+
+/// The API key's id when the caller presented one; empty for tokens.
+fn api_key_id<P: Policy, C: Claims>(caller: &Authenticated<P, C>) -> &str {
+    #[cfg(feature = "api-keys")]
+    if let Some(key) = caller.api_key() {
+        return key.id();
+    }
+    let _ = caller;
+    ""
 }
 
 /// The unknown names, each cut to 64 characters, joined; empty strings (and no allocation) in
@@ -74,7 +108,7 @@ fn unknown_names<P: Policy, C: Claims>(caller: &Authenticated<P, C>) -> (String,
         return (String::new(), String::new());
     }
     let (mut roles, mut permissions) = (Vec::new(), Vec::new());
-    for (kind, name) in caller.claims().unknown_names::<P>() {
+    for (kind, name) in caller.unknown_names() {
         match kind {
             NameKind::Role => roles.push(cut(name)),
             NameKind::Permission => permissions.push(cut(name)),

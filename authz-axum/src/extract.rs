@@ -66,6 +66,8 @@ where
 pub struct AuthzState {
     validator: Validator,
     realm: Arc<str>,
+    #[cfg(feature = "api-keys")]
+    api_keys: Option<authz_core::ApiKeys>,
 }
 
 impl AuthzState {
@@ -74,7 +76,18 @@ impl AuthzState {
         Self {
             validator,
             realm: Arc::from("api"),
+            #[cfg(feature = "api-keys")]
+            api_keys: None,
         }
+    }
+
+    /// Also accepts API keys: a bearer credential with the keys' prefix is verified as a key,
+    /// anything else as a JWT. Both end in the same caller, permissions and proofs.
+    #[cfg(feature = "api-keys")]
+    #[must_use]
+    pub fn api_keys(mut self, keys: authz_core::ApiKeys) -> Self {
+        self.api_keys = Some(keys);
+        self
     }
 
     /// The realm named in `WWW-Authenticate` challenges.
@@ -121,6 +134,24 @@ pub(crate) async fn authenticate<A: AxumAdapter>(
             return Err(reject(RejectionKind::InvalidRequest(reason)));
         }
     };
+    #[cfg(feature = "api-keys")]
+    if let Some(keys) = state
+        .api_keys
+        .as_ref()
+        .filter(|keys| keys.claims_credential(token))
+    {
+        return match keys.verify(token).await {
+            Ok(key) => Ok(Authenticated::from_api_key(key)),
+            Err(error) => {
+                let category = match error.category() {
+                    authz_core::ErrorCategory::Unavailable => "unavailable",
+                    _ => "invalid_token",
+                };
+                audit::api_key_failed(route(parts), category, error.key_id(), &error);
+                Err(reject(RejectionKind::ApiKey(error)))
+            }
+        };
+    }
     match state.validator.validate::<A::Claims>(token).await {
         Ok(validated) => Ok(Authenticated::from(validated)),
         Err(error) => {

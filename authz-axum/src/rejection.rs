@@ -37,6 +37,10 @@ pub enum RejectionKind {
     /// A valid caller without the permission: 403 `insufficient_scope` (404 when concealed).
     #[error("{0}")]
     Forbidden(#[from] Denied),
+    /// The API key failed verification: 401 `invalid_token` (503 if its store is down).
+    #[cfg(feature = "api-keys")]
+    #[error("api key rejected: {0}")]
+    ApiKey(#[from] authz_core::ApiKeyError),
 }
 
 impl AuthRejection {
@@ -62,6 +66,9 @@ impl AuthRejection {
                 .unwrap_or(StatusCode::UNAUTHORIZED),
             RejectionKind::Forbidden(denied) if denied.is_concealed() => StatusCode::NOT_FOUND,
             RejectionKind::Forbidden(_) => StatusCode::FORBIDDEN,
+            #[cfg(feature = "api-keys")]
+            RejectionKind::ApiKey(error) => StatusCode::from_u16(error.category().http_status())
+                .unwrap_or(StatusCode::UNAUTHORIZED),
         }
     }
 
@@ -73,6 +80,8 @@ impl AuthRejection {
             RejectionKind::Token(error) => error.category().rfc6750_code(),
             RejectionKind::Forbidden(denied) if denied.is_concealed() => None,
             RejectionKind::Forbidden(_) => Some("insufficient_scope"),
+            #[cfg(feature = "api-keys")]
+            RejectionKind::ApiKey(error) => error.category().rfc6750_code(),
         }
     }
 
@@ -84,6 +93,8 @@ impl AuthRejection {
             RejectionKind::Token(error) => error.description(),
             RejectionKind::Forbidden(denied) if denied.is_concealed() => "not found",
             RejectionKind::Forbidden(_) => "the token does not grant what this request requires",
+            #[cfg(feature = "api-keys")]
+            RejectionKind::ApiKey(error) => error.description(),
         }
     }
 

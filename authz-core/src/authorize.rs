@@ -354,22 +354,29 @@ impl fmt::Debug for Denied {
     }
 }
 
-/// A caller whose token passed validation, with its permissions resolved once under policy `P`.
-/// Made only from a [`Validated`] token (`Authenticated::from(validated)`), so holding one means
-/// validation ran.
+/// A caller whose credentials passed validation, with permissions resolved once under policy
+/// `P`. Made only from a [`Validated`] token (`Authenticated::from(validated)`) or, with the
+/// `api-keys` feature, a verified API key, so holding one means validation ran. Both kinds give
+/// the same view: subject, permissions, roles, and the checks that make proofs.
 pub struct Authenticated<P, C> {
-    validated: Validated<C>,
+    credential: Credential<C>,
     permissions: PermissionSet<P>,
     roles: RoleSet<P>,
     unknown_roles: u32,
     unknown_permissions: u32,
 }
 
+enum Credential<C> {
+    Token(Validated<C>),
+    #[cfg(feature = "api-keys")]
+    ApiKey(crate::api_key::VerifiedKey),
+}
+
 impl<P: Policy, C: Claims> From<Validated<C>> for Authenticated<P, C> {
     fn from(validated: Validated<C>) -> Self {
         let resolution = validated.claims.resolve::<P>();
         Self {
-            validated,
+            credential: Credential::Token(validated),
             permissions: resolution.permissions,
             roles: resolution.roles,
             unknown_roles: resolution.unknown_roles,
@@ -378,20 +385,80 @@ impl<P: Policy, C: Claims> From<Validated<C>> for Authenticated<P, C> {
     }
 }
 
+#[cfg(feature = "api-keys")]
 impl<P: Policy, C: Claims> Authenticated<P, C> {
-    /// The caller's claims.
-    pub fn claims(&self) -> &C {
-        &self.validated.claims
+    /// A caller presenting a verified API key: its subject, and exactly the permissions the key
+    /// grants (names the policy no longer declares grant nothing and are counted as unknown).
+    pub fn from_api_key(key: crate::api_key::VerifiedKey) -> Self {
+        use crate::policy::Permission as _;
+        let mut permissions = PermissionSet::EMPTY;
+        let mut unknown_permissions = 0;
+        for name in &key.permissions {
+            match P::Permission::from_name(name) {
+                Some(permission) => {
+                    permissions.insert(permission);
+                }
+                None => unknown_permissions += 1,
+            }
+        }
+        Self {
+            credential: Credential::ApiKey(key),
+            permissions,
+            roles: RoleSet::EMPTY,
+            unknown_roles: 0,
+            unknown_permissions,
+        }
     }
 
-    /// What validation established about the token (algorithm, kid, expiry, ...).
-    pub fn token(&self) -> &Validated<C> {
-        &self.validated
+    /// The API key, when the caller presented one.
+    pub fn api_key(&self) -> Option<&crate::api_key::VerifiedKey> {
+        match &self.credential {
+            Credential::ApiKey(key) => Some(key),
+            Credential::Token(_) => None,
+        }
+    }
+}
+
+impl<P: Policy, C: Claims> Authenticated<P, C> {
+    /// The token's claims, when the caller presented a token (not an API key).
+    pub fn claims(&self) -> Option<&C> {
+        self.token().map(|validated| &validated.claims)
     }
 
-    /// The caller's subject.
+    /// What validation established about the token (algorithm, kid, expiry, ...), when the
+    /// caller presented one.
+    pub fn token(&self) -> Option<&Validated<C>> {
+        match &self.credential {
+            Credential::Token(validated) => Some(validated),
+            #[cfg(feature = "api-keys")]
+            Credential::ApiKey(_) => None,
+        }
+    }
+
+    /// The caller's subject: the token's, or the subject an API key acts as.
     pub fn subject(&self) -> Option<&str> {
-        self.validated.claims.subject()
+        match &self.credential {
+            Credential::Token(validated) => validated.claims.subject(),
+            #[cfg(feature = "api-keys")]
+            Credential::ApiKey(key) => Some(key.subject()),
+        }
+    }
+
+    /// The role and permission names in the credential that the policy does not know, for
+    /// audit logs.
+    pub fn unknown_names(&self) -> Vec<(crate::policy::NameKind, &str)> {
+        match &self.credential {
+            Credential::Token(validated) => validated.claims.unknown_names::<P>().collect(),
+            #[cfg(feature = "api-keys")]
+            Credential::ApiKey(key) => {
+                use crate::policy::Permission as _;
+                key.permissions
+                    .iter()
+                    .filter(|name| P::Permission::from_name(name).is_none())
+                    .map(|name| (crate::policy::NameKind::Permission, name.as_str()))
+                    .collect()
+            }
+        }
     }
 
     /// The caller's effective permissions.
@@ -404,7 +471,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         self.roles
     }
 
-    /// How many role and permission names in the claims the policy does not know.
+    /// How many role and permission names in the credential the policy does not know.
     pub fn unknown_counts(&self) -> (u32, u32) {
         (self.unknown_roles, self.unknown_permissions)
     }

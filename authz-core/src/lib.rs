@@ -50,6 +50,8 @@
 extern crate self as authz_core;
 
 mod adapter;
+#[cfg(feature = "api-keys")]
+mod api_key;
 mod authorize;
 mod claims;
 mod matrix;
@@ -57,6 +59,11 @@ mod policy;
 mod token;
 
 pub use adapter::Adapter;
+#[cfg(feature = "api-keys")]
+pub use api_key::{
+    ApiKeyError, ApiKeyRecord, ApiKeyStore, ApiKeys, BadPrefix, InMemoryApiKeyStore, IssueError,
+    IssuedKey, StoreError, VerifiedKey,
+};
 pub use authorize::{
     Authenticated, Denied, DenyReason, Granted, HasOwner, Owned, Req, Requirement, Rule,
 };

@@ -239,7 +239,7 @@ async fn create_report(
     State(store): State<Store>,
     Json(new): Json<NewReport>,
 ) -> (StatusCode, Json<Created>) {
-    let report = store.insert(&caller.claims().sub, &new.title);
+    let report = store.insert(caller.subject().unwrap_or_default(), &new.title);
     (
         StatusCode::CREATED,
         Json(Created {

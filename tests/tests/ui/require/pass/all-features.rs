@@ -41,7 +41,7 @@ async fn both(proof: Granted<authz_core::Req<reports::Policy, 0b11>>) -> String 
 
 #[require(any("reports:delete", "reports:audit"))]
 async fn either(caller: Authenticated<reports::Policy, Token>, Path(id): Path<String>) -> String {
-    format!("{} {id}", caller.claims().sub)
+    format!("{} {id}", caller.subject().unwrap_or_default())
 }
 
 #[require(role = "editor")]
@@ -56,7 +56,7 @@ async fn debugged(_: Granted<reports::perm::ReportsRead>, Path(id): Path<u32>) -
 }
 
 async fn authenticated(caller: Auth<Authz>) -> String {
-    caller.claims().sub.clone()
+    caller.claims().map(|c| c.sub.clone()).unwrap_or_default()
 }
 
 fn main() {
