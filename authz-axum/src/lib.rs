@@ -79,3 +79,22 @@ pub use routing::{
 
 /// The core crate, re-exported so an application can name one dependency.
 pub use authz_core as core;
+
+/// The bearer header parser, for the fuzz targets in `fuzz/` only (feature `fuzzing`). Not
+/// part of the public API: it may change or go away in any release.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzzing {
+    use axum::http::HeaderMap;
+
+    /// What the `Auth` extractors read from these headers: `Ok(None)` for no bearer
+    /// credentials, `Ok(Some(token))` for one well-formed token (not yet validated),
+    /// `Err(reason)` for malformed bearer credentials.
+    pub fn bearer_credentials(headers: &HeaderMap) -> Result<Option<&str>, &'static str> {
+        match crate::bearer::credentials(headers) {
+            crate::bearer::Credentials::Missing => Ok(None),
+            crate::bearer::Credentials::Bearer(token) => Ok(Some(token)),
+            crate::bearer::Credentials::Malformed(reason) => Err(reason),
+        }
+    }
+}
