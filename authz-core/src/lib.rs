@@ -80,10 +80,10 @@ pub use token::RemoteConfig;
 #[cfg(feature = "test-util")]
 pub use token::test_util;
 pub use token::{
-    Algorithm, BoxFuture, ClaimsMismatch, ConfigError, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
-    ErrorCategory, InMemoryRevocation, Key, KeyError, MAX_KID_LEN, Revocation, RevocationError,
-    RevocationQuery, RevocationStatus, TokenError, TokenPart, UnknownAlgorithm, Validated,
-    Validator, ValidatorBuilder,
+    Algorithm, BoxFuture, CacheStats, ClaimsMismatch, ConfigError, DEFAULT_LEEWAY,
+    DEFAULT_MAX_TOKEN_LEN, ErrorCategory, InMemoryRevocation, Key, KeyError, MAX_KID_LEN,
+    Revocation, RevocationError, RevocationQuery, RevocationStatus, TokenError, TokenPart,
+    UnknownAlgorithm, Validated, Validator, ValidatorBuilder,
 };
 #[cfg(feature = "redis")]
 pub use token::{

@@ -40,6 +40,8 @@ pub struct Key {
     alg: Option<Algorithm>,
     decoding: Arc<DecodingKey>,
     secret_len: usize,
+    /// SHA-256 of the key material, computed on first use (by the verified-token cache).
+    fingerprint: Arc<std::sync::OnceLock<[u8; 32]>>,
 }
 
 impl fmt::Debug for Key {
@@ -65,6 +67,7 @@ impl Key {
             alg: None,
             decoding: Arc::new(DecodingKey::from_secret(secret)),
             secret_len: secret.len(),
+            fingerprint: Arc::default(),
         }
     }
 
@@ -166,6 +169,7 @@ impl Key {
             alg: None,
             decoding: Arc::new(decoding),
             secret_len: 0,
+            fingerprint: Arc::default(),
         }
     }
 
@@ -175,6 +179,30 @@ impl Key {
 
     pub(crate) fn decoding(&self) -> &DecodingKey {
         &self.decoding
+    }
+
+    /// SHA-256 over the key's family and material: equal only for the same key.
+    pub(crate) fn fingerprint(&self) -> &[u8; 32] {
+        self.fingerprint.get_or_init(|| {
+            use jsonwebtoken::DecodingKeyKind;
+            use sha2::{Digest, Sha256};
+            let mut hasher = Sha256::new();
+            hasher.update(format!("{:?}", self.family).as_bytes());
+            match self.decoding.kind() {
+                DecodingKeyKind::SecretOrDer(bytes) => {
+                    hasher.update(b"der");
+                    hasher.update((bytes.len() as u64).to_be_bytes());
+                    hasher.update(bytes);
+                }
+                DecodingKeyKind::RsaModulusExponent { n, e } => {
+                    hasher.update(b"n,e");
+                    hasher.update((n.len() as u64).to_be_bytes());
+                    hasher.update(n);
+                    hasher.update(e);
+                }
+            }
+            hasher.finalize().into()
+        })
     }
 
     /// The static-key checks that `build()` runs: kid length, secret length, and that the
@@ -500,6 +528,7 @@ impl RawJwk<'_> {
             alg,
             decoding: Arc::new(decoding),
             secret_len,
+            fingerprint: Arc::default(),
         }))
     }
 }

@@ -4,6 +4,7 @@
 //! See [`Validator`] and the crate documentation.
 
 mod algorithm;
+mod cache;
 mod claims;
 mod error;
 #[cfg(feature = "remote")]
@@ -20,6 +21,7 @@ pub mod test_util;
 mod validator;
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
+pub use cache::CacheStats;
 pub use error::{ClaimsMismatch, ConfigError, ErrorCategory, KeyError, TokenError, TokenPart};
 #[cfg(feature = "remote")]
 pub use jwks::RemoteConfig;

@@ -248,6 +248,17 @@ impl Revocation for InMemoryRevocation {
     }
 }
 
+/// A shared list: the validator consults it while the application revokes through another
+/// handle to the same value.
+impl<T: Revocation + ?Sized> Revocation for std::sync::Arc<T> {
+    fn check<'a>(
+        &'a self,
+        token: RevocationQuery<'a>,
+    ) -> BoxFuture<'a, Result<RevocationStatus, RevocationError>> {
+        (**self).check(token)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

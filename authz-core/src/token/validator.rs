@@ -101,6 +101,7 @@ struct Inner {
     required: RegisteredClaims,
     optional: RegisteredClaims,
     revocation: Option<Arc<dyn Revocation>>,
+    cache: Option<super::cache::VerifiedCache>,
 }
 
 pub(crate) enum KeySource {
@@ -246,6 +247,14 @@ impl Validator {
         Ok(validated)
     }
 
+    /// The verified-token cache's counters, when [`ValidatorBuilder::cache`] turned it on.
+    pub fn cache_stats(&self) -> Option<super::CacheStats> {
+        self.inner
+            .cache
+            .as_ref()
+            .map(super::cache::VerifiedCache::stats)
+    }
+
     /// The jsonwebtoken crypto backend signatures are verified with: `"aws-lc-rs"` or
     /// `"rust_crypto"` (aws-lc-rs when both features are on).
     pub fn crypto_backend() -> &'static str {
@@ -355,18 +364,28 @@ impl Inner {
         keys: &KeySet,
     ) -> Result<Validated<C>, TokenError> {
         let key = keys.select(header.kid.as_deref(), header.alg)?;
-        let signature = b64(parts.signature, TokenPart::Signature)?;
-        let bad = || TokenError::BadSignature {
-            kid: header.kid.clone(),
-            alg: header.alg,
-        };
-        let verifier = (provider().verifier_factory)(&header.alg.to_jwt(), key.decoding())
-            .map_err(|_| bad())?;
-        if verifier
-            .verify(parts.signing_input.as_bytes(), &signature)
-            .is_err()
-        {
-            return Err(bad());
+        // With the cache on, a token whose exact bytes verified before under this same key
+        // skips the signature check; everything below still runs (see `cache.rs`).
+        let cached = self.cache.as_ref().map(|cache| {
+            let token =
+                super::cache::VerifiedCache::token_digest(parts.signing_input, parts.signature);
+            let hit = cache.hit(&token, key.fingerprint(), unix_now());
+            (cache, token, hit)
+        });
+        if !cached.as_ref().is_some_and(|(_, _, hit)| *hit) {
+            let signature = b64(parts.signature, TokenPart::Signature)?;
+            let bad = || TokenError::BadSignature {
+                kid: header.kid.clone(),
+                alg: header.alg,
+            };
+            let verifier = (provider().verifier_factory)(&header.alg.to_jwt(), key.decoding())
+                .map_err(|_| bad())?;
+            if verifier
+                .verify(parts.signing_input.as_bytes(), &signature)
+                .is_err()
+            {
+                return Err(bad());
+            }
         }
 
         // Authenticated from here on.
@@ -434,6 +453,9 @@ impl Inner {
 
         let claims: C = serde_json::from_slice(&payload)
             .map_err(|e| TokenError::Claims(ClaimsMismatch::from_serde(&e)))?;
+        if let Some((cache, token, false)) = cached {
+            cache.insert(token, *key.fingerprint(), exp, now);
+        }
         Ok(Validated {
             claims,
             alg: header.alg,
@@ -491,6 +513,7 @@ pub struct ValidatorBuilder {
     required: RegisteredClaims,
     optional: RegisteredClaims,
     revocation: Option<Arc<dyn Revocation>>,
+    cache: Option<usize>,
 }
 
 impl Default for ValidatorBuilder {
@@ -515,6 +538,7 @@ impl Default for ValidatorBuilder {
             required: RegisteredClaims::NONE,
             optional: RegisteredClaims::NONE,
             revocation: None,
+            cache: None,
         }
     }
 }
@@ -677,6 +701,16 @@ impl ValidatorBuilder {
         self
     }
 
+    /// Turns on the verified-token cache, holding at most `max_entries` tokens (about 100
+    /// bytes each): a token whose exact bytes verified before under the same key skips the
+    /// signature check; every claim check and the revocation hook still run, and a key that
+    /// leaves the key set evicts what it verified. Off by default. The trade-off is spelled out
+    /// in the crate README ("Token validation"); a `max_entries` of 0 leaves the cache off.
+    pub fn cache(mut self, max_entries: usize) -> Self {
+        self.cache = (max_entries > 0).then_some(max_entries);
+        self
+    }
+
     /// Checks the configuration and builds the validator.
     pub fn build(self) -> Result<Validator, ConfigError> {
         install_process_default();
@@ -767,6 +801,7 @@ impl ValidatorBuilder {
                 required: self.required,
                 optional: self.optional,
                 revocation: self.revocation,
+                cache: self.cache.map(super::cache::VerifiedCache::new),
             }),
         })
     }
