@@ -4,17 +4,16 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
-use std::sync::Arc;
 
-use authz_core::{Adapter, Authenticated, Claims, Granted, Policy, Requirement, Validator};
+use authz_core::{Adapter, Authenticated, Claims, Granted, Policy, Requirement};
 use axum::extract::{FromRef, FromRequestParts, MatchedPath, OptionalFromRequestParts};
+use axum::http::HeaderValue;
+use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::response::Response;
 use serde::de::DeserializeOwned;
 
-use crate::audit;
-use crate::bearer::{self, Credentials};
-use crate::rejection::{AuthRejection, ProblemJson, RejectionKind, Responder};
+use crate::rejection::{AuthRejection, ProblemJson, Responder};
 
 /// The application's authorization setup as a type: policy `P`, claims `C`, and how refusals
 /// are answered (`H`). Declare it once, as the alias `#[require]` and `#[public]` look for:
@@ -60,105 +59,24 @@ where
     type Responder = H;
 }
 
-/// What the extractors need from the router state: the token validator and the realm named in
-/// challenges. Provide it with `FromRef` (or make it the state).
-#[derive(Clone)]
-pub struct AuthzState {
-    validator: Validator,
-    realm: Arc<str>,
-    #[cfg(feature = "api-keys")]
-    api_keys: Option<authz_core::ApiKeys>,
-}
+/// What the extractors need from the router state: the core [`Gate`](authz_core::Gate) (token
+/// validator, realm, API keys). Provide it with `FromRef` (or make it the state).
+pub type AuthzState = authz_core::Gate;
 
-impl AuthzState {
-    /// The validator, with realm `"api"`.
-    pub fn new(validator: Validator) -> Self {
-        Self {
-            validator,
-            realm: Arc::from("api"),
-            #[cfg(feature = "api-keys")]
-            api_keys: None,
-        }
-    }
-
-    /// Also accepts API keys: a bearer credential with the keys' prefix is verified as a key,
-    /// anything else as a JWT. Both end in the same caller, permissions and proofs.
-    #[cfg(feature = "api-keys")]
-    #[must_use]
-    pub fn api_keys(mut self, keys: authz_core::ApiKeys) -> Self {
-        self.api_keys = Some(keys);
-        self
-    }
-
-    /// The realm named in `WWW-Authenticate` challenges.
-    #[must_use]
-    pub fn realm(mut self, realm: impl Into<Arc<str>>) -> Self {
-        self.realm = realm.into();
-        self
-    }
-
-    /// The validator.
-    pub fn validator(&self) -> &Validator {
-        &self.validator
-    }
-}
-
-impl fmt::Debug for AuthzState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthzState")
-            .field("realm", &self.realm)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Authenticates the request: reads the bearer token, validates it, resolves the caller's
-/// permissions once. Thin by design; an adapter for another framework does the same with its
-/// own request type.
-pub(crate) async fn authenticate<A: AxumAdapter>(
+/// Authenticates the request through the gate: header values in, caller or rejection out.
+async fn authenticate<A: AxumAdapter>(
     state: &AuthzState,
     parts: &Parts,
-) -> Result<Authenticated<A::Policy, A::Claims>, AuthRejection> {
-    let reject = |kind| AuthRejection::new(kind, state.realm.clone());
-    let token = match bearer::credentials(&parts.headers) {
-        Credentials::Bearer(token) => token,
-        Credentials::Missing => {
-            audit::authentication_failed(
-                route(parts),
-                "missing_credentials",
-                &"no bearer credentials",
-            );
-            return Err(reject(RejectionKind::MissingCredentials));
-        }
-        Credentials::Malformed(reason) => {
-            audit::authentication_failed(route(parts), "invalid_request", &reason);
-            return Err(reject(RejectionKind::InvalidRequest(reason)));
-        }
-    };
-    #[cfg(feature = "api-keys")]
-    if let Some(keys) = state
-        .api_keys
-        .as_ref()
-        .filter(|keys| keys.claims_credential(token))
-    {
-        return match keys.verify(token).await {
-            Ok(key) => Ok(Authenticated::from_api_key(key)),
-            Err(error) => {
-                let category = match error.category() {
-                    authz_core::ErrorCategory::Unavailable => "unavailable",
-                    _ => "invalid_token",
-                };
-                audit::api_key_failed(route(parts), category, error.key_id(), &error);
-                Err(reject(RejectionKind::ApiKey(error)))
-            }
-        };
-    }
-    match state.validator.validate::<A::Claims>(token).await {
-        Ok(validated) => Ok(Authenticated::from(validated)),
-        Err(error) => {
-            audit::authentication_failed(route(parts), audit::category(&error), &error);
-            Err(reject(RejectionKind::Token(error)))
-        }
-    }
+) -> Result<Authenticated<A::Policy, A::Claims>, Response> {
+    let authorization = parts
+        .headers
+        .get_all(AUTHORIZATION)
+        .iter()
+        .map(HeaderValue::as_bytes);
+    state
+        .authenticate::<A::Policy, A::Claims>(authorization, route(parts))
+        .await
+        .map_err(|refusal| A::Responder::respond(AuthRejection(refusal)))
 }
 
 fn route(parts: &Parts) -> &str {
@@ -196,10 +114,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
         let state = AuthzState::from_ref(state);
-        match authenticate::<A>(&state, parts).await {
-            Ok(caller) => Ok(Auth(caller)),
-            Err(rejection) => Err(A::Responder::respond(rejection)),
-        }
+        authenticate::<A>(&state, parts).await.map(Auth)
     }
 }
 
@@ -212,7 +127,12 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Response> {
-        if bearer::credentials(&parts.headers) == Credentials::Missing {
+        let authorization = parts
+            .headers
+            .get_all(AUTHORIZATION)
+            .iter()
+            .map(HeaderValue::as_bytes);
+        if authz_core::bearer_credentials(authorization) == authz_core::Credentials::Missing {
             return Ok(None);
         }
         <Self as FromRequestParts<S>>::from_request_parts(parts, state)
@@ -269,20 +189,10 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
         let state = AuthzState::from_ref(state);
-        let caller = authenticate::<A>(&state, parts)
-            .await
-            .map_err(A::Responder::respond)?;
-        match caller.require::<R>() {
-            Ok(granted) => {
-                audit::authorized(route(parts), &caller, R::rule(), true);
-                Ok(Require { caller, granted })
-            }
-            Err(denied) => {
-                audit::authorized(route(parts), &caller, R::rule(), false);
-                let rejection =
-                    AuthRejection::new(RejectionKind::Forbidden(denied), state.realm.clone());
-                Err(A::Responder::respond(rejection))
-            }
+        let caller = authenticate::<A>(&state, parts).await?;
+        match state.authorize::<R, A::Claims>(&caller, route(parts)) {
+            Ok(granted) => Ok(Require { caller, granted }),
+            Err(refusal) => Err(A::Responder::respond(AuthRejection(refusal))),
         }
     }
 }

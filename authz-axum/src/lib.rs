@@ -64,14 +64,13 @@
 //! A library author writing an adapter for another framework needs nothing from this crate:
 //! it shows one way to implement [`authz_core::Adapter`].
 
-mod audit;
-mod bearer;
 mod extract;
 mod rejection;
 mod routing;
 
+pub use authz_core::{RETRY_AFTER_SECONDS, RefusalKind as RejectionKind};
 pub use extract::{Auth, Authz, AuthzState, AxumAdapter, Public, Require};
-pub use rejection::{AuthRejection, ProblemJson, RETRY_AFTER_SECONDS, RejectionKind, Responder};
+pub use rejection::{AuthRejection, ProblemJson, Responder};
 pub use routing::{
     Access, GuardedArgs, MethodRoutes, RouteGuard, RouteInfo, RouteTable, Router, delete, get,
     patch, post, put,
@@ -91,10 +90,11 @@ pub mod __fuzzing {
     /// credentials, `Ok(Some(token))` for one well-formed token (not yet validated),
     /// `Err(reason)` for malformed bearer credentials.
     pub fn bearer_credentials(headers: &HeaderMap) -> Result<Option<&str>, &'static str> {
-        match crate::bearer::credentials(headers) {
-            crate::bearer::Credentials::Missing => Ok(None),
-            crate::bearer::Credentials::Bearer(token) => Ok(Some(token)),
-            crate::bearer::Credentials::Malformed(reason) => Err(reason),
+        let values = headers.get_all(axum::http::header::AUTHORIZATION).iter();
+        match authz_core::bearer_credentials(values.map(axum::http::HeaderValue::as_bytes)) {
+            authz_core::Credentials::Missing => Ok(None),
+            authz_core::Credentials::Bearer(token) => Ok(Some(token)),
+            authz_core::Credentials::Malformed(reason) => Err(reason),
         }
     }
 }

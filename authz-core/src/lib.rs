@@ -54,6 +54,7 @@ mod adapter;
 mod api_key;
 mod authorize;
 mod claims;
+mod gate;
 mod matrix;
 mod policy;
 mod token;
@@ -70,6 +71,9 @@ pub use authorize::{
 pub use claims::{
     Claims, Names, PermissionNames, RegisteredClaims, Resolution, RoleNames, ScopeString,
     SubjectField,
+};
+pub use gate::{
+    AUDIT_TARGET, Credentials, Gate, RETRY_AFTER_SECONDS, Refusal, RefusalKind, bearer_credentials,
 };
 pub use matrix::render_markdown;
 pub use policy::{

@@ -1,0 +1,563 @@
+//! What every web-framework adapter does at the door, written once: read bearer credentials
+//! from the `Authorization` header values (RFC 6750 section 2.1, never the query string or a
+//! form body), authenticate them (a JWT, or an API key when configured), check a requirement,
+//! write the audit events, and describe a refusal as HTTP status, `WWW-Authenticate` challenge
+//! and RFC 9457 problem body. An adapter only moves these values in and out of its framework's
+//! request and response types; see `docs/adapters.md`.
+//!
+//! Audit events go to the `tracing` target `authz::audit` ([`AUDIT_TARGET`]). Field names are
+//! stable:
+//!
+//! | event | level | fields |
+//! |---|---|---|
+//! | `authentication` | `WARN` | `outcome = "failure"`, `credential` (`bearer`, `api_key`), `category` (`missing_credentials`, `invalid_request`, `invalid_token`, `unavailable`), `key_id` (API keys: the public id, never the secret), `reason` (detailed, never the token), `route` |
+//! | `authorization` | `INFO` allow, `WARN` deny | `decision` (`allow`/`deny`), `subject`, `key_id` (API keys; empty for tokens), `rule`, `route`, `reason`, `unknown_roles`, `unknown_permissions` (names the policy does not know, comma-separated) |
+//! | `owner_check` | `INFO` | `decision`, `subject`, `rule` (the override), `reason` (`owner`, `override`, `not the owner`) |
+//!
+//! Values that come from the token (`subject`, unknown names) are recorded with `Debug`, so
+//! control characters are escaped; unknown names are cut to 64 characters, 16 of each kind.
+//!
+//! ```
+//! use authz_core::{Algorithm, Gate, Validator, test_util::{TestKey, claims_for}};
+//! # authz_core::policy! { /// P
+//! # pub mod docs { permissions { /// r
+//! # "docs:read", } roles { /// r
+//! # "reader" = ["docs:read"], } } }
+//! # #[derive(serde::Deserialize, authz_core::Claims)]
+//! # struct Token { sub: String, #[serde(default)] #[claims(roles)] roles: Vec<String> }
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let key = TestKey::generate(Algorithm::HS256, "k");
+//! let validator = Validator::builder().algorithms([Algorithm::HS256]).key(key.verification_key())
+//!     .issuer("https://id").audience("docs").build().unwrap();
+//! let gate = Gate::new(validator).realm("docs");
+//!
+//! // No credentials: 401 with a bare challenge.
+//! let refusal = gate.authenticate::<docs::Policy, Token>([], "/doc").await.unwrap_err();
+//! assert_eq!(refusal.status(), 401);
+//! assert_eq!(refusal.challenge().as_deref(), Some(r#"Bearer realm="docs""#));
+//!
+//! // A reader token: authenticated, and allowed to read.
+//! let mut claims = claims_for("https://id", "docs", "ann");
+//! claims["roles"] = serde_json::json!(["reader"]);
+//! let header = format!("Bearer {}", key.mint(&claims));
+//! let caller = gate.authenticate::<docs::Policy, Token>([header.as_bytes()], "/doc").await.unwrap();
+//! assert!(gate.authorize::<docs::perm::DocsRead, _>(&caller, "/doc").is_ok());
+//! # });
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::authorize::{Authenticated, Denied, Granted, Requirement, Rule};
+use crate::claims::Claims;
+use crate::policy::{NameKind, Policy};
+use crate::token::{ErrorCategory, TokenError, Validator};
+
+/// Seconds a client is asked to wait (`Retry-After`) when a dependency (keys, revocation
+/// store, API key store) is down.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
+
+/// The target of the audit events.
+pub const AUDIT_TARGET: &str = "authz::audit";
+
+/// What the request's credentials look like, before any validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credentials<'a> {
+    /// No bearer credentials at all (no header, or another scheme such as `Basic`).
+    Missing,
+    /// Bearer credentials that break the syntax of RFC 6750; the reason is client-safe.
+    Malformed(&'static str),
+    /// One token of the `b64token` syntax. Not yet validated.
+    Bearer(&'a str),
+}
+
+/// Reads `Authorization: Bearer <token>` from the values of every `Authorization` header of a
+/// request. The scheme is case-insensitive; exactly one header and one token are allowed.
+pub fn bearer_credentials<'a>(
+    authorization: impl IntoIterator<Item = &'a [u8]>,
+) -> Credentials<'a> {
+    let mut values = authorization.into_iter();
+    let Some(value) = values.next() else {
+        return Credentials::Missing;
+    };
+    if values.next().is_some() {
+        return Credentials::Malformed("more than one Authorization header");
+    }
+    let visible = value
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | 0x21..=0x7e));
+    let Some(value) = std::str::from_utf8(value).ok().filter(|_| visible) else {
+        return Credentials::Malformed("the Authorization header is not visible ASCII");
+    };
+    let value = value.trim_matches(|c| c == ' ' || c == '\t');
+    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Credentials::Missing;
+    }
+    let token = rest.trim_start_matches(' ');
+    if token.is_empty() {
+        return Credentials::Malformed("the Bearer credentials are empty");
+    }
+    if !is_b64token(token) {
+        return Credentials::Malformed("the Bearer credentials are not one token");
+    }
+    Credentials::Bearer(token)
+}
+
+/// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="` (RFC 6750 2.1).
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
+}
+
+/// A refused request, as data any framework can answer: [`status`](Refusal::status),
+/// [`challenge`](Refusal::challenge), [`problem_json`](Refusal::problem_json),
+/// [`retry_after`](Refusal::retry_after). Nothing in any of them contains the token.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind}")]
+pub struct Refusal {
+    kind: RefusalKind,
+    realm: Option<Arc<str>>,
+}
+
+/// The kinds of refusal.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RefusalKind {
+    /// No bearer credentials: 401 with a bare challenge.
+    #[error("no bearer credentials")]
+    MissingCredentials,
+    /// Bearer credentials that break RFC 6750's syntax: 400 `invalid_request`.
+    #[error("malformed request: {0}")]
+    InvalidRequest(&'static str),
+    /// The token failed validation: 401 `invalid_token` (400 or 503 by the error's category).
+    #[error("token rejected: {0}")]
+    Token(#[from] TokenError),
+    /// A valid caller without the permission: 403 `insufficient_scope` (404 when concealed).
+    #[error("{0}")]
+    Forbidden(#[from] Denied),
+    /// The API key failed verification: 401 `invalid_token` (503 if its store is down).
+    #[cfg(feature = "api-keys")]
+    #[error("api key rejected: {0}")]
+    ApiKey(#[from] crate::api_key::ApiKeyError),
+}
+
+impl Refusal {
+    /// A refusal with a realm for its challenge.
+    pub fn new(kind: RefusalKind, realm: Option<Arc<str>>) -> Self {
+        Self { kind, realm }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &RefusalKind {
+        &self.kind
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        match &self.kind {
+            RefusalKind::MissingCredentials => 401,
+            RefusalKind::InvalidRequest(_) => 400,
+            RefusalKind::Token(error) => error.category().http_status(),
+            RefusalKind::Forbidden(denied) if denied.is_concealed() => 404,
+            RefusalKind::Forbidden(_) => 403,
+            #[cfg(feature = "api-keys")]
+            RefusalKind::ApiKey(error) => error.category().http_status(),
+        }
+    }
+
+    /// The RFC 6750 error code, if the response carries one.
+    pub fn error_code(&self) -> Option<&'static str> {
+        match &self.kind {
+            RefusalKind::MissingCredentials => None,
+            RefusalKind::InvalidRequest(_) => Some("invalid_request"),
+            RefusalKind::Token(error) => error.category().rfc6750_code(),
+            RefusalKind::Forbidden(denied) if denied.is_concealed() => None,
+            RefusalKind::Forbidden(_) => Some("insufficient_scope"),
+            #[cfg(feature = "api-keys")]
+            RefusalKind::ApiKey(error) => error.category().rfc6750_code(),
+        }
+    }
+
+    /// A short description safe to send to the client.
+    pub fn description(&self) -> &'static str {
+        match &self.kind {
+            RefusalKind::MissingCredentials => "bearer credentials are required",
+            RefusalKind::InvalidRequest(reason) => reason,
+            RefusalKind::Token(error) => error.description(),
+            RefusalKind::Forbidden(denied) if denied.is_concealed() => "not found",
+            RefusalKind::Forbidden(_) => "the token does not grant what this request requires",
+            #[cfg(feature = "api-keys")]
+            RefusalKind::ApiKey(error) => error.description(),
+        }
+    }
+
+    /// The `WWW-Authenticate` value, if the response carries one (not on 404 and 503).
+    pub fn challenge(&self) -> Option<String> {
+        if matches!(self.status(), 404 | 503) {
+            return None;
+        }
+        let mut params = Vec::new();
+        if let Some(realm) = &self.realm {
+            params.push(format!("realm=\"{}\"", quoted(realm)));
+        }
+        if let Some(code) = self.error_code() {
+            params.push(format!("error=\"{code}\""));
+            params.push(format!(
+                "error_description=\"{}\"",
+                quoted(self.description())
+            ));
+        }
+        if let RefusalKind::Forbidden(denied) = &self.kind {
+            let scope = denied.rule().scope();
+            if !scope.is_empty() {
+                params.push(format!("scope=\"{}\"", quoted(&scope)));
+            }
+        }
+        Some(if params.is_empty() {
+            "Bearer".to_owned()
+        } else {
+            format!("Bearer {}", params.join(", "))
+        })
+    }
+
+    /// `Retry-After` seconds, on 503.
+    pub fn retry_after(&self) -> Option<u32> {
+        (self.status() == 503).then_some(RETRY_AFTER_SECONDS)
+    }
+
+    /// The RFC 9457 body, for `Content-Type: application/problem+json`.
+    pub fn problem_json(&self) -> String {
+        let status = self.status();
+        serde_json::json!({
+            "type": "about:blank",
+            "title": title(status),
+            "status": status,
+            "detail": self.description(),
+        })
+        .to_string()
+    }
+}
+
+impl From<Denied> for Refusal {
+    /// For checks made in a handler body (owner checks): the challenge carries no realm.
+    fn from(denied: Denied) -> Self {
+        Self {
+            kind: RefusalKind::Forbidden(denied),
+            realm: None,
+        }
+    }
+}
+
+fn title(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        503 => "Service Unavailable",
+        _ => "Error",
+    }
+}
+
+/// The characters allowed in a quoted-string here: printable ASCII without `"` and `\`.
+fn quoted(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| matches!(c, ' '..='~') && *c != '"' && *c != '\\')
+        .collect()
+}
+
+/// The door of a service: the token validator, the realm named in challenges, and (feature
+/// `api-keys`) the API keys accepted beside tokens. Cheap to clone.
+#[derive(Clone)]
+pub struct Gate {
+    validator: Validator,
+    realm: Arc<str>,
+    #[cfg(feature = "api-keys")]
+    api_keys: Option<crate::api_key::ApiKeys>,
+}
+
+impl fmt::Debug for Gate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Gate")
+            .field("realm", &self.realm)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Gate {
+    /// The validator, with realm `"api"`.
+    pub fn new(validator: Validator) -> Self {
+        Self {
+            validator,
+            realm: Arc::from("api"),
+            #[cfg(feature = "api-keys")]
+            api_keys: None,
+        }
+    }
+
+    /// The realm named in `WWW-Authenticate` challenges.
+    #[must_use]
+    pub fn realm(mut self, realm: impl Into<Arc<str>>) -> Self {
+        self.realm = realm.into();
+        self
+    }
+
+    /// Also accepts API keys: a bearer credential with the keys' prefix is verified as a key,
+    /// anything else as a JWT. Both end in the same caller, permissions and proofs.
+    #[cfg(feature = "api-keys")]
+    #[must_use]
+    pub fn api_keys(mut self, keys: crate::api_key::ApiKeys) -> Self {
+        self.api_keys = Some(keys);
+        self
+    }
+
+    /// The validator.
+    pub fn validator(&self) -> &Validator {
+        &self.validator
+    }
+
+    fn refuse(&self, kind: RefusalKind) -> Refusal {
+        Refusal::new(kind, Some(self.realm.clone()))
+    }
+
+    /// Authenticates a request from its `Authorization` header values: reads the bearer
+    /// credentials, validates them, resolves the caller's permissions once under `P`. `route`
+    /// (the matched route pattern, or empty) goes into the audit events.
+    pub async fn authenticate<'a, P: Policy, C>(
+        &self,
+        authorization: impl IntoIterator<Item = &'a [u8]>,
+        route: &str,
+    ) -> Result<Authenticated<P, C>, Refusal>
+    where
+        C: Claims + serde::de::DeserializeOwned,
+    {
+        let token = match bearer_credentials(authorization) {
+            Credentials::Bearer(token) => token,
+            Credentials::Missing => {
+                audit_authentication(route, "missing_credentials", None, &"no bearer credentials");
+                return Err(self.refuse(RefusalKind::MissingCredentials));
+            }
+            Credentials::Malformed(reason) => {
+                audit_authentication(route, "invalid_request", None, &reason);
+                return Err(self.refuse(RefusalKind::InvalidRequest(reason)));
+            }
+        };
+        #[cfg(feature = "api-keys")]
+        if let Some(keys) = self
+            .api_keys
+            .as_ref()
+            .filter(|keys| keys.claims_credential(token))
+        {
+            return match keys.verify(token).await {
+                Ok(key) => Ok(Authenticated::from_api_key(key)),
+                Err(error) => {
+                    audit_authentication(
+                        route,
+                        category(error.category()),
+                        Some(error.key_id().unwrap_or("")),
+                        &error,
+                    );
+                    Err(self.refuse(RefusalKind::ApiKey(error)))
+                }
+            };
+        }
+        match self.validator.validate::<C>(token).await {
+            Ok(validated) => Ok(Authenticated::from(validated)),
+            Err(error) => {
+                audit_authentication(route, category(error.category()), None, &error);
+                Err(self.refuse(RefusalKind::Token(error)))
+            }
+        }
+    }
+
+    /// Checks requirement `R` for `caller`, writing the audit event; the proof on success.
+    pub fn authorize<R, C>(
+        &self,
+        caller: &Authenticated<R::Policy, C>,
+        route: &str,
+    ) -> Result<Granted<R>, Refusal>
+    where
+        R: Requirement,
+        C: Claims,
+    {
+        let decision = caller.require::<R>();
+        audit_authorization(route, caller, R::rule(), decision.is_ok());
+        decision.map_err(|denied| self.refuse(RefusalKind::Forbidden(denied)))
+    }
+}
+
+fn category(category: ErrorCategory) -> &'static str {
+    match category {
+        ErrorCategory::Unavailable => "unavailable",
+        other => other.rfc6750_code().unwrap_or("invalid_token"),
+    }
+}
+
+fn audit_authentication(
+    route: &str,
+    category: &str,
+    key_id: Option<&str>,
+    reason: &dyn fmt::Display,
+) {
+    tracing::warn!(
+        target: AUDIT_TARGET,
+        event = "authentication",
+        outcome = "failure",
+        credential = if key_id.is_some() { "api_key" } else { "bearer" },
+        category,
+        key_id = ?key_id.unwrap_or(""),
+        reason = %reason,
+        route,
+    );
+}
+
+fn audit_authorization<P: Policy, C: Claims>(
+    route: &str,
+    caller: &Authenticated<P, C>,
+    rule: Rule,
+    allowed: bool,
+) {
+    let subject = caller.subject().unwrap_or("");
+    let key_id = api_key_id(caller);
+    let (unknown_roles, unknown_permissions) = unknown_names(caller);
+    if allowed {
+        tracing::info!(
+            target: AUDIT_TARGET,
+            event = "authorization",
+            decision = "allow",
+            subject = ?subject,
+            key_id,
+            rule = %rule,
+            route,
+            reason = "rule met",
+            unknown_roles = ?unknown_roles,
+            unknown_permissions = ?unknown_permissions,
+        );
+    } else {
+        tracing::warn!(
+            target: AUDIT_TARGET,
+            event = "authorization",
+            decision = "deny",
+            subject = ?subject,
+            key_id,
+            rule = %rule,
+            route,
+            reason = "missing permission",
+            unknown_roles = ?unknown_roles,
+            unknown_permissions = ?unknown_permissions,
+        );
+    }
+}
+
+/// The API key's id when the caller presented one; empty for tokens.
+fn api_key_id<P: Policy, C: Claims>(caller: &Authenticated<P, C>) -> &str {
+    #[cfg(feature = "api-keys")]
+    if let Some(key) = caller.api_key() {
+        return key.id();
+    }
+    let _ = caller;
+    ""
+}
+
+/// The unknown names, each cut to 64 characters, 16 of each kind, joined; empty strings (and
+/// no allocation) in the common case of none. Names come from the token, so they are logged
+/// with `Debug` (escaped) and bounded.
+fn unknown_names<P: Policy, C: Claims>(caller: &Authenticated<P, C>) -> (String, String) {
+    if caller.unknown_counts() == (0, 0) {
+        return (String::new(), String::new());
+    }
+    let (mut roles, mut permissions) = (Vec::new(), Vec::new());
+    for (kind, name) in caller.unknown_names() {
+        match kind {
+            NameKind::Role => roles.push(cut(name)),
+            NameKind::Permission => permissions.push(cut(name)),
+        }
+    }
+    roles.truncate(16);
+    permissions.truncate(16);
+    (roles.join(","), permissions.join(","))
+}
+
+fn cut(name: &str) -> &str {
+    let mut end = name.len().min(64);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(values: &[&'static [u8]]) -> Credentials<'static> {
+        bearer_credentials(values.iter().copied())
+    }
+
+    #[test]
+    fn accepts_one_bearer_token_with_any_scheme_case() {
+        assert_eq!(
+            parse(&[b"Bearer abc.def.ghi"]),
+            Credentials::Bearer("abc.def.ghi")
+        );
+        assert_eq!(parse(&[b"bEaReR abc"]), Credentials::Bearer("abc"));
+        assert_eq!(
+            parse(&[b"Bearer   a-b_c~d+e/f=="]),
+            Credentials::Bearer("a-b_c~d+e/f==")
+        );
+    }
+
+    #[test]
+    fn other_schemes_and_absence_are_missing_credentials() {
+        assert_eq!(parse(&[]), Credentials::Missing);
+        assert_eq!(parse(&[b"Basic dXNlcjpwYXNz"]), Credentials::Missing);
+        assert_eq!(parse(&[b"Bearerabc"]), Credentials::Missing);
+    }
+
+    #[test]
+    fn malformed_bearer_credentials_are_invalid_requests() {
+        for bad in [
+            &b"Bearer"[..],
+            b"Bearer ",
+            b"Bearer a b",
+            b"Bearer a\tb",
+            b"Bearer ===",
+            b"Bearer a=b",
+            b"Bearer \xff",
+            b"Bearer a\x01",
+        ] {
+            assert!(
+                matches!(parse(&[bad]), Credentials::Malformed(_)),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(
+            parse(&[b"Bearer a", b"Bearer b"]),
+            Credentials::Malformed(_)
+        ));
+    }
+
+    #[test]
+    fn challenges_quote_safely() {
+        let refusal = Refusal::new(
+            RefusalKind::MissingCredentials,
+            Some(Arc::from("a\"b\\c\nd")),
+        );
+        assert_eq!(
+            refusal.challenge().as_deref(),
+            Some(r#"Bearer realm="abcd""#)
+        );
+        let refusal = Refusal::new(RefusalKind::InvalidRequest("x"), None);
+        assert_eq!(
+            refusal.challenge().as_deref(),
+            Some(r#"Bearer error="invalid_request", error_description="x""#)
+        );
+        assert_eq!(refusal.status(), 400);
+        assert!(refusal.problem_json().contains(r#""status":400"#));
+    }
+}
