@@ -23,6 +23,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+mod revocations;
+
+pub use revocations::{Problem, Revocations, Revoke, RevokeRequest};
+
 authz_core::policy! {
     /// Who may do what with reports. Rendered for review in `examples/policy.md`.
     pub mod reports {
@@ -35,14 +39,16 @@ authz_core::policy! {
             "reports:delete",
             /// Read any report, whoever owns it (the owner-check override).
             "reports:read_any",
+            /// Revoke tokens: one by its `jti`, or all of a subject's (`POST /admin/revocations`).
+            "users:revoke",
         }
         roles {
             /// Reads their own reports.
             "viewer" = ["reports:read"],
             /// Also writes reports.
             "editor" = "viewer" + ["reports:write"],
-            /// Also deletes, and reads everyone's reports.
-            "admin" = "editor" + ["reports:delete", "reports:read_any"],
+            /// Also deletes, reads everyone's reports, and revokes tokens.
+            "admin" = "editor" + ["reports:delete", "reports:read_any", "users:revoke"],
         }
     }
 }
@@ -138,11 +144,19 @@ pub struct AppState {
     pub authz: AuthzState,
     /// The reports.
     pub store: Store,
+    /// Revoked tokens; the validator in `authz` must consult the same value.
+    pub revocations: Revocations,
 }
 
 impl FromRef<AppState> for AuthzState {
     fn from_ref(state: &AppState) -> Self {
         state.authz.clone()
+    }
+}
+
+impl FromRef<AppState> for Revocations {
+    fn from_ref(state: &AppState) -> Self {
+        state.revocations.clone()
     }
 }
 
@@ -158,6 +172,7 @@ pub fn router() -> Router<AppState> {
         .route("/health", get(health))
         .route("/reports", post(create_report))
         .route("/reports/{id}", get(read_report).delete(delete_report))
+        .route("/admin/revocations", post(revocations::revoke))
 }
 
 /// The errors handlers return.

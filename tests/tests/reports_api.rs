@@ -4,7 +4,7 @@
 use authz_axum::AuthzState;
 use authz_core::test_util::{TestKey, claims_for, now};
 use authz_core::{Algorithm, Validator};
-use authz_examples::{AppState, Store, router};
+use authz_examples::{AppState, Revocations, Store, router};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -35,16 +35,20 @@ impl Answer {
 
 fn api() -> Api {
     let key = TestKey::generate(Algorithm::ES256, "k1");
+    // In process, as in dev mode: these tests need no Redis.
+    let revocations = Revocations::in_memory(std::time::Duration::from_secs(3600));
     let validator = Validator::builder()
         .algorithms([Algorithm::ES256])
         .key(key.verification_key())
         .issuer(ISSUER)
         .audience(AUDIENCE)
+        .revocation(revocations.clone())
         .build()
         .unwrap();
     let state = AppState {
         authz: AuthzState::new(validator).realm("reports-api"),
         store: Store::seeded(),
+        revocations,
     };
     Api {
         app: router().into_axum().with_state(state),
@@ -360,10 +364,11 @@ fn route_table_snapshot() {
     assert_eq!(
         table.route_table().to_string(),
         "\
-GET     /health        public
-POST    /reports       permission(reports:write)
-GET     /reports/{id}  permission(reports:read)
-DELETE  /reports/{id}  permission(reports:delete)
+GET     /health             public
+POST    /reports            permission(reports:write)
+GET     /reports/{id}       permission(reports:read)
+DELETE  /reports/{id}       permission(reports:delete)
+POST    /admin/revocations  permission(users:revoke)
 "
     );
     assert_eq!(
@@ -373,6 +378,202 @@ DELETE  /reports/{id}  permission(reports:delete)
             {"method": "POST", "path": "/reports", "access": "permission(reports:write)"},
             {"method": "GET", "path": "/reports/{id}", "access": "permission(reports:read)"},
             {"method": "DELETE", "path": "/reports/{id}", "access": "permission(reports:delete)"},
+            {"method": "POST", "path": "/admin/revocations", "access": "permission(users:revoke)"},
         ])
     );
+}
+
+impl Api {
+    fn token_with(&self, sub: &str, roles: &[&str], jti: &str, iat: u64) -> String {
+        let mut claims = claims_for(ISSUER, AUDIENCE, sub);
+        claims["roles"] = json!(roles);
+        claims["jti"] = json!(jti);
+        claims["iat"] = json!(iat);
+        self.key.mint(&claims)
+    }
+
+    async fn revoke(&self, auth_token: &str, body: Value) -> Answer {
+        self.call(
+            "POST",
+            "/admin/revocations",
+            Some(&format!("Bearer {auth_token}")),
+            Some(body),
+        )
+        .await
+    }
+
+    /// A request with a body sent as is, and this content type if any.
+    async fn post_raw(&self, auth_token: &str, content_type: Option<&str>, body: &str) -> Answer {
+        let mut request = Request::builder()
+            .method("POST")
+            .uri("/admin/revocations")
+            .header(header::AUTHORIZATION, format!("Bearer {auth_token}"));
+        if let Some(content_type) = content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        let response = self
+            .app
+            .clone()
+            .oneshot(request.body(Body::from(body.to_owned())).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Answer {
+            status,
+            challenge: None,
+            content_type,
+            body: String::from_utf8(bytes.to_vec()).unwrap(),
+        }
+    }
+}
+
+fn assert_invalid_token(answer: &Answer) {
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{}", answer.body);
+    let challenge = answer.challenge.clone().unwrap();
+    assert!(
+        challenge.contains(r#"error="invalid_token""#),
+        "{challenge}"
+    );
+}
+
+#[tokio::test]
+async fn revoking_a_jti_needs_users_revoke_and_refuses_that_token_only() {
+    let api = api();
+    let stolen = api.token_with("alice", &["viewer"], "stolen", now());
+    let other = api.token_with("alice", &["viewer"], "other", now());
+    assert_eq!(api.get("/reports/r1", &stolen).await.status, StatusCode::OK);
+
+    let body = json!({"jti": "stolen"});
+    for roles in [&["viewer"][..], &["editor"]] {
+        let answer = api.revoke(&api.token("erin", roles), body.clone()).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN);
+        let challenge = answer.challenge.clone().unwrap();
+        assert!(challenge.contains(r#"scope="users:revoke""#), "{challenge}");
+    }
+    let anonymous = api
+        .call("POST", "/admin/revocations", None, Some(body.clone()))
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(api.get("/reports/r1", &stolen).await.status, StatusCode::OK);
+
+    let answer = api.revoke(&api.token("root", &["admin"]), body).await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT, "{}", answer.body);
+    assert!(answer.body.is_empty());
+    assert_invalid_token(&api.get("/reports/r1", &stolen).await);
+    assert_eq!(api.get("/reports/r1", &other).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn revoking_a_subject_refuses_the_tokens_it_was_issued_before() {
+    let api = api();
+    let t = now();
+    let old = api.token_with("alice", &["viewer"], "a-1", t - 10);
+    let bobs = api.token_with("bob", &["viewer"], "b-1", t - 10);
+    assert_eq!(api.get("/reports/r1", &old).await.status, StatusCode::OK);
+
+    let answer = api
+        .revoke(
+            &api.token("root", &["admin"]),
+            json!({"sub": "alice", "before": t}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT, "{}", answer.body);
+    assert_invalid_token(&api.get("/reports/r1", &old).await);
+    // Logged in again after the cut-off: accepted; other subjects are untouched.
+    let fresh = api.token_with("alice", &["viewer"], "a-2", t);
+    assert_eq!(api.get("/reports/r1", &fresh).await.status, StatusCode::OK);
+    assert_eq!(api.get("/reports/r2", &bobs).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn bad_revocation_bodies_are_problems_that_echo_nothing() {
+    let api = api();
+    let admin = api.token("root", &["admin"]);
+    let secret = "eyJhbGciOiJFUzI1NiJ9.c2VjcmV0.c2ln";
+    let json_ct = Some("application/json");
+    let long = "x".repeat(8 * 1024 + 1);
+    let far = now() + 10 * 24 * 3600;
+    let cases: Vec<(Option<&str>, String, StatusCode)> = vec![
+        (json_ct, "{".into(), StatusCode::BAD_REQUEST),
+        (
+            json_ct,
+            format!(r#"{{"jti": "{secret}""#),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            None,
+            r#"{"jti": "a"}"#.into(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (json_ct, "{}".into(), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            json_ct,
+            r#"{"jti": ""}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json_ct,
+            format!(r#"{{"jti": "{long}"}}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json_ct,
+            r#"{"jti": 5}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json_ct,
+            r#"{"jti": "a", "sub": "b", "before": 1}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json_ct,
+            r#"{"sub": "alice"}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json_ct,
+            r#"{"before": 1}"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json_ct,
+            format!(r#"{{"sub": "alice", "before": {far}}}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json_ct,
+            format!(r#"{{"sub": "alice", "before": "{secret}"}}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json_ct,
+            format!(r#"{{"jti": "a", "{secret}": 1}}"#),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json_ct,
+            r#"[{"jti": "a"}]"#.into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ];
+    for (content_type, body, status) in cases {
+        let answer = api.post_raw(&admin, content_type, &body).await;
+        assert_eq!(answer.status, status, "{body:.80}: {}", answer.body);
+        assert_eq!(
+            answer.content_type.as_deref(),
+            Some("application/problem+json"),
+            "{body:.80}"
+        );
+        assert_eq!(answer.json()["status"], status.as_u16(), "{}", answer.body);
+        assert!(!answer.body.contains(secret), "{}", answer.body);
+    }
+    // None of them revoked anything.
+    let alice = api.token_with("alice", &["viewer"], "a", now() - 5);
+    assert_eq!(api.get("/reports/r1", &alice).await.status, StatusCode::OK);
 }

@@ -10,19 +10,27 @@
 //! - `AUTHZ_JWKS_COOLDOWN_SECS`: the least time between two JWKS fetches (refetch on an unknown
 //!   `kid`, retry after a failure), default 5 s: a new key is picked up within 5 s, and forged
 //!   kids cannot cause more than one fetch per 5 s.
+//! - `AUTHZ_REDIS_URL`: keep revocations (`POST /admin/revocations`) on this Redis
+//!   (`redis://[user:password@]host:port/db`), shared by every instance using it, under the key
+//!   prefix `reports-api:revoked:`. While it is unreachable, tokens are refused with 503. Without
+//!   it: revocations are kept in this process only.
+//! - `AUTHZ_MAX_TOKEN_LIFETIME_SECS`: tokens older than this (by `iat`, which is then required)
+//!   are refused, default 86400 (a day); revocations are kept this long.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use authz_axum::AuthzState;
 use authz_core::test_util::{TestKey, now};
-use authz_core::{Algorithm, RemoteConfig, Validator};
-use authz_examples::{AppState, Store, router};
+use authz_core::{Algorithm, RedisRevocation, RemoteConfig, Validator};
+use authz_examples::{AppState, Revocations, Store, router};
 
 const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 const DEFAULT_ISSUER: &str = "https://reports-api.invalid";
 const DEFAULT_AUDIENCE: &str = "reports-api";
 const DEFAULT_COOLDOWN_SECS: u64 = 5;
+const DEFAULT_MAX_TOKEN_LIFETIME_SECS: u64 = 24 * 3600;
+const REDIS_PREFIX: &str = "reports-api:revoked:";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -43,7 +51,30 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let addr = env("AUTHZ_ADDR").unwrap_or_else(|| DEFAULT_ADDR.to_owned());
     let issuer = env("AUTHZ_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.to_owned());
     let audience = env("AUTHZ_AUDIENCE").unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned());
-    let builder = Validator::builder().issuer(&issuer).audience(&audience);
+    let lifetime = match env("AUTHZ_MAX_TOKEN_LIFETIME_SECS") {
+        Some(secs) => secs
+            .parse()
+            .map_err(|_| "AUTHZ_MAX_TOKEN_LIFETIME_SECS must be whole seconds")?,
+        None => DEFAULT_MAX_TOKEN_LIFETIME_SECS,
+    };
+    let lifetime = Duration::from_secs(lifetime);
+    let revocations = match env("AUTHZ_REDIS_URL") {
+        Some(url) => {
+            let store = RedisRevocation::builder(url).prefix(REDIS_PREFIX).build()?;
+            // The URL may hold a password: not printed.
+            println!("revocations: shared on Redis (AUTHZ_REDIS_URL, prefix {REDIS_PREFIX})");
+            Revocations::redis(store, lifetime)
+        }
+        None => {
+            println!("revocations: in this process only (set AUTHZ_REDIS_URL to share them)");
+            Revocations::in_memory(lifetime)
+        }
+    };
+    let builder = Validator::builder()
+        .issuer(&issuer)
+        .audience(&audience)
+        .max_age(lifetime)
+        .revocation(revocations.clone());
 
     let (validator, dev_key) = match env("AUTHZ_JWKS_URL") {
         Some(url) => {
@@ -80,6 +111,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let app = router.into_axum().with_state(AppState {
         authz: AuthzState::new(validator).realm("reports-api"),
         store: Store::seeded(),
+        revocations,
     });
 
     let listener = tokio::net::TcpListener::bind(&addr).await?;
@@ -128,6 +160,10 @@ fn print_dev_tokens(key: &TestKey, issuer: &str, audience: &str, addr: &str) {
                 );
                 println!(
                     "curl -i -X DELETE -H \"Authorization: Bearer ${var}\" http://{addr}/reports/r2   # 204"
+                );
+                println!(
+                    "curl -i -H \"Authorization: Bearer ${var}\" -H 'content-type: application/json' -d '{{\"sub\":\"alice\",\"before\":{}}}' http://{addr}/admin/revocations   # 204: alice's tokens so far stop working",
+                    issued + 1
                 );
             }
         }
