@@ -46,7 +46,7 @@
 )]
 
 // Lets the macros' absolute `::authz_core::…` paths resolve inside this crate's own tests.
-#[cfg(test)]
+#[cfg(any(test, feature = "test-util"))]
 extern crate self as authz_core;
 
 mod adapter;
@@ -54,6 +54,8 @@ mod adapter;
 mod api_key;
 mod authorize;
 mod claims;
+#[cfg(feature = "test-util")]
+pub mod conformance;
 mod gate;
 mod matrix;
 mod policy;
