@@ -24,6 +24,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 mod revocations;
+pub mod tower_adapter;
 
 pub use revocations::{Problem, Revocations, Revoke, RevokeRequest};
 

@@ -1,0 +1,268 @@
+//! A second adapter, for a plain tower service on `http` types: no axum. It exists to prove
+//! that `authz-core` is enough to build one (it passes the same conformance kit as
+//! `authz-axum`, in `examples/tests/tower_conformance.rs`), and as the worked example of
+//! `docs/adapters.md`.
+//!
+//! Deny by default is expressed in the router's API: [`Routes`] has no method that adds a route
+//! without a rule, only [`Routes::public`] and [`Routes::require`].
+//!
+//! ```
+//! use authz_examples::tower_adapter::Routes;
+//! use authz_examples::reports;
+//! use tower::{ServiceExt, service_fn};
+//! # use authz_core::{Algorithm, Gate, Validator, test_util::TestKey};
+//! # let key = TestKey::generate(Algorithm::HS256, "k");
+//! # let gate = Gate::new(Validator::builder().algorithms([Algorithm::HS256])
+//! #     .key(key.verification_key()).issuer("i").audience("a").build().unwrap());
+//!
+//! let ok = |_| async { Ok::<_, std::convert::Infallible>(http::Response::new(String::from("ok"))) };
+//! let routes = Routes::<reports::Policy, authz_examples::ReportsClaims, String, String>::new(gate)
+//!     .public(http::Method::GET, "/health", service_fn(ok))
+//!     .require::<reports::perm::ReportsRead, _>(http::Method::GET, "/reports", service_fn(ok));
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let request = http::Request::get("/reports").body(String::new()).unwrap();
+//! let response = routes.clone().oneshot(request).await.unwrap();
+//! assert_eq!(response.status(), 401);
+//! let request = http::Request::get("/health").body(String::new()).unwrap();
+//! assert_eq!(routes.oneshot(request).await.unwrap().status(), 200);
+//! # });
+//! ```
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use authz_core::{Authenticated, Claims, Gate, Granted, Policy, Refusal, Requirement};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use serde::de::DeserializeOwned;
+use tower::util::BoxCloneSyncService;
+use tower::{Service, ServiceExt};
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+type Handler<B, R> = BoxCloneSyncService<Request<B>, Response<R>, Infallible>;
+
+/// The response for a refusal: its status, challenge, `Retry-After` and problem body.
+pub fn refusal_response<B: From<String>>(refusal: &Refusal) -> Response<B> {
+    let mut response = Response::new(B::from(refusal.problem_json()));
+    *response.status_mut() =
+        StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    if let Some(challenge) = refusal
+        .challenge()
+        .and_then(|c| HeaderValue::from_str(&c).ok())
+    {
+        headers.insert(WWW_AUTHENTICATE, challenge);
+    }
+    if let Some(seconds) = refusal.retry_after() {
+        headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+/// The caller, in the request extensions of a handler behind [`Routes::require`].
+pub struct Caller<P, C>(pub Arc<Authenticated<P, C>>);
+
+impl<P, C> Clone for Caller<P, C> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<P: Policy, C: Claims> fmt::Debug for Caller<P, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A tower service that checks requirement `R` before calling `inner`, and puts the
+/// [`Caller`] and the [`Granted<R>`] proof in the request extensions.
+pub struct RequireService<S, P, C, R> {
+    inner: S,
+    gate: Gate,
+    _types: PhantomData<fn() -> (P, C, R)>,
+}
+
+impl<S, P, C, R> fmt::Debug for RequireService<S, P, C, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequireService")
+            .field("gate", &self.gate)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Clone, P, C, R> Clone for RequireService<S, P, C, R> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            gate: self.gate.clone(),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<S, P, C, R, B, ResBody> Service<Request<B>> for RequireService<S, P, C, R>
+where
+    S: Service<Request<B>, Response = Response<ResBody>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send,
+    P: Policy,
+    C: Claims + DeserializeOwned + Send + Sync + 'static,
+    R: Requirement<Policy = P>,
+    B: Send + 'static,
+    ResBody: From<String> + Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<Response<ResBody>, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        // The clone that was polled ready serves this request; a fresh clone stays behind.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let gate = self.gate.clone();
+        Box::pin(async move {
+            let path = request.uri().path().to_owned();
+            let values = request
+                .headers()
+                .get_all(AUTHORIZATION)
+                .iter()
+                .map(HeaderValue::as_bytes);
+            let caller = match gate.authenticate::<P, C>(values, &path).await {
+                Ok(caller) => caller,
+                Err(refusal) => return Ok(refusal_response(&refusal)),
+            };
+            let granted: Granted<R> = match gate.authorize::<R, C>(&caller, &path) {
+                Ok(granted) => granted,
+                Err(refusal) => return Ok(refusal_response(&refusal)),
+            };
+            request.extensions_mut().insert(Caller(Arc::new(caller)));
+            request.extensions_mut().insert(granted);
+            inner.oneshot(request).await
+        })
+    }
+}
+
+/// A router on which every route states its rule: [`public`](Routes::public) or
+/// [`require`](Routes::require). Exact method and path match; anything else is 404.
+pub struct Routes<P, C, B, ResBody> {
+    gate: Gate,
+    routes: Arc<Vec<(Method, String, Handler<B, ResBody>)>>,
+    _types: PhantomData<fn() -> (P, C)>,
+}
+
+impl<P, C, B, ResBody> Clone for Routes<P, C, B, ResBody> {
+    fn clone(&self) -> Self {
+        Self {
+            gate: self.gate.clone(),
+            routes: self.routes.clone(),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<P, C, B, ResBody> fmt::Debug for Routes<P, C, B, ResBody> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.routes.iter().map(|(m, p, _)| (m, p)))
+            .finish()
+    }
+}
+
+impl<P, C, B, ResBody> Routes<P, C, B, ResBody>
+where
+    P: Policy,
+    C: Claims + DeserializeOwned + Send + Sync + 'static,
+    B: Send + 'static,
+    ResBody: From<String> + Send + 'static,
+{
+    /// No routes yet.
+    pub fn new(gate: Gate) -> Self {
+        Self {
+            gate,
+            routes: Arc::new(Vec::new()),
+            _types: PhantomData,
+        }
+    }
+
+    fn add(mut self, method: Method, path: &str, handler: Handler<B, ResBody>) -> Self {
+        Arc::make_mut(&mut self.routes).push((method, path.to_owned(), handler));
+        self
+    }
+
+    /// A route anyone may call.
+    pub fn public<S>(self, method: Method, path: &str, service: S) -> Self
+    where
+        S: Service<Request<B>, Response = Response<ResBody>, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        self.add(method, path, BoxCloneSyncService::new(service))
+    }
+
+    /// A route for callers meeting `R`.
+    pub fn require<R, S>(self, method: Method, path: &str, service: S) -> Self
+    where
+        R: Requirement<Policy = P>,
+        S: Service<Request<B>, Response = Response<ResBody>, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        let guarded = RequireService::<S, P, C, R> {
+            inner: service,
+            gate: self.gate.clone(),
+            _types: PhantomData,
+        };
+        self.add(method, path, BoxCloneSyncService::new(guarded))
+    }
+}
+
+impl<P, C, B, ResBody> Service<Request<B>> for Routes<P, C, B, ResBody>
+where
+    B: Send + 'static,
+    ResBody: From<String> + Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<Response<ResBody>, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let route = self
+            .routes
+            .iter()
+            .find(|(method, path, _)| method == request.method() && path == request.uri().path());
+        match route {
+            Some((_, _, handler)) => Box::pin(handler.clone().oneshot(request)),
+            None => Box::pin(async {
+                let mut response = Response::new(ResBody::from(String::new()));
+                *response.status_mut() = StatusCode::NOT_FOUND;
+                Ok(response)
+            }),
+        }
+    }
+}
