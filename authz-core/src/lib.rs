@@ -52,6 +52,8 @@ extern crate self as authz_core;
 mod adapter;
 #[cfg(feature = "api-keys")]
 mod api_key;
+#[cfg(all(feature = "api-keys", feature = "redis"))]
+mod api_key_redis;
 mod authorize;
 mod claims;
 #[cfg(feature = "test-util")]
@@ -67,6 +69,8 @@ pub use api_key::{
     ApiKeyError, ApiKeyRecord, ApiKeyStore, ApiKeys, BadPrefix, InMemoryApiKeyStore, IssueError,
     IssuedKey, StoreError, VerifiedKey,
 };
+#[cfg(all(feature = "api-keys", feature = "redis"))]
+pub use api_key_redis::RedisApiKeyStore;
 pub use authorize::{
     Authenticated, Denied, DenyReason, Granted, HasOwner, Owned, Req, Requirement, Rule,
 };
