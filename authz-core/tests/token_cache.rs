@@ -157,3 +157,49 @@ async fn a_key_leaving_the_jwks_evicts_what_it_verified() {
         Err(TokenError::UnknownKey { .. })
     ));
 }
+
+#[tokio::test]
+async fn max_lifetime_bounds_tokens_with_and_without_iat() {
+    let key = TestKey::generate(Algorithm::HS256, "k1");
+    let validator = Validator::builder()
+        .issuer(ISS)
+        .audience(AUD)
+        .algorithms([Algorithm::HS256])
+        .key(key.verification_key())
+        .max_lifetime(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    let mint = |iat: Option<u64>, exp: u64| {
+        let mut claims = claims_for(ISS, AUD, "alice");
+        match iat {
+            Some(iat) => claims["iat"] = json!(iat),
+            None => drop(claims.as_object_mut().unwrap().remove("iat")),
+        }
+        claims["exp"] = json!(exp);
+        key.mint(&claims)
+    };
+    let t = now();
+    assert!(
+        validator
+            .validate::<Token>(&mint(Some(t), t + 3000))
+            .await
+            .is_ok()
+    );
+    assert!(
+        validator
+            .validate::<Token>(&mint(None, t + 3000))
+            .await
+            .is_ok(),
+        "iat stays optional"
+    );
+    assert!(matches!(
+        validator
+            .validate::<Token>(&mint(Some(t - 100), t + 3600))
+            .await,
+        Err(TokenError::LifetimeTooLong { .. })
+    ));
+    assert!(matches!(
+        validator.validate::<Token>(&mint(None, t + 2 * 3600)).await,
+        Err(TokenError::LifetimeTooLong { .. })
+    ));
+}

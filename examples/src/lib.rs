@@ -15,16 +15,19 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use authz_axum::{AuthRejection, AuthzState, Router, get, post};
-use authz_core::{Authenticated, Claims, Denied, HasOwner, Owned, public, require};
+use authz_axum::{AuthRejection, AuthzState, Router, delete, get, post};
+use authz_core::{ApiKeys, Authenticated, Claims, Denied, HasOwner, Owned, public, require};
 use axum::Json;
 use axum::extract::{FromRef, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+mod api_keys;
 mod revocations;
 pub mod tower_adapter;
+
+pub use api_keys::{API_KEY_PREFIX, CreatedApiKey, NewApiKey};
 
 pub use revocations::{Problem, Revocations, Revoke, RevokeRequest};
 
@@ -42,14 +45,16 @@ authz_core::policy! {
             "reports:read_any",
             /// Revoke tokens: one by its `jti`, or all of a subject's (`POST /admin/revocations`).
             "users:revoke",
+            /// Issue and revoke API keys (`POST /admin/api-keys`, `DELETE /admin/api-keys/{id}`).
+            "api_keys:manage",
         }
         roles {
             /// Reads their own reports.
             "viewer" = ["reports:read"],
             /// Also writes reports.
             "editor" = "viewer" + ["reports:write"],
-            /// Also deletes, reads everyone's reports, and revokes tokens.
-            "admin" = "editor" + ["reports:delete", "reports:read_any", "users:revoke"],
+            /// Also deletes, reads everyone's reports, revokes tokens and manages API keys.
+            "admin" = "editor" + ["reports:delete", "reports:read_any", "users:revoke", "api_keys:manage"],
         }
     }
 }
@@ -147,6 +152,14 @@ pub struct AppState {
     pub store: Store,
     /// Revoked tokens; the validator in `authz` must consult the same value.
     pub revocations: Revocations,
+    /// API keys; `authz` must accept the same value (`Gate::api_keys`).
+    pub api_keys: ApiKeys,
+}
+
+impl FromRef<AppState> for ApiKeys {
+    fn from_ref(state: &AppState) -> Self {
+        state.api_keys.clone()
+    }
 }
 
 impl FromRef<AppState> for AuthzState {
@@ -174,6 +187,8 @@ pub fn router() -> Router<AppState> {
         .route("/reports", post(create_report))
         .route("/reports/{id}", get(read_report).delete(delete_report))
         .route("/admin/revocations", post(revocations::revoke))
+        .route("/admin/api-keys", post(api_keys::create))
+        .route("/admin/api-keys/{id}", delete(api_keys::revoke))
 }
 
 /// The errors handlers return.

@@ -205,6 +205,27 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem with this status and client-safe detail.
+    pub(crate) fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            detail: detail.into(),
+        }
+    }
+
+    /// A body that could not be read as JSON of the expected `shape`: 400 for a body that is
+    /// not JSON, 422 for JSON of the wrong shape, 415 without a JSON content type. serde's
+    /// message is not passed on: it quotes the offending value, which may be a pasted token.
+    pub(crate) fn bad_body(rejection: &JsonRejection, shape: &str) -> Self {
+        let detail = match rejection {
+            JsonRejection::JsonSyntaxError(_) => "the body is not valid JSON",
+            JsonRejection::JsonDataError(_) => shape,
+            JsonRejection::MissingJsonContentType(_) => "expected Content-Type: application/json",
+            _ => "the body could not be read",
+        };
+        Self::new(rejection.status(), detail)
+    }
+
     fn unprocessable(detail: impl Into<String>) -> Self {
         Self {
             status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -220,19 +241,7 @@ impl Problem {
 
 impl From<JsonRejection> for Problem {
     fn from(rejection: JsonRejection) -> Self {
-        // 400 for a body that is not JSON, 422 for JSON of the wrong shape, 415 without a JSON
-        // content type. serde's message is not passed on: it quotes the offending value, which
-        // may be a pasted token.
-        let detail = match &rejection {
-            JsonRejection::JsonSyntaxError(_) => "the body is not valid JSON",
-            JsonRejection::JsonDataError(_) => SHAPE,
-            JsonRejection::MissingJsonContentType(_) => "expected Content-Type: application/json",
-            _ => "the body could not be read",
-        };
-        Self {
-            status: rejection.status(),
-            detail: detail.into(),
-        }
+        Self::bad_body(&rejection, SHAPE)
     }
 }
 

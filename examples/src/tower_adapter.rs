@@ -46,6 +46,9 @@ use tower::{Service, ServiceExt};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 type Handler<B, R> = BoxCloneSyncService<Request<B>, Response<R>, Infallible>;
+type Route<B, R> = (Method, String, Handler<B, R>);
+/// Names types without owning values of them.
+type Marker<T> = PhantomData<fn() -> T>;
 
 /// The response for a refusal: its status, challenge, `Retry-After` and problem body.
 pub fn refusal_response<B: From<String>>(refusal: &Refusal) -> Response<B> {
@@ -89,7 +92,7 @@ impl<P: Policy, C: Claims> fmt::Debug for Caller<P, C> {
 pub struct RequireService<S, P, C, R> {
     inner: S,
     gate: Gate,
-    _types: PhantomData<fn() -> (P, C, R)>,
+    _types: Marker<(P, C, R)>,
 }
 
 impl<S, P, C, R> fmt::Debug for RequireService<S, P, C, R> {
@@ -162,8 +165,8 @@ where
 /// [`require`](Routes::require). Exact method and path match; anything else is 404.
 pub struct Routes<P, C, B, ResBody> {
     gate: Gate,
-    routes: Arc<Vec<(Method, String, Handler<B, ResBody>)>>,
-    _types: PhantomData<fn() -> (P, C)>,
+    routes: Arc<Vec<Route<B, ResBody>>>,
+    _types: Marker<(P, C)>,
 }
 
 impl<P, C, B, ResBody> Clone for Routes<P, C, B, ResBody> {

@@ -4,7 +4,8 @@
 use authz_axum::AuthzState;
 use authz_core::test_util::{TestKey, claims_for, now};
 use authz_core::{Algorithm, Validator};
-use authz_examples::{AppState, Revocations, Store, router};
+use authz_core::{ApiKeys, InMemoryApiKeyStore};
+use authz_examples::{API_KEY_PREFIX, AppState, Revocations, Store, router};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -45,10 +46,14 @@ fn api() -> Api {
         .revocation(revocations.clone())
         .build()
         .unwrap();
+    let api_keys = ApiKeys::new(InMemoryApiKeyStore::default(), API_KEY_PREFIX).unwrap();
     let state = AppState {
-        authz: AuthzState::new(validator).realm("reports-api"),
+        authz: AuthzState::new(validator)
+            .realm("reports-api")
+            .api_keys(api_keys.clone()),
         store: Store::seeded(),
         revocations,
+        api_keys,
     };
     Api {
         app: router().into_axum().with_state(state),
@@ -364,11 +369,13 @@ fn route_table_snapshot() {
     assert_eq!(
         table.route_table().to_string(),
         "\
-GET     /health             public
-POST    /reports            permission(reports:write)
-GET     /reports/{id}       permission(reports:read)
-DELETE  /reports/{id}       permission(reports:delete)
-POST    /admin/revocations  permission(users:revoke)
+GET     /health               public
+POST    /reports              permission(reports:write)
+GET     /reports/{id}         permission(reports:read)
+DELETE  /reports/{id}         permission(reports:delete)
+POST    /admin/revocations    permission(users:revoke)
+POST    /admin/api-keys       permission(api_keys:manage)
+DELETE  /admin/api-keys/{id}  permission(api_keys:manage)
 "
     );
     assert_eq!(
@@ -379,6 +386,8 @@ POST    /admin/revocations  permission(users:revoke)
             {"method": "GET", "path": "/reports/{id}", "access": "permission(reports:read)"},
             {"method": "DELETE", "path": "/reports/{id}", "access": "permission(reports:delete)"},
             {"method": "POST", "path": "/admin/revocations", "access": "permission(users:revoke)"},
+            {"method": "POST", "path": "/admin/api-keys", "access": "permission(api_keys:manage)"},
+            {"method": "DELETE", "path": "/admin/api-keys/{id}", "access": "permission(api_keys:manage)"},
         ])
     );
 }
@@ -576,4 +585,152 @@ async fn bad_revocation_bodies_are_problems_that_echo_nothing() {
     // None of them revoked anything.
     let alice = api.token_with("alice", &["viewer"], "a", now() - 5);
     assert_eq!(api.get("/reports/r1", &alice).await.status, StatusCode::OK);
+}
+
+impl Api {
+    /// Issues a key through the admin route, as `root`; the raw key.
+    async fn issue_key(&self, sub: &str, permissions: &[&str], expires_in: Option<u64>) -> Answer {
+        let admin = format!("Bearer {}", self.token("root", &["admin"]));
+        let body = json!({"sub": sub, "permissions": permissions, "expires_in": expires_in});
+        self.call("POST", "/admin/api-keys", Some(&admin), Some(body))
+            .await
+    }
+}
+
+#[tokio::test]
+async fn api_keys_reach_the_same_routes_with_the_same_statuses_as_tokens() {
+    let api = api();
+    // A JWT and a key, both for `alice` holding exactly reports:read.
+    let jwt = api.token("alice", &["viewer"]);
+    let issued = api.issue_key("alice", &["reports:read"], Some(3600)).await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.body);
+    let key = issued.json()["key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("rpt_"));
+    assert_eq!(issued.json()["permissions"], json!(["reports:read"]));
+
+    let new_report = json!({"title": "x"});
+    for credential in [&jwt, &key] {
+        let auth = format!("Bearer {credential}");
+        let cases = [
+            ("GET", "/reports/r1", None, StatusCode::OK),
+            ("GET", "/reports/r2", None, StatusCode::FORBIDDEN),
+            ("GET", "/reports/r404", None, StatusCode::NOT_FOUND),
+            (
+                "POST",
+                "/reports",
+                Some(new_report.clone()),
+                StatusCode::FORBIDDEN,
+            ),
+            ("DELETE", "/reports/r1", None, StatusCode::FORBIDDEN),
+            (
+                "POST",
+                "/admin/api-keys",
+                Some(json!({"sub": "x", "permissions": []})),
+                StatusCode::FORBIDDEN,
+            ),
+        ];
+        for (method, path, body, expected) in cases {
+            let answer = api.call(method, path, Some(&auth), body).await;
+            assert_eq!(
+                answer.status,
+                expected,
+                "{method} {path} with {}",
+                &credential[..4]
+            );
+            assert!(!answer.body.contains(credential.as_str()));
+        }
+    }
+
+    // A key with read_any passes the owner check like an admin token would.
+    let reader_any = api
+        .issue_key("auditor-bot", &["reports:read", "reports:read_any"], None)
+        .await;
+    let key_any = reader_any.json()["key"].as_str().unwrap().to_owned();
+    assert_eq!(
+        api.get("/reports/r2", &key_any).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn revoked_expired_and_malformed_keys_are_invalid_tokens() {
+    let api = api();
+    let issued = api.issue_key("ci", &["reports:read"], None).await.json();
+    let (id, key) = (
+        issued["id"].as_str().unwrap(),
+        issued["key"].as_str().unwrap(),
+    );
+    let admin = format!("Bearer {}", api.token("root", &["admin"]));
+    assert_eq!(
+        api.call(
+            "DELETE",
+            &format!("/admin/api-keys/{id}"),
+            Some(&admin),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        api.call(
+            "DELETE",
+            "/admin/api-keys/0123456789abcdef",
+            Some(&admin),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+
+    let expired = api.issue_key("ci", &["reports:read"], Some(0)).await.json();
+    let malformed = format!("{}x", &key[..key.len() - 1]);
+    for credential in [
+        key,
+        expired["key"].as_str().unwrap(),
+        "rpt_nothex_abc",
+        &malformed,
+    ] {
+        let answer = api.get("/reports/r1", credential).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{credential}");
+        let challenge = answer.challenge.unwrap();
+        assert!(
+            challenge.contains(r#"error="invalid_token""#),
+            "{challenge}"
+        );
+        assert!(!answer.body.contains(credential) && !challenge.contains(credential));
+    }
+}
+
+#[tokio::test]
+async fn issuing_keys_checks_names_and_permission() {
+    let api = api();
+    let answer = api
+        .issue_key("ci", &["reports:read", "reports:raed"], None)
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    let detail = answer.json()["detail"].as_str().unwrap().to_owned();
+    assert!(
+        detail.contains("reports:raed") && detail.contains("reports:read, reports:write"),
+        "{detail}"
+    );
+
+    let viewer = format!("Bearer {}", api.token("alice", &["viewer"]));
+    let body = json!({"sub": "alice", "permissions": ["reports:read"]});
+    assert_eq!(
+        api.call("POST", "/admin/api-keys", Some(&viewer), Some(body))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    let admin = format!("Bearer {}", api.token("root", &["admin"]));
+    let bad_shape = json!({"subject": "alice"});
+    assert_eq!(
+        api.call("POST", "/admin/api-keys", Some(&admin), Some(bad_shape))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }

@@ -190,6 +190,15 @@ pub enum TokenError {
         /// The maximum age in seconds.
         max_age: u64,
     },
+    /// The token lives longer than the configured maximum lifetime: `exp - iat`, or without
+    /// `iat`, `exp - now`.
+    #[error("the token lives {lifetime} s, more than the maximum of {max} s")]
+    LifetimeTooLong {
+        /// The lifetime measured, in seconds.
+        lifetime: u64,
+        /// The configured maximum.
+        max: u64,
+    },
     /// `iss` is not one of the accepted issuers.
     #[error("the token's issuer is not accepted")]
     WrongIssuer,
@@ -246,6 +255,9 @@ impl TokenError {
             Self::Expired { .. } => "the token has expired",
             Self::NotYetValid { .. } | Self::IssuedInFuture { .. } => "the token is not yet valid",
             Self::TooOld { .. } => "the token is too old",
+            Self::LifetimeTooLong { .. } => {
+                "the token's lifetime is longer than this service accepts"
+            }
             Self::WrongIssuer => "the token's issuer is not accepted",
             Self::WrongAudience => "the token is not meant for this audience",
             Self::Revoked => "the token has been revoked",

@@ -96,6 +96,7 @@ struct Inner {
     audiences: Option<Vec<String>>,
     leeway: u64,
     max_age: Option<u64>,
+    max_lifetime: Option<u64>,
     typ: Option<String>,
     max_len: usize,
     required: RegisteredClaims,
@@ -432,6 +433,15 @@ impl Inner {
         {
             return Err(TokenError::IssuedInFuture { iat, now, leeway });
         }
+        if let Some(max) = self.max_lifetime {
+            // With `iat`, the whole lifetime; without, what is left of it: either way no token
+            // accepted from now on outlives `now + max`, which bounds how long a revocation of
+            // it must be kept.
+            let lifetime = exp.saturating_sub(reg.iat.unwrap_or(now).min(now));
+            if lifetime > max.saturating_add(leeway) {
+                return Err(TokenError::LifetimeTooLong { lifetime, max });
+            }
+        }
         if let Some(max_age) = self.max_age {
             let iat = reg.iat.ok_or(TokenError::MissingClaim("iat"))?;
             if now > iat.saturating_add(max_age).saturating_add(leeway) {
@@ -508,6 +518,7 @@ pub struct ValidatorBuilder {
     any_audience: bool,
     leeway: Duration,
     max_age: Option<Duration>,
+    max_lifetime: Option<Duration>,
     typ: Option<String>,
     max_len: usize,
     required: RegisteredClaims,
@@ -533,6 +544,7 @@ impl Default for ValidatorBuilder {
             any_audience: false,
             leeway: DEFAULT_LEEWAY,
             max_age: None,
+            max_lifetime: None,
             typ: None,
             max_len: DEFAULT_MAX_TOKEN_LEN,
             required: RegisteredClaims::NONE,
@@ -659,7 +671,17 @@ impl ValidatorBuilder {
         self
     }
 
-    /// Refuses tokens issued longer ago than this (`iat` becomes required).
+    /// Refuses tokens that live longer than `max`: `exp - iat`, or, for a token without `iat`,
+    /// `exp - now`. Either way no accepted token outlives `now + max`, so a revocation kept for
+    /// `max` (plus the leeway) covers it; unlike [`max_age`](Self::max_age), `iat` stays
+    /// optional.
+    pub fn max_lifetime(mut self, max: Duration) -> Self {
+        self.max_lifetime = Some(max);
+        self
+    }
+
+    /// Refuses tokens older than `max_age` by their `iat`, which then becomes required.
+    /// See also [`max_lifetime`](Self::max_lifetime), which does not require `iat`.
     pub fn max_age(mut self, max_age: Duration) -> Self {
         self.max_age = Some(max_age);
         self
@@ -796,6 +818,7 @@ impl ValidatorBuilder {
                     .then_some(self.audiences),
                 leeway,
                 max_age: self.max_age.map(|d| d.as_secs()),
+                max_lifetime: self.max_lifetime.map(|d| d.as_secs()),
                 typ: self.typ,
                 max_len: self.max_len,
                 required: self.required,

@@ -13,17 +13,24 @@
 //! - `AUTHZ_REDIS_URL`: keep revocations (`POST /admin/revocations`) on this Redis
 //!   (`redis://[user:password@]host:port/db`), shared by every instance using it, under the key
 //!   prefix `reports-api:revoked:`. While it is unreachable, tokens are refused with 503. Without
-//!   it: revocations are kept in this process only.
-//! - `AUTHZ_MAX_TOKEN_LIFETIME_SECS`: tokens older than this (by `iat`, which is then required)
-//!   are refused, default 86400 (a day); revocations are kept this long.
+//!   it: revocations are kept in this process only. API keys (`POST /admin/api-keys`) are kept
+//!   on the same Redis under `reports-api:api-key:`, or in this process without it.
+//! - `AUTHZ_MAX_TOKEN_LIFETIME_SECS`: tokens living longer than this (`exp - iat`, or without
+//!   `iat`, `exp - now`) are refused, default 86400 (a day); revocations are kept this long.
+//!   (`iat` is optional. A token without `iat` whose `exp` is more than this far ahead is
+//!   refused until it is within it, so a `jti` revocation of such a token can run out before
+//!   the token does; tokens with `iat` have no such gap.)
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use authz_axum::AuthzState;
 use authz_core::test_util::{TestKey, now};
-use authz_core::{Algorithm, RedisRevocation, RemoteConfig, Validator};
-use authz_examples::{AppState, Revocations, Store, router};
+use authz_core::{
+    Algorithm, ApiKeys, InMemoryApiKeyStore, RedisApiKeyStore, RedisRevocation, RemoteConfig,
+    Validator,
+};
+use authz_examples::{API_KEY_PREFIX, AppState, Revocations, Store, router};
 
 const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 const DEFAULT_ISSUER: &str = "https://reports-api.invalid";
@@ -31,6 +38,7 @@ const DEFAULT_AUDIENCE: &str = "reports-api";
 const DEFAULT_COOLDOWN_SECS: u64 = 5;
 const DEFAULT_MAX_TOKEN_LIFETIME_SECS: u64 = 24 * 3600;
 const REDIS_PREFIX: &str = "reports-api:revoked:";
+const API_KEY_REDIS_PREFIX: &str = "reports-api:api-key:";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -70,10 +78,17 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             Revocations::in_memory(lifetime)
         }
     };
+    let api_keys = match env("AUTHZ_REDIS_URL") {
+        Some(url) => ApiKeys::new(
+            RedisApiKeyStore::new(&url, API_KEY_REDIS_PREFIX)?,
+            API_KEY_PREFIX,
+        )?,
+        None => ApiKeys::new(InMemoryApiKeyStore::default(), API_KEY_PREFIX)?,
+    };
     let builder = Validator::builder()
         .issuer(&issuer)
         .audience(&audience)
-        .max_age(lifetime)
+        .max_lifetime(lifetime)
         .revocation(revocations.clone());
 
     let (validator, dev_key) = match env("AUTHZ_JWKS_URL") {
@@ -109,9 +124,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let router = router();
     println!("routes:\n{}", router.route_table());
     let app = router.into_axum().with_state(AppState {
-        authz: AuthzState::new(validator).realm("reports-api"),
+        authz: AuthzState::new(validator)
+            .realm("reports-api")
+            .api_keys(api_keys.clone()),
         store: Store::seeded(),
         revocations,
+        api_keys,
     });
 
     let listener = tokio::net::TcpListener::bind(&addr).await?;
