@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# HTTP throughput on loopback, release builds, one run:
+#   authz            reports-api   GET /reports/r1   RS256 token, keys from a loopback JWKS
+#   jwt-authorizer   jwt-authorizer-server (this crate)   GET /reports/r1   same token and JWKS
+#   unprotected      reports-api   GET /health   (#[public]: no token)
+# Not run by CI. Needs wrk (Debian: apt-get install -y wrk) and taskset (util-linux).
+#
+# Servers are pinned to core SERVER_CPU, wrk to LOAD_CPU (one wrk thread), with the same
+# duration and connections for every target. The targets take turns, ROUNDS times, so a change
+# in machine load during the run hits all of them alike; the median of the rounds is reported.
+# Every run is bounded: wrk stops after DURATION, and the servers are stopped on exit.
+#
+# Environment: DURATION (default 10s), CONNECTIONS (default 32), ROUNDS (default 3),
+# SERVER_CPU (0), LOAD_CPU (1), CARGO_TARGET_DIR (default benches/peers/target).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$here/target}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+ROUNDS=${ROUNDS:-3}
+SERVER_CPU=${SERVER_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+AUTHZ_PORT=${AUTHZ_PORT:-38081}
+PEER_PORT=${PEER_PORT:-38082}
+
+command -v wrk >/dev/null || { echo "http.sh: wrk not found (apt-get install -y wrk)" >&2; exit 1; }
+
+cargo build --quiet --release --manifest-path "$root/Cargo.toml" -p authz-examples --bin reports-api
+cargo build --quiet --release --manifest-path "$here/Cargo.toml" --bins
+bin=$CARGO_TARGET_DIR/release
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+wait_until() { # wait_until SECONDS COMMAND...: poll every 0.1 s
+    local deadline=$((SECONDS + $1)); shift
+    until "$@" >/dev/null 2>&1; do
+        ((SECONDS < deadline)) || { echo "http.sh: timed out waiting for: $*" >&2; exit 1; }
+        sleep 0.1
+    done
+}
+
+taskset -c "$LOAD_CPU" "$bin/jwks-server" "$work" >"$work/jwks-server.log" 2>&1 &
+pids+=($!)
+wait_until 10 test -s "$work/token"
+jwks_url=$(cat "$work/jwks_url")
+token=$(cat "$work/token")
+
+# reports-api writes its audit events (two INFO lines per allowed request) to stderr, as
+# deployed; they go to a file here so the cost of writing them is counted.
+AUTHZ_ADDR=127.0.0.1:$AUTHZ_PORT AUTHZ_JWKS_URL=$jwks_url \
+    AUTHZ_ISSUER=https://id.bench AUTHZ_AUDIENCE=reports-api \
+    taskset -c "$SERVER_CPU" "$bin/reports-api" >"$work/reports-api.out" 2>"$work/reports-api.log" &
+pids+=($!)
+PEERS_ADDR=127.0.0.1:$PEER_PORT PEERS_JWKS_URL=$jwks_url \
+    taskset -c "$SERVER_CPU" "$bin/jwt-authorizer-server" >"$work/peer.out" 2>&1 &
+pids+=($!)
+
+wait_until 20 curl -sf "http://127.0.0.1:$AUTHZ_PORT/health"
+wait_until 20 curl -sf "http://127.0.0.1:$PEER_PORT/health"
+
+declare -A url=(
+    [authz]="http://127.0.0.1:$AUTHZ_PORT/reports/r1"
+    [jwt-authorizer]="http://127.0.0.1:$PEER_PORT/reports/r1"
+    [unprotected]="http://127.0.0.1:$AUTHZ_PORT/health"
+)
+targets=(authz jwt-authorizer unprotected)
+
+# Each protected target answers 200 with alice's report, and 401 without the token.
+for target in authz jwt-authorizer; do
+    body=$(curl -sf -H "Authorization: Bearer $token" "${url[$target]}")
+    [[ $body == *'"owner":"alice"'* ]] || { echo "http.sh: $target answered: $body" >&2; exit 1; }
+    status=$(curl -s -o /dev/null -w '%{http_code}' "${url[$target]}")
+    [[ $status == 401 ]] || { echo "http.sh: $target without a token: $status" >&2; exit 1; }
+done
+
+echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(rustc -V)"
+echo "# wrk -t1 -c$CONNECTIONS -d$DURATION; server on core $SERVER_CPU, wrk on core $LOAD_CPU; $ROUNDS rounds"
+echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+declare -A runs=()
+for round in $(seq 1 "$ROUNDS"); do
+    for target in "${targets[@]}"; do
+        header=()
+        [[ $target == unprotected ]] || header=(-H "Authorization: Bearer $token")
+        out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "${header[@]}" "${url[$target]}")
+        if grep -q 'Non-2xx' <<<"$out"; then
+            echo "http.sh: $target answered errors:" >&2
+            echo "$out" >&2
+            exit 1
+        fi
+        rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+        echo "round $round  $target  $rps req/s"
+        runs[$target]+="$rps "
+    done
+done
+echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+declare -A med=()
+for target in "${targets[@]}"; do med[$target]=$(median "${runs[$target]}"); done
+
+echo
+echo "| target | requests/s (median of $ROUNDS) | rounds |"
+echo "|---|---|---|"
+for target in "${targets[@]}"; do
+    echo "| $target | ${med[$target]} | ${runs[$target]% } |"
+done
+awk -v a="${med[authz]}" -v j="${med[jwt-authorizer]}" -v u="${med[unprotected]}" 'BEGIN {
+    printf "\nauthz / jwt-authorizer = %.2fx\nauthz / unprotected = %.2fx\njwt-authorizer / unprotected = %.2fx\n", a / j, a / u, j / u
+    printf "per request, server core: authz %.1f us, jwt-authorizer %.1f us, unprotected %.1f us\n", 1e6 / a, 1e6 / j, 1e6 / u
+}'
+echo "audit lines written by reports-api: $(wc -l <"$work/reports-api.log")"

@@ -1,0 +1,41 @@
+//! `reports-api` with the verified-token cache, which its binary has no setting for: the same
+//! router and state (`authz_peers_bench::reports_api`), the same JWKS validator settings and the
+//! same audit log on stderr, served the same way (`#[tokio::main]`, `axum::serve`).
+//!
+//! Also serves `GET /open/reports/{id}`: the same store lookup and JSON with no protection.
+//!
+//! Environment: `PEERS_ADDR` (default `127.0.0.1:3002`), `PEERS_JWKS_URL` (required),
+//! `PEERS_TOKEN_CACHE` (entries, default 10000; 0 turns the cache off).
+
+use authz_core::{Algorithm, Validator};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(true)
+        .init();
+    let addr = std::env::var("PEERS_ADDR").unwrap_or_else(|_| "127.0.0.1:3002".to_owned());
+    let jwks_url = std::env::var("PEERS_JWKS_URL").map_err(|_| "PEERS_JWKS_URL is required")?;
+    let cache = match std::env::var("PEERS_TOKEN_CACHE") {
+        Ok(entries) => entries.parse()?,
+        Err(_) => 10_000,
+    };
+    let builder = Validator::builder()
+        .algorithms([Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA])
+        .jwks_url(jwks_url);
+    let (app, _) = authz_peers_bench::reports_api(builder, cache);
+    // The same route's work with no protection, as the baseline of the same process.
+    let app = app.merge(authz_peers_bench::store::open_reports());
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    println!(
+        "authz-server: listening on http://{} (token cache: {cache} entries)",
+        listener.local_addr()?
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
