@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # HTTP throughput on loopback, release builds, one run:
-#   authz            reports-api   GET /reports/r1   RS256 token, keys from a loopback JWKS
-#   jwt-authorizer   jwt-authorizer-server (this crate)   GET /reports/r1   same token and JWKS
-#   unprotected      reports-api   GET /health   (#[public]: no token)
+#   authz            reports-api     GET /reports/r1       RS256 token, keys from a loopback JWKS
+#   authz+cache      authz-server    GET /reports/r1       the same, verified-token cache on
+#   authz,nolog / authz+cache,nolog   authz-server without its audit log (no tracing subscriber)
+#   jwt-authorizer   jwt-authorizer-server  GET /reports/r1   same token and JWKS
+#   unprotected      authz-server    GET /open/reports/r1  the same lookup and JSON, no protection
+#   health           reports-api     GET /health           (#[public]: no token)
 # Not run by CI. Needs wrk (Debian: apt-get install -y wrk) and taskset (util-linux).
 #
 # Servers are pinned to core SERVER_CPU, wrk to LOAD_CPU (one wrk thread), with the same
@@ -24,6 +27,9 @@ SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 AUTHZ_PORT=${AUTHZ_PORT:-38081}
 PEER_PORT=${PEER_PORT:-38082}
+CACHE_PORT=${CACHE_PORT:-38083}
+NOLOG_PORT=${NOLOG_PORT:-38084}
+NOLOG_CACHE_PORT=${NOLOG_CACHE_PORT:-38085}
 
 command -v wrk >/dev/null || { echo "http.sh: wrk not found (apt-get install -y wrk)" >&2; exit 1; }
 
@@ -64,18 +70,35 @@ PEERS_ADDR=127.0.0.1:$PEER_PORT PEERS_JWKS_URL=$jwks_url \
     taskset -c "$SERVER_CPU" "$bin/jwt-authorizer-server" >"$work/peer.out" 2>&1 &
 pids+=($!)
 
+PEERS_ADDR=127.0.0.1:$CACHE_PORT PEERS_JWKS_URL=$jwks_url PEERS_TOKEN_CACHE=10000 \
+    taskset -c "$SERVER_CPU" "$bin/authz-server" >"$work/authz-server.out" 2>"$work/authz-server.log" &
+pids+=($!)
+
+for port_cache in "$NOLOG_PORT:0" "$NOLOG_CACHE_PORT:10000"; do
+    PEERS_ADDR=127.0.0.1:${port_cache%:*} PEERS_JWKS_URL=$jwks_url PEERS_TOKEN_CACHE=${port_cache#*:} \
+        PEERS_AUDIT_LOG=off taskset -c "$SERVER_CPU" "$bin/authz-server" >/dev/null 2>&1 &
+    pids+=($!)
+    wait_until 20 curl -sf "http://127.0.0.1:${port_cache%:*}/health"
+done
+
 wait_until 20 curl -sf "http://127.0.0.1:$AUTHZ_PORT/health"
+wait_until 20 curl -sf "http://127.0.0.1:$CACHE_PORT/health"
 wait_until 20 curl -sf "http://127.0.0.1:$PEER_PORT/health"
 
 declare -A url=(
     [authz]="http://127.0.0.1:$AUTHZ_PORT/reports/r1"
+    [authz+cache]="http://127.0.0.1:$CACHE_PORT/reports/r1"
+    [authz,nolog]="http://127.0.0.1:$NOLOG_PORT/reports/r1"
+    [authz+cache,nolog]="http://127.0.0.1:$NOLOG_CACHE_PORT/reports/r1"
     [jwt-authorizer]="http://127.0.0.1:$PEER_PORT/reports/r1"
-    [unprotected]="http://127.0.0.1:$AUTHZ_PORT/health"
+    [unprotected]="http://127.0.0.1:$CACHE_PORT/open/reports/r1"
+    [health]="http://127.0.0.1:$AUTHZ_PORT/health"
 )
-targets=(authz jwt-authorizer unprotected)
+targets=(authz authz+cache authz,nolog authz+cache,nolog jwt-authorizer unprotected health)
+protected=(authz authz+cache authz,nolog authz+cache,nolog jwt-authorizer)
 
 # Each protected target answers 200 with alice's report, and 401 without the token.
-for target in authz jwt-authorizer; do
+for target in "${protected[@]}"; do
     body=$(curl -sf -H "Authorization: Bearer $token" "${url[$target]}")
     [[ $body == *'"owner":"alice"'* ]] || { echo "http.sh: $target answered: $body" >&2; exit 1; }
     status=$(curl -s -o /dev/null -w '%{http_code}' "${url[$target]}")
@@ -90,7 +113,7 @@ declare -A runs=()
 for round in $(seq 1 "$ROUNDS"); do
     for target in "${targets[@]}"; do
         header=()
-        [[ $target == unprotected ]] || header=(-H "Authorization: Bearer $token")
+        [[ " ${protected[*]} " == *" $target "* ]] && header=(-H "Authorization: Bearer $token")
         out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "${header[@]}" "${url[$target]}")
         if grep -q 'Non-2xx' <<<"$out"; then
             echo "http.sh: $target answered errors:" >&2
@@ -114,8 +137,14 @@ echo "|---|---|---|"
 for target in "${targets[@]}"; do
     echo "| $target | ${med[$target]} | ${runs[$target]% } |"
 done
-awk -v a="${med[authz]}" -v j="${med[jwt-authorizer]}" -v u="${med[unprotected]}" 'BEGIN {
-    printf "\nauthz / jwt-authorizer = %.2fx\nauthz / unprotected = %.2fx\njwt-authorizer / unprotected = %.2fx\n", a / j, a / u, j / u
-    printf "per request, server core: authz %.1f us, jwt-authorizer %.1f us, unprotected %.1f us\n", 1e6 / a, 1e6 / j, 1e6 / u
+awk -v a="${med[authz]}" -v c="${med[authz+cache]}" -v j="${med[jwt-authorizer]}" \
+    -v u="${med[unprotected]}" -v h="${med[health]}" \
+    -v an="${med[authz,nolog]}" -v cn="${med[authz+cache,nolog]}" 'BEGIN {
+    printf "\nauthz / jwt-authorizer = %.2fx\nauthz+cache / jwt-authorizer = %.2fx\n", a / j, c / j
+    printf "authz,nolog / jwt-authorizer = %.2fx\nauthz+cache,nolog / jwt-authorizer = %.2fx\n", an / j, cn / j
+    printf "authz,nolog / unprotected = %.2fx\nauthz+cache,nolog / unprotected = %.2fx\n", an / u, cn / u
+    printf "authz / unprotected = %.2fx\nauthz+cache / unprotected = %.2fx\njwt-authorizer / unprotected = %.2fx\n", a / u, c / u, j / u
+    printf "authz / health = %.2fx\nauthz+cache / health = %.2fx\njwt-authorizer / health = %.2fx\n", a / h, c / h, j / h
+    printf "1 / throughput (server core time per request): authz %.1f us, authz+cache %.1f us, jwt-authorizer %.1f us, unprotected %.1f us, health %.1f us\n", 1e6 / a, 1e6 / c, 1e6 / j, 1e6 / u, 1e6 / h
 }'
-echo "audit lines written by reports-api: $(wc -l <"$work/reports-api.log")"
+echo "audit lines written: reports-api $(wc -l <"$work/reports-api.log"), authz-server $(wc -l <"$work/authz-server.log")"

@@ -5,16 +5,20 @@
 //! Also serves `GET /open/reports/{id}`: the same store lookup and JSON with no protection.
 //!
 //! Environment: `PEERS_ADDR` (default `127.0.0.1:3002`), `PEERS_JWKS_URL` (required),
-//! `PEERS_TOKEN_CACHE` (entries, default 10000; 0 turns the cache off).
+//! `PEERS_TOKEN_CACHE` (entries, default 10000; 0 turns the cache off), `PEERS_AUDIT_LOG`
+//! (`off`: no tracing subscriber, so the audit events are not written).
 
 use authz_core::{Algorithm, Validator};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_target(true)
-        .init();
+    // PEERS_AUDIT_LOG=off: no subscriber, to measure what writing the audit log costs.
+    if std::env::var("PEERS_AUDIT_LOG").as_deref() != Ok("off") {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_target(true)
+            .init();
+    }
     let addr = std::env::var("PEERS_ADDR").unwrap_or_else(|_| "127.0.0.1:3002".to_owned());
     let jwks_url = std::env::var("PEERS_JWKS_URL").map_err(|_| "PEERS_JWKS_URL is required")?;
     let cache = match std::env::var("PEERS_TOKEN_CACHE") {
