@@ -3,7 +3,7 @@
 //! an adapter's own framework. `authz-axum` and the tower adapter in `examples/` both pass it.
 //!
 //! An adapter exposes three routes over the kit's policy ([`docs`]) and claims
-//! ([`DocsClaims`]), with the kit's [`Gate`](crate::Gate) ([`Kit::gate`]):
+//! ([`DocsClaims`]), with the kit's [`Gate`] ([`Kit::gate`]):
 //!
 //! | route | rule |
 //! |---|---|

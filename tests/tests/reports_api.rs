@@ -641,6 +641,21 @@ async fn api_keys_reach_the_same_routes_with_the_same_statuses_as_tokens() {
         }
     }
 
+    // Like a token, a key in the query string is never read.
+    let answer = api
+        .call(
+            "GET",
+            &format!("/reports/r1?access_token={key}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        answer.challenge.as_deref(),
+        Some(r#"Bearer realm="reports-api""#)
+    );
+
     // A key with read_any passes the owner check like an admin token would.
     let reader_any = api
         .issue_key("auditor-bot", &["reports:read", "reports:read_any"], None)
