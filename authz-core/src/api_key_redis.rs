@@ -110,6 +110,24 @@ impl RedisApiKeyStore {
         }
     }
 
+    /// Sets one field of an existing record (never creates a partial one); whether it existed.
+    async fn set_if_exists(
+        &self,
+        id: &str,
+        field: &str,
+        value: String,
+    ) -> Result<bool, StoreError> {
+        let mut invocation = redis::cmd("EVAL");
+        invocation
+            .arg(SET_IF_EXISTS)
+            .arg(1)
+            .arg(self.key(id))
+            .arg(field)
+            .arg(value);
+        let found: i64 = self.run(async |c| invocation.query_async(c).await).await?;
+        Ok(found == 1)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<MultiplexedConnection>> {
         self.connection
             .lock()
@@ -197,32 +215,14 @@ impl ApiKeyStore for RedisApiKeyStore {
     }
 
     fn revoke<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move {
-            let key = self.key(id);
-            let mut invocation = redis::cmd("EVAL");
-            invocation
-                .arg(SET_IF_EXISTS)
-                .arg(1)
-                .arg(&key)
-                .arg("revoked")
-                .arg("1");
-            let found: i64 = self.run(async |c| invocation.query_async(c).await).await?;
-            Ok(found == 1)
-        })
+        Box::pin(self.set_if_exists(id, "revoked", "1".to_owned()))
     }
 
     fn touch<'a>(&'a self, id: &'a str, at: u64) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let key = self.key(id);
-            let mut invocation = redis::cmd("EVAL");
-            invocation
-                .arg(SET_IF_EXISTS)
-                .arg(1)
-                .arg(&key)
-                .arg("last_used_at")
-                .arg(at);
-            let _: i64 = self.run(async |c| invocation.query_async(c).await).await?;
-            Ok(())
+            self.set_if_exists(id, "last_used_at", at.to_string())
+                .await
+                .map(drop)
         })
     }
 }

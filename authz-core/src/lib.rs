@@ -180,20 +180,7 @@ pub mod __private {
         panic!("{}", unknown);
     }
 
-    const fn str_eq(a: &str, b: &str) -> bool {
-        let (a, b) = (a.as_bytes(), b.as_bytes());
-        if a.len() != b.len() {
-            return false;
-        }
-        let mut i = 0;
-        while i < a.len() {
-            if a[i] != b[i] {
-                return false;
-            }
-            i += 1;
-        }
-        true
-    }
+    use crate::claims::const_str_eq as str_eq;
 
     /// Levenshtein distance over bytes, for names up to 64 bytes (longer: no suggestion).
     const fn edit_distance(a: &[u8], b: &[u8]) -> usize {
