@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need that a fresh machine may lack, then
+# runs every test of the workspace (unit, integration, property, trybuild UI and doc tests).
+#
+# Needs: a Rust toolchain (1.88+), a C compiler (aws-lc-sys, the default crypto backend) and
+# redis-server (the shared-revocation and API-key tests start their own on a loopback port).
+# Missing Debian packages are installed with apt-get when this runs as root; otherwise it says
+# what to install and stops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -q && apt-get install -y -q "${missing[@]}"
+  else
+    echo "scripts/test.sh: install these first: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# `--install-only`: stop here (CI installs first, then builds).
+[ "${1:-}" = "--install-only" ] && exit 0
+
+exec cargo test --workspace "$@"
