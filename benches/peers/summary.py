@@ -50,7 +50,9 @@ for case in cases:
 print("\n## request (in-process, tower oneshot)\n")
 r = {b: ns("request", b) for b in [
     "baseline/unprotected_health", "baseline/unprotected_report",
-    "baseline/jsonwebtoken_decode_rs256", "authz/rs256_no_cache", "authz/rs256_cache",
+    "baseline/jsonwebtoken_decode_rs256",
+    "baseline/aws_lc_rs_rs256_verify_key_parsed_per_call",
+    "baseline/aws_lc_rs_rs256_verify_key_parsed_once", "authz/rs256_no_cache", "authz/rs256_cache",
     "jwt_authorizer/rs256", "jwt_authorizer/unprotected_health"]}
 print("| benchmark | time |")
 print("|---|---|")

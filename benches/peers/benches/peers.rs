@@ -200,6 +200,35 @@ fn request(c: &mut Criterion) {
                 .expect("valid")
         })
     });
+    // The signature check alone, with aws-lc-rs: the key parsed on every call (as jsonwebtoken
+    // 11 does from a JWK's n and e), and parsed once. The difference is work done per request
+    // that could be done once per key.
+    {
+        use aws_lc_rs::signature::{
+            ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey,
+        };
+        use base64::Engine as _;
+        let (message, signature) = token.rsplit_once('.').expect("three segments");
+        let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(signature)
+            .expect("base64");
+        let der = key.public_der().expect("RSA key").to_vec();
+        let parsed = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &der).expect("key");
+        group.bench_function("baseline/aws_lc_rs_rs256_verify_key_parsed_per_call", |b| {
+            b.iter(|| {
+                UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, black_box(&der))
+                    .verify(black_box(message.as_bytes()), black_box(&signature))
+                    .expect("valid")
+            })
+        });
+        group.bench_function("baseline/aws_lc_rs_rs256_verify_key_parsed_once", |b| {
+            b.iter(|| {
+                parsed
+                    .verify_sig(black_box(message.as_bytes()), black_box(&signature))
+                    .expect("valid")
+            })
+        });
+    }
     group.bench_function("authz/rs256_no_cache", |b| {
         b.to_async(&runtime)
             .iter(|| get(app.clone(), "/reports/r1", Some(&auth)))
