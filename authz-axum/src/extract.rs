@@ -169,7 +169,7 @@ impl<A: Adapter, R: Requirement> fmt::Debug for Require<A, R> {
     }
 }
 
-impl<A, R> authz_core::__private::Guard<A::Policy, A::Claims, R> for Require<A, R>
+impl<A, R> authz_core::Guard<A::Policy, A::Claims, R> for Require<A, R>
 where
     A: Adapter,
 {

@@ -7,7 +7,7 @@
 //! requirement, and hands the caller and the proof to the body through [`Guard::into_parts`].
 //!
 //! ```
-//! use authz_core::{Adapter, Authenticated, Granted, Requirement, __private::Guard};
+//! use authz_core::{Adapter, Authenticated, Granted, Guard, Requirement};
 //! # authz_core::policy! { /// P
 //! # pub mod reports { permissions { /// r
 //! # "reports:read", } } }
@@ -49,7 +49,14 @@ pub trait Adapter {
     /// The application's claims type.
     type Claims: Claims;
     /// The framework extractor that authenticates and checks requirement `R`.
-    type Guard<R: Requirement<Policy = Self::Policy>>: crate::__private::Guard<Self::Policy, Self::Claims, R>;
+    type Guard<R: Requirement<Policy = Self::Policy>>: Guard<Self::Policy, Self::Claims, R>;
     /// The framework extractor that marks a handler public (it checks nothing).
     type Public;
+}
+
+/// Implemented by an adapter's guard extractor: it has authenticated the caller and checked
+/// requirement `R`, and gives both results to the handler body that `#[require]` rewrote.
+pub trait Guard<P, C, R> {
+    /// The caller and the proof.
+    fn into_parts(self) -> (crate::Authenticated<P, C>, crate::Granted<R>);
 }

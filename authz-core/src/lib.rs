@@ -63,7 +63,7 @@ mod matrix;
 mod policy;
 mod token;
 
-pub use adapter::Adapter;
+pub use adapter::{Adapter, Guard};
 #[cfg(feature = "api-keys")]
 pub use api_key::{
     ApiKeyError, ApiKeyRecord, ApiKeyStore, ApiKeys, BadPrefix, InMemoryApiKeyStore, IssueError,
@@ -125,16 +125,9 @@ pub mod __private {
     pub use core::str::FromStr;
     pub use serde;
 
-    use crate::{
-        Authenticated, Granted, PermissionNames, Policy, RoleNames, ScopeString, SubjectField,
-    };
+    use crate::{PermissionNames, Policy, RoleNames, ScopeString, SubjectField};
 
-    /// Implemented by an adapter's guard extractor: it has authenticated the caller and checked
-    /// requirement `R`, and gives both results to the handler body `#[require]` rewrote.
-    pub trait Guard<P, C, R> {
-        /// The caller and the proof.
-        fn into_parts(self) -> (Authenticated<P, C>, Granted<R>);
-    }
+    pub use crate::adapter::Guard;
 
     /// The bit of permission `name` in policy `P`; fails compilation, with a hint, when `P`
     /// declares no such permission. `#[require]` calls it in a const context.
