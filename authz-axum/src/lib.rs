@@ -78,23 +78,3 @@ pub use routing::{
 
 /// The core crate, re-exported so an application can name one dependency.
 pub use authz_core as core;
-
-/// The bearer header parser, for the fuzz targets in `fuzz/` only (feature `fuzzing`). Not
-/// part of the public API: it may change or go away in any release.
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod __fuzzing {
-    use axum::http::HeaderMap;
-
-    /// What the `Auth` extractors read from these headers: `Ok(None)` for no bearer
-    /// credentials, `Ok(Some(token))` for one well-formed token (not yet validated),
-    /// `Err(reason)` for malformed bearer credentials.
-    pub fn bearer_credentials(headers: &HeaderMap) -> Result<Option<&str>, &'static str> {
-        let values = headers.get_all(axum::http::header::AUTHORIZATION).iter();
-        match authz_core::bearer_credentials(values.map(axum::http::HeaderValue::as_bytes)) {
-            authz_core::Credentials::Missing => Ok(None),
-            authz_core::Credentials::Bearer(token) => Ok(Some(token)),
-            authz_core::Credentials::Malformed(reason) => Err(reason),
-        }
-    }
-}
