@@ -61,6 +61,8 @@ const ID_BYTES: usize = 8;
 const SECRET_BYTES: usize = 32;
 const SECRET_LEN: usize = 43; // unpadded base64url of 32 bytes
 const MAX_PREFIX_LEN: usize = 16;
+/// How fresh `last_used_at` is kept.
+const LAST_USE_RESOLUTION_SECS: u64 = 60;
 
 /// What the store keeps of a key: metadata and the hash of its secret.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -77,7 +79,8 @@ pub struct ApiKeyRecord {
     pub revoked: bool,
     /// Unix seconds of issuance.
     pub created_at: u64,
-    /// Unix seconds of the last successful verification, if any.
+    /// Unix seconds of the last successful verification, if any, to the minute (it is written
+    /// again only when a minute old).
     pub last_used_at: Option<u64>,
     /// SHA-256 of the secret, lowercase hex.
     pub secret_sha256: String,
@@ -430,8 +433,13 @@ impl ApiKeys {
                 expires_at,
             });
         }
-        // A failed bookkeeping write must not refuse a valid key; it is reported instead.
-        if let Err(error) = self.store.touch(&record.id, now).await {
+        // Last use is kept to the minute: a write on every request would double the store's
+        // round trips on the hot path. A failed bookkeeping write must not refuse a valid key;
+        // it is reported instead.
+        let stale = record
+            .last_used_at
+            .is_none_or(|at| now >= at.saturating_add(LAST_USE_RESOLUTION_SECS));
+        if stale && let Err(error) = self.store.touch(&record.id, now).await {
             tracing::warn!(target: "authz::audit", event = "api_key", key_id = %record.id, %error, "could not record last use");
         }
         Ok(VerifiedKey {

@@ -40,7 +40,7 @@
 //!     }
 //! };
 //! let passed = kit.run(send).await.unwrap();
-//! assert!(passed >= 15);
+//! assert_eq!(passed, kit.cases().len());
 //! # });
 //! ```
 

@@ -128,20 +128,16 @@ pub struct PermissionSet<P> {
 
 impl<P> PermissionSet<P> {
     /// The empty set.
-    pub const EMPTY: Self = Self::from_bits_internal(0);
-
-    const fn from_bits_internal(bits: u128) -> Self {
-        Self {
-            bits,
-            _policy: PhantomData,
-        }
-    }
+    pub const EMPTY: Self = Self::__from_bits(0);
 
     /// Builds a set from raw bits. Used by the code `policy!` generates, which only passes bits
     /// of declared permissions.
     #[doc(hidden)]
     pub const fn __from_bits(bits: u128) -> Self {
-        Self::from_bits_internal(bits)
+        Self {
+            bits,
+            _policy: PhantomData,
+        }
     }
 
     /// The raw bits: bit `i` is the permission with [`Permission::index`] `i`.
@@ -162,19 +158,19 @@ impl<P> PermissionSet<P> {
     /// The permissions in either set.
     #[must_use]
     pub const fn union(self, other: Self) -> Self {
-        Self::from_bits_internal(self.bits | other.bits)
+        Self::__from_bits(self.bits | other.bits)
     }
 
     /// The permissions in both sets.
     #[must_use]
     pub const fn intersection(self, other: Self) -> Self {
-        Self::from_bits_internal(self.bits & other.bits)
+        Self::__from_bits(self.bits & other.bits)
     }
 
     /// The permissions in `self` but not in `other`.
     #[must_use]
     pub const fn difference(self, other: Self) -> Self {
-        Self::from_bits_internal(self.bits & !other.bits)
+        Self::__from_bits(self.bits & !other.bits)
     }
 
     /// `true` if every permission of `self` is in `other`.
@@ -202,7 +198,7 @@ impl<P: Policy> PermissionSet<P> {
     /// The set holding exactly `permission`.
     #[inline]
     pub fn of(permission: P::Permission) -> Self {
-        Self::from_bits_internal(1u128 << permission.index())
+        Self::__from_bits(1u128 << permission.index())
     }
 
     /// `true` if the set holds `permission`.

@@ -192,3 +192,52 @@ async fn a_store_that_cannot_be_reached_refuses_issuance() {
         Err(IssueError::Store(_))
     ));
 }
+
+#[tokio::test]
+async fn last_use_is_written_at_most_once_a_minute() {
+    /// Counts the bookkeeping writes of an in-memory store.
+    #[derive(Clone, Default)]
+    struct Counting {
+        inner: InMemoryApiKeyStore,
+        touches: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+    impl ApiKeyStore for Counting {
+        fn get<'a>(
+            &'a self,
+            id: &'a str,
+        ) -> authz_core::BoxFuture<
+            'a,
+            Result<Option<authz_core::ApiKeyRecord>, authz_core::StoreError>,
+        > {
+            self.inner.get(id)
+        }
+        fn insert(
+            &self,
+            record: authz_core::ApiKeyRecord,
+        ) -> authz_core::BoxFuture<'_, Result<(), authz_core::StoreError>> {
+            self.inner.insert(record)
+        }
+        fn revoke<'a>(
+            &'a self,
+            id: &'a str,
+        ) -> authz_core::BoxFuture<'a, Result<bool, authz_core::StoreError>> {
+            self.inner.revoke(id)
+        }
+        fn touch<'a>(
+            &'a self,
+            id: &'a str,
+            at: u64,
+        ) -> authz_core::BoxFuture<'a, Result<(), authz_core::StoreError>> {
+            self.touches
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.inner.touch(id, at)
+        }
+    }
+    let store = Counting::default();
+    let keys = ApiKeys::new(store.clone(), "rpt").unwrap();
+    let issued = keys.issue::<P>("a", ["reports:read"], None).await.unwrap();
+    for _ in 0..5 {
+        keys.verify(issued.raw()).await.unwrap();
+    }
+    assert_eq!(store.touches.load(std::sync::atomic::Ordering::Relaxed), 1);
+}

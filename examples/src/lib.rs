@@ -210,16 +210,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
             ApiError::NotFound => {
-                let body = serde_json::json!({
-                    "type": "about:blank", "title": "Not Found", "status": 404,
-                    "detail": "no report with that id",
-                });
-                let mut response = (StatusCode::NOT_FOUND, body.to_string()).into_response();
-                response.headers_mut().insert(
-                    axum::http::header::CONTENT_TYPE,
-                    axum::http::HeaderValue::from_static("application/problem+json"),
-                );
-                response
+                Problem::new(StatusCode::NOT_FOUND, "no report with that id").into_response()
             }
             ApiError::Auth(rejection) => rejection.into_response(),
         }
