@@ -196,13 +196,13 @@ async fn hostile_identifiers_are_hashed_into_fixed_size_keys() {
     let server = redis();
     let store = RedisRevocation::builder(server.url()).build().unwrap();
     let hostile = format!("a:b:{}\u{0}\u{7f}:{}", "x".repeat(1 << 20), "sub:");
-    store.revoke_jti(&hostile, now() + 300).await.unwrap();
-    store
-        .revoke_subject(&hostile, now(), now() + 300)
-        .await
-        .unwrap();
-    let exp = now() + 300;
-    let q = |jti, sub| RevocationQuery::new(jti, sub, Some(now() - 1), exp);
+    // One clock reading for the whole test: two calls to `now()` may straddle a second, and a
+    // token issued in the very second of the cut-off is not "issued before" it.
+    let t = now();
+    store.revoke_jti(&hostile, t + 300).await.unwrap();
+    store.revoke_subject(&hostile, t, t + 300).await.unwrap();
+    let exp = t + 300;
+    let q = |jti, sub| RevocationQuery::new(jti, sub, Some(t - 1), exp);
     assert_eq!(
         store.check(q(Some(&hostile), None)).await.unwrap(),
         RevocationStatus::Revoked
