@@ -902,3 +902,51 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn keys_parsed_once_keep_checking_every_signature() {
+    // Asymmetric keys are parsed once per algorithm and reused: a good token verifying first
+    // must not make a later forgery (or another key's token under the same kid) pass, whether
+    // the key came as a JWK (RSA from `n` and `e`) or as PEM.
+    for alg in [
+        Algorithm::RS256,
+        Algorithm::PS256,
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::EdDSA,
+    ] {
+        let k = key(alg);
+        let mut keys = vec![k.verification_key()];
+        if let Some(pem) = k.public_pem() {
+            keys.push(Key::from_pem(pem).unwrap().with_kid(k.kid()));
+        }
+        for verification_key in keys {
+            let v = Validator::builder()
+                .algorithms([alg])
+                .key(verification_key)
+                .issuer(ISS)
+                .audience(AUD)
+                .build()
+                .unwrap();
+            let good = k.mint(&good_claims());
+            let (message, signature) = good.rsplit_once('.').unwrap();
+            let mut sig = URL_SAFE_NO_PAD.decode(signature).unwrap();
+            sig[5] ^= 0x01;
+            let forged = format!("{message}.{}", b64(&sig));
+            let other = TestKey::generate(alg, k.kid()).mint(&good_claims());
+            for round in 0..3 {
+                check(&v, &good).unwrap_or_else(|e| panic!("{alg} round {round}: {e}"));
+                let err = refused(check(&v, &forged), &forged);
+                assert!(
+                    matches!(err, TokenError::BadSignature { .. }),
+                    "{alg}: {err}"
+                );
+                let err = refused(check(&v, &other), &other);
+                assert!(
+                    matches!(err, TokenError::BadSignature { .. }),
+                    "{alg}: {err}"
+                );
+            }
+        }
+    }
+}

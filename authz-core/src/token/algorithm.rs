@@ -134,6 +134,12 @@ impl Algorithm {
         }
     }
 
+    /// The position in [`Algorithm::ALL`].
+    #[cfg(feature = "aws_lc_rs")]
+    pub(crate) const fn index(self) -> usize {
+        self as usize
+    }
+
     /// Parses a header or JWK `alg` value. Case-sensitive, as RFC 7515 requires.
     pub(crate) fn from_name(name: &str) -> Option<Self> {
         Some(match name {
@@ -169,5 +175,18 @@ impl FromStr for Algorithm {
     type Err = UnknownAlgorithm;
     fn from_str(s: &str) -> Result<Self, UnknownAlgorithm> {
         Self::from_name(s).ok_or(UnknownAlgorithm)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Algorithm;
+
+    #[cfg(feature = "aws_lc_rs")]
+    #[test]
+    fn index_is_the_position_in_all() {
+        for (i, alg) in Algorithm::ALL.into_iter().enumerate() {
+            assert_eq!(alg.index(), i, "{alg:?}");
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use core::fmt;
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -40,8 +40,22 @@ pub struct Key {
     alg: Option<Algorithm>,
     decoding: Arc<DecodingKey>,
     secret_len: usize,
+    /// What is derived from the key material once and shared by every clone.
+    derived: Arc<Derived>,
+}
+
+/// Work done once per key rather than once per token.
+#[derive(Default)]
+struct Derived {
     /// SHA-256 of the key material, computed on first use (by the verified-token cache).
-    fingerprint: Arc<std::sync::OnceLock<[u8; 32]>>,
+    fingerprint: OnceLock<[u8; 32]>,
+    /// The public key parsed by aws-lc-rs for each algorithm it is used with (indexed by
+    /// [`Algorithm::index`]), on first use; `None` when the material does not parse for it.
+    /// jsonwebtoken 11 parses the key again on every verification (for RSA from `n` and `e`,
+    /// with a Montgomery set-up each time); verifying with a key parsed once is the same
+    /// aws-lc-rs check without that repeated work.
+    #[cfg(feature = "aws_lc_rs")]
+    parsed: [OnceLock<Option<aws_lc_rs::signature::ParsedPublicKey>>; Algorithm::ALL.len()],
 }
 
 impl fmt::Debug for Key {
@@ -67,7 +81,7 @@ impl Key {
             alg: None,
             decoding: Arc::new(DecodingKey::from_secret(secret)),
             secret_len: secret.len(),
-            fingerprint: Arc::default(),
+            derived: Arc::default(),
         }
     }
 
@@ -169,7 +183,7 @@ impl Key {
             alg: None,
             decoding: Arc::new(decoding),
             secret_len: 0,
-            fingerprint: Arc::default(),
+            derived: Arc::default(),
         }
     }
 
@@ -177,13 +191,30 @@ impl Key {
         alg.family() == self.family && self.alg.is_none_or(|bound| bound == alg)
     }
 
-    pub(crate) fn decoding(&self) -> &DecodingKey {
-        &self.decoding
+    /// Whether `signature` is a valid `alg` signature of `message` under this key. The caller
+    /// has checked that the key [`allows`](Self::allows) `alg`.
+    #[expect(
+        clippy::ptr_arg,
+        reason = "jsonwebtoken's `Verifier` takes the signature as `&Vec<u8>`"
+    )]
+    pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &Vec<u8>) -> bool {
+        #[cfg(feature = "aws_lc_rs")]
+        if let Some(params) = AwsLcParams::of(alg) {
+            let parsed =
+                self.derived.parsed[alg.index()].get_or_init(|| params.parse(&self.decoding));
+            return parsed
+                .as_ref()
+                .is_some_and(|key| key.verify_sig(message, signature).is_ok());
+        }
+        // HMAC (and every algorithm with the RustCrypto backend alone): jsonwebtoken's verifier,
+        // which compares MACs in constant time.
+        (provider().verifier_factory)(&alg.to_jwt(), &self.decoding)
+            .is_ok_and(|verifier| verifier.verify(message, signature).is_ok())
     }
 
     /// SHA-256 over the key's family and material: equal only for the same key.
     pub(crate) fn fingerprint(&self) -> &[u8; 32] {
-        self.fingerprint.get_or_init(|| {
+        self.derived.fingerprint.get_or_init(|| {
             use jsonwebtoken::DecodingKeyKind;
             use sha2::{Digest, Sha256};
             let mut hasher = Sha256::new();
@@ -232,6 +263,56 @@ impl Key {
             }
         }
         Ok(allowed.iter().any(|alg| self.allows(*alg)))
+    }
+}
+
+/// aws-lc-rs's verification algorithm for an asymmetric `alg`: the ones jsonwebtoken 11's
+/// aws-lc-rs backend uses (RSA keys of 2048 to 8192 bits, fixed-size ECDSA signatures).
+#[cfg(feature = "aws_lc_rs")]
+enum AwsLcParams {
+    Rsa(&'static aws_lc_rs::signature::RsaParameters),
+    Other(&'static dyn aws_lc_rs::signature::VerificationAlgorithm),
+}
+
+#[cfg(feature = "aws_lc_rs")]
+impl AwsLcParams {
+    fn of(alg: Algorithm) -> Option<Self> {
+        use aws_lc_rs::signature as s;
+        Some(match alg {
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => return None,
+            Algorithm::RS256 => Self::Rsa(&s::RSA_PKCS1_2048_8192_SHA256),
+            Algorithm::RS384 => Self::Rsa(&s::RSA_PKCS1_2048_8192_SHA384),
+            Algorithm::RS512 => Self::Rsa(&s::RSA_PKCS1_2048_8192_SHA512),
+            Algorithm::PS256 => Self::Rsa(&s::RSA_PSS_2048_8192_SHA256),
+            Algorithm::PS384 => Self::Rsa(&s::RSA_PSS_2048_8192_SHA384),
+            Algorithm::PS512 => Self::Rsa(&s::RSA_PSS_2048_8192_SHA512),
+            Algorithm::ES256 => Self::Other(&s::ECDSA_P256_SHA256_FIXED),
+            Algorithm::ES384 => Self::Other(&s::ECDSA_P384_SHA384_FIXED),
+            Algorithm::EdDSA => Self::Other(&s::ED25519),
+        })
+    }
+
+    /// The key material parsed for this algorithm, as jsonwebtoken's aws-lc-rs verifier parses
+    /// it on each call: `UnparsedPublicKey` for DER and points (whose `verify` is this parse
+    /// followed by `verify_sig`), `RsaPublicKeyComponents` for a JWK's `n` and `e`. The RSA
+    /// key-size range is enforced by `verify_sig`, as before.
+    fn parse(&self, key: &DecodingKey) -> Option<aws_lc_rs::signature::ParsedPublicKey> {
+        use aws_lc_rs::signature::{ParsedPublicKey, RsaPublicKeyComponents};
+        use jsonwebtoken::DecodingKeyKind;
+        match (self, key.kind()) {
+            (Self::Rsa(params), DecodingKeyKind::SecretOrDer(der)) => {
+                ParsedPublicKey::new(*params, der).ok()
+            }
+            (Self::Other(params), DecodingKeyKind::SecretOrDer(bytes)) => {
+                ParsedPublicKey::new(*params, bytes).ok()
+            }
+            (Self::Rsa(params), DecodingKeyKind::RsaModulusExponent { n, e }) => {
+                RsaPublicKeyComponents { n, e }
+                    .to_parsed_public_key(params)
+                    .ok()
+            }
+            (Self::Other(_), DecodingKeyKind::RsaModulusExponent { .. }) => None,
+        }
     }
 }
 
@@ -528,7 +609,7 @@ impl RawJwk<'_> {
             alg,
             decoding: Arc::new(decoding),
             secret_len,
-            fingerprint: Arc::default(),
+            derived: Arc::default(),
         }))
     }
 }

@@ -13,7 +13,7 @@ use super::algorithm::Algorithm;
 use super::claims::{RawHeader, RawRegistered, parse_object};
 use super::error::{ClaimsMismatch, ConfigError, TokenError, TokenPart};
 use super::keys::{JwksOrigin, Key, KeySet, MAX_KID_LEN, parse_jwks, read_file};
-use super::provider::{install_process_default, provider};
+use super::provider::install_process_default;
 use super::revocation::{Revocation, RevocationQuery, RevocationStatus};
 use crate::{Claims, RegisteredClaims};
 
@@ -375,17 +375,11 @@ impl Inner {
         });
         if !cached.as_ref().is_some_and(|(_, _, hit)| *hit) {
             let signature = b64(parts.signature, TokenPart::Signature)?;
-            let bad = || TokenError::BadSignature {
-                kid: header.kid.clone(),
-                alg: header.alg,
-            };
-            let verifier = (provider().verifier_factory)(&header.alg.to_jwt(), key.decoding())
-                .map_err(|_| bad())?;
-            if verifier
-                .verify(parts.signing_input.as_bytes(), &signature)
-                .is_err()
-            {
-                return Err(bad());
+            if !key.verify(header.alg, parts.signing_input.as_bytes(), &signature) {
+                return Err(TokenError::BadSignature {
+                    kid: header.kid.clone(),
+                    alg: header.alg,
+                });
             }
         }
 
