@@ -193,10 +193,7 @@ impl Key {
 
     /// Whether `signature` is a valid `alg` signature of `message` under this key. The caller
     /// has checked that the key [`allows`](Self::allows) `alg`.
-    #[expect(
-        clippy::ptr_arg,
-        reason = "jsonwebtoken's `Verifier` takes the signature as `&Vec<u8>`"
-    )]
+    /// (`&Vec` because jsonwebtoken's `Verifier` takes one.)
     pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &Vec<u8>) -> bool {
         #[cfg(feature = "aws_lc_rs")]
         if let Some(params) = AwsLcParams::of(alg) {
