@@ -178,11 +178,10 @@ impl FromStr for Algorithm {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "aws_lc_rs"))]
 mod tests {
     use super::Algorithm;
 
-    #[cfg(feature = "aws_lc_rs")]
     #[test]
     fn index_is_the_position_in_all() {
         for (i, alg) in Algorithm::ALL.into_iter().enumerate() {
