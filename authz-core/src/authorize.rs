@@ -56,6 +56,7 @@
 use core::fmt;
 use core::marker::PhantomData;
 use core::ops::Deref;
+use std::sync::Arc;
 
 use crate::claims::Claims;
 use crate::policy::{PermissionSet, Policy, RoleSet};
@@ -367,13 +368,21 @@ pub struct Authenticated<P, C> {
 }
 
 enum Credential<C> {
-    Token(Validated<C>),
+    /// Shared with the verified-token cache when it is on.
+    Token(Arc<Validated<C>>),
     #[cfg(feature = "api-keys")]
     ApiKey(crate::api_key::VerifiedKey),
 }
 
 impl<P: Policy, C: Claims> From<Validated<C>> for Authenticated<P, C> {
     fn from(validated: Validated<C>) -> Self {
+        Self::from(Arc::new(validated))
+    }
+}
+
+impl<P: Policy, C: Claims> From<Arc<Validated<C>>> for Authenticated<P, C> {
+    /// From a token validated by [`Validator::validate_shared`](crate::Validator::validate_shared).
+    fn from(validated: Arc<Validated<C>>) -> Self {
         let resolution = validated.claims.resolve::<P>();
         Self {
             credential: Credential::Token(validated),
@@ -508,7 +517,15 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         let owns = self
             .subject()
             .is_some_and(|subject| subject == resource.owner());
-        if owns || self.meets::<O>() {
+        let reason = if owns {
+            "owner"
+        } else if self.meets::<O>() {
+            "override"
+        } else {
+            "not the owner"
+        };
+        crate::gate::audit_owner_check(self, O::rule(), reason);
+        if reason != "not the owner" {
             Ok(Owned { resource })
         } else {
             Err(Denied {

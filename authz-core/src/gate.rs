@@ -11,8 +11,15 @@
 //! | event | level | fields |
 //! |---|---|---|
 //! | `authentication` | `WARN` | `outcome = "failure"`, `credential` (`bearer`, `api_key`), `category` (`missing_credentials`, `invalid_request`, `invalid_token`, `unavailable`), `key_id` (API keys: the public id, never the secret), `reason` (detailed, never the token), `route` |
-//! | `authorization` | `INFO` allow, `WARN` deny | `decision` (`allow`/`deny`), `subject`, `key_id` (API keys; empty for tokens), `rule`, `route`, `reason`, `unknown_roles`, `unknown_permissions` (names the policy does not know, comma-separated) |
-//! | `owner_check` | `INFO` | `decision`, `subject`, `rule` (the override), `reason` (`owner`, `override`, `not the owner`) |
+//! | `authorization` | `DEBUG` allow, `WARN` deny | `decision` (`allow`/`deny`), `subject`, `key_id` (API keys; empty for tokens), `rule`, `route`, `reason`, `unknown_roles`, `unknown_permissions` (names the policy does not know, comma-separated) |
+//! | `owner_check` | `DEBUG` allow, `WARN` deny | `decision`, `subject`, `key_id`, `rule` (the override), `reason` (`owner`, `override`, `not the owner`) |
+//!
+//! Refusals are `WARN` and grants `DEBUG`, as ASP.NET Core logs authorization failures above
+//! successes and Spring Security publishes no granted events by default: a service logging at
+//! `INFO` records every refusal and is not slowed by a line per allowed request (writing one
+//! cost about 2.8 µs a request, more than the rest of a cached check). To keep an audit trail
+//! of grants too, enable the target at `DEBUG` (with `tracing-subscriber`'s `EnvFilter`:
+//! `authz::audit=debug`). An event no subscriber wants is not formatted.
 //!
 //! Values that come from the token (`subject`, unknown names) are recorded with `Debug`, so
 //! control characters are escaped; unknown names are cut to 64 characters, 16 of each kind.
@@ -83,9 +90,9 @@ pub fn bearer_credentials<'a>(
     if values.next().is_some() {
         return Credentials::Malformed("more than one Authorization header");
     }
-    let visible = value
-        .iter()
-        .all(|b| matches!(b, b' ' | b'\t' | 0x21..=0x7e));
+    let visible = all_bytes(value, |b| {
+        (b == b' ') | (b == b'\t') | (0x21..=0x7e).contains(&b)
+    });
     let Some(value) = std::str::from_utf8(value).ok().filter(|_| visible) else {
         return Credentials::Malformed("the Authorization header is not visible ASCII");
     };
@@ -108,9 +115,20 @@ pub fn bearer_credentials<'a>(
 fn is_b64token(token: &str) -> bool {
     let body = token.trim_end_matches('=');
     !body.is_empty()
-        && body.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        && all_bytes(body.as_bytes(), |b| {
+            b.is_ascii_alphanumeric() | matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
         })
+}
+
+/// Whether every byte passes `ok`. Tokens are hundreds of bytes and checked on every request:
+/// each 32-byte chunk is tested without a branch per byte, which the compiler vectorizes
+/// (a byte-at-a-time `all` was 15% of a cached request).
+fn all_bytes(bytes: &[u8], ok: impl Fn(u8) -> bool + Copy) -> bool {
+    let mut chunks = bytes.chunks_exact(32);
+    chunks
+        .by_ref()
+        .all(|chunk| chunk.iter().fold(true, |acc, &b| acc & ok(b)))
+        && chunks.remainder().iter().all(|&b| ok(b))
 }
 
 /// A refused request, as data any framework can answer: [`status`](Refusal::status),
@@ -334,7 +352,7 @@ impl Gate {
         route: &str,
     ) -> Result<Authenticated<P, C>, Refusal>
     where
-        C: Claims + serde::de::DeserializeOwned,
+        C: Claims + serde::de::DeserializeOwned + Send + Sync + 'static,
     {
         let token = match bearer_credentials(authorization) {
             Credentials::Bearer(token) => token,
@@ -366,7 +384,7 @@ impl Gate {
                 }
             };
         }
-        match self.validator.validate::<C>(token).await {
+        match self.validator.validate_shared::<C>(token).await {
             Ok(validated) => Ok(Authenticated::from(validated)),
             Err(error) => {
                 audit_authentication(route, category(error.category()), None, &error);
@@ -422,11 +440,16 @@ fn audit_authorization<P: Policy, C: Claims>(
     rule: Rule,
     allowed: bool,
 ) {
+    // Nothing is formatted or collected for an event no subscriber wants: with allow events
+    // off (the usual set-up) an allowed request costs one level check here.
+    if !audit_enabled(allowed) {
+        return;
+    }
     let subject = caller.subject().unwrap_or("");
     let key_id = api_key_id(caller);
     let (unknown_roles, unknown_permissions) = unknown_names(caller);
     if allowed {
-        tracing::info!(
+        tracing::debug!(
             target: AUDIT_TARGET,
             event = "authorization",
             decision = "allow",
@@ -451,6 +474,51 @@ fn audit_authorization<P: Policy, C: Claims>(
             unknown_roles = ?unknown_roles,
             unknown_permissions = ?unknown_permissions,
         );
+    }
+}
+
+/// The owner check's event (see the module docs); `reason` is `owner`, `override` or
+/// `not the owner`.
+pub(crate) fn audit_owner_check<P: Policy, C: Claims>(
+    caller: &Authenticated<P, C>,
+    rule: Rule,
+    reason: &'static str,
+) {
+    let allowed = reason != "not the owner";
+    if !audit_enabled(allowed) {
+        return;
+    }
+    let subject = caller.subject().unwrap_or("");
+    let key_id = api_key_id(caller);
+    if allowed {
+        tracing::debug!(
+            target: AUDIT_TARGET,
+            event = "owner_check",
+            decision = "allow",
+            subject = ?subject,
+            key_id,
+            rule = %rule,
+            reason,
+        );
+    } else {
+        tracing::warn!(
+            target: AUDIT_TARGET,
+            event = "owner_check",
+            decision = "deny",
+            subject = ?subject,
+            key_id,
+            rule = %rule,
+            reason,
+        );
+    }
+}
+
+/// Whether a subscriber wants the audit event of an allow (`DEBUG`) or a deny (`WARN`).
+fn audit_enabled(allowed: bool) -> bool {
+    if allowed {
+        tracing::enabled!(target: AUDIT_TARGET, tracing::Level::DEBUG)
+    } else {
+        tracing::enabled!(target: AUDIT_TARGET, tracing::Level::WARN)
     }
 }
 

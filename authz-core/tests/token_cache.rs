@@ -1,5 +1,6 @@
-//! The verified-token cache: hits skip only the signature check; claims, revocation and the
-//! key set are checked on every hit.
+//! The verified-token cache: hits skip the signature check (and, through `validate_shared`,
+//! parsing); the clock, revocation and the key set are checked on every hit. Each test runs
+//! through both entry points.
 
 use std::time::Duration;
 
@@ -21,141 +22,164 @@ fn builder() -> ValidatorBuilder {
     Validator::builder().issuer(ISS).audience(AUD).cache(100)
 }
 
+/// The two ways in: `validate` (an owned result; a hit skips only the signature check) and
+/// `validate_shared` (what the `Gate` uses; a hit returns the validated token kept by the cache).
+#[derive(Clone, Copy, Debug)]
+enum Path {
+    Owned,
+    Shared,
+}
+
+const PATHS: [Path; 2] = [Path::Owned, Path::Shared];
+
+/// Validates `token` along `path`; the subject on success.
+async fn validate(validator: &Validator, token: &str, path: Path) -> Result<String, TokenError> {
+    match path {
+        Path::Owned => Ok(validator.validate::<Token>(token).await?.claims.sub),
+        Path::Shared => Ok(validator
+            .validate_shared::<Token>(token)
+            .await?
+            .claims
+            .sub
+            .clone()),
+    }
+}
+
 #[tokio::test]
 async fn a_repeated_token_hits_and_a_different_one_misses() {
-    let key = TestKey::generate(Algorithm::RS256, "k1");
-    let validator = builder()
-        .algorithms([Algorithm::RS256])
-        .key(key.verification_key())
-        .build()
-        .unwrap();
-    let token = key.mint(&claims_for(ISS, AUD, "alice"));
-    for _ in 0..3 {
-        assert_eq!(
-            validator
-                .validate::<Token>(&token)
-                .await
-                .unwrap()
-                .claims
-                .sub,
-            "alice"
-        );
-    }
-    let stats = validator.cache_stats().unwrap();
-    assert_eq!((stats.misses, stats.hits, stats.entries), (1, 2, 1));
+    for path in PATHS {
+        let key = TestKey::generate(Algorithm::RS256, "k1");
+        let validator = builder()
+            .algorithms([Algorithm::RS256])
+            .key(key.verification_key())
+            .build()
+            .unwrap();
+        let token = key.mint(&claims_for(ISS, AUD, "alice"));
+        for _ in 0..3 {
+            assert_eq!(validate(&validator, &token, path).await.unwrap(), "alice");
+        }
+        let stats = validator.cache_stats().unwrap();
+        assert_eq!((stats.misses, stats.hits, stats.entries), (1, 2, 1));
 
-    // The same claims under another signature byte: not a hit, and refused.
-    let mut forged = token.clone();
-    let last = forged.pop().unwrap();
-    forged.push(if last == 'A' { 'B' } else { 'A' });
-    assert!(validator.validate::<Token>(&forged).await.is_err());
-    assert_eq!(validator.cache_stats().unwrap().hits, 2);
+        // The same claims under another signature byte: not a hit, and refused.
+        let mut forged = token.clone();
+        let last = forged.pop().unwrap();
+        forged.push(if last == 'A' { 'B' } else { 'A' });
+        assert!(validate(&validator, &forged, path).await.is_err());
+        assert_eq!(validator.cache_stats().unwrap().hits, 2);
+    }
 }
 
 #[tokio::test]
 async fn claim_checks_still_run_on_a_hit() {
-    let key = TestKey::generate(Algorithm::HS256, "k1");
-    let mut claims = claims_for(ISS, AUD, "alice");
-    claims["exp"] = json!(now() + 3600);
-    claims["jti"] = json!("t-1");
-    let token = key.mint(&claims);
-    let revocations = std::sync::Arc::new(InMemoryRevocation::new());
-    let validator = builder()
-        .algorithms([Algorithm::HS256])
-        .key(key.verification_key())
-        .revocation(revocations.clone())
-        .build()
-        .unwrap();
-    validator.validate::<Token>(&token).await.unwrap();
-    validator.validate::<Token>(&token).await.unwrap();
-    assert_eq!(validator.cache_stats().unwrap().hits, 1);
+    for path in PATHS {
+        let key = TestKey::generate(Algorithm::HS256, "k1");
+        let mut claims = claims_for(ISS, AUD, "alice");
+        claims["exp"] = json!(now() + 3600);
+        claims["jti"] = json!("t-1");
+        let token = key.mint(&claims);
+        let revocations = std::sync::Arc::new(InMemoryRevocation::new());
+        let validator = builder()
+            .algorithms([Algorithm::HS256])
+            .key(key.verification_key())
+            .revocation(revocations.clone())
+            .build()
+            .unwrap();
+        validate(&validator, &token, path).await.unwrap();
+        validate(&validator, &token, path).await.unwrap();
+        assert_eq!(validator.cache_stats().unwrap().hits, 1);
 
-    revocations.revoke_jti("t-1", now() + 3600);
-    assert!(matches!(
-        validator.validate::<Token>(&token).await,
-        Err(TokenError::Revoked)
-    ));
-    assert_eq!(
-        validator.cache_stats().unwrap().hits,
-        2,
-        "the revoked token was a cache hit"
-    );
+        revocations.revoke_jti("t-1", now() + 3600);
+        assert!(matches!(
+            validate(&validator, &token, path).await,
+            Err(TokenError::Revoked)
+        ));
+        assert_eq!(
+            validator.cache_stats().unwrap().hits,
+            2,
+            "the revoked token was a cache hit"
+        );
 
-    // A validator with another audience shares nothing, and refuses the token.
-    let other = Validator::builder()
-        .issuer(ISS)
-        .audience("other")
-        .cache(100)
-        .algorithms([Algorithm::HS256])
-        .key(key.verification_key())
-        .build()
-        .unwrap();
-    assert!(matches!(
-        other.validate::<Token>(&token).await,
-        Err(TokenError::WrongAudience)
-    ));
+        // A validator with another audience shares nothing, and refuses the token.
+        let other = Validator::builder()
+            .issuer(ISS)
+            .audience("other")
+            .cache(100)
+            .algorithms([Algorithm::HS256])
+            .key(key.verification_key())
+            .build()
+            .unwrap();
+        assert!(matches!(
+            validate(&other, &token, path).await,
+            Err(TokenError::WrongAudience)
+        ));
+    }
 }
 
 #[tokio::test]
 async fn expired_tokens_do_not_hit() {
-    let key = TestKey::generate(Algorithm::HS256, "k1");
-    let mut claims = claims_for(ISS, AUD, "alice");
-    claims["exp"] = json!(now() + 1);
-    let token = key.mint(&claims);
-    let validator = builder()
-        .algorithms([Algorithm::HS256])
-        .key(key.verification_key())
-        .leeway(Duration::ZERO)
-        .build()
-        .unwrap();
-    validator.validate::<Token>(&token).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(2100)).await;
-    assert!(matches!(
-        validator.validate::<Token>(&token).await,
-        Err(TokenError::Expired { .. })
-    ));
+    for path in PATHS {
+        let key = TestKey::generate(Algorithm::HS256, "k1");
+        let mut claims = claims_for(ISS, AUD, "alice");
+        claims["exp"] = json!(now() + 1);
+        let token = key.mint(&claims);
+        let validator = builder()
+            .algorithms([Algorithm::HS256])
+            .key(key.verification_key())
+            .leeway(Duration::ZERO)
+            .build()
+            .unwrap();
+        validate(&validator, &token, path).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert!(matches!(
+            validate(&validator, &token, path).await,
+            Err(TokenError::Expired { .. })
+        ));
+    }
 }
 
 #[tokio::test]
 async fn a_key_leaving_the_jwks_evicts_what_it_verified() {
-    let old = TestKey::generate(Algorithm::ES256, "k1");
-    let jwks = JwksServer::start().await.unwrap();
-    jwks.set_keys(&[&old]);
-    let config = RemoteConfig {
-        refetch_cooldown: Duration::from_millis(1),
-        ..RemoteConfig::default()
-    };
-    let validator = builder()
-        .algorithms([Algorithm::ES256])
-        .jwks_url(jwks.jwks_url())
-        .remote_config(config)
-        .build()
-        .unwrap();
-    let token = old.mint(&claims_for(ISS, AUD, "alice"));
-    validator.validate::<Token>(&token).await.unwrap();
-    validator.validate::<Token>(&token).await.unwrap();
-    assert_eq!(validator.cache_stats().unwrap().hits, 1);
+    for path in PATHS {
+        let old = TestKey::generate(Algorithm::ES256, "k1");
+        let jwks = JwksServer::start().await.unwrap();
+        jwks.set_keys(&[&old]);
+        let config = RemoteConfig {
+            refetch_cooldown: Duration::from_millis(1),
+            ..RemoteConfig::default()
+        };
+        let validator = builder()
+            .algorithms([Algorithm::ES256])
+            .jwks_url(jwks.jwks_url())
+            .remote_config(config)
+            .build()
+            .unwrap();
+        let token = old.mint(&claims_for(ISS, AUD, "alice"));
+        validate(&validator, &token, path).await.unwrap();
+        validate(&validator, &token, path).await.unwrap();
+        assert_eq!(validator.cache_stats().unwrap().hits, 1);
 
-    // Same kid, other key material: the cached entry no longer matches.
-    let replacement = TestKey::generate(Algorithm::ES256, "k1");
-    jwks.set_keys(&[&replacement]);
-    validator.refresh_keys().await.unwrap();
-    assert!(matches!(
-        validator.validate::<Token>(&token).await,
-        Err(TokenError::BadSignature { .. })
-    ));
+        // Same kid, other key material: the cached entry no longer matches.
+        let replacement = TestKey::generate(Algorithm::ES256, "k1");
+        jwks.set_keys(&[&replacement]);
+        validator.refresh_keys().await.unwrap();
+        assert!(matches!(
+            validate(&validator, &token, path).await,
+            Err(TokenError::BadSignature { .. })
+        ));
 
-    // The key gone altogether.
-    jwks.set_keys(&[&old]);
-    validator.refresh_keys().await.unwrap();
-    validator.validate::<Token>(&token).await.unwrap();
-    let other = TestKey::generate(Algorithm::ES256, "k2");
-    jwks.set_keys(&[&other]);
-    validator.refresh_keys().await.unwrap();
-    assert!(matches!(
-        validator.validate::<Token>(&token).await,
-        Err(TokenError::UnknownKey { .. })
-    ));
+        // The key gone altogether.
+        jwks.set_keys(&[&old]);
+        validator.refresh_keys().await.unwrap();
+        validate(&validator, &token, path).await.unwrap();
+        let other = TestKey::generate(Algorithm::ES256, "k2");
+        jwks.set_keys(&[&other]);
+        validator.refresh_keys().await.unwrap();
+        assert!(matches!(
+            validate(&validator, &token, path).await,
+            Err(TokenError::UnknownKey { .. })
+        ));
+    }
 }
 
 #[tokio::test]
@@ -202,4 +226,76 @@ async fn max_lifetime_bounds_tokens_with_and_without_iat() {
         validator.validate::<Token>(&mint(None, t + 2 * 3600)).await,
         Err(TokenError::LifetimeTooLong { .. })
     ));
+}
+
+#[tokio::test]
+async fn a_shared_hit_returns_the_kept_token_without_parsing_it_again() {
+    let key = TestKey::generate(Algorithm::RS256, "k1");
+    let validator = builder()
+        .algorithms([Algorithm::RS256])
+        .key(key.verification_key())
+        .build()
+        .unwrap();
+    let token = key.mint(&claims_for(ISS, AUD, "alice"));
+    let first = validator.validate_shared::<Token>(&token).await.unwrap();
+    let second = validator.validate_shared::<Token>(&token).await.unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&first, &second),
+        "the same validated token"
+    );
+    let stats = validator.cache_stats().unwrap();
+    assert_eq!((stats.misses, stats.hits, stats.entries), (1, 1, 1));
+
+    // Another claims type on the same token: verified again, never the other type's value.
+    #[derive(serde::Deserialize, authz_core::Claims)]
+    struct Other {
+        sub: String,
+        aud: String,
+    }
+    let other = validator.validate_shared::<Other>(&token).await.unwrap();
+    assert_eq!(
+        (other.claims.sub.as_str(), other.claims.aud.as_str()),
+        ("alice", AUD)
+    );
+    // An entry filled by `validate` keeps no value: `validate_shared` verifies and fills it.
+    let fresh = key.mint(&claims_for(ISS, AUD, "bob"));
+    validator.validate::<Token>(&fresh).await.unwrap();
+    let bob = validator.validate_shared::<Token>(&fresh).await.unwrap();
+    assert_eq!(bob.claims.sub, "bob");
+    let again = validator.validate_shared::<Token>(&fresh).await.unwrap();
+    assert!(std::sync::Arc::ptr_eq(&bob, &again));
+}
+
+#[tokio::test]
+async fn the_maximum_age_is_checked_on_a_hit() {
+    for path in PATHS {
+        let key = TestKey::generate(Algorithm::HS256, "k1");
+        let mut claims = claims_for(ISS, AUD, "alice");
+        claims["iat"] = json!(now() - 10);
+        claims["exp"] = json!(now() + 3600);
+        let token = key.mint(&claims);
+        let validator = builder()
+            .algorithms([Algorithm::HS256])
+            .key(key.verification_key())
+            .leeway(Duration::ZERO)
+            .max_age(Duration::from_secs(11))
+            .build()
+            .unwrap();
+        validate(&validator, &token, path).await.unwrap();
+        validate(&validator, &token, path).await.unwrap();
+        assert_eq!(validator.cache_stats().unwrap().hits, 1, "{path:?}");
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert!(
+            matches!(
+                validate(&validator, &token, path).await,
+                Err(TokenError::TooOld { .. })
+            ),
+            "{path:?}"
+        );
+        assert_eq!(
+            validator.cache_stats().unwrap().hits,
+            2,
+            "{path:?}: refused on a hit"
+        );
+    }
 }

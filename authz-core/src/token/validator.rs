@@ -215,36 +215,65 @@ impl Validator {
     ) -> Result<Validated<C>, TokenError> {
         let inner = &*self.inner;
         let parts = inner.split(token)?;
-        let header = inner.header(&parts)?;
-        if parts.signature.is_empty() {
-            // A stripped signature: refused before any key is looked up.
-            return Err(TokenError::BadSignature {
-                kid: header.kid,
-                alg: header.alg,
-            });
+        let now = unix_now();
+        // With the cache on, a token whose exact bytes verified before under the same key
+        // skips the signature check; everything else runs (see `cache.rs`).
+        let digest = inner.cache.as_ref().map(|_| token_digest(&parts));
+        let cache_use = digest.as_ref().map_or(CacheUse::Off, CacheUse::Lookup);
+        let (validated, key) = inner.read::<C>(&parts, cache_use, now).await?;
+        if let (Some(cache), Some(digest), Some(key)) = (&inner.cache, digest, key) {
+            cache.insert(digest, key, validated.exp, now, None);
         }
-        let validated = match &inner.keys {
-            KeySource::Static(set) => inner.finish::<C>(&parts, &header, set)?,
-            #[cfg(feature = "remote")]
-            KeySource::Remote(remote) => {
-                let set = remote.keys_for(header.kid.as_deref(), header.alg).await?;
-                inner.finish::<C>(&parts, &header, &set)?
-            }
+        inner.check_revocation(&validated).await?;
+        Ok(validated)
+    }
+
+    /// Validates a bearer token as [`validate`](Self::validate) does, into a shared value.
+    ///
+    /// With the verified-token cache on, this is the fast path that adapters take (the
+    /// [`Gate`](crate::Gate) does): the entry keeps the validated token itself, so a repeated
+    /// token is neither verified nor parsed again. A hit still checks that the key the token
+    /// names is the one that verified it (from the current key set), the time claims against
+    /// the clock (`exp`, `nbf`, `iat`, maximum age and lifetime) and the revocation hook.
+    /// Issuer, audience, `typ`, algorithm and required claims are fixed per validator and the
+    /// token's bytes are the ones that passed them, so they are not read again.
+    pub async fn validate_shared<C>(&self, token: &str) -> Result<Arc<Validated<C>>, TokenError>
+    where
+        C: Claims + DeserializeOwned + Send + Sync + 'static,
+    {
+        let inner = &*self.inner;
+        let parts = inner.split(token)?;
+        let now = unix_now();
+        let Some(cache) = &inner.cache else {
+            let (validated, _) = inner.read::<C>(&parts, CacheUse::Off, now).await?;
+            inner.check_revocation(&validated).await?;
+            return Ok(Arc::new(validated));
         };
-        if let Some(revocation) = &inner.revocation {
-            let query = RevocationQuery {
-                jti: validated.jti.as_deref(),
-                sub: validated.sub.as_deref(),
-                iss: validated.iss.as_deref(),
-                iat: validated.iat,
-                exp: validated.exp,
-            };
-            match revocation.check(query).await {
-                Ok(RevocationStatus::Active) => {}
-                Ok(RevocationStatus::Revoked) => return Err(TokenError::Revoked),
-                Err(e) => return Err(TokenError::RevocationUnavailable(e.0)),
+        let digest = token_digest(&parts);
+        if let Some((key, Some(value))) = cache.get(&digest, now)
+            && let Ok(validated) = value.downcast::<Validated<C>>()
+        {
+            if inner
+                .current_key(validated.kid.as_deref(), validated.alg)
+                .await
+                == Some(key)
+            {
+                cache.count(true);
+                inner.check_times(validated.exp, validated.nbf, validated.iat, now)?;
+                inner.check_revocation(&validated).await?;
+                return Ok(validated);
             }
+            // The key left the key set or was replaced under its kid: verify again.
+            cache.remove(&digest);
         }
+        cache.count(false);
+        let (validated, key) = inner.read::<C>(&parts, CacheUse::Fill, now).await?;
+        let validated = Arc::new(validated);
+        if let Some(key) = key {
+            let shared: super::cache::Shared = validated.clone();
+            cache.insert(digest, key, validated.exp, now, Some(shared));
+        }
+        inner.check_revocation(&validated).await?;
         Ok(validated)
     }
 
@@ -285,6 +314,21 @@ struct Header {
     alg: Algorithm,
     kid: Option<String>,
     typ: Option<String>,
+}
+
+/// How one validation uses the verified-token cache.
+#[derive(Clone, Copy)]
+enum CacheUse<'d> {
+    /// No cache.
+    Off,
+    /// Skip the signature check when this token verified before under the same key.
+    Lookup(&'d super::cache::Digest32),
+    /// Verify; the caller stores the result.
+    Fill,
+}
+
+fn token_digest(parts: &Parts<'_>) -> super::cache::Digest32 {
+    super::cache::VerifiedCache::token_digest(parts.signing_input, parts.signature)
 }
 
 fn b64(segment: &str, part: TokenPart) -> Result<Vec<u8>, TokenError> {
@@ -358,22 +402,122 @@ impl Inner {
         })
     }
 
+    /// Everything but revocation: header, key, signature, registered claims, the claims type.
+    /// Returns the verifying key's digest when the cache should store the result (the
+    /// signature was checked and the cache is on).
+    async fn read<C: Claims + DeserializeOwned>(
+        &self,
+        parts: &Parts<'_>,
+        cache_use: CacheUse<'_>,
+        now: u64,
+    ) -> Result<(Validated<C>, Option<super::cache::Digest32>), TokenError> {
+        let header = self.header(parts)?;
+        if parts.signature.is_empty() {
+            // A stripped signature: refused before any key is looked up.
+            return Err(TokenError::BadSignature {
+                kid: header.kid,
+                alg: header.alg,
+            });
+        }
+        match &self.keys {
+            KeySource::Static(set) => self.finish::<C>(parts, &header, set, cache_use, now),
+            #[cfg(feature = "remote")]
+            KeySource::Remote(remote) => {
+                let set = remote.keys_for(header.kid.as_deref(), header.alg).await?;
+                self.finish::<C>(parts, &header, &set, cache_use, now)
+            }
+        }
+    }
+
+    /// The digest of the key that a token with this `kid` and `alg` selects now, if any.
+    async fn current_key(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Option<super::cache::Digest32> {
+        match &self.keys {
+            KeySource::Static(set) => set.select(kid, alg).ok().map(|key| *key.fingerprint()),
+            #[cfg(feature = "remote")]
+            KeySource::Remote(remote) => {
+                let set = remote.keys_for(kid, alg).await.ok()?;
+                set.select(kid, alg).ok().map(|key| *key.fingerprint())
+            }
+        }
+    }
+
+    async fn check_revocation<C>(&self, validated: &Validated<C>) -> Result<(), TokenError> {
+        let Some(revocation) = &self.revocation else {
+            return Ok(());
+        };
+        let query = RevocationQuery {
+            jti: validated.jti.as_deref(),
+            sub: validated.sub.as_deref(),
+            iss: validated.iss.as_deref(),
+            iat: validated.iat,
+            exp: validated.exp,
+        };
+        match revocation.check(query).await {
+            Ok(RevocationStatus::Active) => Ok(()),
+            Ok(RevocationStatus::Revoked) => Err(TokenError::Revoked),
+            Err(e) => Err(TokenError::RevocationUnavailable(e.0)),
+        }
+    }
+
+    /// The checks that depend on the clock: expiry, not-before, issued-in-the-future, the
+    /// lifetime bound and the maximum age, each with the leeway.
+    fn check_times(
+        &self,
+        exp: u64,
+        nbf: Option<u64>,
+        iat: Option<u64>,
+        now: u64,
+    ) -> Result<(), TokenError> {
+        let leeway = self.leeway;
+        if now >= exp.saturating_add(leeway) {
+            return Err(TokenError::Expired { exp, now, leeway });
+        }
+        if let Some(nbf) = nbf
+            && nbf > now.saturating_add(leeway)
+        {
+            return Err(TokenError::NotYetValid { nbf, now, leeway });
+        }
+        if let Some(iat) = iat
+            && iat > now.saturating_add(leeway)
+        {
+            return Err(TokenError::IssuedInFuture { iat, now, leeway });
+        }
+        if let Some(max) = self.max_lifetime {
+            // With `iat`, the whole lifetime; without, what is left of it: either way no token
+            // accepted from now on outlives `now + max`, which bounds how long a revocation of
+            // it must be kept.
+            let lifetime = exp.saturating_sub(iat.unwrap_or(now).min(now));
+            if lifetime > max.saturating_add(leeway) {
+                return Err(TokenError::LifetimeTooLong { lifetime, max });
+            }
+        }
+        if let Some(max_age) = self.max_age {
+            let iat = iat.ok_or(TokenError::MissingClaim("iat"))?;
+            if now > iat.saturating_add(max_age).saturating_add(leeway) {
+                return Err(TokenError::TooOld { iat, now, max_age });
+            }
+        }
+        Ok(())
+    }
+
     fn finish<C: Claims + DeserializeOwned>(
         &self,
         parts: &Parts<'_>,
         header: &Header,
         keys: &KeySet,
-    ) -> Result<Validated<C>, TokenError> {
+        cache_use: CacheUse<'_>,
+        now: u64,
+    ) -> Result<(Validated<C>, Option<super::cache::Digest32>), TokenError> {
         let key = keys.select(header.kid.as_deref(), header.alg)?;
-        // With the cache on, a token whose exact bytes verified before under this same key
-        // skips the signature check; everything below still runs (see `cache.rs`).
-        let cached = self.cache.as_ref().map(|cache| {
-            let token =
-                super::cache::VerifiedCache::token_digest(parts.signing_input, parts.signature);
-            let hit = cache.hit(&token, key.fingerprint(), unix_now());
-            (cache, token, hit)
-        });
-        if !cached.as_ref().is_some_and(|(_, _, hit)| *hit) {
+        let hit = match (cache_use, &self.cache) {
+            (CacheUse::Lookup(digest), Some(cache)) => cache.hit(digest, key.fingerprint(), now),
+            _ => false,
+        };
+        if !hit {
             let signature = b64(parts.signature, TokenPart::Signature)?;
             if !key.verify(header.alg, parts.signing_input.as_bytes(), &signature) {
                 return Err(TokenError::BadSignature {
@@ -386,8 +530,6 @@ impl Inner {
         // Authenticated from here on.
         let payload = b64(parts.payload, TokenPart::Payload)?;
         let reg: RawRegistered<'_> = parse_object(&payload, TokenPart::Payload)?;
-        let now = unix_now();
-        let leeway = self.leeway;
 
         let required = self.required.union(C::REGISTERED);
         let exp = reg.exp.ok_or(TokenError::MissingClaim("exp"))?;
@@ -414,34 +556,7 @@ impl Inner {
                 ));
             }
         }
-        if now >= exp.saturating_add(leeway) {
-            return Err(TokenError::Expired { exp, now, leeway });
-        }
-        if let Some(nbf) = reg.nbf
-            && nbf > now.saturating_add(leeway)
-        {
-            return Err(TokenError::NotYetValid { nbf, now, leeway });
-        }
-        if let Some(iat) = reg.iat
-            && iat > now.saturating_add(leeway)
-        {
-            return Err(TokenError::IssuedInFuture { iat, now, leeway });
-        }
-        if let Some(max) = self.max_lifetime {
-            // With `iat`, the whole lifetime; without, what is left of it: either way no token
-            // accepted from now on outlives `now + max`, which bounds how long a revocation of
-            // it must be kept.
-            let lifetime = exp.saturating_sub(reg.iat.unwrap_or(now).min(now));
-            if lifetime > max.saturating_add(leeway) {
-                return Err(TokenError::LifetimeTooLong { lifetime, max });
-            }
-        }
-        if let Some(max_age) = self.max_age {
-            let iat = reg.iat.ok_or(TokenError::MissingClaim("iat"))?;
-            if now > iat.saturating_add(max_age).saturating_add(leeway) {
-                return Err(TokenError::TooOld { iat, now, max_age });
-            }
-        }
+        self.check_times(exp, reg.nbf, reg.iat, now)?;
         if let Some(issuers) = &self.issuers {
             let iss = reg.iss.as_deref().ok_or(TokenError::MissingClaim("iss"))?;
             if !issuers.iter().any(|i| i == iss) {
@@ -457,10 +572,9 @@ impl Inner {
 
         let claims: C = serde_json::from_slice(&payload)
             .map_err(|e| TokenError::Claims(ClaimsMismatch::from_serde(&e)))?;
-        if let Some((cache, token, false)) = cached {
-            cache.insert(token, *key.fingerprint(), exp, now);
-        }
-        Ok(Validated {
+        let store = (self.cache.is_some() && !matches!(cache_use, CacheUse::Off) && !hit)
+            .then(|| *key.fingerprint());
+        let validated = Validated {
             claims,
             alg: header.alg,
             kid: header.kid.clone(),
@@ -477,7 +591,8 @@ impl Inner {
                 .into_iter()
                 .map(|s| s.into_owned())
                 .collect(),
-        })
+        };
+        Ok((validated, store))
     }
 }
 

@@ -1,0 +1,166 @@
+//! The audit events' levels and fields: refusals at `WARN`, grants at `DEBUG`, owner checks
+//! audited both ways, and nothing emitted for a level no subscriber wants.
+
+use std::sync::{Arc, Mutex};
+
+use authz_core::test_util::{TestKey, claims_for};
+use authz_core::{AUDIT_TARGET, Algorithm, Authenticated, Gate, HasOwner, Validator};
+use tracing::Level;
+
+authz_core::policy! {
+    /// The test policy.
+    pub mod docs {
+        permissions {
+            /// Read your own documents.
+            "docs:read",
+            /// Read anyone's.
+            "docs:read_any",
+            /// Write.
+            "docs:write",
+        }
+        roles {
+            /// Reads.
+            "reader" = ["docs:read"],
+            /// Reads everything.
+            "auditor" = ["docs:read", "docs:read_any"],
+        }
+    }
+}
+
+#[derive(serde::Deserialize, authz_core::Claims)]
+struct Token {
+    sub: String,
+    #[serde(default)]
+    #[claims(roles)]
+    roles: Vec<String>,
+}
+
+struct Doc(&'static str);
+
+impl HasOwner for Doc {
+    fn owner(&self) -> &str {
+        self.0
+    }
+}
+
+/// One recorded audit event: level, `event`, `decision`, `reason`.
+type Seen = (Level, String, String, String);
+
+/// A subscriber that wants `authz::audit` events up to `max` and records them.
+struct Capture {
+    max: Level,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+        metadata.target() == AUDIT_TARGET && *metadata.level() <= self.max
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        #[derive(Default)]
+        struct Fields(String, String, String);
+        impl tracing::field::Visit for Fields {
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                match field.name() {
+                    "event" => self.0 = value.to_owned(),
+                    "decision" => self.1 = value.to_owned(),
+                    "reason" => self.2 = value.to_owned(),
+                    _ => {}
+                }
+            }
+            fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+        }
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let level = *event.metadata().level();
+        self.seen
+            .lock()
+            .unwrap()
+            .push((level, fields.0, fields.1, fields.2));
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+fn caller(gate: &Gate, key: &TestKey, sub: &str, role: &str) -> Authenticated<docs::Policy, Token> {
+    let mut claims = claims_for("https://id", "docs", sub);
+    claims["roles"] = serde_json::json!([role]);
+    let header = format!("Bearer {}", key.mint(&claims));
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(gate.authenticate::<docs::Policy, Token>([header.as_bytes()], "/doc"))
+        .unwrap()
+}
+
+/// Runs every kind of decision under a subscriber that wants events up to `max`.
+fn decisions_seen_at(max: Level) -> Vec<Seen> {
+    let key = TestKey::generate(Algorithm::HS256, "k");
+    let validator = Validator::builder()
+        .algorithms([Algorithm::HS256])
+        .key(key.verification_key())
+        .issuer("https://id")
+        .audience("docs")
+        .build()
+        .unwrap();
+    let gate = Gate::new(validator);
+    let ann = caller(&gate, &key, "ann", "reader");
+    let ada = caller(&gate, &key, "ada", "auditor");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let subscriber = Capture {
+        max,
+        seen: seen.clone(),
+    };
+    tracing::subscriber::with_default(subscriber, || {
+        assert!(
+            gate.authorize::<docs::perm::DocsRead, _>(&ann, "/doc")
+                .is_ok()
+        );
+        assert!(
+            gate.authorize::<docs::perm::DocsWrite, _>(&ann, "/doc")
+                .is_err()
+        );
+        assert!(ann.check_owner(Doc("ann"), docs::perm::DocsReadAny).is_ok());
+        assert!(ada.check_owner(Doc("ann"), docs::perm::DocsReadAny).is_ok());
+        assert!(
+            ann.check_owner(Doc("bob"), docs::perm::DocsReadAny)
+                .is_err()
+        );
+    });
+    let seen = seen.lock().unwrap().clone();
+    seen
+}
+
+fn seen(level: Level, event: &str, decision: &str, reason: &str) -> Seen {
+    (level, event.into(), decision.into(), reason.into())
+}
+
+#[test]
+fn grants_are_debug_refusals_warn_and_owner_checks_are_audited() {
+    assert_eq!(
+        decisions_seen_at(Level::DEBUG),
+        [
+            seen(Level::DEBUG, "authorization", "allow", "rule met"),
+            seen(Level::WARN, "authorization", "deny", "missing permission"),
+            seen(Level::DEBUG, "owner_check", "allow", "owner"),
+            seen(Level::DEBUG, "owner_check", "allow", "override"),
+            seen(Level::WARN, "owner_check", "deny", "not the owner"),
+        ]
+    );
+}
+
+#[test]
+fn a_service_logging_at_info_records_every_refusal_and_no_grant() {
+    assert_eq!(
+        decisions_seen_at(Level::INFO),
+        [
+            seen(Level::WARN, "authorization", "deny", "missing permission"),
+            seen(Level::WARN, "owner_check", "deny", "not the owner"),
+        ]
+    );
+}
