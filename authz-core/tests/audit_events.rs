@@ -132,8 +132,7 @@ fn decisions_seen_at(max: Level) -> Vec<Seen> {
                 .is_err()
         );
     });
-    let seen = seen.lock().unwrap().clone();
-    seen
+    seen.lock().unwrap().clone()
 }
 
 fn seen(level: Level, event: &str, decision: &str, reason: &str) -> Seen {

@@ -5,6 +5,9 @@
 #   authz,nolog / authz+cache,nolog   authz-server without its audit log (no tracing subscriber)
 #   jwt-authorizer   jwt-authorizer-server  GET /reports/r1   same token and JWKS
 #   unprotected      authz-server    GET /open/reports/r1  the same lookup and JSON, no protection
+#   signature-only   authz-server    GET /floor/reports/r1 the RS256 signature check alone (aws-lc-rs,
+#                                    key parsed once), then the same lookup: the floor under any
+#                                    server that verifies the token
 #   health           reports-api     GET /health           (#[public]: no token)
 # Not run by CI. Needs wrk (Debian: apt-get install -y wrk) and taskset (util-linux).
 #
@@ -71,6 +74,7 @@ PEERS_ADDR=127.0.0.1:$PEER_PORT PEERS_JWKS_URL=$jwks_url \
 pids+=($!)
 
 PEERS_ADDR=127.0.0.1:$CACHE_PORT PEERS_JWKS_URL=$jwks_url PEERS_TOKEN_CACHE=10000 \
+    PEERS_FLOOR_DER=$work/public.der \
     taskset -c "$SERVER_CPU" "$bin/authz-server" >"$work/authz-server.out" 2>"$work/authz-server.log" &
 pids+=($!)
 
@@ -92,10 +96,11 @@ declare -A url=(
     [authz+cache,nolog]="http://127.0.0.1:$NOLOG_CACHE_PORT/reports/r1"
     [jwt-authorizer]="http://127.0.0.1:$PEER_PORT/reports/r1"
     [unprotected]="http://127.0.0.1:$CACHE_PORT/open/reports/r1"
+    [signature-only]="http://127.0.0.1:$CACHE_PORT/floor/reports/r1"
     [health]="http://127.0.0.1:$AUTHZ_PORT/health"
 )
-targets=(authz authz+cache authz,nolog authz+cache,nolog jwt-authorizer unprotected health)
-protected=(authz authz+cache authz,nolog authz+cache,nolog jwt-authorizer)
+targets=(authz authz+cache authz,nolog authz+cache,nolog jwt-authorizer signature-only unprotected health)
+protected=(authz authz+cache authz,nolog authz+cache,nolog jwt-authorizer signature-only)
 
 # Each protected target answers 200 with alice's report, and 401 without the token.
 for target in "${protected[@]}"; do
@@ -138,13 +143,15 @@ for target in "${targets[@]}"; do
     echo "| $target | ${med[$target]} | ${runs[$target]% } |"
 done
 awk -v a="${med[authz]}" -v c="${med[authz+cache]}" -v j="${med[jwt-authorizer]}" \
-    -v u="${med[unprotected]}" -v h="${med[health]}" \
+    -v u="${med[unprotected]}" -v h="${med[health]}" -v f="${med[signature-only]}" \
     -v an="${med[authz,nolog]}" -v cn="${med[authz+cache,nolog]}" 'BEGIN {
+    printf "\nsignature-only / jwt-authorizer = %.2fx (the most any RS256-verifying server can reach)\n", f / j
+    printf "authz / signature-only = %.2fx\nauthz,nolog / signature-only = %.2fx\n", a / f, an / f
     printf "\nauthz / jwt-authorizer = %.2fx\nauthz+cache / jwt-authorizer = %.2fx\n", a / j, c / j
     printf "authz,nolog / jwt-authorizer = %.2fx\nauthz+cache,nolog / jwt-authorizer = %.2fx\n", an / j, cn / j
     printf "authz,nolog / unprotected = %.2fx\nauthz+cache,nolog / unprotected = %.2fx\n", an / u, cn / u
     printf "authz / unprotected = %.2fx\nauthz+cache / unprotected = %.2fx\njwt-authorizer / unprotected = %.2fx\n", a / u, c / u, j / u
     printf "authz / health = %.2fx\nauthz+cache / health = %.2fx\njwt-authorizer / health = %.2fx\n", a / h, c / h, j / h
-    printf "1 / throughput (server core time per request): authz %.1f us, authz+cache %.1f us, jwt-authorizer %.1f us, unprotected %.1f us, health %.1f us\n", 1e6 / a, 1e6 / c, 1e6 / j, 1e6 / u, 1e6 / h
+    printf "1 / throughput (server core time per request): authz %.1f us, authz+cache %.1f us, jwt-authorizer %.1f us, signature-only %.1f us, unprotected %.1f us, health %.1f us\n", 1e6 / a, 1e6 / c, 1e6 / j, 1e6 / f, 1e6 / u, 1e6 / h
 }'
 echo "audit lines written: reports-api $(wc -l <"$work/reports-api.log"), authz-server $(wc -l <"$work/authz-server.log")"

@@ -50,6 +50,47 @@ impl Store {
     }
 }
 
+/// `GET /floor/reports/{id}`: the RS256 signature of the bearer token checked with aws-lc-rs
+/// against `public_der` (a PKCS#1 or SPKI RSA key, parsed once), then the same lookup and JSON
+/// as [`open_reports`]; 401 when the signature does not verify. No claim is read: this is the
+/// floor under any server that verifies RS256 tokens, not a validator.
+pub fn signature_only_reports(
+    public_der: &[u8],
+) -> Result<axum::Router, aws_lc_rs::error::KeyRejected> {
+    use std::sync::Arc;
+
+    use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
+    use axum::extract::{Path, State};
+    use axum::http::{HeaderMap, StatusCode, header};
+    use base64::Engine as _;
+
+    let key = Arc::new(ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, public_der)?);
+    async fn read(
+        State((store, key)): State<(Store, Arc<ParsedPublicKey>)>,
+        headers: HeaderMap,
+        Path(id): Path<String>,
+    ) -> Result<axum::Json<Report>, StatusCode> {
+        let verified = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .and_then(|token| token.rsplit_once('.'))
+            .and_then(|(message, signature)| {
+                let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(signature)
+                    .ok()?;
+                key.verify_sig(message.as_bytes(), &signature).ok()
+            });
+        if verified.is_none() {
+            return Err(StatusCode::UNAUTHORIZED);
+        }
+        store.get(&id).map(axum::Json).ok_or(StatusCode::NOT_FOUND)
+    }
+    Ok(axum::Router::new()
+        .route("/floor/reports/{id}", axum::routing::get(read))
+        .with_state((Store::seeded(), key)))
+}
+
 /// `GET /open/reports/{id}` on axum 0.8 with no authentication at all: the store lookup and JSON
 /// answer of `reports-api`'s `read_report`, nothing else.
 pub fn open_reports() -> axum::Router {

@@ -2,7 +2,10 @@
 //! router and state (`authz_peers_bench::reports_api`), the same JWKS validator settings and the
 //! same audit log on stderr, served the same way (`#[tokio::main]`, `axum::serve`).
 //!
-//! Also serves `GET /open/reports/{id}`: the same store lookup and JSON with no protection.
+//! Also serves `GET /open/reports/{id}`: the same store lookup and JSON with no protection; and,
+//! with `PEERS_FLOOR_DER` (the RS256 public key as DER), `GET /floor/reports/{id}`: the RS256
+//! signature check alone (aws-lc-rs, key parsed once) before the same lookup, the least any
+//! server that verifies the token can do.
 //!
 //! Environment: `PEERS_ADDR` (default `127.0.0.1:3002`), `PEERS_JWKS_URL` (required),
 //! `PEERS_TOKEN_CACHE` (entries, default 10000; 0 turns the cache off), `PEERS_AUDIT_LOG`
@@ -30,7 +33,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .jwks_url(jwks_url);
     let (app, _) = authz_peers_bench::reports_api(builder, cache);
     // The same route's work with no protection, as the baseline of the same process.
-    let app = app.merge(authz_peers_bench::store::open_reports());
+    let mut app = app.merge(authz_peers_bench::store::open_reports());
+    if let Ok(path) = std::env::var("PEERS_FLOOR_DER") {
+        let der = std::fs::read(path)?;
+        app = app.merge(authz_peers_bench::store::signature_only_reports(&der)?);
+    }
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!(
         "authz-server: listening on http://{} (token cache: {cache} entries)",

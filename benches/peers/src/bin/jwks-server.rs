@@ -23,6 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(dir.join("jwks_url"), server.jwks_url())?;
     std::fs::write(dir.join("token"), key.mint(&alice_claims(2 * 3600)))?;
     std::fs::write(dir.join("public.pem"), key.public_pem().ok_or("RSA key")?)?;
+    std::fs::write(dir.join("public.der"), key.public_der().ok_or("RSA key")?)?;
     println!("jwks-server: {}", server.jwks_url());
 
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
