@@ -517,15 +517,16 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         let owns = self
             .subject()
             .is_some_and(|subject| subject == resource.owner());
-        let reason = if owns {
-            "owner"
-        } else if self.meets::<O>() {
-            "override"
-        } else {
-            "not the owner"
-        };
-        crate::gate::audit_owner_check(self, O::rule(), reason);
-        if reason != "not the owner" {
+        let allowed = owns || self.meets::<O>();
+        if crate::gate::audit_may_record(allowed) {
+            let reason = match (owns, allowed) {
+                (true, _) => "owner",
+                (false, true) => "override",
+                (false, false) => "not the owner",
+            };
+            crate::gate::audit_owner_check(self, O::rule(), allowed, reason);
+        }
+        if allowed {
             Ok(Owned { resource })
         } else {
             Err(Denied {
