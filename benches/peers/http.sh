@@ -2,7 +2,7 @@
 # HTTP throughput on loopback, release builds, one run:
 #   authz            reports-api     GET /reports/r1       RS256 token, keys from a loopback JWKS
 #   authz+cache      authz-server    GET /reports/r1       the same, verified-token cache on
-#   authz,nolog / authz+cache,nolog   authz-server without its audit log (no tracing subscriber)
+#   authz,nolog / authz+cache,nolog   authz-server with no tracing subscriber at all
 #   jwt-authorizer   jwt-authorizer-server  GET /reports/r1   same token and JWKS
 #   unprotected      authz-server    GET /open/reports/r1  the same lookup and JSON, no protection
 #   signature-only   authz-server    GET /floor/reports/r1 the RS256 signature check alone (aws-lc-rs,
@@ -63,8 +63,8 @@ wait_until 10 test -s "$work/token"
 jwks_url=$(cat "$work/jwks_url")
 token=$(cat "$work/token")
 
-# reports-api writes its audit events (two INFO lines per allowed request) to stderr, as
-# deployed; they go to a file here so the cost of writing them is counted.
+# reports-api logs at INFO to stderr, as deployed (refusals are audited at WARN, grants at
+# DEBUG so not written); it goes to a file here so any cost of writing is counted.
 AUTHZ_ADDR=127.0.0.1:$AUTHZ_PORT AUTHZ_JWKS_URL=$jwks_url \
     AUTHZ_ISSUER=https://id.bench AUTHZ_AUDIENCE=reports-api \
     taskset -c "$SERVER_CPU" "$bin/reports-api" >"$work/reports-api.out" 2>"$work/reports-api.log" &
@@ -154,4 +154,4 @@ awk -v a="${med[authz]}" -v c="${med[authz+cache]}" -v j="${med[jwt-authorizer]}
     printf "authz / health = %.2fx\nauthz+cache / health = %.2fx\njwt-authorizer / health = %.2fx\n", a / h, c / h, j / h
     printf "1 / throughput (server core time per request): authz %.1f us, authz+cache %.1f us, jwt-authorizer %.1f us, signature-only %.1f us, unprotected %.1f us, health %.1f us\n", 1e6 / a, 1e6 / c, 1e6 / j, 1e6 / f, 1e6 / u, 1e6 / h
 }'
-echo "audit lines written: reports-api $(wc -l <"$work/reports-api.log"), authz-server $(wc -l <"$work/authz-server.log")"
+echo "log lines written: reports-api $(wc -l <"$work/reports-api.log"), authz-server $(wc -l <"$work/authz-server.log")"
