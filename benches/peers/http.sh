@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # HTTP throughput on loopback, release builds, one run:
 #   authz            reports-api     GET /reports/r1       RS256 token, keys from a loopback JWKS
-#   authz+cache      authz-server    GET /reports/r1       the same, verified-token cache on
+#   authz+cache      reports-api     GET /reports/r1       the same, AUTHZ_TOKEN_CACHE=10000
 #   authz,nolog / authz+cache,nolog   authz-server with no tracing subscriber at all
 #   jwt-authorizer   jwt-authorizer-server  GET /reports/r1   same token and JWKS
 #   unprotected      authz-server    GET /open/reports/r1  the same lookup and JSON, no protection
@@ -33,6 +33,7 @@ PEER_PORT=${PEER_PORT:-38082}
 CACHE_PORT=${CACHE_PORT:-38083}
 NOLOG_PORT=${NOLOG_PORT:-38084}
 NOLOG_CACHE_PORT=${NOLOG_CACHE_PORT:-38085}
+REPORTS_CACHE_PORT=${REPORTS_CACHE_PORT:-38086}
 
 command -v wrk >/dev/null || { echo "http.sh: wrk not found (apt-get install -y wrk)" >&2; exit 1; }
 
@@ -69,6 +70,10 @@ AUTHZ_ADDR=127.0.0.1:$AUTHZ_PORT AUTHZ_JWKS_URL=$jwks_url \
     AUTHZ_ISSUER=https://id.bench AUTHZ_AUDIENCE=reports-api \
     taskset -c "$SERVER_CPU" "$bin/reports-api" >"$work/reports-api.out" 2>"$work/reports-api.log" &
 pids+=($!)
+AUTHZ_ADDR=127.0.0.1:$REPORTS_CACHE_PORT AUTHZ_JWKS_URL=$jwks_url AUTHZ_TOKEN_CACHE=10000 \
+    AUTHZ_ISSUER=https://id.bench AUTHZ_AUDIENCE=reports-api \
+    taskset -c "$SERVER_CPU" "$bin/reports-api" >"$work/reports-api-cache.out" 2>"$work/reports-api-cache.log" &
+pids+=($!)
 PEERS_ADDR=127.0.0.1:$PEER_PORT PEERS_JWKS_URL=$jwks_url \
     taskset -c "$SERVER_CPU" "$bin/jwt-authorizer-server" >"$work/peer.out" 2>&1 &
 pids+=($!)
@@ -87,11 +92,12 @@ done
 
 wait_until 20 curl -sf "http://127.0.0.1:$AUTHZ_PORT/health"
 wait_until 20 curl -sf "http://127.0.0.1:$CACHE_PORT/health"
+wait_until 20 curl -sf "http://127.0.0.1:$REPORTS_CACHE_PORT/health"
 wait_until 20 curl -sf "http://127.0.0.1:$PEER_PORT/health"
 
 declare -A url=(
     [authz]="http://127.0.0.1:$AUTHZ_PORT/reports/r1"
-    [authz+cache]="http://127.0.0.1:$CACHE_PORT/reports/r1"
+    [authz+cache]="http://127.0.0.1:$REPORTS_CACHE_PORT/reports/r1"
     [authz,nolog]="http://127.0.0.1:$NOLOG_PORT/reports/r1"
     [authz+cache,nolog]="http://127.0.0.1:$NOLOG_CACHE_PORT/reports/r1"
     [jwt-authorizer]="http://127.0.0.1:$PEER_PORT/reports/r1"
