@@ -517,16 +517,17 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         let owns = self
             .subject()
             .is_some_and(|subject| subject == resource.owner());
-        let allowed = owns || self.meets::<O>();
-        if crate::gate::audit_may_record(allowed) {
-            let reason = match (owns, allowed) {
-                (true, _) => "owner",
-                (false, true) => "override",
-                (false, false) => "not the owner",
-            };
-            crate::gate::audit_owner_check(self, O::rule(), allowed, reason);
+        let outcome = if owns {
+            OwnerOutcome::Owner
+        } else if self.meets::<O>() {
+            OwnerOutcome::Override
+        } else {
+            OwnerOutcome::NotOwner
+        };
+        if crate::gate::audit_may_record(outcome.allowed()) {
+            crate::gate::audit_owner_check(self, O::rule(), outcome);
         }
-        if allowed {
+        if outcome.allowed() {
             Ok(Owned { resource })
         } else {
             Err(Denied {
@@ -534,6 +535,29 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
                 reason: DenyReason::NotOwner,
                 conceal: false,
             })
+        }
+    }
+}
+
+/// How an owner check ended, for its audit event.
+#[derive(Clone, Copy)]
+pub(crate) enum OwnerOutcome {
+    Owner,
+    Override,
+    NotOwner,
+}
+
+impl OwnerOutcome {
+    pub(crate) fn allowed(self) -> bool {
+        !matches!(self, Self::NotOwner)
+    }
+
+    /// The audit event's `reason`.
+    pub(crate) fn reason(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Override => "override",
+            Self::NotOwner => "not the owner",
         }
     }
 }

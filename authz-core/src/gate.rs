@@ -436,6 +436,18 @@ fn audit_authentication(
     );
 }
 
+/// One decision's audit event: `decision = "allow"` at `DEBUG` when `$allowed`, else
+/// `decision = "deny"` at `WARN`. (A `tracing` level is fixed per call site, hence two.)
+macro_rules! audit_decision {
+    ($allowed:expr, event = $event:literal, $($field:tt)*) => {
+        if $allowed {
+            tracing::debug!(target: AUDIT_TARGET, event = $event, decision = "allow", $($field)*);
+        } else {
+            tracing::warn!(target: AUDIT_TARGET, event = $event, decision = "deny", $($field)*);
+        }
+    };
+}
+
 #[cold]
 #[inline(never)]
 fn audit_authorization<P: Policy, C: Claims>(
@@ -444,41 +456,22 @@ fn audit_authorization<P: Policy, C: Claims>(
     rule: Rule,
     allowed: bool,
 ) {
-    // Nothing is formatted or collected for an event no subscriber wants: with allow events
-    // off (the usual set-up) an allowed request costs one level check here.
+    // The unknown names are collected (and may allocate) only for an event a subscriber wants.
     if !audit_enabled(allowed) {
         return;
     }
-    let subject = caller.subject().unwrap_or("");
-    let key_id = api_key_id(caller);
     let (unknown_roles, unknown_permissions) = unknown_names(caller);
-    if allowed {
-        tracing::debug!(
-            target: AUDIT_TARGET,
-            event = "authorization",
-            decision = "allow",
-            subject = ?subject,
-            key_id,
-            rule = %rule,
-            route,
-            reason = "rule met",
-            unknown_roles = ?unknown_roles,
-            unknown_permissions = ?unknown_permissions,
-        );
-    } else {
-        tracing::warn!(
-            target: AUDIT_TARGET,
-            event = "authorization",
-            decision = "deny",
-            subject = ?subject,
-            key_id,
-            rule = %rule,
-            route,
-            reason = "missing permission",
-            unknown_roles = ?unknown_roles,
-            unknown_permissions = ?unknown_permissions,
-        );
-    }
+    audit_decision!(
+        allowed,
+        event = "authorization",
+        subject = ?caller.subject().unwrap_or(""),
+        key_id = api_key_id(caller),
+        rule = %rule,
+        route,
+        reason = if allowed { "rule met" } else { "missing permission" },
+        unknown_roles = ?unknown_roles,
+        unknown_permissions = ?unknown_permissions,
+    );
 }
 
 /// Whether an audit event of an allow (`DEBUG`) or a deny (`WARN`) could be recorded at all:
@@ -493,42 +486,22 @@ pub(crate) fn audit_may_record(allowed: bool) -> bool {
     }
 }
 
-/// The owner check's event (see the module docs); `reason` is `owner`, `override` or
-/// `not the owner`.
+/// The owner check's event (see the module docs).
 #[cold]
 #[inline(never)]
 pub(crate) fn audit_owner_check<P: Policy, C: Claims>(
     caller: &Authenticated<P, C>,
     rule: Rule,
-    allowed: bool,
-    reason: &'static str,
+    outcome: crate::authorize::OwnerOutcome,
 ) {
-    if !audit_enabled(allowed) {
-        return;
-    }
-    let subject = caller.subject().unwrap_or("");
-    let key_id = api_key_id(caller);
-    if allowed {
-        tracing::debug!(
-            target: AUDIT_TARGET,
-            event = "owner_check",
-            decision = "allow",
-            subject = ?subject,
-            key_id,
-            rule = %rule,
-            reason,
-        );
-    } else {
-        tracing::warn!(
-            target: AUDIT_TARGET,
-            event = "owner_check",
-            decision = "deny",
-            subject = ?subject,
-            key_id,
-            rule = %rule,
-            reason,
-        );
-    }
+    audit_decision!(
+        outcome.allowed(),
+        event = "owner_check",
+        subject = ?caller.subject().unwrap_or(""),
+        key_id = api_key_id(caller),
+        rule = %rule,
+        reason = outcome.reason(),
+    );
 }
 
 /// Whether a subscriber wants the audit event of an allow (`DEBUG`) or a deny (`WARN`).
