@@ -116,12 +116,12 @@ impl VerifiedCache {
 
     /// Whether `token` verified before under the key whose material hashes to `key`, and has
     /// not expired (`now` against its `exp`, without leeway: the claim checks apply leeway).
+    /// An entry under another key is removed.
     pub(crate) fn hit(&self, token: &Digest32, key: &Digest32, now: u64) -> bool {
-        let mut entries = self.lock();
-        let hit = match entries.get(token) {
-            Some(entry) if entry.key == *key && now < entry.exp => true,
+        let hit = match self.get(token, now) {
+            Some((verified_by, _)) if verified_by == *key => true,
             Some(_) => {
-                entries.remove(token);
+                self.remove(token);
                 false
             }
             None => false,

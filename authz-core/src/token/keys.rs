@@ -296,13 +296,12 @@ impl AwsLcParams {
     fn parse(&self, key: &DecodingKey) -> Option<aws_lc_rs::signature::ParsedPublicKey> {
         use aws_lc_rs::signature::{ParsedPublicKey, RsaPublicKeyComponents};
         use jsonwebtoken::DecodingKeyKind;
+        let any: &'static dyn aws_lc_rs::signature::VerificationAlgorithm = match *self {
+            Self::Rsa(params) => params,
+            Self::Other(params) => params,
+        };
         match (self, key.kind()) {
-            (Self::Rsa(params), DecodingKeyKind::SecretOrDer(der)) => {
-                ParsedPublicKey::new(*params, der).ok()
-            }
-            (Self::Other(params), DecodingKeyKind::SecretOrDer(bytes)) => {
-                ParsedPublicKey::new(*params, bytes).ok()
-            }
+            (_, DecodingKeyKind::SecretOrDer(bytes)) => ParsedPublicKey::new(any, bytes).ok(),
             (Self::Rsa(params), DecodingKeyKind::RsaModulusExponent { n, e }) => {
                 RsaPublicKeyComponents { n, e }
                     .to_parsed_public_key(params)

@@ -572,8 +572,8 @@ impl Inner {
 
         let claims: C = serde_json::from_slice(&payload)
             .map_err(|e| TokenError::Claims(ClaimsMismatch::from_serde(&e)))?;
-        let store = (self.cache.is_some() && !matches!(cache_use, CacheUse::Off) && !hit)
-            .then(|| *key.fingerprint());
+        // `Lookup` and `Fill` are only made when the cache is on.
+        let store = (!matches!(cache_use, CacheUse::Off) && !hit).then(|| *key.fingerprint());
         let validated = Validated {
             claims,
             alg: header.alg,
