@@ -261,9 +261,21 @@ impl<R: Requirement> fmt::Debug for Granted<R> {
 }
 
 /// A resource with an owner, for owner checks against IDOR (broken object-level authorization).
+///
+/// When the validator trusts several issuers, a subject is unique only within its issuer
+/// (`alice` of one identity provider is not `alice` of another), so the owner is the pair
+/// (issuer, subject): implement [`owner_issuer`](HasOwner::owner_issuer) too. A resource that
+/// does not name its owner's issuer is then owned by nobody (only the override passes): the
+/// check fails closed rather than let a same-named subject of another issuer in.
 pub trait HasOwner {
     /// The subject that owns the resource, compared with the caller's subject.
     fn owner(&self) -> &str;
+
+    /// The issuer of the owner's identity, compared with the caller's issuer when given.
+    /// Needed when the validator trusts several issuers; `None` (the default) otherwise.
+    fn owner_issuer(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Proof that the caller owns the resource, or holds the permission that overrides ownership.
@@ -444,13 +456,27 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         }
     }
 
-    /// The caller's subject: the token's, or the subject an API key acts as.
+    /// The caller's subject: the token's (as its claims type reads it, the same subject
+    /// revocation checks), or the subject an API key acts as.
     pub fn subject(&self) -> Option<&str> {
         match &self.credential {
-            Credential::Token(validated) => validated.claims.subject(),
+            Credential::Token(validated) => validated.subject(),
             #[cfg(feature = "api-keys")]
             Credential::ApiKey(key) => Some(key.subject()),
         }
+    }
+
+    /// The issuer of the caller's token (`iss`, the issuer whose key verified it); `None` for
+    /// an API key.
+    pub fn issuer(&self) -> Option<&str> {
+        self.token().and_then(Validated::issuer)
+    }
+
+    /// Whether the caller's identity is (issuer, subject) rather than the subject alone: the
+    /// token was accepted by a validator that trusts several issuers.
+    pub fn identity_includes_issuer(&self) -> bool {
+        self.token()
+            .is_some_and(Validated::identity_includes_issuer)
     }
 
     /// The role and permission names in the credential that the policy does not know, for
@@ -505,18 +531,25 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         }
     }
 
-    /// The owner check: succeeds when the caller's subject is the resource's owner, or when the
-    /// caller meets `override_` (for example `perm::ReportsReadAny`). A caller without a subject
-    /// owns nothing.
+    /// The owner check: succeeds when the caller is the resource's owner, or when the caller
+    /// meets `override_` (for example `perm::ReportsReadAny`). A caller without a subject owns
+    /// nothing. The caller is the owner when the subjects are equal and, where the resource
+    /// names its owner's issuer, the issuers are too; when the caller's identity includes its
+    /// issuer (several issuers trusted), a resource must name the issuer to be owned at all
+    /// (see [`HasOwner`]).
     pub fn check_owner<T: HasOwner, O: Requirement<Policy = P>>(
         &self,
         resource: T,
         override_: O,
     ) -> Result<Owned<T>, Denied> {
         let _ = override_;
-        let owns = self
-            .subject()
-            .is_some_and(|subject| subject == resource.owner());
+        let owns = self.subject().is_some_and(|subject| {
+            subject == resource.owner()
+                && match resource.owner_issuer() {
+                    Some(issuer) => self.issuer() == Some(issuer),
+                    None => !self.identity_includes_issuer(),
+                }
+        });
         let outcome = if owns {
             OwnerOutcome::Owner
         } else if self.meets::<O>() {

@@ -67,7 +67,7 @@ pub use adapter::{Adapter, Guard};
 #[cfg(feature = "api-keys")]
 pub use api_key::{
     ApiKeyError, ApiKeyRecord, ApiKeyStore, ApiKeys, BadPrefix, InMemoryApiKeyStore, IssueError,
-    IssuedKey, StoreError, VerifiedKey,
+    IssuedKey, RevokeError, StoreError, VerifiedKey,
 };
 #[cfg(all(feature = "api-keys", feature = "redis"))]
 pub use api_key_redis::RedisApiKeyStore;
@@ -86,12 +86,12 @@ pub use policy::{
     Iter, MAX_PERMISSIONS, NameKind, Permission, PermissionSet, Policy, Role, RoleSet, UnknownName,
 };
 #[cfg(feature = "remote")]
-pub use token::RemoteConfig;
+pub use token::{RemoteConfig, redact_url};
 #[cfg(feature = "test-util")]
 pub use token::test_util;
 pub use token::{
     Algorithm, BoxFuture, CacheStats, ClaimsMismatch, ConfigError, DEFAULT_LEEWAY,
-    DEFAULT_MAX_TOKEN_LEN, ErrorCategory, InMemoryRevocation, Key, KeyError, MAX_KID_LEN,
+    DEFAULT_MAX_TOKEN_LEN, ErrorCategory, InMemoryRevocation, Issuer, Key, KeyError, MAX_KID_LEN,
     Revocation, RevocationError, RevocationQuery, RevocationStatus, TokenError, TokenPart,
     UnknownAlgorithm, Validated, Validator, ValidatorBuilder,
 };

@@ -354,3 +354,133 @@ fn plain_http_to_a_remote_host_needs_the_opt_in() {
         .build();
     assert!(matches!(discovery, Err(ConfigError::Url(_))));
 }
+
+// --- Issue 11, findings 4, 5 and 8: withdrawn keys, kid-less keys, credentials in URLs. ---
+
+#[tokio::test]
+async fn a_fetched_key_set_is_authoritative_even_when_empty() {
+    let server = JwksServer::start().await.unwrap();
+    let k1 = TestKey::generate(Algorithm::ES256, "k1");
+    server.set_keys(&[&k1]);
+    let v = remote(&server, &[Algorithm::ES256], config(50, 20));
+    check(&v, &token(&k1)).await.unwrap();
+
+    // The issuer withdraws its only key (after a compromise, say): once the cache expires,
+    // the key stops verifying, and the refusal is the token's (401), not the endpoint's.
+    server.set_jwks(json!({ "keys": [] }));
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    let err = check(&v, &token(&k1)).await.unwrap_err();
+    assert!(matches!(err, TokenError::UnknownKey { .. }), "{err}");
+    assert_eq!(v.refresh_keys().await.unwrap(), 0);
+
+    // The same for a set whose only key is now an encryption key.
+    server.set_keys(&[&k1]);
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    check(&v, &token(&k1)).await.unwrap();
+    let mut enc = k1.public_jwk();
+    enc["use"] = json!("enc");
+    server.set_jwks(json!({ "keys": [enc] }));
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    let err = check(&v, &token(&k1)).await.unwrap_err();
+    assert!(matches!(err, TokenError::UnknownKey { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn known_keys_stop_verifying_after_stale_if_error() {
+    let server = JwksServer::start().await.unwrap();
+    let k1 = TestKey::generate(Algorithm::ES256, "k1");
+    server.set_keys(&[&k1]);
+    let v = remote(
+        &server,
+        &[Algorithm::ES256],
+        RemoteConfig {
+            stale_if_error: Duration::from_millis(400),
+            ..config(100, 20)
+        },
+    );
+    check(&v, &token(&k1)).await.unwrap();
+    server.set_mode(ServeMode::Status(500));
+    // Past the TTL but within stale-if-error: the last keys still serve.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    check(&v, &token(&k1)).await.unwrap();
+    // Past both: the endpoint still fails, and the old keys are no longer trusted.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let err = check(&v, &token(&k1)).await.unwrap_err();
+    assert!(matches!(err, TokenError::KeysUnavailable(_)), "{err}");
+    assert_eq!(err.category(), ErrorCategory::Unavailable);
+    // The endpoint recovers: keys verify again.
+    server.set_mode(ServeMode::Normal);
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    check(&v, &token(&k1)).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_jwks_key_without_kid_does_not_answer_for_unknown_kids() {
+    let server = JwksServer::start().await.unwrap();
+    let old = TestKey::generate(Algorithm::ES256, "old");
+    let new = TestKey::generate(Algorithm::ES256, "new");
+    let mut kidless = old.public_jwk();
+    kidless.as_object_mut().unwrap().remove("kid");
+    server.set_jwks(json!({ "keys": [kidless.clone()] }));
+    let v = remote(&server, &[Algorithm::ES256], config(600_000, 20));
+
+    // A token without kid is verified by the one key.
+    let mut header = old.header();
+    header.as_object_mut().unwrap().remove("kid");
+    check(&v, &old.sign(&header, &claims_for(ISS, AUD, "alice")))
+        .await
+        .unwrap();
+    assert_eq!(server.hits("/jwks.json"), 1);
+
+    // The issuer publishes a new key. A token naming its kid must trigger the refetch at once
+    // (it used to be tried against the kid-less key and refused as a bad signature until the
+    // 10-minute TTL ran out).
+    server.set_jwks(json!({ "keys": [kidless, new.public_jwk()] }));
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    check(&v, &token(&new)).await.unwrap();
+    assert_eq!(server.hits("/jwks.json"), 2);
+
+    // And a token naming a kid nobody has is refused as unknown, not tried on the kid-less key.
+    let stranger = TestKey::generate(Algorithm::ES256, "stranger");
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    let err = check(&v, &token(&stranger)).await.unwrap_err();
+    assert!(matches!(err, TokenError::UnknownKey { .. }), "{err}");
+
+    // A static JWKS document behaves the same.
+    let mut kidless = old.public_jwk();
+    kidless.as_object_mut().unwrap().remove("kid");
+    let v = Validator::builder()
+        .algorithms([Algorithm::ES256])
+        .jwks_json(&json!({ "keys": [kidless] }).to_string())
+        .issuer(ISS)
+        .audience(AUD)
+        .build()
+        .unwrap();
+    let err = check(&v, &token(&old)).await.unwrap_err();
+    assert!(matches!(err, TokenError::UnknownKey { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn credentials_in_a_jwks_url_are_never_shown() {
+    // Nothing listens on port 1: the fetch fails, and its error text is what reaches logs and
+    // the audit `reason`.
+    let k1 = TestKey::generate(Algorithm::ES256, "k1");
+    let v = Validator::builder()
+        .algorithms([Algorithm::ES256])
+        .jwks_url("http://svc-user:s3cret-pw@127.0.0.1:1/jwks.json?token=qs-secret")
+        .issuer(ISS)
+        .audience(AUD)
+        .build()
+        .unwrap();
+    let err = check(&v, &token(&k1)).await.unwrap_err();
+    let shown = format!("{err} {err:?} {v:?}");
+    for secret in ["svc-user", "s3cret-pw", "qs-secret"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    assert!(shown.contains("127.0.0.1:1/jwks.json"), "{shown}");
+    assert!(shown.contains("[redacted]"), "{shown}");
+    assert_eq!(
+        authz_core::redact_url("https://u:p@id.example/jwks"),
+        "https://[redacted]@id.example/jwks"
+    );
+}

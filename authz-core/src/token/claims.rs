@@ -43,6 +43,15 @@ pub(crate) struct RawRegistered<'a> {
     pub(crate) aud: Option<Vec<Cow<'a, str>>>,
 }
 
+/// The `iss` claim alone, read before the signature is checked only to choose which
+/// issuer's keys to verify with, when a validator trusts several (nothing else is read, and
+/// the claim is checked again against the verifying key's issuer afterwards).
+#[derive(Deserialize)]
+pub(crate) struct RawIssuer<'a> {
+    #[serde(borrow, default, deserialize_with = "claim_str::<_, 3>")]
+    pub(crate) iss: Option<Cow<'a, str>>,
+}
+
 /// Claim names, indexed by the const parameter of the deserializers, so that a type error can
 /// be mapped back to the claim without echoing any value.
 const CLAIMS: [&str; 7] = ["exp", "nbf", "iat", "iss", "sub", "jti", "aud"];

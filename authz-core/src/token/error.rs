@@ -364,6 +364,22 @@ pub enum ConfigError {
         /// Its `kid`.
         kid: Option<String>,
     },
+    /// Several issuers are accepted and keys were given without saying whose they are
+    /// (RFC 8725 section 3.8: a key verifies only its own issuer's tokens).
+    #[error(
+        "several issuers are accepted, so keys must say whose they are: give each issuer its \
+         keys with `trust(Issuer::new(..).key(..))` or `oidc_issuer(..)` instead of `key`, \
+         `jwks_json` or `jwks_url`"
+    )]
+    KeysWithoutIssuer,
+    /// An accepted issuer has no keys, so none of its tokens could verify.
+    #[error(
+        "the issuer {0:?} is accepted but has no keys: give it keys with `trust(Issuer::new(..))`"
+    )]
+    IssuerWithoutKeys(String),
+    /// An issuer was given keys twice (two `trust` calls, or `trust` and unbound keys).
+    #[error("the issuer {0:?} was given keys twice: give all of its keys in one `Issuer`")]
+    IssuerKeysTwice(String),
     /// A key could not be read.
     #[error(transparent)]
     Key(#[from] KeyError),

@@ -22,6 +22,12 @@ use super::keys::{JwksOrigin, KeySet, parse_jwks};
 /// | `timeout` | 5 s | jose `timeoutDuration`; a JWKS is small, and a request waiting on a miss should fail soon |
 /// | `connect_timeout` | 2 s | within `timeout`, so that an unreachable host fails fast |
 /// | `max_response_bytes` | 256 KiB | real JWKS documents are a few KiB; bounds memory against a hostile or broken endpoint |
+/// | `stale_if_error` | 1 h | Microsoft.IdentityModel's `LastKnownGoodLifetime` (1 h): while refreshes fail, the last key set fetched keeps verifying for this long after `cache_ttl`, and then no longer, so a key the issuer withdrew cannot stay trusted for as long as its endpoint is down |
+///
+/// A key set that was fetched and read is authoritative, even when it holds no usable key
+/// (`{"keys": []}`, or only `use: enc` keys): the keys it no longer lists stop verifying at once.
+/// Only a failed fetch (network, HTTP status, a body that is not a JWKS) keeps the previous keys,
+/// and only for `stale_if_error`.
 ///
 /// ```
 /// use std::time::Duration;
@@ -45,6 +51,10 @@ pub struct RemoteConfig {
     pub max_response_bytes: usize,
     /// Allows `http://` to hosts that are not loopback.
     pub allow_insecure_http: bool,
+    /// How long after `cache_ttl` the last fetched key set is still used while refreshes
+    /// fail. Past `cache_ttl + stale_if_error` without a successful fetch, tokens are refused
+    /// as unavailable (503) rather than verified with keys that may have been withdrawn.
+    pub stale_if_error: Duration,
 }
 
 impl Default for RemoteConfig {
@@ -56,6 +66,7 @@ impl Default for RemoteConfig {
             connect_timeout: Duration::from_secs(2),
             max_response_bytes: 256 * 1024,
             allow_insecure_http: false,
+            stale_if_error: Duration::from_secs(3600),
         }
     }
 }
@@ -93,15 +104,67 @@ pub(crate) struct RemoteJwks {
 impl fmt::Debug for RemoteJwks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let url = match &self.source {
-            Source::Jwks(url) => url.as_str(),
-            Source::Discovery { config_url, .. } => config_url.as_str(),
+            Source::Jwks(url) => url,
+            Source::Discovery { config_url, .. } => config_url,
         };
         let snapshot = self.snapshot();
         f.debug_struct("RemoteJwks")
-            .field("url", &url)
+            .field("url", &Redacted(url))
             .field("keys", &snapshot.keys)
             .field("config", &self.config)
             .finish()
+    }
+}
+
+/// Shows a URL without what may be a secret in it: the user name and password
+/// (`https://user:password@host/...`) and the query string. Every URL this module prints goes
+/// through it: error text (which reaches the audit `reason`), `Debug`, log events.
+struct Redacted<'u>(&'u Url);
+
+impl fmt::Display for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = self.0;
+        f.write_str(url.scheme())?;
+        f.write_str("://")?;
+        if !url.username().is_empty() || url.password().is_some() {
+            f.write_str("[redacted]@")?;
+        }
+        if let Some(host) = url.host_str() {
+            f.write_str(host)?;
+        }
+        if let Some(port) = url.port() {
+            write!(f, ":{port}")?;
+        }
+        f.write_str(url.path())?;
+        if url.query().is_some() {
+            f.write_str("?[redacted]")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+/// A URL as authz prints it: user name, password and query string replaced by `[redacted]`.
+/// For an application's own log lines about the URLs it configured (`AUTHZ_JWKS_URL`, say).
+/// Text that is not a URL is replaced whole.
+///
+/// ```
+/// assert_eq!(
+///     authz_core::redact_url("https://svc:hunter2@id.example/jwks?key=abc"),
+///     "https://[redacted]@id.example/jwks?[redacted]",
+/// );
+/// assert_eq!(authz_core::redact_url("https://id.example/jwks"), "https://id.example/jwks");
+/// assert_eq!(authz_core::redact_url("not a url"), "[not a URL]");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(url) => Redacted(&url).to_string(),
+        Err(_) => "[not a URL]".to_owned(),
     }
 }
 
@@ -138,11 +201,7 @@ struct Discovery {
 }
 
 impl RemoteJwks {
-    pub(crate) fn new(
-        spec: RemoteSpec,
-        config: RemoteConfig,
-        _issuers: &[String],
-    ) -> Result<Self, ConfigError> {
+    pub(crate) fn new(spec: RemoteSpec, config: RemoteConfig) -> Result<Self, ConfigError> {
         if config.refetch_cooldown.is_zero() {
             return Err(ConfigError::Limit("the refetch cooldown must not be zero"));
         }
@@ -209,6 +268,19 @@ impl RemoteJwks {
             .is_some_and(|t| t.elapsed() < self.config.refetch_cooldown)
     }
 
+    /// The keys of `snapshot`, unless they are past `cache_ttl + stale_if_error` (then a
+    /// withdrawn key could be among them, and no keys is the safe answer).
+    fn usable<'s>(&self, snapshot: &'s Snapshot) -> Option<&'s Arc<KeySet>> {
+        let fetched_at = snapshot.fetched_at?;
+        let limit = self
+            .config
+            .cache_ttl
+            .saturating_add(self.config.stale_if_error);
+        (fetched_at.elapsed() < limit)
+            .then_some(snapshot.keys.as_ref())
+            .flatten()
+    }
+
     /// The key set to verify a token with this `kid` and `alg`.
     pub(crate) async fn keys_for(
         &self,
@@ -225,40 +297,39 @@ impl RemoteJwks {
                 && !self.cooling_down(&state)
                 && self.snapshot().generation == seen.generation
             {
-                // On failure the known keys stay (stale-if-error); it is reported inside.
+                // On failure the known keys stay, within `stale_if_error`; it is reported
+                // inside.
                 let _ = self.fetch_and_install(&mut state, seen.generation).await;
                 seen = self.snapshot();
             }
         }
-        if let Some(keys) = &seen.keys
+        if let Some(keys) = self.usable(&seen)
             && keys.has_candidate(kid, alg)
         {
             return Ok(Arc::clone(keys));
         }
 
-        // A miss: no keys yet, or an unknown kid. Single flight, rate-limited.
+        // A miss: no keys yet, keys too old, or an unknown kid. Single flight, rate-limited.
         let mut state = self.fetch.lock().await;
         let now = self.snapshot();
         if now.generation != seen.generation
-            && let Some(keys) = &now.keys
+            && let Some(keys) = self.usable(&now)
             && keys.has_candidate(kid, alg)
         {
             return Ok(Arc::clone(keys));
         }
+        let unavailable = |reason: String| match self.usable(&now) {
+            Some(keys) => Ok(Arc::clone(keys)),
+            None => Err(TokenError::KeysUnavailable(reason)),
+        };
         if self.cooling_down(&state) {
-            return match &now.keys {
-                Some(keys) => Ok(Arc::clone(keys)),
-                None => Err(TokenError::KeysUnavailable(
-                    "the key set could not be fetched; retrying after the cooldown".into(),
-                )),
-            };
+            return unavailable(
+                "no current key set could be fetched; retrying after the cooldown".into(),
+            );
         }
         match self.fetch_and_install(&mut state, now.generation).await {
             Ok(keys) => Ok(keys),
-            Err(reason) => match &now.keys {
-                Some(keys) => Ok(Arc::clone(keys)),
-                None => Err(TokenError::KeysUnavailable(reason)),
-            },
+            Err(reason) => unavailable(reason),
         }
     }
 
@@ -294,7 +365,8 @@ impl RemoteJwks {
                 tracing::warn!(
                     error = %reason,
                     known_keys = known,
-                    "authz: JWKS fetch failed; keeping the keys already known"
+                    "authz: JWKS fetch failed; the keys already known stay in use for at most \
+                     cache_ttl + stale_if_error after their fetch"
                 );
                 Err(reason)
             }
@@ -308,26 +380,36 @@ impl RemoteJwks {
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| format!("GET {url}: {}", without_url(&e)))?;
+            .map_err(|e| format!("GET {}: {}", Redacted(url), without_url(&e)))?;
         let status = response.status();
         if !status.is_success() {
-            return Err(format!("GET {url}: HTTP status {}", status.as_u16()));
+            return Err(format!(
+                "GET {}: HTTP status {}",
+                Redacted(url),
+                status.as_u16()
+            ));
         }
         let max = self.config.max_response_bytes;
         if response
             .content_length()
             .is_some_and(|len| len > max as u64)
         {
-            return Err(format!("GET {url}: response larger than {max} bytes"));
+            return Err(format!(
+                "GET {}: response larger than {max} bytes",
+                Redacted(url)
+            ));
         }
         let mut body = Vec::new();
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| format!("GET {url}: {}", without_url(&e)))?
+            .map_err(|e| format!("GET {}: {}", Redacted(url), without_url(&e)))?
         {
             if body.len() + chunk.len() > max {
-                return Err(format!("GET {url}: response larger than {max} bytes"));
+                return Err(format!(
+                    "GET {}: response larger than {max} bytes",
+                    Redacted(url)
+                ));
             }
             body.extend_from_slice(&chunk);
         }
@@ -339,36 +421,48 @@ impl RemoteJwks {
             Source::Jwks(url) => url.clone(),
             Source::Discovery { issuer, config_url } => {
                 let body = self.get(config_url).await?;
+                let shown = Redacted(config_url);
                 let doc: Discovery = serde_json::from_slice(&body).map_err(|e| {
-                    format!("{config_url}: not an OpenID provider configuration ({e})")
+                    format!(
+                        "{shown}: not an OpenID provider configuration ({:?} error at line {} \
+                         column {})",
+                        e.classify(),
+                        e.line(),
+                        e.column()
+                    )
                 })?;
                 if doc.issuer != *issuer {
                     return Err(format!(
-                        "{config_url}: the discovery document names issuer {:?}, not the \
+                        "{shown}: the discovery document names issuer {:?}, not the \
                          configured {issuer:?}",
                         doc.issuer.chars().take(200).collect::<String>()
                     ));
                 }
                 check_url(&doc.jwks_uri, self.config.allow_insecure_http)
-                    .map_err(|e| format!("{config_url}: jwks_uri: {e}"))?
+                    .map_err(|e| format!("{shown}: jwks_uri: {e}"))?
             }
         };
         let body = self.get(&jwks_url).await?;
-        let parsed =
-            parse_jwks(&body, JwksOrigin::Remote).map_err(|e| format!("{jwks_url}: {e}"))?;
+        let shown = Redacted(&jwks_url);
+        let parsed = parse_jwks(&body, JwksOrigin::Remote).map_err(|e| format!("{shown}: {e}"))?;
         for (kid, reason) in &parsed.skipped {
-            tracing::info!(kid = ?kid, reason = %reason, url = %jwks_url, "authz: JWKS key skipped");
+            tracing::info!(kid = ?kid, reason = %reason, url = %shown, "authz: JWKS key skipped");
         }
         for kid in &parsed.duplicate_kids {
             tracing::warn!(
                 kid = ?kid,
-                url = %jwks_url,
+                url = %shown,
                 "authz: duplicate kid in JWKS; tokens with this kid are refused unless only one \
                  of the keys fits their alg"
             );
         }
         if parsed.keys.is_empty() {
-            return Err(format!("{jwks_url}: the JWKS has no usable signing key"));
+            // Authoritative all the same: the issuer withdrew every key (after a compromise,
+            // say), and tokens signed with the old ones must stop verifying now.
+            tracing::warn!(
+                url = %shown,
+                "authz: the JWKS has no usable signing key; every token is refused until it has"
+            );
         }
         Ok(KeySet::new(parsed.keys))
     }

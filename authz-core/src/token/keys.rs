@@ -40,6 +40,10 @@ pub struct Key {
     alg: Option<Algorithm>,
     decoding: Arc<DecodingKey>,
     secret_len: usize,
+    /// Whether a key without `kid` may verify a token that names a `kid` no key carries: true
+    /// for a key configured on its own, false for a key read from a JWKS document, where an
+    /// unknown `kid` means the set has rotated and must be fetched again.
+    stands_in: bool,
     /// What is derived from the key material once and shared by every clone.
     derived: Arc<Derived>,
 }
@@ -81,6 +85,7 @@ impl Key {
             alg: None,
             decoding: Arc::new(DecodingKey::from_secret(secret)),
             secret_len: secret.len(),
+            stands_in: true,
             derived: Arc::default(),
         }
     }
@@ -143,7 +148,7 @@ impl Key {
             serde_json::from_str(json).map_err(|e| KeyError::Json(json_error(&e)))?;
         match raw.into_key(true)? {
             JwkOutcome::Key(key) => Ok(key),
-            JwkOutcome::Skip(reason) => Err(KeyError::Json(reason.to_owned())),
+            JwkOutcome::Skip(reason) => Err(KeyError::Json(reason.to_string())),
         }
     }
 
@@ -183,6 +188,7 @@ impl Key {
             alg: None,
             decoding: Arc::new(decoding),
             secret_len: 0,
+            stands_in: true,
             derived: Arc::default(),
         }
     }
@@ -377,8 +383,41 @@ pub(crate) enum JwksOrigin {
 /// The result of reading a JWKS: the usable keys and what was skipped and why.
 pub(crate) struct ParsedJwks {
     pub(crate) keys: Vec<Key>,
-    pub(crate) skipped: Vec<(Option<String>, Cow<'static, str>)>,
+    pub(crate) skipped: Vec<(Option<String>, Skipped)>,
     pub(crate) duplicate_kids: Vec<String>,
+}
+
+/// Why a JWKS entry was not taken.
+pub(crate) enum Skipped {
+    /// Its `use` or `key_ops` say it is not for verifying signatures: expected in a JWKS.
+    NotForVerification(&'static str),
+    /// A kind of key this library does not verify with (type, curve, `alg`, or an `oct` key
+    /// in a remote set).
+    Unsupported(&'static str),
+    /// A key of a supported kind that is broken.
+    Invalid(KeyError),
+}
+
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Skipped::NotForVerification(reason) | Skipped::Unsupported(reason) => {
+                f.write_str(reason)
+            }
+            Skipped::Invalid(error) => error.fmt(f),
+        }
+    }
+}
+
+impl Skipped {
+    /// For a JWKS given in the configuration: the error `build()` reports, or `None` for a
+    /// key that is simply not for verification.
+    pub(crate) fn into_error(self, kid: Option<String>) -> Option<KeyError> {
+        match self {
+            Skipped::NotForVerification(_) => None,
+            other => Some(KeyError::Json(format!("key {kid:?}: {other}"))),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -403,16 +442,20 @@ pub(crate) fn parse_jwks(json: &[u8], origin: JwksOrigin) -> Result<ParsedJwks, 
         let raw = match RawJwk::deserialize(value) {
             Ok(raw) => raw,
             Err(e) => {
-                parsed
-                    .skipped
-                    .push((kid, Cow::Owned(format!("invalid JWK: {}", json_error(&e)))));
+                let error = KeyError::Json(format!("invalid JWK: {}", json_error(&e)));
+                parsed.skipped.push((kid, Skipped::Invalid(error)));
                 continue;
             }
         };
         match raw.into_key(origin == JwksOrigin::Static) {
-            Ok(JwkOutcome::Key(key)) => parsed.keys.push(key),
-            Ok(JwkOutcome::Skip(reason)) => parsed.skipped.push((kid, Cow::Borrowed(reason))),
-            Err(e) => parsed.skipped.push((kid, Cow::Owned(e.to_string()))),
+            Ok(JwkOutcome::Key(mut key)) => {
+                // In a key set, an unknown `kid` means rotation: never answer it with a key
+                // that has no `kid` (that would also keep the refetch from firing).
+                key.stands_in = false;
+                parsed.keys.push(key);
+            }
+            Ok(JwkOutcome::Skip(reason)) => parsed.skipped.push((kid, reason)),
+            Err(e) => parsed.skipped.push((kid, Skipped::Invalid(e))),
         }
     }
     for (i, key) in parsed.keys.iter().enumerate() {
@@ -437,9 +480,11 @@ impl KeySet {
         self.keys.len()
     }
 
-    /// The one key for this `kid` and `alg`. A `kid` is compared for equality only. A key
-    /// without a `kid` stands in when no key carries the token's `kid`. When several keys fit,
-    /// the token is refused rather than resolved by order.
+    /// The one key for this `kid` and `alg`. A `kid` is compared for equality only. A token
+    /// that names a `kid` is verified only by a key with that `kid`, except that a key
+    /// configured on its own (not read from a JWKS) without a `kid` stands in when no key
+    /// carries the token's `kid`. When several keys fit, the token is refused rather than
+    /// resolved by order.
     pub(crate) fn select(&self, kid: Option<&str>, alg: Algorithm) -> Result<&Key, TokenError> {
         let pick = |pred: &dyn Fn(&Key) -> bool| {
             let mut found = None;
@@ -452,7 +497,7 @@ impl KeySet {
         };
         let (found, count) = match kid {
             Some(kid) => match pick(&|k| k.kid() == Some(kid)) {
-                (None, _) => pick(&|k| k.kid().is_none()),
+                (None, _) => pick(&|k| k.kid().is_none() && k.stands_in),
                 hit => hit,
             },
             None => pick(&|_| true),
@@ -503,7 +548,7 @@ struct RawJwk<'a> {
 
 enum JwkOutcome {
     Key(Key),
-    Skip(&'static str),
+    Skip(Skipped),
 }
 
 fn b64_member(value: Option<&Cow<'_, str>>, name: &'static str) -> Result<Vec<u8>, KeyError> {
@@ -516,14 +561,18 @@ fn b64_member(value: Option<&Cow<'_, str>>, name: &'static str) -> Result<Vec<u8
 impl RawJwk<'_> {
     fn into_key(self, allow_oct: bool) -> Result<JwkOutcome, KeyError> {
         if self.use_.as_deref().is_some_and(|u| u != "sig") {
-            return Ok(JwkOutcome::Skip("`use` is not `sig`"));
+            return Ok(JwkOutcome::Skip(Skipped::NotForVerification(
+                "`use` is not `sig`",
+            )));
         }
         if self
             .key_ops
             .as_ref()
             .is_some_and(|ops| !ops.iter().any(|op| op == "verify"))
         {
-            return Ok(JwkOutcome::Skip("`key_ops` does not include `verify`"));
+            return Ok(JwkOutcome::Skip(Skipped::NotForVerification(
+                "`key_ops` does not include `verify`",
+            )));
         }
         if self.kid.as_ref().is_some_and(|kid| kid.len() > MAX_KID_LEN) {
             return Err(KeyError::KidTooLong(MAX_KID_LEN));
@@ -533,9 +582,9 @@ impl RawJwk<'_> {
             Some(name) => match Algorithm::from_name(name) {
                 Some(alg) => Some(alg),
                 None => {
-                    return Ok(JwkOutcome::Skip(
+                    return Ok(JwkOutcome::Skip(Skipped::Unsupported(
                         "`alg` is not a supported signature algorithm",
-                    ));
+                    )));
                 }
             },
         };
@@ -584,15 +633,21 @@ impl RawJwk<'_> {
             }
             ("oct", _) => {
                 if !allow_oct {
-                    return Ok(JwkOutcome::Skip(
+                    return Ok(JwkOutcome::Skip(Skipped::Unsupported(
                         "symmetric (`oct`) keys are never taken from a remote JWKS",
-                    ));
+                    )));
                 }
                 let k = b64_member(self.k.as_ref(), "k")?;
                 (Family::Hmac, DecodingKey::from_secret(&k), k.len())
             }
-            ("EC" | "OKP", _) => return Ok(JwkOutcome::Skip("unsupported curve")),
-            _ => return Ok(JwkOutcome::Skip("unsupported key type")),
+            ("EC" | "OKP", _) => {
+                return Ok(JwkOutcome::Skip(Skipped::Unsupported("unsupported curve")));
+            }
+            _ => {
+                return Ok(JwkOutcome::Skip(Skipped::Unsupported(
+                    "unsupported key type",
+                )));
+            }
         };
         if let Some(alg) = alg
             && alg.family() != family
@@ -605,6 +660,7 @@ impl RawJwk<'_> {
             alg,
             decoding: Arc::new(decoding),
             secret_len,
+            stands_in: true,
             derived: Arc::default(),
         }))
     }

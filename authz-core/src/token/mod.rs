@@ -24,7 +24,7 @@ pub use algorithm::{Algorithm, UnknownAlgorithm};
 pub use cache::CacheStats;
 pub use error::{ClaimsMismatch, ConfigError, ErrorCategory, KeyError, TokenError, TokenPart};
 #[cfg(feature = "remote")]
-pub use jwks::RemoteConfig;
+pub use jwks::{RemoteConfig, redact_url};
 pub use keys::{Key, MAX_KID_LEN};
 pub use revocation::{
     BoxFuture, InMemoryRevocation, Revocation, RevocationError, RevocationQuery, RevocationStatus,
@@ -35,5 +35,5 @@ pub use revocation_redis::{
     RedisRevocation, RedisRevocationBuilder,
 };
 pub use validator::{
-    DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, Validated, Validator, ValidatorBuilder,
+    DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, Issuer, Validated, Validator, ValidatorBuilder,
 };

@@ -15,9 +15,13 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub struct RevocationQuery<'a> {
     /// `jti`, if the token has one.
     pub jti: Option<&'a str>,
-    /// `sub`, if the token has one.
+    /// The subject, if the token has one: the claims type's subject ([`Claims::subject`]:
+    /// `sub`, or the field marked `#[claims(subject)]`), the one owner checks and audit
+    /// events name.
+    ///
+    /// [`Claims::subject`]: crate::Claims::subject
     pub sub: Option<&'a str>,
-    /// `iss`, if the token has one.
+    /// `iss`, if the token has one (verified: the issuer whose key signed the token).
     pub iss: Option<&'a str>,
     /// `iat`, if the token has one.
     pub iat: Option<u64>,
@@ -57,7 +61,8 @@ pub trait Revocation: Send + Sync + 'static {
 }
 
 /// A process-local revocation list: a `jti` deny-list, and "every token of subject S issued
-/// before T". Each entry is forgotten once the tokens it names would have expired anyway, so
+/// before T", for S under any issuer or under one issuer (when a validator trusts several,
+/// a subject is unique only within its issuer). Each entry is forgotten once the tokens it names would have expired anyway, so
 /// the list does not grow without bound.
 ///
 /// ```
@@ -92,8 +97,10 @@ pub struct InMemoryRevocation {
 struct Lists {
     /// jti -> forget after (unix seconds).
     jtis: HashMap<String, u64>,
-    /// sub -> (revoke tokens issued before, forget after).
+    /// sub -> (revoke tokens issued before, forget after), under every issuer.
     subjects: HashMap<String, (u64, u64)>,
+    /// iss -> sub -> (revoke tokens issued before, forget after).
+    issuer_subjects: HashMap<String, HashMap<String, (u64, u64)>>,
     inserts: u64,
 }
 
@@ -102,7 +109,7 @@ impl fmt::Debug for InMemoryRevocation {
         let (jtis, subjects) = self
             .inner
             .lock()
-            .map(|l| (l.jtis.len(), l.subjects.len()))
+            .map(|l| (l.jtis.len(), l.subject_count()))
             .unwrap_or_default();
         f.debug_struct("InMemoryRevocation")
             .field("jtis", &jtis)
@@ -127,6 +134,13 @@ impl<'a> RevocationQuery<'a> {
             iat,
             exp,
         }
+    }
+
+    /// The same query for a token of issuer `iss`.
+    #[must_use]
+    pub fn with_issuer(mut self, iss: &'a str) -> Self {
+        self.iss = Some(iss);
+        self
     }
 }
 
@@ -154,15 +168,30 @@ impl InMemoryRevocation {
     /// when the last such token expires (for example `issued_before` plus the issuer's token
     /// lifetime); the entry is forgotten after it. Tokens of `sub` without `iat` are refused
     /// while the entry lives, since they cannot show they are newer.
+    ///
+    /// This names `sub` under every issuer; see [`revoke_subject_of`](Self::revoke_subject_of)
+    /// for one issuer's subject.
     pub fn revoke_subject(&self, sub: impl Into<String>, issued_before: u64, until: u64) {
         let forget_after = until.saturating_add(self.grace);
         self.with_lists(|l| {
-            let slot = l
-                .subjects
-                .entry(sub.into())
-                .or_insert((issued_before, forget_after));
-            slot.0 = slot.0.max(issued_before);
-            slot.1 = slot.1.max(forget_after);
+            merge(l.subjects.entry(sub.into()), issued_before, forget_after);
+        });
+    }
+
+    /// Revokes every token of subject `sub` of issuer `iss` issued before `issued_before`, as
+    /// [`revoke_subject`](Self::revoke_subject) does, but not the same-named subject of
+    /// another issuer.
+    pub fn revoke_subject_of(
+        &self,
+        iss: impl Into<String>,
+        sub: impl Into<String>,
+        issued_before: u64,
+        until: u64,
+    ) {
+        let forget_after = until.saturating_add(self.grace);
+        self.with_lists(|l| {
+            let subjects = l.issuer_subjects.entry(iss.into()).or_default();
+            merge(subjects.entry(sub.into()), issued_before, forget_after);
         });
     }
 
@@ -170,7 +199,7 @@ impl InMemoryRevocation {
     pub fn len(&self) -> usize {
         self.inner
             .lock()
-            .map(|l| l.jtis.len() + l.subjects.len())
+            .map(|l| l.jtis.len() + l.subject_count())
             .unwrap_or(0)
     }
 
@@ -186,6 +215,10 @@ impl InMemoryRevocation {
             l.jtis.retain(|_, forget_after| *forget_after >= now);
             l.subjects
                 .retain(|_, (_, forget_after)| *forget_after >= now);
+            l.issuer_subjects.retain(|_, subjects| {
+                subjects.retain(|_, (_, forget_after)| *forget_after >= now);
+                !subjects.is_empty()
+            });
         }
     }
 
@@ -222,12 +255,17 @@ impl InMemoryRevocation {
         {
             return Ok(RevocationStatus::Revoked);
         }
-        if let Some(sub) = q.sub
-            && let Some((before, forget_after)) = lists.subjects.get(sub)
-            && *forget_after >= now
-            && q.iat.is_none_or(|iat| iat < *before)
-        {
-            return Ok(RevocationStatus::Revoked);
+        if let Some(sub) = q.sub {
+            let of_issuer = q
+                .iss
+                .and_then(|iss| lists.issuer_subjects.get(iss))
+                .and_then(|subjects| subjects.get(sub));
+            let covers = |&(before, forget_after): &(u64, u64)| {
+                forget_after >= now && q.iat.is_none_or(|iat| iat < before)
+            };
+            if lists.subjects.get(sub).is_some_and(covers) || of_issuer.is_some_and(covers) {
+                return Ok(RevocationStatus::Revoked);
+            }
         }
         Ok(RevocationStatus::Active)
     }
@@ -236,6 +274,28 @@ impl InMemoryRevocation {
     fn with_clock(now: fn() -> u64) -> Self {
         Self { now, ..Self::new() }
     }
+}
+
+impl Lists {
+    fn subject_count(&self) -> usize {
+        self.subjects.len()
+            + self
+                .issuer_subjects
+                .values()
+                .map(HashMap::len)
+                .sum::<usize>()
+    }
+}
+
+/// Keeps the later cut-off and the later forget time of two revocations of one subject.
+fn merge(
+    entry: std::collections::hash_map::Entry<'_, String, (u64, u64)>,
+    issued_before: u64,
+    forget_after: u64,
+) {
+    let slot = entry.or_insert((issued_before, forget_after));
+    slot.0 = slot.0.max(issued_before);
+    slot.1 = slot.1.max(forget_after);
 }
 
 impl Revocation for InMemoryRevocation {
@@ -265,6 +325,30 @@ mod tests {
 
     fn at_10000() -> u64 {
         10_000
+    }
+
+    #[test]
+    fn a_subject_of_one_issuer_is_not_the_same_subject_of_another() {
+        let r = InMemoryRevocation::with_clock(at_10000);
+        r.revoke_subject_of("https://a", "alice", 10_000, 11_000);
+        let q =
+            |iss| RevocationQuery::new(None, Some("alice"), Some(9_000), 10_500).with_issuer(iss);
+        assert_eq!(
+            r.status(&q("https://a")).unwrap(),
+            RevocationStatus::Revoked
+        );
+        assert_eq!(r.status(&q("https://b")).unwrap(), RevocationStatus::Active);
+        let no_issuer = RevocationQuery::new(None, Some("alice"), Some(9_000), 10_500);
+        assert_eq!(r.status(&no_issuer).unwrap(), RevocationStatus::Active);
+        // Revoking the subject under every issuer reaches both.
+        r.revoke_subject("alice", 10_000, 11_000);
+        assert_eq!(
+            r.status(&q("https://b")).unwrap(),
+            RevocationStatus::Revoked
+        );
+        assert_eq!(r.len(), 2);
+        r.purge_expired();
+        assert_eq!(r.len(), 2);
     }
 
     #[test]

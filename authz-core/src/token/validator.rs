@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::DeserializeOwned;
 
 use super::algorithm::Algorithm;
-use super::claims::{RawHeader, RawRegistered, parse_object};
+use super::claims::{RawHeader, RawIssuer, RawRegistered, parse_object};
 use super::error::{ClaimsMismatch, ConfigError, TokenError, TokenPart};
 use super::keys::{JwksOrigin, Key, KeySet, MAX_KID_LEN, parse_jwks, read_file};
 use super::provider::install_process_default;
@@ -91,7 +91,8 @@ pub struct Validator {
 
 struct Inner {
     algorithms: Vec<Algorithm>,
-    keys: KeySource,
+    /// One entry per trusted issuer (or a single unbound one when any issuer is accepted).
+    sources: Vec<Trusted>,
     issuers: Option<Vec<String>>,
     audiences: Option<Vec<String>>,
     leeway: u64,
@@ -111,17 +112,30 @@ pub(crate) enum KeySource {
     Remote(Box<super::jwks::RemoteJwks>),
 }
 
+impl fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySource::Static(set) => set.fmt(f),
+            #[cfg(feature = "remote")]
+            KeySource::Remote(remote) => remote.fmt(f),
+        }
+    }
+}
+
+/// The keys of one issuer: a token they verify must name that issuer (RFC 8725 section 3.8).
+/// `issuer` is `None` only for the one key source of a validator that accepts any issuer.
+#[derive(Debug)]
+struct Trusted {
+    issuer: Option<String>,
+    keys: KeySource,
+}
+
 impl fmt::Debug for Validator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &*self.inner;
-        let keys: &dyn fmt::Debug = match &i.keys {
-            KeySource::Static(set) => set,
-            #[cfg(feature = "remote")]
-            KeySource::Remote(remote) => remote,
-        };
         f.debug_struct("Validator")
             .field("algorithms", &i.algorithms)
-            .field("keys", keys)
+            .field("keys", &i.sources)
             .field("issuers", &i.issuers)
             .field("audiences", &i.audiences)
             .field("leeway", &i.leeway)
@@ -148,6 +162,7 @@ pub struct Validated<C> {
     sub: Option<String>,
     jti: Option<String>,
     aud: Vec<String>,
+    several_issuers: bool,
 }
 
 impl<C> Validated<C> {
@@ -175,13 +190,22 @@ impl<C> Validated<C> {
     pub fn issued_at(&self) -> Option<u64> {
         self.iat
     }
-    /// `iss`.
+    /// `iss`. When the validator trusts several issuers, this is the issuer whose key
+    /// verified the token.
     pub fn issuer(&self) -> Option<&str> {
         self.iss.as_deref()
     }
-    /// `sub`.
+    /// The subject as the claims type reads it ([`Claims::subject`]: `sub`, or the field
+    /// marked `#[claims(subject)]`, such as Entra ID's `oid`). Revocation, owner checks and
+    /// audit events all use this one subject.
     pub fn subject(&self) -> Option<&str> {
         self.sub.as_deref()
+    }
+    /// Whether the validator that accepted the token trusts several issuers. Then a subject
+    /// is unique only within its issuer, and the caller's identity is (issuer, subject):
+    /// owner checks compare both (see [`HasOwner`](crate::HasOwner)).
+    pub fn identity_includes_issuer(&self) -> bool {
+        self.several_issuers
     }
     /// `jti`.
     pub fn jwt_id(&self) -> Option<&str> {
@@ -254,7 +278,11 @@ impl Validator {
             && let Ok(validated) = value.downcast::<Validated<C>>()
         {
             if inner
-                .current_key(validated.kid.as_deref(), validated.alg)
+                .current_key(
+                    validated.iss.as_deref(),
+                    validated.kid.as_deref(),
+                    validated.alg,
+                )
                 .await
                 == Some(key)
             {
@@ -293,12 +321,18 @@ impl Validator {
 
     /// Fetches the remote key set now (OIDC discovery first, if configured), for example at
     /// start-up to fail fast. Returns how many usable keys are known. A no-op for static keys.
+    /// With several issuers, every remote key set is fetched and the counts are added up;
+    /// the first failure is returned.
     pub async fn refresh_keys(&self) -> Result<usize, TokenError> {
-        match &self.inner.keys {
-            KeySource::Static(set) => Ok(set.len()),
-            #[cfg(feature = "remote")]
-            KeySource::Remote(remote) => remote.refresh_now().await,
+        let mut total = 0;
+        for trusted in &self.inner.sources {
+            total += match &trusted.keys {
+                KeySource::Static(set) => set.len(),
+                #[cfg(feature = "remote")]
+                KeySource::Remote(remote) => remote.refresh_now().await?,
+            };
         }
+        Ok(total)
     }
 }
 
@@ -419,23 +453,52 @@ impl Inner {
                 alg: header.alg,
             });
         }
-        match &self.keys {
-            KeySource::Static(set) => self.finish::<C>(parts, &header, set, cache_use, now),
+        // With several issuers, the token's claimed `iss` chooses whose keys to try; the
+        // payload is decoded (not trusted) for that alone. The claim is checked against the
+        // verifying key's issuer after the signature, so a token signed by one issuer's key
+        // cannot speak for another issuer.
+        let (trusted, payload) = if let [only] = self.sources.as_slice() {
+            (only, None)
+        } else {
+            let payload = b64(parts.payload, TokenPart::Payload)?;
+            let claimed: RawIssuer<'_> = parse_object(&payload, TokenPart::Payload)?;
+            let trusted = self.trusted(claimed.iss.as_deref())?;
+            (trusted, Some(payload))
+        };
+        let issuer = trusted.issuer.as_deref();
+        match &trusted.keys {
+            KeySource::Static(set) => {
+                self.finish::<C>(parts, payload, &header, issuer, set, cache_use, now)
+            }
             #[cfg(feature = "remote")]
             KeySource::Remote(remote) => {
                 let set = remote.keys_for(header.kid.as_deref(), header.alg).await?;
-                self.finish::<C>(parts, &header, &set, cache_use, now)
+                self.finish::<C>(parts, payload, &header, issuer, &set, cache_use, now)
             }
         }
     }
 
-    /// The digest of the key that a token with this `kid` and `alg` selects now, if any.
+    /// The key source for a token claiming issuer `iss`.
+    fn trusted(&self, iss: Option<&str>) -> Result<&Trusted, TokenError> {
+        if let [only] = self.sources.as_slice() {
+            return Ok(only);
+        }
+        let iss = iss.ok_or(TokenError::MissingClaim("iss"))?;
+        self.sources
+            .iter()
+            .find(|trusted| trusted.issuer.as_deref() == Some(iss))
+            .ok_or(TokenError::WrongIssuer)
+    }
+
+    /// The digest of the key that a token of issuer `iss` with this `kid` and `alg` selects
+    /// now, if any.
     async fn current_key(
         &self,
+        iss: Option<&str>,
         kid: Option<&str>,
         alg: Algorithm,
     ) -> Option<super::cache::Digest32> {
-        match &self.keys {
+        match &self.trusted(iss).ok()?.keys {
             KeySource::Static(set) => set.select(kid, alg).ok().map(|key| *key.fingerprint()),
             #[cfg(feature = "remote")]
             KeySource::Remote(remote) => {
@@ -446,6 +509,8 @@ impl Inner {
     }
 
     async fn check_revocation<C>(&self, validated: &Validated<C>) -> Result<(), TokenError> {
+        // `sub` here is the claims type's subject (see `finish`), the one the application
+        // sees: revoking it refuses exactly the caller that owner checks and audit name.
         let Some(revocation) = &self.revocation else {
             return Ok(());
         };
@@ -504,10 +569,15 @@ impl Inner {
         Ok(())
     }
 
+    /// Verifies with the key `keys` select (the keys of `issuer`, when bound to one), then
+    /// reads the payload (`payload`: already decoded, when it was decoded to choose the keys).
+    #[allow(clippy::too_many_arguments)]
     fn finish<C: Claims + DeserializeOwned>(
         &self,
         parts: &Parts<'_>,
+        payload: Option<Vec<u8>>,
         header: &Header,
+        issuer: Option<&str>,
         keys: &KeySet,
         cache_use: CacheUse<'_>,
         now: u64,
@@ -528,7 +598,10 @@ impl Inner {
         }
 
         // Authenticated from here on.
-        let payload = b64(parts.payload, TokenPart::Payload)?;
+        let payload = match payload {
+            Some(payload) => payload,
+            None => b64(parts.payload, TokenPart::Payload)?,
+        };
         let reg: RawRegistered<'_> = parse_object(&payload, TokenPart::Payload)?;
 
         let required = self.required.union(C::REGISTERED);
@@ -557,7 +630,14 @@ impl Inner {
             }
         }
         self.check_times(exp, reg.nbf, reg.iat, now)?;
-        if let Some(issuers) = &self.issuers {
+        if let Some(bound) = issuer {
+            // The key that verified the signature belongs to `bound`: the token must be
+            // that issuer's (RFC 8725 section 3.8).
+            let iss = reg.iss.as_deref().ok_or(TokenError::MissingClaim("iss"))?;
+            if iss != bound {
+                return Err(TokenError::WrongIssuer);
+            }
+        } else if let Some(issuers) = &self.issuers {
             let iss = reg.iss.as_deref().ok_or(TokenError::MissingClaim("iss"))?;
             if !issuers.iter().any(|i| i == iss) {
                 return Err(TokenError::WrongIssuer);
@@ -575,7 +655,6 @@ impl Inner {
         // `Lookup` and `Fill` are only made when the cache is on.
         let store = (!matches!(cache_use, CacheUse::Off) && !hit).then(|| *key.fingerprint());
         let validated = Validated {
-            claims,
             alg: header.alg,
             kid: header.kid.clone(),
             typ: header.typ.clone(),
@@ -583,7 +662,7 @@ impl Inner {
             nbf: reg.nbf,
             iat: reg.iat,
             iss: reg.iss.map(|s| s.into_owned()),
-            sub: reg.sub.map(|s| s.into_owned()),
+            sub: claims.subject().map(str::to_owned),
             jti: reg.jti.map(|s| s.into_owned()),
             aud: reg
                 .aud
@@ -591,6 +670,8 @@ impl Inner {
                 .into_iter()
                 .map(|s| s.into_owned())
                 .collect(),
+            several_issuers: self.sources.len() > 1,
+            claims,
         };
         Ok((validated, store))
     }
@@ -609,16 +690,20 @@ fn normalize_typ(typ: &str) -> &str {
 ///
 /// Defaults: leeway 60 s ([`DEFAULT_LEEWAY`]), maximum token length 8 KiB
 /// ([`DEFAULT_MAX_TOKEN_LEN`]), no maximum age, no `typ` check, no revocation.
+///
+/// Keys belong to issuers (RFC 8725 section 3.8). With one issuer, the keys given with
+/// [`key`](Self::key), [`jwks_json`](Self::jwks_json), [`jwks_url`](Self::jwks_url) are that
+/// issuer's. To accept several issuers, give each its own keys with [`trust`](Self::trust) (or
+/// [`oidc_issuer`](Self::oidc_issuer) once per issuer): a token is then verified only with the
+/// keys of the issuer it names, and refused when its `iss` is not the issuer of the key that
+/// verified it. Keys bound to no issuer while several are accepted are a build error.
 #[must_use]
 pub struct ValidatorBuilder {
     algorithms: Vec<Algorithm>,
-    keys: Vec<Key>,
-    /// Keys that came from a JWKS document: those no allowed algorithm can use are dropped
-    /// rather than refused, since a JWKS often holds keys for other algorithms.
-    jwks_keys: usize,
-    key_errors: Vec<ConfigError>,
-    #[cfg(feature = "remote")]
-    remote: Option<super::jwks::RemoteSpec>,
+    /// The keys given without an issuer: the sole accepted issuer's.
+    unbound: KeySpec,
+    /// The issuers given with their own keys, in order.
+    trusted: Vec<Issuer>,
     #[cfg(feature = "remote")]
     remote_config: super::jwks::RemoteConfig,
     issuers: Vec<String>,
@@ -636,15 +721,215 @@ pub struct ValidatorBuilder {
     cache: Option<usize>,
 }
 
+/// Where one key source's keys come from, as configured.
+#[derive(Default)]
+struct KeySpec {
+    keys: Vec<Key>,
+    /// Keys that came from a JWKS document: those no allowed algorithm can use are dropped
+    /// rather than refused, since a JWKS often holds keys for other algorithms.
+    jwks_keys: usize,
+    errors: Vec<ConfigError>,
+    #[cfg(feature = "remote")]
+    remote: Option<super::jwks::RemoteSpec>,
+}
+
+impl KeySpec {
+    fn is_empty(&self) -> bool {
+        #[cfg(feature = "remote")]
+        let remote = self.remote.is_some();
+        #[cfg(not(feature = "remote"))]
+        let remote = false;
+        self.keys.is_empty() && self.errors.is_empty() && !remote
+    }
+
+    fn jwks_json(&mut self, json: &str) {
+        match parse_jwks(json.as_bytes(), JwksOrigin::Static) {
+            Ok(parsed) => {
+                if let Some(kid) = parsed.duplicate_kids.into_iter().next() {
+                    self.errors
+                        .push(super::error::KeyError::DuplicateKid(kid).into());
+                }
+                for (kid, reason) in parsed.skipped {
+                    if let Some(error) = reason.into_error(kid) {
+                        self.errors.push(ConfigError::Key(error));
+                    }
+                }
+                // JWKS keys go first so that explicit keys keep their index after them.
+                self.jwks_keys += parsed.keys.len();
+                self.keys.splice(0..0, parsed.keys);
+            }
+            Err(e) => self.errors.push(e.into()),
+        }
+    }
+
+    fn jwks_file(&mut self, path: &Path) {
+        match read_file(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(json) => self.jwks_json(&json),
+                Err(_) => self
+                    .errors
+                    .push(super::error::KeyError::Json("not UTF-8".into()).into()),
+            },
+            Err(e) => self.errors.push(e),
+        }
+    }
+
+    /// The key source, checked against the allowed algorithms. `symmetric` tells whether
+    /// HMAC algorithms are allowed (then a remote key set cannot serve).
+    fn build(
+        self,
+        algorithms: &[Algorithm],
+        #[cfg(feature = "remote")] config: &super::jwks::RemoteConfig,
+        symmetric: bool,
+    ) -> Result<KeySource, ConfigError> {
+        #[cfg(feature = "remote")]
+        let remote = self.remote;
+        #[cfg(not(feature = "remote"))]
+        let remote: Option<()> = None;
+        match (remote, self.keys.is_empty()) {
+            (None, true) => Err(ConfigError::NoKeys),
+            (Some(_), false) => Err(ConfigError::Limit(
+                "use either static keys or a remote key set for one issuer, not both",
+            )),
+            (None, false) => {
+                let mut usable = Vec::with_capacity(self.keys.len());
+                for (index, key) in self.keys.into_iter().enumerate() {
+                    if key.check(algorithms)? {
+                        usable.push(key);
+                    } else if index >= self.jwks_keys {
+                        return Err(ConfigError::KeyUnusable {
+                            index: index - self.jwks_keys,
+                            kid: key.kid().map(str::to_owned),
+                        });
+                    }
+                }
+                if usable.is_empty() {
+                    return Err(ConfigError::NoKeys);
+                }
+                Ok(KeySource::Static(KeySet::new(usable)))
+            }
+            #[cfg(feature = "remote")]
+            (Some(spec), true) => {
+                if symmetric {
+                    return Err(ConfigError::MixedKeyKinds);
+                }
+                Ok(KeySource::Remote(Box::new(super::jwks::RemoteJwks::new(
+                    spec,
+                    config.clone(),
+                )?)))
+            }
+            #[cfg(not(feature = "remote"))]
+            (Some(()), true) => {
+                let _ = symmetric;
+                Err(ConfigError::NoKeys)
+            }
+        }
+    }
+}
+
+/// One trusted issuer and its keys, for a validator that accepts several issuers
+/// ([`ValidatorBuilder::trust`]): tokens that name this issuer are verified with these keys
+/// only, and these keys verify only tokens that name this issuer.
+///
+/// Two use cases: a SaaS that accepts each customer's own identity-provider tenant (one
+/// `Issuer` per tenant), and a migration between two identity providers (both trusted until
+/// the old one is retired).
+///
+/// ```
+/// use authz_core::{Algorithm, Issuer, TokenError, Validator, test_util::{TestKey, claims_for}};
+///
+/// let old_idp = TestKey::generate(Algorithm::ES256, "old-1");
+/// let new_idp = TestKey::generate(Algorithm::ES256, "new-1");
+/// let validator = Validator::builder()
+///     .algorithms([Algorithm::ES256])
+///     .trust(Issuer::new("https://old.example").key(old_idp.verification_key()))
+///     .trust(Issuer::new("https://new.example").key(new_idp.verification_key()))
+///     .audience("reports-api")
+///     .build()
+///     .unwrap();
+///
+/// # #[derive(serde::Deserialize, authz_core::Claims)] struct Token { sub: String }
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let token = new_idp.mint(&claims_for("https://new.example", "reports-api", "alice"));
+/// let ok = validator.validate::<Token>(&token).await.unwrap();
+/// assert_eq!(ok.issuer(), Some("https://new.example"));
+/// assert!(ok.identity_includes_issuer());
+///
+/// // The new provider's key cannot vouch for a user of the old one.
+/// let forged = new_idp.mint(&claims_for("https://old.example", "reports-api", "alice"));
+/// assert!(validator.validate::<Token>(&forged).await.is_err());
+/// # });
+/// ```
+#[must_use]
+pub struct Issuer {
+    issuer: String,
+    keys: KeySpec,
+}
+
+impl fmt::Debug for Issuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Issuer")
+            .field("issuer", &self.issuer)
+            .field("keys", &self.keys.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Issuer {
+    /// The issuer whose `iss` is exactly `issuer`; give it keys with the other methods.
+    pub fn new(issuer: impl Into<String>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            keys: KeySpec::default(),
+        }
+    }
+
+    /// Adds a static key of this issuer.
+    pub fn key(mut self, key: Key) -> Self {
+        self.keys.keys.push(key);
+        self
+    }
+
+    /// Adds the keys of a JWKS document, as [`ValidatorBuilder::jwks_json`].
+    pub fn jwks_json(mut self, json: &str) -> Self {
+        self.keys.jwks_json(json);
+        self
+    }
+
+    /// Adds the keys of a JWKS file, as [`ValidatorBuilder::jwks_file`].
+    pub fn jwks_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.keys.jwks_file(path.as_ref());
+        self
+    }
+
+    /// The issuer's keys come from this JWKS URL, as [`ValidatorBuilder::jwks_url`].
+    #[cfg(feature = "remote")]
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.keys.remote = Some(super::jwks::RemoteSpec::Jwks(url.into()));
+        self
+    }
+
+    /// The issuer `issuer`, with keys found by OIDC discovery, as
+    /// [`ValidatorBuilder::oidc_issuer`].
+    #[cfg(feature = "remote")]
+    pub fn oidc(issuer: impl Into<String>) -> Self {
+        let issuer = issuer.into();
+        Self {
+            keys: KeySpec {
+                remote: Some(super::jwks::RemoteSpec::Discovery(issuer.clone())),
+                ..KeySpec::default()
+            },
+            issuer,
+        }
+    }
+}
+
 impl Default for ValidatorBuilder {
     fn default() -> Self {
         Self {
             algorithms: Vec::new(),
-            keys: Vec::new(),
-            jwks_keys: 0,
-            key_errors: Vec::new(),
-            #[cfg(feature = "remote")]
-            remote: None,
+            unbound: KeySpec::default(),
+            trusted: Vec::new(),
             #[cfg(feature = "remote")]
             remote_config: super::jwks::RemoteConfig::default(),
             issuers: Vec::new(),
@@ -668,7 +953,8 @@ impl fmt::Debug for ValidatorBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ValidatorBuilder")
             .field("algorithms", &self.algorithms)
-            .field("keys", &self.keys)
+            .field("keys", &self.unbound.keys)
+            .field("trusted", &self.trusted)
             .field("issuers", &self.issuers)
             .field("audiences", &self.audiences)
             .finish_non_exhaustive()
@@ -686,9 +972,9 @@ impl ValidatorBuilder {
         self
     }
 
-    /// Adds a static key.
+    /// Adds a static key of the one accepted issuer (see [`trust`](Self::trust) for several).
     pub fn key(mut self, key: Key) -> Self {
-        self.keys.push(key);
+        self.unbound.keys.push(key);
         self
     }
 
@@ -696,47 +982,25 @@ impl ValidatorBuilder {
     /// (wrong `use`, unsupported type) are skipped; a document that cannot be read, a key
     /// that is invalid, or duplicate `kid`s make `build()` fail.
     pub fn jwks_json(mut self, json: &str) -> Self {
-        match parse_jwks(json.as_bytes(), JwksOrigin::Static) {
-            Ok(parsed) => {
-                if let Some(kid) = parsed.duplicate_kids.into_iter().next() {
-                    self.key_errors
-                        .push(super::error::KeyError::DuplicateKid(kid).into());
-                }
-                for (kid, reason) in parsed.skipped {
-                    if reason.starts_with("`use`") || reason.starts_with("`key_ops`") {
-                        continue;
-                    }
-                    self.key_errors
-                        .push(ConfigError::Key(super::error::KeyError::Json(format!(
-                            "key {kid:?}: {reason}"
-                        ))));
-                }
-                // JWKS keys go first so that explicit keys keep their index after them.
-                self.jwks_keys += parsed.keys.len();
-                self.keys.splice(0..0, parsed.keys);
-            }
-            Err(e) => self.key_errors.push(e.into()),
-        }
+        self.unbound.jwks_json(json);
         self
     }
 
     /// Adds the keys of a JWKS file, as [`ValidatorBuilder::jwks_json`].
-    pub fn jwks_file(self, path: impl AsRef<Path>) -> Self {
-        match read_file(path.as_ref()) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(json) => self.jwks_json(&json),
-                Err(_) => self.push_error(super::error::KeyError::Json("not UTF-8".into()).into()),
-            },
-            Err(e) => self.push_error(e),
-        }
-    }
-
-    fn push_error(mut self, e: ConfigError) -> Self {
-        self.key_errors.push(e);
+    pub fn jwks_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.unbound.jwks_file(path.as_ref());
         self
     }
 
-    /// An accepted `iss`. May be called several times.
+    /// Accepts tokens of `issuer`, verified only with the keys given with it. May be called
+    /// once per issuer; each issuer becomes an accepted `iss`.
+    pub fn trust(mut self, issuer: Issuer) -> Self {
+        self.trusted.push(issuer);
+        self
+    }
+
+    /// An accepted `iss`. May be called several times; with several issuers, give each its
+    /// keys with [`trust`](Self::trust).
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuers.push(issuer.into());
         self
@@ -845,8 +1109,9 @@ impl ValidatorBuilder {
     /// Checks the configuration and builds the validator.
     pub fn build(self) -> Result<Validator, ConfigError> {
         install_process_default();
-        if let Some(e) = self.key_errors.into_iter().next() {
-            return Err(e);
+        let specs = || core::iter::once(&self.unbound).chain(self.trusted.iter().map(|t| &t.keys));
+        if specs().any(|spec| !spec.errors.is_empty()) {
+            return Err(self.into_first_key_error());
         }
         if self.algorithms.is_empty() {
             return Err(ConfigError::NoAlgorithms);
@@ -855,10 +1120,22 @@ impl ValidatorBuilder {
         if symmetric != 0 && symmetric != self.algorithms.len() {
             return Err(ConfigError::MixedKeyKinds);
         }
-        if self.keys.iter().any(Key::is_symmetric) && self.keys.iter().any(|k| !k.is_symmetric()) {
+        let keys: Vec<&Key> = specs().flat_map(|spec| spec.keys.iter()).collect();
+        if keys.iter().any(|k| k.is_symmetric()) && keys.iter().any(|k| !k.is_symmetric()) {
             return Err(ConfigError::MixedKeyKinds);
         }
-        if self.issuers.is_empty() && !self.any_issuer {
+        // The accepted issuers: those named, and those trusted with their own keys.
+        let mut issuers = Vec::new();
+        for issuer in self
+            .issuers
+            .iter()
+            .chain(self.trusted.iter().map(|t| &t.issuer))
+        {
+            if !issuers.contains(issuer) {
+                issuers.push(issuer.clone());
+            }
+        }
+        if issuers.is_empty() && !self.any_issuer {
             return Err(ConfigError::NoIssuer);
         }
         if self.audiences.is_empty() && !self.any_audience {
@@ -876,53 +1153,54 @@ impl ValidatorBuilder {
         if self.typ.as_deref() == Some("") {
             return Err(ConfigError::Limit("the required typ must not be empty"));
         }
-        #[cfg(feature = "remote")]
-        let remote = self.remote;
-        #[cfg(not(feature = "remote"))]
-        let remote: Option<()> = None;
-        let keys = match (remote, self.keys.is_empty()) {
-            (None, true) => return Err(ConfigError::NoKeys),
-            (Some(_), false) => {
-                return Err(ConfigError::Limit(
-                    "use either static keys or a remote key set, not both",
-                ));
+
+        // Every key source belongs to one issuer; keys given without one belong to the only
+        // accepted issuer, or (with any issuer accepted) stand alone.
+        let mut owners: Vec<Option<String>> = Vec::new();
+        let mut spec_list = Vec::new();
+        for trusted in self.trusted {
+            if owners.contains(&Some(trusted.issuer.clone())) {
+                return Err(ConfigError::IssuerKeysTwice(trusted.issuer));
             }
-            (None, false) => {
-                let mut usable = Vec::with_capacity(self.keys.len());
-                for (index, key) in self.keys.into_iter().enumerate() {
-                    if key.check(&self.algorithms)? {
-                        usable.push(key);
-                    } else if index >= self.jwks_keys {
-                        return Err(ConfigError::KeyUnusable {
-                            index: index - self.jwks_keys,
-                            kid: key.kid().map(str::to_owned),
-                        });
-                    }
-                }
-                if usable.is_empty() {
-                    return Err(ConfigError::NoKeys);
-                }
-                KeySource::Static(KeySet::new(usable))
+            owners.push(Some(trusted.issuer));
+            spec_list.push(trusted.keys);
+        }
+        if !self.unbound.is_empty() {
+            let owner = match issuers.as_slice() {
+                [] if owners.is_empty() => None,
+                [only] => Some(only.clone()),
+                _ => return Err(ConfigError::KeysWithoutIssuer),
+            };
+            if owner.is_some() && owners.contains(&owner) {
+                return Err(ConfigError::IssuerKeysTwice(owner.unwrap_or_default()));
             }
-            #[cfg(feature = "remote")]
-            (Some(spec), true) => {
-                if symmetric != 0 {
-                    return Err(ConfigError::MixedKeyKinds);
-                }
-                KeySource::Remote(Box::new(super::jwks::RemoteJwks::new(
-                    spec,
-                    self.remote_config,
-                    &self.issuers,
-                )?))
-            }
-            #[cfg(not(feature = "remote"))]
-            (Some(()), true) => return Err(ConfigError::NoKeys),
-        };
+            owners.push(owner);
+            spec_list.push(self.unbound);
+        }
+        if spec_list.is_empty() {
+            return Err(ConfigError::NoKeys);
+        }
+        if let Some(issuer) = issuers
+            .iter()
+            .find(|issuer| !owners.iter().any(|owner| owner.as_ref() == Some(issuer)))
+        {
+            return Err(ConfigError::IssuerWithoutKeys(issuer.clone()));
+        }
+        let mut sources = Vec::with_capacity(spec_list.len());
+        for (issuer, spec) in owners.into_iter().zip(spec_list) {
+            let keys = spec.build(
+                &self.algorithms,
+                #[cfg(feature = "remote")]
+                &self.remote_config,
+                symmetric != 0,
+            )?;
+            sources.push(Trusted { issuer, keys });
+        }
         Ok(Validator {
             inner: Arc::new(Inner {
                 algorithms: self.algorithms,
-                keys,
-                issuers: (!self.any_issuer || !self.issuers.is_empty()).then_some(self.issuers),
+                sources,
+                issuers: (!self.any_issuer || !issuers.is_empty()).then_some(issuers),
                 audiences: (!self.any_audience || !self.audiences.is_empty())
                     .then_some(self.audiences),
                 leeway,
@@ -937,6 +1215,15 @@ impl ValidatorBuilder {
             }),
         })
     }
+
+    /// The first error met while reading keys, in the order they were given.
+    fn into_first_key_error(self) -> ConfigError {
+        core::iter::once(self.unbound)
+            .chain(self.trusted.into_iter().map(|t| t.keys))
+            .flat_map(|spec| spec.errors)
+            .next()
+            .unwrap_or(ConfigError::NoKeys)
+    }
 }
 
 #[cfg(feature = "remote")]
@@ -945,18 +1232,16 @@ impl ValidatorBuilder {
     /// [`RemoteConfig`](super::RemoteConfig) for the defaults). `https://` is required unless
     /// the host is loopback or [`ValidatorBuilder::allow_insecure_http`] was called.
     pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
-        self.remote = Some(super::jwks::RemoteSpec::Jwks(url.into()));
+        self.unbound.remote = Some(super::jwks::RemoteSpec::Jwks(url.into()));
         self
     }
 
     /// OIDC discovery: reads `<issuer>/.well-known/openid-configuration`, requires its
     /// `issuer` to equal `issuer` exactly, and takes keys from its `jwks_uri`. Also accepts
-    /// `issuer` as a token issuer.
-    pub fn oidc_issuer(mut self, issuer: impl Into<String>) -> Self {
-        let issuer = issuer.into();
-        self.issuers.push(issuer.clone());
-        self.remote = Some(super::jwks::RemoteSpec::Discovery(issuer));
-        self
+    /// `issuer` as a token issuer, with those keys only. May be called once per issuer
+    /// (`trust(Issuer::oidc(issuer))`).
+    pub fn oidc_issuer(self, issuer: impl Into<String>) -> Self {
+        self.trust(Issuer::oidc(issuer))
     }
 
     /// Tunes the remote key set: cache TTL, refetch cooldown, timeouts, response size.

@@ -1,0 +1,392 @@
+//! Keys bound to issuers (RFC 8725 section 3.8) and one identity per caller: each test performs
+//! an attack from the security audit of issue 11 and sees it refused.
+//!
+//! Findings covered: a token signed with issuer B's key claiming issuer A (static keys and
+//! remote JWKS), same-named subjects of two issuers in owner checks and revocation, keys bound
+//! to no issuer while several are accepted, and revocation reading another subject than the
+//! one the application sees.
+
+use std::sync::Arc;
+
+use authz_core::test_util::{JwksServer, TestKey, claims_for, now};
+use authz_core::{
+    Algorithm, Authenticated, Claims, ConfigError, DenyReason, HasOwner, InMemoryRevocation,
+    Issuer, Key, RemoteConfig, TokenError, Validated, Validator,
+};
+
+const A: &str = "https://a.example";
+const B: &str = "https://b.example";
+const AUD: &str = "reports-api";
+
+authz_core::policy! {
+    /// The test policy.
+    pub mod docs {
+        permissions {
+            /// Read your own documents.
+            "docs:read",
+            /// Read anyone's.
+            "docs:read_any",
+        }
+        roles {
+            /// Reads.
+            "reader" = ["docs:read"],
+        }
+    }
+}
+
+#[derive(Debug, serde::Deserialize, Claims)]
+struct Token {
+    sub: String,
+    #[serde(default)]
+    #[claims(roles)]
+    roles: Vec<String>,
+}
+
+type Caller = Authenticated<docs::Policy, Token>;
+
+/// Each issuer's keys, and a validator trusting both.
+fn two_issuers() -> (TestKey, TestKey, Validator) {
+    let a = TestKey::generate(Algorithm::ES256, "a-1");
+    let b = TestKey::generate(Algorithm::ES256, "b-1");
+    let validator = Validator::builder()
+        .algorithms([Algorithm::ES256])
+        .trust(Issuer::new(A).key(a.verification_key()))
+        .trust(Issuer::new(B).key(b.verification_key()))
+        .audience(AUD)
+        .build()
+        .unwrap();
+    (a, b, validator)
+}
+
+fn reader(issuer: &str, subject: &str) -> serde_json::Value {
+    let mut claims = claims_for(issuer, AUD, subject);
+    claims["roles"] = serde_json::json!(["reader"]);
+    claims
+}
+
+async fn caller(v: &Validator, token: &str) -> Result<Caller, TokenError> {
+    v.validate::<Token>(token).await.map(Caller::from)
+}
+
+#[tokio::test]
+async fn another_issuers_key_cannot_speak_for_an_issuer() {
+    let (a, b, v) = two_issuers();
+    // The audit's reproduction: signed with B's key, claiming A's `iss` and alice.
+    let forged = b.mint(&reader(A, "alice"));
+    let err = caller(&v, &forged).await.unwrap_err();
+    assert!(
+        matches!(err, TokenError::UnknownKey { .. }),
+        "B's kid is not among A's keys: {err}"
+    );
+
+    // The same with B's key published under a kid A also uses: A's key is tried, and fails.
+    let b_as_a1 = TestKey::generate(Algorithm::ES256, "a-1");
+    let v2 = Validator::builder()
+        .algorithms([Algorithm::ES256])
+        .trust(Issuer::new(A).key(a.verification_key().with_kid("a-1")))
+        .trust(Issuer::new(B).key(b_as_a1.verification_key()))
+        .audience(AUD)
+        .build()
+        .unwrap();
+    let forged = b_as_a1.mint(&reader(A, "alice"));
+    assert!(matches!(
+        caller(&v2, &forged).await,
+        Err(TokenError::BadSignature { .. })
+    ));
+    // B's own token still works under B, and A's under A.
+    caller(&v2, &b_as_a1.mint(&reader(B, "bob"))).await.unwrap();
+    caller(&v2, &a.mint(&reader(A, "alice"))).await.unwrap();
+
+    // Each issuer's genuine tokens pass, naming their issuer.
+    let alice_a = caller(&v, &a.mint(&reader(A, "alice"))).await.unwrap();
+    assert_eq!(alice_a.issuer(), Some(A));
+    assert!(alice_a.identity_includes_issuer());
+    let alice_b = caller(&v, &b.mint(&reader(B, "alice"))).await.unwrap();
+    assert_eq!(alice_b.issuer(), Some(B));
+
+    // A token naming no trusted issuer, or none at all, reaches no key.
+    let stranger = caller(&v, &a.mint(&reader("https://c.example", "alice"))).await;
+    assert!(matches!(stranger, Err(TokenError::WrongIssuer)));
+    let mut no_iss = reader(A, "alice");
+    no_iss.as_object_mut().unwrap().remove("iss");
+    assert!(matches!(
+        caller(&v, &a.mint(&no_iss)).await,
+        Err(TokenError::MissingClaim("iss"))
+    ));
+    // `iss` of the wrong type is a type error, as after the signature.
+    let mut bad_iss = reader(A, "alice");
+    bad_iss["iss"] = serde_json::json!(7);
+    assert!(matches!(
+        caller(&v, &a.mint(&bad_iss)).await,
+        Err(TokenError::ClaimType("iss"))
+    ));
+}
+
+#[tokio::test]
+async fn the_verified_token_cache_keeps_the_binding() {
+    let a = TestKey::generate(Algorithm::ES256, "k");
+    let b = TestKey::generate(Algorithm::ES256, "k");
+    let v = Validator::builder()
+        .algorithms([Algorithm::ES256])
+        .trust(Issuer::new(A).key(a.verification_key()))
+        .trust(Issuer::new(B).key(b.verification_key()))
+        .audience(AUD)
+        .cache(100)
+        .build()
+        .unwrap();
+    let genuine = b.mint(&reader(B, "alice"));
+    for _ in 0..2 {
+        let ok: Arc<Validated<Token>> = v.validate_shared(&genuine).await.unwrap();
+        assert_eq!(ok.issuer(), Some(B));
+    }
+    assert_eq!(v.cache_stats().unwrap().hits, 1);
+    let forged = b.mint(&reader(A, "alice"));
+    for _ in 0..2 {
+        assert!(v.validate_shared::<Token>(&forged).await.is_err());
+    }
+}
+
+#[tokio::test]
+async fn remote_key_sets_are_bound_to_their_issuer() {
+    let server_a = JwksServer::start().await.unwrap();
+    let server_b = JwksServer::start().await.unwrap();
+    let a = TestKey::generate(Algorithm::RS256, "a-1");
+    let b = TestKey::generate(Algorithm::RS256, "b-1");
+    server_a.set_keys(&[&a]);
+    server_b.set_keys(&[&b]);
+    let v = Validator::builder()
+        .algorithms([Algorithm::RS256])
+        .trust(Issuer::new(A).jwks_url(server_a.jwks_url()))
+        .trust(Issuer::new(B).jwks_url(server_b.jwks_url()))
+        .remote_config(RemoteConfig {
+            refetch_cooldown: std::time::Duration::from_millis(10),
+            ..RemoteConfig::default()
+        })
+        .audience(AUD)
+        .build()
+        .unwrap();
+    caller(&v, &a.mint(&reader(A, "alice"))).await.unwrap();
+    caller(&v, &b.mint(&reader(B, "bob"))).await.unwrap();
+    let forged = b.mint(&reader(A, "alice"));
+    assert!(matches!(
+        caller(&v, &forged).await,
+        Err(TokenError::UnknownKey { .. })
+    ));
+    // Only A's endpoint was asked about a token claiming A; B's was never asked for it.
+    assert_eq!(server_b.hits("/jwks.json"), 1);
+    assert_eq!(v.refresh_keys().await.unwrap(), 2);
+
+    // OIDC discovery, once per issuer, binds the same way.
+    let v = Validator::builder()
+        .algorithms([Algorithm::RS256])
+        .oidc_issuer(server_a.issuer())
+        .oidc_issuer(server_b.issuer())
+        .audience(AUD)
+        .build()
+        .unwrap();
+    caller(&v, &a.mint(&reader(&server_a.issuer(), "alice")))
+        .await
+        .unwrap();
+    let forged = b.mint(&reader(&server_a.issuer(), "alice"));
+    assert!(caller(&v, &forged).await.is_err());
+}
+
+#[test]
+fn keys_must_say_whose_they_are_when_several_issuers_are_accepted() {
+    let key = TestKey::generate(Algorithm::ES256, "k");
+    let other = TestKey::generate(Algorithm::ES256, "o");
+    let builder = || {
+        Validator::builder()
+            .algorithms([Algorithm::ES256])
+            .audience(AUD)
+    };
+
+    let unbound = builder()
+        .issuers([A, B])
+        .key(key.verification_key())
+        .build();
+    assert!(matches!(unbound, Err(ConfigError::KeysWithoutIssuer)));
+    let mixed = builder()
+        .trust(Issuer::new(A).key(key.verification_key()))
+        .issuer(B)
+        .key(other.verification_key())
+        .build();
+    assert!(matches!(mixed, Err(ConfigError::KeysWithoutIssuer)));
+    let keyless = builder()
+        .trust(Issuer::new(A).key(key.verification_key()))
+        .issuer(B)
+        .build();
+    assert!(matches!(keyless, Err(ConfigError::IssuerWithoutKeys(i)) if i == B));
+    let twice = builder()
+        .trust(Issuer::new(A).key(key.verification_key()))
+        .trust(Issuer::new(A).key(other.verification_key()))
+        .build();
+    assert!(matches!(twice, Err(ConfigError::IssuerKeysTwice(i)) if i == A));
+    // One issuer: unbound keys are that issuer's, as before.
+    let single = builder().issuer(A).key(key.verification_key()).build();
+    assert!(single.is_ok());
+    let message = ConfigError::KeysWithoutIssuer.to_string();
+    assert!(message.contains("trust(Issuer::new"), "{message}");
+}
+
+/// A resource that names its owner's issuer, and one that does not.
+#[derive(Debug)]
+struct Doc {
+    owner: &'static str,
+    issuer: Option<&'static str>,
+}
+
+impl HasOwner for Doc {
+    fn owner(&self) -> &str {
+        self.owner
+    }
+    fn owner_issuer(&self) -> Option<&str> {
+        self.issuer
+    }
+}
+
+#[tokio::test]
+async fn owner_checks_compare_issuer_and_subject() {
+    let (a, b, v) = two_issuers();
+    let alice_a = caller(&v, &a.mint(&reader(A, "alice"))).await.unwrap();
+    let alice_b = caller(&v, &b.mint(&reader(B, "alice"))).await.unwrap();
+    let doc = || Doc {
+        owner: "alice",
+        issuer: Some(A),
+    };
+    assert!(alice_a.check_owner(doc(), docs::perm::DocsReadAny).is_ok());
+    let denied = alice_b
+        .check_owner(doc(), docs::perm::DocsReadAny)
+        .unwrap_err();
+    assert_eq!(denied.reason(), DenyReason::NotOwner);
+
+    // A resource that does not say whose issuer its owner is belongs to nobody here.
+    let unscoped = || Doc {
+        owner: "alice",
+        issuer: None,
+    };
+    assert!(
+        alice_a
+            .check_owner(unscoped(), docs::perm::DocsReadAny)
+            .is_err()
+    );
+    assert!(
+        alice_b
+            .check_owner(unscoped(), docs::perm::DocsReadAny)
+            .is_err()
+    );
+
+    // With one issuer, a resource without an issuer is owned by subject, as before.
+    let single = Validator::builder()
+        .algorithms([Algorithm::ES256])
+        .issuer(A)
+        .key(a.verification_key())
+        .audience(AUD)
+        .build()
+        .unwrap();
+    let alice = caller(&single, &a.mint(&reader(A, "alice"))).await.unwrap();
+    assert!(!alice.identity_includes_issuer());
+    assert!(
+        alice
+            .check_owner(unscoped(), docs::perm::DocsReadAny)
+            .is_ok()
+    );
+    assert!(alice.check_owner(doc(), docs::perm::DocsReadAny).is_ok());
+    let elsewhere = Doc {
+        owner: "alice",
+        issuer: Some(B),
+    };
+    assert!(
+        alice
+            .check_owner(elsewhere, docs::perm::DocsReadAny)
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn revoking_one_issuers_subject_leaves_the_other() {
+    let a = TestKey::generate(Algorithm::ES256, "a-1");
+    let b = TestKey::generate(Algorithm::ES256, "b-1");
+    let revoked = Arc::new(InMemoryRevocation::new());
+    let v = Validator::builder()
+        .algorithms([Algorithm::ES256])
+        .trust(Issuer::new(A).key(a.verification_key()))
+        .trust(Issuer::new(B).key(b.verification_key()))
+        .audience(AUD)
+        .revocation(Arc::clone(&revoked))
+        .build()
+        .unwrap();
+    let alice_a = a.mint(&reader(A, "alice"));
+    let alice_b = b.mint(&reader(B, "alice"));
+    revoked.revoke_subject_of(A, "alice", now() + 1, now() + 600);
+    assert!(matches!(
+        caller(&v, &alice_a).await,
+        Err(TokenError::Revoked)
+    ));
+    caller(&v, &alice_b).await.unwrap();
+    revoked.revoke_subject("alice", now() + 1, now() + 600);
+    assert!(matches!(
+        caller(&v, &alice_b).await,
+        Err(TokenError::Revoked)
+    ));
+}
+
+/// Entra ID's shape: `sub` is pairwise per application, `oid` the stable user id.
+#[derive(Debug, serde::Deserialize, Claims)]
+struct EntraToken {
+    #[allow(dead_code)]
+    sub: String,
+    #[claims(subject)]
+    oid: String,
+}
+
+#[tokio::test]
+async fn revocation_checks_the_subject_the_application_sees() {
+    let key = TestKey::generate(Algorithm::ES256, "k");
+    let revoked = Arc::new(InMemoryRevocation::new());
+    let v = Validator::builder()
+        .algorithms([Algorithm::ES256])
+        .issuer(A)
+        .key(key.verification_key())
+        .audience(AUD)
+        .revocation(Arc::clone(&revoked))
+        .build()
+        .unwrap();
+    let mut claims = claims_for(A, AUD, "pairwise-3f9a");
+    claims["oid"] = serde_json::json!("mallory");
+    let token = key.mint(&claims);
+    let ok = v.validate::<EntraToken>(&token).await.unwrap();
+    assert_eq!(ok.subject(), Some("mallory"));
+    let caller = Authenticated::<docs::Policy, EntraToken>::from(ok);
+    assert_eq!(caller.subject(), Some("mallory"));
+
+    // The audit's reproduction: revoking the subject owner checks see changed nothing.
+    revoked.revoke_subject("mallory", now() + 1, now() + 600);
+    assert!(matches!(
+        v.validate::<EntraToken>(&token).await,
+        Err(TokenError::Revoked)
+    ));
+    assert!(matches!(
+        v.validate_shared::<EntraToken>(&token).await,
+        Err(TokenError::Revoked)
+    ));
+}
+
+#[test]
+fn a_key_given_alone_still_stands_in_for_an_unknown_kid() {
+    // Documented convenience for one configured key; a JWKS key never does (token_jwks.rs).
+    let key = TestKey::generate(Algorithm::ES256, "idp-kid");
+    let pem = key.public_pem().unwrap();
+    let v = Validator::builder()
+        .algorithms([Algorithm::ES256])
+        .issuer(A)
+        .key(Key::from_pem(pem).unwrap())
+        .audience(AUD)
+        .build()
+        .unwrap();
+    let token = key.mint(&claims_for(A, AUD, "alice"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(v.validate::<Token>(&token)).unwrap();
+}
