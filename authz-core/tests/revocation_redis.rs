@@ -1,20 +1,24 @@
 //! `RedisRevocation` against a real `redis-server` started by the test (Debian package
 //! `redis-server`; these tests fail, not skip, without it): jti and subject revocation through a
-//! validator, TTLs, sharing between instances, hostile identifiers, one command per check, the
-//! opt-in cache, and what happens while Redis is down, hung, and back.
+//! validator, subjects of one issuer, TTLs (an entry outlives every token it covers), sharing
+//! between instances, hostile identifiers, one command per check, the opt-in cache, and what
+//! happens while Redis is down, hung, and back.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use authz_core::test_util::{RedisServer, TestKey, claims_for, now};
 use authz_core::{
-    Algorithm, Claims, ErrorCategory, RedisRevocation, Revocation, RevocationQuery,
+    Algorithm, Claims, ErrorCategory, Issuer, RedisRevocation, Revocation, RevocationQuery,
     RevocationStatus, TokenError, Validator,
 };
 use serde_json::json;
 
 const ISSUER: &str = "https://id.test";
 const AUDIENCE: &str = "api";
+/// Two issuers a validator trusts at once, for subjects of one issuer.
+const ISSUER_A: &str = "https://a.test";
+const ISSUER_B: &str = "https://b.test";
 
 #[derive(Debug, serde::Deserialize, Claims)]
 struct MyClaims {
@@ -71,6 +75,26 @@ async fn outcome(v: &Validator, token: &str) -> Result<(), TokenError> {
     v.validate::<MyClaims>(token).await.map(drop)
 }
 
+/// A query for a token of `iss`.
+fn query_of<'a>(
+    iss: Option<&'a str>,
+    sub: &'a str,
+    iat: Option<u64>,
+    exp: u64,
+) -> RevocationQuery<'a> {
+    let mut q = RevocationQuery::new(None, Some(sub), iat, exp);
+    q.iss = iss;
+    q
+}
+
+/// Sleeps until the unix second `secs` has begun, plus `extra`.
+async fn sleep_until_unix(secs: u64, extra: Duration) {
+    let target = UNIX_EPOCH + Duration::from_secs(secs) + extra;
+    if let Ok(wait) = target.duration_since(SystemTime::now()) {
+        tokio::time::sleep(wait).await;
+    }
+}
+
 #[tokio::test]
 async fn a_revoked_jti_is_refused_and_others_are_not() {
     let server = redis();
@@ -121,20 +145,43 @@ async fn a_revoked_subject_refuses_older_tokens_and_tokens_without_iat() {
 }
 
 #[tokio::test]
-async fn entries_expire_when_their_tokens_would_plus_the_leeway() {
+async fn entries_expire_once_no_token_they_name_can_be_accepted() {
     let server = redis();
     let store = RedisRevocation::builder(server.url())
         .leeway(Duration::from_secs(60))
         .build()
         .unwrap();
+    // One clock reading; the store reads its own, at most a second later, and Redis rounds
+    // TTL to the nearest second: hence the 2 s ranges below, never above the bound.
     let t = now();
+    // jti: the validator accepts the token while now < exp + leeway.
     store.revoke_jti("j", t + 300).await.unwrap();
     let left = ttl(&server, &store.jti_key("j")).await;
     assert!((358..=360).contains(&left), "jti TTL {left}");
 
+    // Subject: a covered token can carry an exp up to `until + leeway` (its issuer's clock may
+    // run the leeway ahead, and without iat nothing shows when it was issued) and is accepted
+    // until that plus the leeway: the bound is until + 2 × leeway = t + 3720.
     store.revoke_subject("s", t, t + 3600).await.unwrap();
     let left = ttl(&server, &store.subject_key("s")).await;
-    assert!((3658..=3660).contains(&left), "subject TTL {left}");
+    assert!((3718..=3720).contains(&left), "subject TTL {left}");
+    store
+        .revoke_subject_of(ISSUER, "s", t, t + 3600)
+        .await
+        .unwrap();
+    let left = ttl(&server, &store.issuer_subject_key(ISSUER, "s")).await;
+    assert!((3718..=3720).contains(&left), "issuer's subject TTL {left}");
+    // `until` passed 100 s ago: such a token may still be accepted for 20 s, so it is stored
+    // (the old rule, until + leeway, stored nothing)...
+    store.revoke_subject("late", t, t - 100).await.unwrap();
+    let left = ttl(&server, &store.subject_key("late")).await;
+    assert!((18..=20).contains(&left), "late subject TTL {left}");
+    // ...and once no covered token can be accepted any more, nothing is.
+    store
+        .revoke_subject("gone", t - 200, t - 120)
+        .await
+        .unwrap();
+    assert_eq!(ttl(&server, &store.subject_key("gone")).await, -2);
 
     // Revoking again with a shorter life keeps the longer TTL; a longer one extends it.
     store.revoke_jti("j", t + 10).await.unwrap();
@@ -166,6 +213,233 @@ async fn entries_expire_when_their_tokens_would_plus_the_leeway() {
     strict.revoke_jti("strict", t + 300).await.unwrap();
     let left = ttl(&server, &strict.jti_key("strict")).await;
     assert!((298..=300).contains(&left), "strict TTL {left}");
+    strict.revoke_subject("strict", t, t + 300).await.unwrap();
+    let left = ttl(&server, &strict.subject_key("strict")).await;
+    assert!((298..=300).contains(&left), "strict subject TTL {left}");
+}
+
+/// Security finding 6 of issue 11, performed: the subject entry used to live `until + leeway`,
+/// while a token it covers can be accepted until `until + 2 × leeway`.
+#[tokio::test]
+async fn a_subject_entry_outlives_every_token_it_covers() {
+    const LEEWAY: u64 = 3;
+    const LIFETIME: u64 = 1;
+    let server = redis();
+    let store = RedisRevocation::builder(server.url())
+        .leeway(Duration::from_secs(LEEWAY))
+        .build()
+        .unwrap();
+    let key = TestKey::generate(Algorithm::ES256, "k");
+    let v = Validator::builder()
+        .algorithms([key.algorithm()])
+        .key(key.verification_key())
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .leeway(Duration::from_secs(LEEWAY))
+        .revocation(store.clone())
+        .build()
+        .unwrap();
+    let t = now();
+    // Issued at t, by an issuer whose clock reads t + LEEWAY (a skew the validator accepts):
+    // no iat, exp = t + LEEWAY + LIFETIME. Covered by a revocation of everything issued before
+    // t, whose last token expires at t + LIFETIME by our clock.
+    let mint = |sub: &str| {
+        let mut claims = claims_for(ISSUER, AUDIENCE, sub);
+        claims.as_object_mut().unwrap().remove("iat");
+        claims["exp"] = json!(t + LEEWAY + LIFETIME);
+        key.mint(&claims)
+    };
+    let (stolen, stolen_of_issuer, control) = (mint("mallory"), mint("eve"), mint("alice"));
+    for tok in [&stolen, &stolen_of_issuer, &control] {
+        assert!(outcome(&v, tok).await.is_ok());
+    }
+    store
+        .revoke_subject("mallory", t, t + LIFETIME)
+        .await
+        .unwrap();
+    store
+        .revoke_subject_of(ISSUER, "eve", t, t + LIFETIME)
+        .await
+        .unwrap();
+    assert!(matches!(
+        outcome(&v, &stolen).await,
+        Err(TokenError::Revoked)
+    ));
+
+    // The old entry (until + leeway = t + 4, set within the second after t) was gone before
+    // t + 5; the tokens are accepted by the clock until t + 7 (exp + leeway).
+    sleep_until_unix(t + LIFETIME + LEEWAY + 1, Duration::from_millis(200)).await;
+    let stolen_now = outcome(&v, &stolen).await;
+    let stolen_of_issuer_now = outcome(&v, &stolen_of_issuer).await;
+    // The same token shape for another subject is still accepted: the clock alone would let
+    // the stolen ones through.
+    assert!(outcome(&v, &control).await.is_ok(), "waited too long");
+    assert!(
+        matches!(stolen_now, Err(TokenError::Revoked)),
+        "a covered token came back: {stolen_now:?}"
+    );
+    assert!(
+        matches!(stolen_of_issuer_now, Err(TokenError::Revoked)),
+        "a covered token of the issuer came back: {stolen_of_issuer_now:?}"
+    );
+}
+
+fn two_issuer_validator(a: &TestKey, b: &TestKey, revocations: &RedisRevocation) -> Validator {
+    Validator::builder()
+        .algorithms([a.algorithm(), b.algorithm()])
+        .trust(Issuer::new(ISSUER_A).key(a.verification_key()))
+        .trust(Issuer::new(ISSUER_B).key(b.verification_key()))
+        .audience(AUDIENCE)
+        .revocation(revocations.clone())
+        .build()
+        .unwrap()
+}
+
+fn token_of(key: &TestKey, iss: &str, sub: &str, iat: u64) -> String {
+    let mut claims = claims_for(iss, AUDIENCE, sub);
+    claims["iat"] = json!(iat);
+    key.mint(&claims)
+}
+
+#[tokio::test]
+async fn a_subject_can_be_revoked_at_one_issuer_or_at_every_issuer() {
+    let server = redis();
+    let store = RedisRevocation::builder(server.url()).build().unwrap();
+    let key_a = TestKey::generate(Algorithm::ES256, "a");
+    let key_b = TestKey::generate(Algorithm::EdDSA, "b");
+    let v = two_issuer_validator(&key_a, &key_b, &store);
+    let t = now();
+    let alice_a = token_of(&key_a, ISSUER_A, "alice", t - 10);
+    let alice_b = token_of(&key_b, ISSUER_B, "alice", t - 10);
+    let bob_a = token_of(&key_a, ISSUER_A, "bob", t - 10);
+    let alice_a_later = token_of(&key_a, ISSUER_A, "alice", t + 5);
+    for tok in [&alice_a, &alice_b, &bob_a, &alice_a_later] {
+        assert!(outcome(&v, tok).await.is_ok());
+    }
+
+    store
+        .revoke_subject_of(ISSUER_A, "alice", t, t + 3600)
+        .await
+        .unwrap();
+    let err = outcome(&v, &alice_a).await.unwrap_err();
+    assert!(matches!(err, TokenError::Revoked), "{err:?}");
+    // Another issuer's alice is someone else; the issuer's other subjects and alice's newer
+    // tokens are untouched.
+    assert!(outcome(&v, &alice_b).await.is_ok());
+    assert!(outcome(&v, &bob_a).await.is_ok());
+    assert!(outcome(&v, &alice_a_later).await.is_ok());
+    // A token without iss is not one of that issuer's.
+    let exp = t + 300;
+    assert_eq!(
+        store
+            .check(query_of(None, "alice", Some(t - 10), exp))
+            .await
+            .unwrap(),
+        RevocationStatus::Active
+    );
+    // Without iat it cannot show it is newer.
+    assert_eq!(
+        store
+            .check(query_of(Some(ISSUER_A), "alice", None, exp))
+            .await
+            .unwrap(),
+        RevocationStatus::Revoked
+    );
+
+    // Every issuer's alice.
+    store.revoke_subject("alice", t, t + 3600).await.unwrap();
+    assert!(matches!(
+        outcome(&v, &alice_a).await,
+        Err(TokenError::Revoked)
+    ));
+    assert!(matches!(
+        outcome(&v, &alice_b).await,
+        Err(TokenError::Revoked)
+    ));
+    assert_eq!(
+        store
+            .check(query_of(None, "alice", Some(t - 10), exp))
+            .await
+            .unwrap(),
+        RevocationStatus::Revoked
+    );
+    assert!(outcome(&v, &bob_a).await.is_ok());
+
+    // An earlier cut-off later on does not weaken the issuer's entry.
+    store
+        .revoke_subject_of(ISSUER_A, "bob", t, t + 3600)
+        .await
+        .unwrap();
+    store
+        .revoke_subject_of(ISSUER_A, "bob", t - 100, t + 10)
+        .await
+        .unwrap();
+    assert!(matches!(
+        outcome(&v, &bob_a).await,
+        Err(TokenError::Revoked)
+    ));
+}
+
+#[tokio::test]
+async fn hostile_issuer_and_subject_pairs_cannot_collide() {
+    let server = redis();
+    let store = RedisRevocation::builder(server.url()).build().unwrap();
+    let long = format!("{}:sub:", "é".repeat(1 << 19));
+    let t = now();
+    let exp = t + 300;
+    let status = async |iss: &str, sub: &str| {
+        store
+            .check(query_of(Some(iss), sub, Some(t - 1), exp))
+            .await
+            .unwrap()
+    };
+    let revoked = [
+        ("a:b", "c"),
+        ("", "x:y"),
+        ("isub:", "é\u{0}"),
+        (long.as_str(), "z"),
+    ];
+    for (iss, sub) in revoked {
+        store.revoke_subject_of(iss, sub, t, t + 300).await.unwrap();
+    }
+    for (iss, sub) in revoked {
+        assert_eq!(status(iss, sub).await, RevocationStatus::Revoked, "{sub}");
+    }
+    // The same bytes split elsewhere, one character off, or as an any-issuer subject.
+    let near = [
+        ("a", "b:c"),
+        ("a:", "bc"),
+        ("a:bc", ""),
+        ("", "a:b:c"),
+        (":", "x:y"),
+        ("x", ":y"),
+        ("isub:é", "\u{0}"),
+        ("isub:", "e\u{301}\u{0}"),
+        (&long[..long.len() - 1], "z"),
+        (&long[..long.len() - 1], ":z"),
+    ];
+    for (iss, sub) in near {
+        let iss_start: String = iss.chars().take(20).collect();
+        assert_eq!(
+            status(iss, sub).await,
+            RevocationStatus::Active,
+            "{iss_start}|{sub}"
+        );
+    }
+    for sub in ["c", "a:b:c", "x:y", "z"] {
+        let q = RevocationQuery::new(None, Some(sub), Some(t - 1), exp);
+        assert_eq!(store.check(q).await.unwrap(), RevocationStatus::Active);
+    }
+    // Fixed-size keys, one per revocation.
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("*")
+        .query_async(&mut raw(&server).await)
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), revoked.len());
+    for key in &keys {
+        assert_eq!(key.len(), "authz:revoked:isub:".len() + 64, "{key}");
+    }
 }
 
 #[tokio::test]
@@ -267,6 +541,15 @@ async fn a_check_is_one_mget_and_the_cache_is_opt_in() {
     assert_eq!(calls(&server, "mget").await, 10);
     assert_eq!(calls(&server, "get").await, 0);
     assert_eq!(calls(&server, "eval").await, 0);
+    // With iss too: still one MGET, which now also holds the issuer's subject key.
+    let mut with_issuer = q;
+    with_issuer.iss = Some(ISSUER);
+    reset_stats(&server).await;
+    for _ in 0..10 {
+        plain.check(with_issuer).await.unwrap();
+    }
+    assert_eq!(calls(&server, "mget").await, 10);
+    assert_eq!(calls(&server, "get").await, 0);
     // No jti and no sub: nothing to ask.
     reset_stats(&server).await;
     let anonymous = RevocationQuery::new(None, None, None, now() + 300);
@@ -312,6 +595,26 @@ async fn the_cache_is_stale_for_at_most_its_bound_and_never_for_its_own_revocati
     assert_eq!(cached.check(q2).await.unwrap(), RevocationStatus::Active);
     cached.revoke_jti("second", exp).await.unwrap();
     assert_eq!(cached.check(q2).await.unwrap(), RevocationStatus::Revoked);
+
+    // The issuer's subject key is cached like the others: stale for at most the bound when
+    // revoked elsewhere, at once when revoked here.
+    let t = now();
+    let q3 = query_of(Some(ISSUER), "carol", Some(t - 1), exp);
+    assert_eq!(cached.check(q3).await.unwrap(), RevocationStatus::Active);
+    other
+        .revoke_subject_of(ISSUER, "carol", t, t + 300)
+        .await
+        .unwrap();
+    assert_eq!(cached.check(q3).await.unwrap(), RevocationStatus::Active);
+    tokio::time::sleep(staleness + Duration::from_millis(100)).await;
+    assert_eq!(cached.check(q3).await.unwrap(), RevocationStatus::Revoked);
+    let q4 = query_of(Some(ISSUER), "dave", Some(t - 1), exp);
+    assert_eq!(cached.check(q4).await.unwrap(), RevocationStatus::Active);
+    cached
+        .revoke_subject_of(ISSUER, "dave", t, t + 300)
+        .await
+        .unwrap();
+    assert_eq!(cached.check(q4).await.unwrap(), RevocationStatus::Revoked);
 }
 
 /// Counts `tracing` events at ERROR level, on this thread.

@@ -145,12 +145,14 @@ impl<'a> RevocationQuery<'a> {
 }
 
 impl InMemoryRevocation {
-    /// An empty list. Entries are kept 5 minutes past the expiry they were given, which covers
-    /// any leeway a validator allows.
+    /// An empty list. Entries are kept 10 minutes past the expiry they were given: twice the
+    /// largest leeway a validator allows (300 s), since a token covered by a subject entry can
+    /// carry an `exp` up to one leeway past `until` (an issuer clock running ahead) and is
+    /// accepted up to one more leeway past its `exp`.
     pub fn new() -> Self {
         Self {
             inner: Mutex::new(Lists::default()),
-            grace: 300,
+            grace: 2 * 300,
             now: super::validator::unix_now,
         }
     }
@@ -354,7 +356,7 @@ mod tests {
     #[test]
     fn entries_are_forgotten_after_expiry() {
         let r = InMemoryRevocation::with_clock(at_10000);
-        r.revoke_jti("old", 10_000 - 301); // expired beyond the grace
+        r.revoke_jti("old", 10_000 - 601); // expired beyond the grace
         r.revoke_jti("live", 10_100);
         r.revoke_subject("gone", 5_000, 9_000);
         r.revoke_subject("s", 9_990, 11_000);

@@ -14,12 +14,28 @@
 //! # });
 //! ```
 //!
-//! Layout in Redis, under a configurable prefix (default [`DEFAULT_REDIS_PREFIX`]):
-//! `PREFIX jti: SHA-256(jti)` holds the revoked token's `exp`, and `PREFIX sub: SHA-256(sub)`
-//! holds "tokens of this subject issued before this time are revoked". Identifiers are hashed, so
-//! a hostile `jti` or `sub` (long, binary, full of `:`) always makes a key of the same length
-//! that cannot collide with another. Each key expires (Redis TTL) when the tokens it names would
-//! have expired, plus the validator's leeway, so the store never grows without bound.
+//! Layout in Redis, under a configurable prefix (default [`DEFAULT_REDIS_PREFIX`]), each key
+//! the prefix, a kind, and a SHA-256 in hex:
+//!
+//! | key | value | written by |
+//! |---|---|---|
+//! | `PREFIX jti: SHA-256(jti)` | the revoked token's `exp` | [`RedisRevocation::revoke_jti`] |
+//! | `PREFIX sub: SHA-256(sub)` | tokens of `sub` from *any* issuer issued before this time are revoked | [`RedisRevocation::revoke_subject`] |
+//! | `PREFIX isub: SHA-256(len(iss) iss len(sub) sub)` | the same, for tokens of `sub` whose `iss` is this issuer | [`RedisRevocation::revoke_subject_of`] |
+//!
+//! (`len` is the byte length as 8 bytes, big-endian.) A check reads the keys of the token's
+//! `jti`, `sub` and (`iss`, `sub`) with one `MGET`. Identifiers are hashed, so a hostile `jti`,
+//! `sub` or `iss` (long, binary, full of `:`) always makes a key of the same length that cannot
+//! collide with another; the length prefixes keep (`a:b`, `c`) and (`a`, `b:c`) apart.
+//!
+//! A `jti` is unique only per issuer (RFC 7519 §4.1.7), yet `jti` entries are keyed by the `jti`
+//! alone: revoking one refuses every token that carries it, whatever its issuer. That errs on the
+//! safe side (a token of another issuer may be refused, never a revoked one accepted).
+//!
+//! Each key expires (Redis TTL) once no token it names can be accepted any more, so the store
+//! never grows without bound: a `jti` entry at the token's `exp` plus the validator's leeway, a
+//! subject entry at `until` plus **twice** the leeway (see
+//! [`revoke_subject`](RedisRevocation::revoke_subject) for why).
 
 use core::fmt;
 use core::fmt::Write as _;
@@ -37,7 +53,8 @@ use super::revocation::{
 };
 use super::validator::{DEFAULT_LEEWAY, unix_now};
 
-/// The default key prefix: keys are `authz:revoked:jti:<hex>` and `authz:revoked:sub:<hex>`.
+/// The default key prefix: keys are `authz:revoked:jti:<hex>`, `authz:revoked:sub:<hex>` and
+/// `authz:revoked:isub:<hex>`.
 pub const DEFAULT_REDIS_PREFIX: &str = "authz:revoked:";
 /// The longest staleness the opt-in cache accepts (see [`RedisRevocationBuilder::cache`]).
 pub const MAX_CACHE_STALENESS: Duration = Duration::from_secs(30);
@@ -51,6 +68,7 @@ const MAX_TTL_SECS: u64 = u32::MAX as u64;
 const MAX_PREFIX_LEN: usize = 256;
 const JTI: &str = "jti:";
 const SUB: &str = "sub:";
+const ISSUER_SUB: &str = "isub:";
 
 /// Sets `KEYS[1]` to the larger of its number and `ARGV[1]`, and its TTL to the longer of its
 /// TTL and `ARGV[2]` seconds, atomically: revoking twice never shortens or weakens an entry.
@@ -89,10 +107,11 @@ pub enum RedisConfigError {
 }
 
 /// A [`Revocation`] backend on Redis, shared by every instance that uses the same server and
-/// prefix: deny a `jti`, or every token of a subject issued before a time.
+/// prefix: deny a `jti`, or every token of a subject issued before a time, at every issuer or at
+/// one.
 ///
-/// - **One round trip per check at most**: a single `MGET` of the token's `jti` and `sub` keys
-///   (none when the token has neither).
+/// - **One round trip per check at most**: a single `MGET` of the keys of the token's `jti`,
+///   `sub`, and `iss` with `sub` (none when the token has neither `jti` nor `sub`).
 /// - **Fails closed**: when Redis cannot be reached or does not answer within the timeout
 ///   (default 1 s), the check returns an error, which the validator turns into
 ///   [`TokenError::RevocationUnavailable`](crate::TokenError) (503 with `Retry-After` in
@@ -102,13 +121,12 @@ pub enum RedisConfigError {
 ///   (at most one attempt per 250 ms), so a restarted Redis is used again without restarting
 ///   the service.
 /// - **Bounded**: each entry has a Redis TTL (see [`revoke_jti`](Self::revoke_jti) and
-///   [`revoke_subject`](Self::revoke_subject)).
+///   [`revoke_subject`](Self::revoke_subject)), which outlasts every token it names.
 /// - **Optional cache**, off by default: see [`RedisRevocationBuilder::cache`].
 ///
 /// Cheap to clone (an `Arc`); clones share the connection and cache. `Debug` does not show the
-/// URL, which may hold a password. The two keys of a check are read with one `MGET`, so with
-/// Redis Cluster they must live on one node: use a prefix with a hash tag, like
-/// `{authz}:revoked:`.
+/// URL, which may hold a password. The keys of a check are read with one `MGET`, so with Redis
+/// Cluster they must live on one node: use a prefix with a hash tag, like `{authz}:revoked:`.
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -207,9 +225,10 @@ impl RedisRevocationBuilder {
         self
     }
 
-    /// The validator's leeway (default [`DEFAULT_LEEWAY`], the validator's default): entries
-    /// live this long past the expiry of the tokens they name, since the validator accepts a
-    /// token until `exp` plus its leeway.
+    /// The validator's leeway (default [`DEFAULT_LEEWAY`], the validator's default; give the
+    /// same value). `jti` entries live this long past the token's `exp`, since the validator
+    /// accepts a token until `exp` plus its leeway; subject entries twice this long past
+    /// `until` (see [`RedisRevocation::revoke_subject`]).
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway;
         self
@@ -300,55 +319,126 @@ impl RedisRevocation {
         }
     }
 
-    /// Revokes the token with this `jti`, which expires at `exp` (unix seconds). The entry's
-    /// TTL is `exp + leeway - now` (nothing is stored when that is not positive: the validator
-    /// refuses the token anyway). Revoking again never shortens an entry.
+    /// Revokes the token with this `jti`, which expires at `exp` (unix seconds): the token's
+    /// own `exp` claim. The validator accepts it while `now < exp + leeway`, so the entry's TTL
+    /// is `exp + leeway - now` (nothing is stored when that is not positive: the validator
+    /// refuses the token anyway). If you do not know the token's `exp` and estimate it from
+    /// your clock, add the leeway: the issuer's clock may run that far ahead. Revoking again
+    /// never shortens an entry.
+    ///
+    /// A `jti` is unique only per issuer (RFC 7519 §4.1.7), but the entry is keyed by the
+    /// `jti` alone: every token carrying it is refused, whatever its issuer. That errs on the
+    /// safe side: a token of another issuer may be refused, a revoked one is never accepted.
     pub async fn revoke_jti(&self, jti: &str, exp: u64) -> Result<(), RevocationError> {
-        self.put(self.jti_key(jti), exp, exp).await
+        let leeway = self.inner.leeway;
+        self.put(self.jti_key(jti), exp, exp.saturating_add(leeway))
+            .await
     }
 
     /// Revokes every token of `sub` issued before `issued_before` (unix seconds), and every
-    /// token of `sub` without `iat`. `until` is when the last such token expires (for example
-    /// `issued_before` plus the issuer's longest token lifetime); the entry's TTL is
-    /// `until + leeway - now`. A later call with an earlier `issued_before` or `until` keeps the
-    /// later values.
+    /// token of `sub` without `iat`, **whatever its issuer**. `until` is when the last such
+    /// token expires: `issued_before` plus the issuer's longest token lifetime.
+    ///
+    /// The entry's TTL is `until + 2 × leeway - now`. The issuer's clock may run up to the
+    /// leeway ahead of this one (the validator accepts an `iat` that far in the future), so a
+    /// token it issued just before the revocation, without `iat` to show it, can carry an `exp`
+    /// up to `until + leeway`; and the validator accepts a token until `exp + leeway`. A later
+    /// call with an earlier `issued_before` or `until` keeps the later values.
+    ///
+    /// `issued_before` is compared with `iat`, which the issuer's clock wrote: to also cover
+    /// tokens whose `iat` is up to the leeway ahead of your clock, pass `now + leeway` (and
+    /// `until` from that), at the cost of refusing the subject's tokens issued in the next
+    /// leeway seconds too.
     pub async fn revoke_subject(
         &self,
         sub: &str,
         issued_before: u64,
         until: u64,
     ) -> Result<(), RevocationError> {
-        self.put(self.subject_key(sub), issued_before, until).await
+        self.put_subject(self.subject_key(sub), issued_before, until)
+            .await
+    }
+
+    /// Like [`revoke_subject`](Self::revoke_subject), for the tokens of `sub` whose `iss` is
+    /// exactly `issuer` only: with several issuers, `sub` names a different principal at each
+    /// one, and logging out `alice` of one issuer must not log out `alice` of another. Tokens
+    /// without `iss` are not covered (the validator requires it when it checks issuers).
+    ///
+    /// ```no_run
+    /// use authz_core::RedisRevocation;
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let revocations = RedisRevocation::builder("redis://127.0.0.1:6379/").build()?;
+    /// let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+    /// // Log out alice of the staff issuer, whose tokens live at most an hour; the `alice` of
+    /// // https://partners.example keeps her session.
+    /// revocations
+    ///     .revoke_subject_of("https://staff.example", "alice", now, now + 3600)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn revoke_subject_of(
+        &self,
+        issuer: &str,
+        sub: &str,
+        issued_before: u64,
+        until: u64,
+    ) -> Result<(), RevocationError> {
+        self.put_subject(self.issuer_subject_key(issuer, sub), issued_before, until)
+            .await
+    }
+
+    async fn put_subject(
+        &self,
+        key: String,
+        issued_before: u64,
+        until: u64,
+    ) -> Result<(), RevocationError> {
+        let leeway = self.inner.leeway;
+        let refused_from = until.saturating_add(leeway).saturating_add(leeway);
+        self.put(key, issued_before, refused_from).await
     }
 
     /// The Redis key that revokes a `jti`: the prefix, `jti:`, and the SHA-256 of `jti` in hex.
     pub fn jti_key(&self, jti: &str) -> String {
-        self.key(JTI, jti)
+        self.key(JTI, Sha256::digest(jti.as_bytes()).into())
     }
 
-    /// The Redis key that revokes a subject's older tokens: the prefix, `sub:`, and the SHA-256
-    /// of `sub` in hex.
+    /// The Redis key that revokes a subject's older tokens at every issuer: the prefix, `sub:`,
+    /// and the SHA-256 of `sub` in hex.
     pub fn subject_key(&self, sub: &str) -> String {
-        self.key(SUB, sub)
+        self.key(SUB, Sha256::digest(sub.as_bytes()).into())
     }
 
-    fn key(&self, kind: &str, id: &str) -> String {
+    /// The Redis key that revokes a subject's older tokens at one issuer: the prefix, `isub:`,
+    /// and in hex the SHA-256 of the byte length of `issuer` (8 bytes, big-endian), `issuer`,
+    /// the byte length of `sub` and `sub`.
+    pub fn issuer_subject_key(&self, issuer: &str, sub: &str) -> String {
+        let mut hash = Sha256::new();
+        for part in [issuer, sub] {
+            hash.update((part.len() as u64).to_be_bytes());
+            hash.update(part.as_bytes());
+        }
+        self.key(ISSUER_SUB, hash.finalize().into())
+    }
+
+    fn key(&self, kind: &str, digest: [u8; 32]) -> String {
         let prefix = &self.inner.prefix;
         let mut key = String::with_capacity(prefix.len() + kind.len() + 64);
         key.push_str(prefix);
         key.push_str(kind);
-        for byte in Sha256::digest(id.as_bytes()) {
+        for byte in digest {
             let _ = write!(key, "{byte:02x}");
         }
         key
     }
 
-    async fn put(&self, key: String, value: u64, expires: u64) -> Result<(), RevocationError> {
+    /// Stores `value` under `key` until `refused_from` (unix seconds): the first second at
+    /// which the validator refuses every token the entry names.
+    async fn put(&self, key: String, value: u64, refused_from: u64) -> Result<(), RevocationError> {
         let now = unix_now();
-        let ttl = expires
-            .saturating_add(self.inner.leeway)
-            .saturating_sub(now)
-            .min(MAX_TTL_SECS);
+        let ttl = refused_from.saturating_sub(now).min(MAX_TTL_SECS);
         if let Some(cache) = &self.inner.cache {
             cache.forget(&key);
         }
@@ -377,10 +467,18 @@ impl RedisRevocation {
     async fn status(&self, q: &RevocationQuery<'_>) -> Result<RevocationStatus, RevocationError> {
         let jti_key = q.jti.map(|jti| self.jti_key(jti));
         let sub_key = q.sub.map(|sub| self.subject_key(sub));
-        let keys: Vec<&str> = [jti_key.as_deref(), sub_key.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
+        let issuer_sub_key = q
+            .iss
+            .zip(q.sub)
+            .map(|(iss, sub)| self.issuer_subject_key(iss, sub));
+        let keys: Vec<&str> = [
+            jti_key.as_deref(),
+            sub_key.as_deref(),
+            issuer_sub_key.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         if keys.is_empty() {
             return Ok(RevocationStatus::Active);
         }
@@ -402,14 +500,14 @@ impl RedisRevocation {
                 values
             }
         };
+        // The values come in the order of `keys`: those of the absent keys are skipped.
         let mut values = values.into_iter();
-        if jti_key.is_some() && values.next().flatten().is_some() {
-            return Ok(RevocationStatus::Revoked);
-        }
-        if sub_key.is_some()
-            && let Some(before) = values.next().flatten()
-            && q.iat.is_none_or(|iat| iat < before)
-        {
+        let mut value_of = |key: &Option<String>| key.as_ref().and_then(|_| values.next()?);
+        let jti = value_of(&jti_key);
+        let sub = value_of(&sub_key);
+        let issuer_sub = value_of(&issuer_sub_key);
+        let covers = |issued_before: u64| q.iat.is_none_or(|iat| iat < issued_before);
+        if jti.is_some() || sub.is_some_and(covers) || issuer_sub.is_some_and(covers) {
             return Ok(RevocationStatus::Revoked);
         }
         Ok(RevocationStatus::Active)
@@ -620,6 +718,51 @@ mod tests {
         assert_eq!(
             r.jti_key("abc"),
             "p:jti:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn issuer_subject_keys_are_length_prefixed_and_apart_from_subject_keys() {
+        let r = RedisRevocation::builder("redis://127.0.0.1:1/")
+            .prefix("p:")
+            .build()
+            .unwrap();
+        let long = "é:".repeat(1 << 19);
+        let pairs = [
+            ("a:b", "c"),
+            ("a", "b:c"),
+            ("ab", "c"),
+            ("a", "bc"),
+            ("abc", ""),
+            ("", "abc"),
+            ("", ""),
+            ("\0", ""),
+            ("", "\0"),
+            ("iss", "sub:a"),
+            ("iss:sub", "a"),
+            ("é", "e"),
+            ("e\u{301}", "e"),
+            (&long, "a"),
+            ("a", &long),
+        ];
+        let mut keys: Vec<String> = pairs
+            .iter()
+            .map(|(iss, sub)| r.issuer_subject_key(iss, sub))
+            .collect();
+        for key in &keys {
+            assert_eq!(key.len(), "p:isub:".len() + 64, "{key}");
+            assert!(key.starts_with("p:isub:"), "{key}");
+        }
+        // The same texts as an any-issuer subject or a jti make other keys.
+        keys.extend(["a:bc", "abc", "", "sub:a"].map(|id| r.subject_key(id)));
+        keys.extend(["a:bc", "abc", ""].map(|id| r.jti_key(id)));
+        let distinct: std::collections::HashSet<_> = keys.iter().collect();
+        assert_eq!(distinct.len(), keys.len());
+        // SHA-256 of 00 00 00 00 00 00 00 01 "a" 00 00 00 00 00 00 00 01 "b" (computed
+        // independently): the layout names stored entries, so it must not change by accident.
+        assert_eq!(
+            r.issuer_subject_key("a", "b"),
+            "p:isub:3c9d591045bc8876f9d0399bbfb05c6a412096e906f73278f98406cd5dca86df"
         );
     }
 
