@@ -43,6 +43,61 @@
 //! secret has 256 bits of entropy: no dictionary or brute force reaches it, so a slow or peppered
 //! hash would add cost without adding security (unlike passwords). A stolen store yields no
 //! usable key. Verification compares hashes in constant time (`subtle`).
+//!
+//! # Issuing for a caller
+//!
+//! [`ApiKeys::issue_by`] is what a request handler calls: a caller can grant only permissions
+//! it holds itself (like a fine-grained personal access token), a key for another subject
+//! needs the override requirement the application names (reports-api:
+//! `api_keys:manage_any`), and a key issued by an API key expires no later than that key. A
+//! key records no issuer: where a validator trusts several issuers (so a token's identity is
+//! issuer and subject), every key counts as another subject's.
+//! [`ApiKeys::revoke_by`] revokes only the caller's own subject's keys unless the caller meets
+//! the same override. [`ApiKeys::issue`] and [`ApiKeys::revoke`] check no caller: for setup
+//! code and command-line tools, never for a request.
+//!
+//! ```
+//! use authz_core::{ApiKeys, Authenticated, InMemoryApiKeyStore, IssueError};
+//! # authz_core::policy! { /// P
+//! # pub mod reports { permissions { /// r
+//! # "reports:read", /// w
+//! # "reports:write", /// m
+//! # "keys:manage", /// a
+//! # "keys:manage_any", } } }
+//! # #[derive(serde::Deserialize, authz_core::Claims)] struct Token { sub: String }
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "rpt").unwrap();
+//! let bot = keys.issue::<reports::Policy>("bot", ["reports:read", "keys:manage"], None).await.unwrap();
+//! let caller = Authenticated::<reports::Policy, Token>::from_api_key(keys.verify(bot.raw()).await.unwrap());
+//! let any = reports::perm::KeysManageAny;
+//!
+//! // Its own subject, a subset of what it holds: issued.
+//! assert!(keys.issue_by(&caller, any, "bot", ["reports:read"], None).await.is_ok());
+//! // More than it holds, or another subject: refused (403).
+//! let more = keys.issue_by(&caller, any, "bot", ["reports:write"], None).await.unwrap_err();
+//! assert!(matches!(more, IssueError::NotHeld { .. }) && more.http_status() == 403);
+//! let other = keys.issue_by(&caller, any, "alice", ["reports:read"], None).await.unwrap_err();
+//! assert!(matches!(other, IssueError::OtherSubject(_)) && other.http_status() == 403);
+//! # });
+//! ```
+//!
+//! # Subject revocation
+//!
+//! Give the keys the validator's revocation backend ([`ApiKeys::revocation`]): verification
+//! then asks it about the key's subject with the key's creation time as `iat`, so "every
+//! credential of S issued before T" refuses S's older keys as it refuses S's older tokens, and
+//! issuance refuses a key that would be born revoked. Revocation entries are forgotten once
+//! the tokens they name have expired, but keys may live longer: also call
+//! [`ApiKeys::revoke_subject`], which marks the keys revoked in the store for good.
+//!
+//! # Audit events
+//!
+//! On target `authz::audit`, `event = "api_key"`: `action` (`issued` and `revoked` at `INFO`;
+//! `issue_refused` and `revoke_refused` at `WARN`), `key_id` (the key issued or revoked; empty
+//! for a refused issuance), `key_subject` (the subject it acts as), `permissions` (issued:
+//! the granted names, space-separated), `actor` (the acting caller's subject),
+//! `actor_issuer` (its token's `iss`; empty for an API key), `actor_key_id` (the acting API
+//! key's id; empty for a token), `reason` (refusals). Never a secret.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -54,8 +109,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::policy::{Permission, Policy};
-use crate::token::{BoxFuture, ErrorCategory};
+use crate::authorize::{Authenticated, Denied, Requirement};
+use crate::claims::Claims;
+use crate::gate::AUDIT_TARGET;
+use crate::policy::{Permission, PermissionSet, Policy};
+use crate::token::{
+    BoxFuture, ErrorCategory, Revocation, RevocationError, RevocationQuery, RevocationStatus,
+};
 
 const ID_BYTES: usize = 8;
 const SECRET_BYTES: usize = 32;
@@ -108,6 +168,13 @@ pub trait ApiKeyStore: Send + Sync + 'static {
     fn revoke<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<bool, StoreError>>;
     /// Records a successful use.
     fn touch<'a>(&'a self, id: &'a str, at: u64) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// Marks revoked every key of `subject` created before `before` (unix seconds); how many
+    /// were newly revoked.
+    fn revoke_subject<'a>(
+        &'a self,
+        subject: &'a str,
+        before: u64,
+    ) -> BoxFuture<'a, Result<u64, StoreError>>;
 }
 
 /// A store failure: the key could not be checked.
@@ -167,6 +234,26 @@ impl ApiKeyStore for InMemoryApiKeyStore {
             record.last_used_at = Some(at);
         }
         Box::pin(async move { Ok(()) })
+    }
+
+    fn revoke_subject<'a>(
+        &'a self,
+        subject: &'a str,
+        before: u64,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        let mut count = 0;
+        for record in self
+            .records
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .values_mut()
+        {
+            if record.subject == subject && record.created_at < before && !record.revoked {
+                record.revoked = true;
+                count += 1;
+            }
+        }
+        Box::pin(async move { Ok(count) })
     }
 }
 
@@ -258,16 +345,27 @@ pub enum ApiKeyError {
     /// The key was revoked.
     #[error("api key {0} was revoked")]
     Revoked(String),
+    /// The key's subject was revoked, by a cut-off after the key was created.
+    #[error("the subject of api key {0} was revoked")]
+    SubjectRevoked(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The revocation backend could not be asked (fails closed, like a token's check).
+    #[error("revocation of api key {id} cannot be checked: {source}")]
+    RevocationUnavailable {
+        /// The key id.
+        id: String,
+        /// What the backend said.
+        source: RevocationError,
+    },
 }
 
 impl ApiKeyError {
     /// The RFC 6750 category, which decides the HTTP status.
     pub fn category(&self) -> ErrorCategory {
         match self {
-            Self::Store(_) => ErrorCategory::Unavailable,
+            Self::Store(_) | Self::RevocationUnavailable { .. } => ErrorCategory::Unavailable,
             _ => ErrorCategory::InvalidToken,
         }
     }
@@ -275,7 +373,9 @@ impl ApiKeyError {
     /// A short description safe to send to the client. It never tells which part failed.
     pub fn description(&self) -> &'static str {
         match self {
-            Self::Store(_) => "the api key cannot be checked right now",
+            Self::Store(_) | Self::RevocationUnavailable { .. } => {
+                "the api key cannot be checked right now"
+            }
             _ => "the api key is invalid, expired or revoked",
         }
     }
@@ -283,8 +383,11 @@ impl ApiKeyError {
     /// The key id, if the key had a well-formed one: for audit logs.
     pub fn key_id(&self) -> Option<&str> {
         match self {
-            Self::Unknown(id) | Self::WrongSecret(id) | Self::Revoked(id) => Some(id),
-            Self::Expired { id, .. } => Some(id),
+            Self::Unknown(id)
+            | Self::WrongSecret(id)
+            | Self::Revoked(id)
+            | Self::SubjectRevoked(id) => Some(id),
+            Self::Expired { id, .. } | Self::RevocationUnavailable { id, .. } => Some(id),
             Self::Malformed | Self::Store(_) => None,
         }
     }
@@ -305,9 +408,62 @@ pub enum IssueError {
     /// The subject is empty or longer than 256 bytes.
     #[error("the subject must be 1 to 256 bytes")]
     BadSubject,
+    /// The key would be for another subject than the caller's, and the caller does not meet
+    /// the requirement for that ([`ApiKeys::issue_by`]).
+    #[error("a key for another subject: {0}")]
+    OtherSubject(Denied),
+    /// The key would grant permissions the caller does not hold ([`ApiKeys::issue_by`]).
+    #[error("the caller does not hold {missing}; a key grants only what its issuer holds")]
+    NotHeld {
+        /// The names the caller lacks, comma-separated.
+        missing: String,
+    },
+    /// The caller is an API key with an expiry, and the new key would outlive it.
+    #[error("the issuing api key expires at {expires_at}; the new key must expire by then")]
+    OutlivesIssuer {
+        /// When the issuing key expires (unix seconds).
+        expires_at: u64,
+    },
+    /// The subject's credentials are revoked up to now or later: the key would be born
+    /// revoked.
+    #[error("the subject's credentials are revoked")]
+    SubjectRevoked,
+    /// The revocation backend could not be asked.
+    #[error("the revocation store cannot be checked: {0}")]
+    RevocationUnavailable(RevocationError),
     /// The operating system's random source failed.
     #[error("the random source failed")]
     Random,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl IssueError {
+    /// The HTTP status a handler answers with: 400 for a bad subject or permission name, 403
+    /// when the caller may not issue this key, 409 for a revoked subject, 503 when a store
+    /// cannot be reached, 500 otherwise. On 400, 403 and 409 the `Display` text is safe to
+    /// send to the client (it names policy permissions and times, never a secret); on 503 and
+    /// 500 it describes the backend, for the server's log only.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::UnknownPermission { .. } | Self::BadSubject => 400,
+            Self::OtherSubject(_) | Self::NotHeld { .. } | Self::OutlivesIssuer { .. } => 403,
+            Self::SubjectRevoked => 409,
+            Self::RevocationUnavailable(_) | Self::Store(_) => 503,
+            Self::Random => 500,
+        }
+    }
+}
+
+/// Why [`ApiKeys::revoke_by`] failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RevokeError {
+    /// The key acts for another subject than the caller's, and the caller does not meet the
+    /// requirement for that.
+    #[error("a key of another subject: {0}")]
+    OtherSubject(Denied),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -323,12 +479,14 @@ pub struct BadPrefix;
 pub struct ApiKeys {
     store: Arc<dyn ApiKeyStore>,
     prefix: Arc<str>,
+    revocation: Option<Arc<dyn Revocation>>,
 }
 
 impl fmt::Debug for ApiKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiKeys")
             .field("prefix", &self.prefix)
+            .field("revocation", &self.revocation.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -347,7 +505,27 @@ impl ApiKeys {
         Ok(Self {
             store: Arc::new(store),
             prefix: prefix.into(),
+            revocation: None,
         })
+    }
+
+    /// Also consults `revocation` (give it the validator's backend) for the key's subject,
+    /// with the key's creation time as `iat`: a key created before a subject's cut-off is
+    /// refused like a token issued before it, and a key is not issued for a subject revoked
+    /// up to a later time. A backend that cannot be asked refuses (503), never accepts.
+    #[must_use]
+    pub fn revocation(mut self, revocation: impl Revocation) -> Self {
+        self.revocation = Some(Arc::new(revocation));
+        self
+    }
+
+    /// `revocation`, unless one was given already (the [`Gate`](crate::Gate) passes its
+    /// validator's backend, so that subject revocation reaches keys by default).
+    pub(crate) fn or_revocation(mut self, revocation: Option<Arc<dyn Revocation>>) -> Self {
+        if self.revocation.is_none() {
+            self.revocation = revocation;
+        }
+        self
     }
 
     /// Whether a bearer credential has this key format's prefix (and so is not a JWT).
@@ -359,30 +537,87 @@ impl ApiKeys {
 
     /// Issues a key for `subject` with `permissions` (names of policy `P`), valid for
     /// `expires_in` (or forever). The raw key is in the result and nowhere else.
+    ///
+    /// No caller is checked: this is for setup code and tools. A request handler calls
+    /// [`issue_by`](Self::issue_by).
     pub async fn issue<P: Policy>(
         &self,
         subject: &str,
         permissions: impl IntoIterator<Item = impl AsRef<str>>,
         expires_in: Option<Duration>,
     ) -> Result<IssuedKey, IssueError> {
-        if subject.is_empty() || subject.len() > 256 {
-            return Err(IssueError::BadSubject);
+        let (names, _) = check_request::<P>(subject, permissions)?;
+        let now = unix_now();
+        self.mint(subject, names, now, expiry(now, expires_in))
+            .await
+    }
+
+    /// Issues a key on behalf of `caller`, the authenticated client of the request, and
+    /// writes the audit event naming it. The key may grant only permissions `caller` holds;
+    /// it may act for another subject than the caller's only when `caller` meets `other_subjects`
+    /// (for example `perm::ApiKeysManageAny`); and when `caller` is itself an API key with an
+    /// expiry, the new key must expire by then.
+    ///
+    /// Refusals are [`IssueError::OtherSubject`], [`IssueError::NotHeld`] and
+    /// [`IssueError::OutlivesIssuer`] (403, see [`IssueError::http_status`]).
+    pub async fn issue_by<O: Requirement, C: Claims>(
+        &self,
+        caller: &Authenticated<O::Policy, C>,
+        other_subjects: O,
+        subject: &str,
+        permissions: impl IntoIterator<Item = impl AsRef<str>>,
+        expires_in: Option<Duration>,
+    ) -> Result<IssuedKey, IssueError> {
+        let _ = other_subjects;
+        let now = unix_now();
+        let expires_at = expiry(now, expires_in);
+        let result = match authorize_issue::<O, C>(caller, subject, permissions, expires_at) {
+            Ok(names) => self.mint(subject, names, now, expires_at).await,
+            Err(error) => Err(error),
+        };
+        let (actor, actor_issuer, actor_key_id) = actor(caller);
+        match &result {
+            Ok(issued) => tracing::info!(
+                target: AUDIT_TARGET,
+                event = "api_key",
+                action = "issued",
+                key_id = %issued.id(),
+                key_subject = ?subject,
+                permissions = %issued.record.permissions.join(" "),
+                actor = ?actor,
+                actor_issuer = ?actor_issuer,
+                actor_key_id,
+            ),
+            Err(error) => tracing::warn!(
+                target: AUDIT_TARGET,
+                event = "api_key",
+                action = "issue_refused",
+                key_id = "",
+                key_subject = ?cut(subject),
+                actor = ?actor,
+                actor_issuer = ?actor_issuer,
+                actor_key_id,
+                reason = %error,
+            ),
         }
-        let mut names = Vec::new();
-        for name in permissions {
-            let name = name.as_ref();
-            match P::Permission::from_name(name) {
-                Some(p) if !names.iter().any(|n: &String| n == p.name()) => {
-                    names.push(p.name().to_owned())
-                }
-                Some(_) => {}
-                None => {
-                    return Err(IssueError::UnknownPermission {
-                        name: name.chars().take(128).collect(),
-                        known: P::PERMISSION_NAMES.join(", "),
-                    });
-                }
-            }
+        result
+    }
+
+    /// Makes a key created `now`, checks its subject against revocation, and stores it.
+    async fn mint(
+        &self,
+        subject: &str,
+        names: Vec<String>,
+        now: u64,
+        expires_at: Option<u64>,
+    ) -> Result<IssuedKey, IssueError> {
+        match self
+            .subject_status(subject, now, expires_at.unwrap_or(u64::MAX))
+            .await
+        {
+            Ok(RevocationStatus::Active) => {}
+            Ok(RevocationStatus::Revoked) => return Err(IssueError::SubjectRevoked),
+            Err(error) => return Err(IssueError::RevocationUnavailable(error)),
         }
         let mut id = [0u8; ID_BYTES];
         let mut secret = [0u8; SECRET_BYTES];
@@ -390,12 +625,11 @@ impl ApiKeys {
         getrandom::fill(&mut secret).map_err(|_| IssueError::Random)?;
         let id = hex(&id);
         let secret = URL_SAFE_NO_PAD.encode(secret);
-        let now = unix_now();
         let record = ApiKeyRecord {
             id: id.clone(),
             subject: subject.to_owned(),
             permissions: names,
-            expires_at: expires_in.map(|d| now.saturating_add(d.as_secs())),
+            expires_at,
             revoked: false,
             created_at: now,
             last_used_at: None,
@@ -408,8 +642,26 @@ impl ApiKeys {
         })
     }
 
+    /// Whether the revocation backend (if any) revokes a credential of `subject` issued at
+    /// `iat`.
+    async fn subject_status(
+        &self,
+        subject: &str,
+        iat: u64,
+        exp: u64,
+    ) -> Result<RevocationStatus, RevocationError> {
+        match &self.revocation {
+            Some(revocation) => {
+                let query = RevocationQuery::new(None, Some(subject), Some(iat), exp);
+                revocation.check(query).await
+            }
+            None => Ok(RevocationStatus::Active),
+        }
+    }
+
     /// Checks a raw key: its form, its id in the store, its secret (hashes compared in
-    /// constant time), expiry and revocation. Records the use.
+    /// constant time), expiry, revocation, and the revocation of its subject (when a backend
+    /// is set). Records the use.
     pub async fn verify(&self, raw: &str) -> Result<VerifiedKey, ApiKeyError> {
         let (id, secret) = self.split(raw).ok_or(ApiKeyError::Malformed)?;
         let record = self
@@ -433,6 +685,23 @@ impl ApiKeys {
                 expires_at,
             });
         }
+        match self
+            .subject_status(
+                &record.subject,
+                record.created_at,
+                record.expires_at.unwrap_or(u64::MAX),
+            )
+            .await
+        {
+            Ok(RevocationStatus::Active) => {}
+            Ok(RevocationStatus::Revoked) => return Err(ApiKeyError::SubjectRevoked(record.id)),
+            Err(source) => {
+                return Err(ApiKeyError::RevocationUnavailable {
+                    id: record.id,
+                    source,
+                });
+            }
+        }
         // Last use is kept to the minute: a write on every request would double the store's
         // round trips on the hot path. A failed bookkeeping write must not refuse a valid key;
         // it is reported instead.
@@ -450,9 +719,65 @@ impl ApiKeys {
         })
     }
 
-    /// Revokes a key by id; `false` if there is none.
+    /// Revokes a key by id; `false` if there is none. No caller is checked: a request handler
+    /// calls [`revoke_by`](Self::revoke_by).
     pub async fn revoke(&self, id: &str) -> Result<bool, StoreError> {
         self.store.revoke(id).await
+    }
+
+    /// Revokes a key by id on behalf of `caller`, and writes the audit event naming it;
+    /// `false` if there is no such key. A key of another subject than the caller's may be
+    /// revoked only when `caller` meets `other_subjects`.
+    pub async fn revoke_by<O: Requirement, C: Claims>(
+        &self,
+        caller: &Authenticated<O::Policy, C>,
+        other_subjects: O,
+        id: &str,
+    ) -> Result<bool, RevokeError> {
+        let _ = other_subjects;
+        let (actor, actor_issuer, actor_key_id) = actor(caller);
+        let Some(record) = self.store.get(id).await? else {
+            return Ok(false);
+        };
+        if !is_own(caller, &record.subject)
+            && let Err(denied) = caller.require::<O>()
+        {
+            let error = RevokeError::OtherSubject(denied);
+            tracing::warn!(
+                target: AUDIT_TARGET,
+                event = "api_key",
+                action = "revoke_refused",
+                key_id = %record.id,
+                key_subject = ?record.subject,
+                actor = ?actor,
+                actor_issuer = ?actor_issuer,
+                actor_key_id,
+                reason = %error,
+            );
+            return Err(error);
+        }
+        let found = self.store.revoke(&record.id).await?;
+        if found {
+            tracing::info!(
+                target: AUDIT_TARGET,
+                event = "api_key",
+                action = "revoked",
+                key_id = %record.id,
+                key_subject = ?record.subject,
+                actor = ?actor,
+                actor_issuer = ?actor_issuer,
+                actor_key_id,
+            );
+        }
+        Ok(found)
+    }
+
+    /// Marks revoked, in the store and for good, every key of `subject` created before
+    /// `before` (unix seconds); how many were newly revoked. Call it beside a subject
+    /// revocation of the tokens: that entry is forgotten when the tokens expire, a key may
+    /// live longer.
+    pub async fn revoke_subject(&self, subject: &str, before: u64) -> Result<u64, StoreError> {
+        self.store.revoke_subject(subject, before).await
     }
 
     /// `(id, secret)` of a well-formed key with this prefix.
@@ -478,6 +803,94 @@ fn hex(bytes: &[u8]) -> String {
         let _ = write!(out, "{b:02x}");
     }
     out
+}
+
+/// Checks a subject and permission names of policy `P`: the names, deduplicated, and their
+/// set.
+fn check_request<P: Policy>(
+    subject: &str,
+    permissions: impl IntoIterator<Item = impl AsRef<str>>,
+) -> Result<(Vec<String>, PermissionSet<P>), IssueError> {
+    if subject.is_empty() || subject.len() > 256 {
+        return Err(IssueError::BadSubject);
+    }
+    let mut names = Vec::new();
+    let mut set = PermissionSet::<P>::EMPTY;
+    for name in permissions {
+        let name = name.as_ref();
+        match P::Permission::from_name(name) {
+            Some(p) => {
+                if set.insert(p) {
+                    names.push(p.name().to_owned());
+                }
+            }
+            None => {
+                return Err(IssueError::UnknownPermission {
+                    name: name.chars().take(128).collect(),
+                    known: P::PERMISSION_NAMES.join(", "),
+                });
+            }
+        }
+    }
+    Ok((names, set))
+}
+
+/// The checks of [`ApiKeys::issue_by`] that need no store: the names, then the caller's
+/// authority over the subject, the permissions and the lifetime.
+fn authorize_issue<O: Requirement, C: Claims>(
+    caller: &Authenticated<O::Policy, C>,
+    subject: &str,
+    permissions: impl IntoIterator<Item = impl AsRef<str>>,
+    expires_at: Option<u64>,
+) -> Result<Vec<String>, IssueError> {
+    let (names, asked) = check_request::<O::Policy>(subject, permissions)?;
+    if !is_own(caller, subject) {
+        caller.require::<O>().map_err(IssueError::OtherSubject)?;
+    }
+    let missing = asked.difference(caller.permissions());
+    if !missing.is_empty() {
+        let missing: Vec<&str> = missing.iter().map(|p| p.name()).collect();
+        return Err(IssueError::NotHeld {
+            missing: missing.join(", "),
+        });
+    }
+    if let Some(limit) = caller.api_key().and_then(VerifiedKey::expires_at)
+        && expires_at.is_none_or(|at| at > limit)
+    {
+        return Err(IssueError::OutlivesIssuer { expires_at: limit });
+    }
+    Ok(names)
+}
+
+/// When a key created `now` and living `expires_in` expires.
+fn expiry(now: u64, expires_in: Option<Duration>) -> Option<u64> {
+    expires_in.map(|d| now.saturating_add(d.as_secs()))
+}
+
+/// The acting caller for audit events: its subject, its token's issuer (empty for an API
+/// key) and its API key id (empty for a token).
+fn actor<P: Policy, C: Claims>(caller: &Authenticated<P, C>) -> (&str, &str, &str) {
+    (
+        caller.subject().map_or("", cut),
+        caller.issuer().map_or("", cut),
+        caller.api_key().map_or("", VerifiedKey::id),
+    )
+}
+
+/// Whether `caller` acts as `subject` itself. A key records no issuer, so where a caller's
+/// identity includes its issuer (several issuers trusted) no key's subject is its own, as no
+/// resource naming no issuer is its own in owner checks.
+fn is_own<P: Policy, C: Claims>(caller: &Authenticated<P, C>, subject: &str) -> bool {
+    caller.subject() == Some(subject) && !caller.identity_includes_issuer()
+}
+
+/// A subject cut to 256 bytes for a log line (a refused one may be longer).
+fn cut(value: &str) -> &str {
+    let mut end = value.len().min(256);
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    &value[..end]
 }
 
 fn unix_now() -> u64 {

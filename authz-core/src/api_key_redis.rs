@@ -15,7 +15,11 @@
 //!
 //! A key is a hash at `<prefix><id>` with the fields of [`ApiKeyRecord`]; only the secret's
 //! SHA-256 is stored. A key with an expiry gets a Redis TTL one day past it, so expired keys
-//! leave the store by themselves. Each operation is one round trip (a command or a Lua script).
+//! leave the store by themselves. Each subject has a set of its key ids at
+//! `<prefix>sub:<SHA-256 of the subject>` (for [`ApiKeyStore::revoke_subject`]), which lives as
+//! long as its longest-lived key. Each operation is one round trip (a command or a Lua script).
+//! Revoking a subject's keys touches keys its script computes, so it needs a standalone Redis
+//! (or one cluster slot per prefix), as the rest of the store assumes.
 
 use std::fmt;
 use std::sync::Mutex;
@@ -32,11 +36,41 @@ const TIMEOUT: Duration = Duration::from_secs(1);
 /// Expired keys stay this long (so a late request reads "expired", not "unknown"), then go.
 const EXPIRED_GRACE_SECS: u64 = 24 * 3600;
 
+/// `KEYS[1]` the record, `KEYS[2]` its subject's set of ids; `ARGV[1]` when the record
+/// expires ('' never), `ARGV[2]` now, `ARGV[3]` the id, then the fields. The set's TTL is the
+/// longest of its records' (none if one never expires).
 const INSERT: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-if ARGV[1] ~= '' then redis.call('EXPIREAT', KEYS[1], ARGV[1]) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+local fresh = redis.call('EXISTS', KEYS[2]) == 0
+redis.call('SADD', KEYS[2], ARGV[3])
+if ARGV[1] == '' then
+  redis.call('PERSIST', KEYS[2])
+else
+  redis.call('EXPIREAT', KEYS[1], ARGV[1])
+  local ttl = redis.call('TTL', KEYS[2])
+  if fresh or (ttl >= 0 and tonumber(ARGV[2]) + ttl < tonumber(ARGV[1])) then
+    redis.call('EXPIREAT', KEYS[2], ARGV[1])
+  end
+end
 return 1
+";
+
+/// `KEYS[1]` a subject's set of ids; `ARGV[1]` the record key prefix, `ARGV[2]` the cut-off.
+/// Marks revoked the records created before it; drops ids whose record is gone; the count.
+const REVOKE_SUBJECT: &str = r"
+local count = 0
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local key = ARGV[1] .. id
+  local created = redis.call('HGET', key, 'created_at')
+  if not created then
+    redis.call('SREM', KEYS[1], id)
+  elseif tonumber(created) < tonumber(ARGV[2]) and redis.call('HGET', key, 'revoked') ~= '1' then
+    redis.call('HSET', key, 'revoked', '1')
+    count = count + 1
+  end
+end
+return count
 ";
 
 const SET_IF_EXISTS: &str = r"
@@ -80,6 +114,19 @@ impl RedisApiKeyStore {
 
     fn key(&self, id: &str) -> String {
         format!("{}{id}", self.prefix)
+    }
+
+    /// The set of a subject's key ids. Hashed, so any subject makes a key of one length; `s`
+    /// is not a hex digit, so it never names a record.
+    fn subject_key(&self, subject: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(subject.as_bytes());
+        let mut key = format!("{}sub:", self.prefix);
+        for byte in digest {
+            use fmt::Write as _;
+            let _ = write!(key, "{byte:02x}");
+        }
+        key
     }
 
     async fn connection(&self) -> Result<MultiplexedConnection, StoreError> {
@@ -188,9 +235,12 @@ impl ApiKeyStore for RedisApiKeyStore {
             let mut invocation = redis::cmd("EVAL");
             invocation
                 .arg(INSERT)
-                .arg(1)
+                .arg(2)
                 .arg(&key)
+                .arg(self.subject_key(&record.subject))
                 .arg(optional(expire_at))
+                .arg(record.created_at)
+                .arg(&record.id)
                 .arg("subject")
                 .arg(&record.subject)
                 .arg("permissions")
@@ -223,6 +273,23 @@ impl ApiKeyStore for RedisApiKeyStore {
             self.set_if_exists(id, "last_used_at", at.to_string())
                 .await
                 .map(drop)
+        })
+    }
+
+    fn revoke_subject<'a>(
+        &'a self,
+        subject: &'a str,
+        before: u64,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(async move {
+            let mut invocation = redis::cmd("EVAL");
+            invocation
+                .arg(REVOKE_SUBJECT)
+                .arg(1)
+                .arg(self.subject_key(subject))
+                .arg(&self.prefix)
+                .arg(before);
+            self.run(async |c| invocation.query_async(c).await).await
         })
     }
 }

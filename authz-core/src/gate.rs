@@ -11,8 +11,8 @@
 //! | event | level | fields |
 //! |---|---|---|
 //! | `authentication` | `WARN` | `outcome = "failure"`, `credential` (`bearer`, `api_key`), `category` (`missing_credentials`, `invalid_request`, `invalid_token`, `unavailable`), `key_id` (API keys: the public id, never the secret), `reason` (detailed, never the token), `route` |
-//! | `authorization` | `DEBUG` allow, `WARN` deny | `decision` (`allow`/`deny`), `subject`, `key_id` (API keys; empty for tokens), `rule`, `route`, `reason`, `unknown_roles`, `unknown_permissions` (names the policy does not know, comma-separated) |
-//! | `owner_check` | `DEBUG` allow, `WARN` deny | `decision`, `subject`, `key_id`, `rule` (the override), `reason` (`owner`, `override`, `not the owner`) |
+//! | `authorization` | `DEBUG` allow, `WARN` deny | `decision` (`allow`/`deny`), `subject`, `issuer` (the token's `iss`; empty for API keys), `key_id` (API keys; empty for tokens), `rule`, `route`, `reason`, `unknown_roles`, `unknown_permissions` (names the policy does not know, comma-separated) |
+//! | `owner_check` | `DEBUG` allow, `WARN` deny | `decision`, `subject`, `issuer`, `key_id`, `rule` (the override), `reason` (`owner`, `override`, `not the owner`) |
 //!
 //! Refusals are `WARN` and grants `DEBUG`, as ASP.NET Core logs authorization failures above
 //! successes and Spring Security publishes no granted events by default: a service logging at
@@ -326,11 +326,14 @@ impl Gate {
     }
 
     /// Also accepts API keys: a bearer credential with the keys' prefix is verified as a key,
-    /// anything else as a JWT. Both end in the same caller, permissions and proofs.
+    /// anything else as a JWT. Both end in the same caller, permissions and proofs. Unless the
+    /// keys were given their own ([`ApiKeys::revocation`](crate::ApiKeys::revocation)), they
+    /// use the validator's revocation backend: revoking a subject refuses its keys created
+    /// before the cut-off, as it refuses its tokens.
     #[cfg(feature = "api-keys")]
     #[must_use]
     pub fn api_keys(mut self, keys: crate::api_key::ApiKeys) -> Self {
-        self.api_keys = Some(keys);
+        self.api_keys = Some(keys.or_revocation(self.validator.revocation_backend()));
         self
     }
 
@@ -465,6 +468,7 @@ fn audit_authorization<P: Policy, C: Claims>(
         allowed,
         event = "authorization",
         subject = ?caller.subject().unwrap_or(""),
+        issuer = ?caller.issuer().unwrap_or(""),
         key_id = api_key_id(caller),
         rule = %rule,
         route,
@@ -498,6 +502,7 @@ pub(crate) fn audit_owner_check<P: Policy, C: Claims>(
         outcome.allowed(),
         event = "owner_check",
         subject = ?caller.subject().unwrap_or(""),
+        issuer = ?caller.issuer().unwrap_or(""),
         key_id = api_key_id(caller),
         rule = %rule,
         reason = outcome.reason(),

@@ -1,22 +1,52 @@
 //! API keys: issuance, hash-only storage, verification, expiry, revocation, on the in-memory
-//! store and on a real `redis-server` started on loopback by the test itself.
+//! store and on a real `redis-server` started on loopback by the test itself. Then the
+//! attacks of issue 11 (finding 2) against the library: a caller granting what it lacks, or
+//! issuing and revoking for another subject; a revoked subject's keys still working; audit
+//! events that do not say who acted.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use authz_core::test_util::RedisServer;
+use authz_core::test_util::{RedisServer, TestKey, claims_for, now};
 use authz_core::{
-    ApiKeyError, ApiKeyStore, ApiKeys, ErrorCategory, InMemoryApiKeyStore, IssueError,
-    RedisApiKeyStore,
+    Algorithm, ApiKeyError, ApiKeyStore, ApiKeys, Authenticated, BoxFuture, ErrorCategory,
+    InMemoryApiKeyStore, InMemoryRevocation, IssueError, Issuer, RedisApiKeyStore, Revocation,
+    RevocationError, RevocationQuery, RevocationStatus, RevokeError, Validator,
 };
 
 authz_core::policy! {
     /// Reports.
     pub mod reports {
-        permissions { "reports:read", "reports:write" }
+        permissions {
+            /// r
+            "reports:read",
+            /// w
+            "reports:write",
+            /// Issue and revoke keys of one's own subject.
+            "keys:manage",
+            /// Issue and revoke keys of any subject.
+            "keys:manage_any",
+        }
+        roles {
+            /// Everything.
+            "admin" = ["reports:read", "reports:write", "keys:manage", "keys:manage_any"],
+            /// Manages its own keys and reads.
+            "self_service" = ["reports:read", "keys:manage"],
+        }
     }
 }
 
 type P = reports::Policy;
+type Caller = Authenticated<P, Token>;
+const ANY: reports::perm::KeysManageAny = reports::perm::KeysManageAny;
+
+#[derive(serde::Deserialize, authz_core::Claims)]
+struct Token {
+    sub: String,
+    #[serde(default)]
+    #[claims(roles)]
+    roles: Vec<String>,
+}
 
 /// Every behaviour a store must give, run against any store.
 async fn store_behaviour(keys: &ApiKeys, dump: impl AsyncFn() -> String) {
@@ -84,6 +114,27 @@ async fn store_behaviour(keys: &ApiKeys, dump: impl AsyncFn() -> String) {
         err.to_string().contains("reports:read, reports:write"),
         "{err}"
     );
+
+    // Revoking a subject marks its keys created before the cut-off, for good, and no others.
+    let carols = keys
+        .issue::<P>("carol", ["reports:read"], None)
+        .await
+        .unwrap();
+    let daves = keys
+        .issue::<P>("dave", ["reports:read"], None)
+        .await
+        .unwrap();
+    let cut_off = carols.record().created_at;
+    assert_eq!(keys.revoke_subject("carol", cut_off).await.unwrap(), 0);
+    keys.verify(carols.raw()).await.unwrap();
+    assert_eq!(keys.revoke_subject("carol", cut_off + 1).await.unwrap(), 1);
+    assert!(matches!(
+        keys.verify(carols.raw()).await,
+        Err(ApiKeyError::Revoked(_))
+    ));
+    assert_eq!(keys.revoke_subject("carol", cut_off + 1).await.unwrap(), 0);
+    keys.verify(daves.raw()).await.unwrap();
+    assert_eq!(keys.revoke_subject("nobody", u64::MAX).await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -124,6 +175,21 @@ async fn redis_store() {
             .unwrap();
         let mut all = String::new();
         for name in names {
+            let kind: String = redis::cmd("TYPE")
+                .arg(&name)
+                .query_async(&mut connection)
+                .await
+                .unwrap();
+            if kind != "hash" {
+                // A subject's set of key ids.
+                let ids: Vec<String> = redis::cmd("SMEMBERS")
+                    .arg(&name)
+                    .query_async(&mut connection)
+                    .await
+                    .unwrap();
+                all.push_str(&format!("{name} {ids:?}\n"));
+                continue;
+            }
             let fields: Vec<String> = redis::cmd("HGETALL")
                 .arg(&name)
                 .query_async(&mut connection)
@@ -164,6 +230,59 @@ async fn redis_store() {
         .await
         .unwrap();
     assert!(ttl > 60 && ttl <= 60 + 24 * 3600 + 1, "ttl {ttl}");
+
+    // A subject's set of key ids lives as long as its longest-lived key: a TTL while all of
+    // them expire, none once one never does; and it is found again to revoke them.
+    let ttl_of_set = async |subject: &str| -> i64 {
+        let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+        let names: Vec<String> = redis::cmd("KEYS")
+            .arg("test:apikey:sub:*")
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        let store_key = names
+            .into_iter()
+            .find(|name| {
+                let hex: String = sha2_hex(subject);
+                name.ends_with(&hex)
+            })
+            .unwrap();
+        redis::cmd("TTL")
+            .arg(store_key)
+            .query_async(&mut connection)
+            .await
+            .unwrap()
+    };
+    let first = keys
+        .issue::<P>("erin", ["reports:read"], Some(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    let short_ttl = ttl_of_set("erin").await;
+    assert!(
+        short_ttl > 60 && short_ttl <= 60 + 24 * 3600 + 1,
+        "{short_ttl}"
+    );
+    keys.issue::<P>("erin", ["reports:read"], Some(Duration::from_secs(600)))
+        .await
+        .unwrap();
+    assert!(ttl_of_set("erin").await >= short_ttl + 500);
+    keys.issue::<P>("erin", ["reports:read"], None)
+        .await
+        .unwrap();
+    assert_eq!(ttl_of_set("erin").await, -1);
+    keys.issue::<P>("erin", ["reports:read"], Some(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    assert_eq!(
+        ttl_of_set("erin").await,
+        -1,
+        "a shorter key never adds a TTL"
+    );
+    assert_eq!(keys.revoke_subject("erin", now() + 1).await.unwrap(), 4);
+    assert!(matches!(
+        other.verify(first.raw()).await,
+        Err(ApiKeyError::Revoked(_))
+    ));
 
     // Redis down: verification fails closed (503 category), then recovers.
     let live = keys
@@ -232,6 +351,13 @@ async fn last_use_is_written_at_most_once_a_minute() {
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             self.inner.touch(id, at)
         }
+        fn revoke_subject<'a>(
+            &'a self,
+            subject: &'a str,
+            before: u64,
+        ) -> authz_core::BoxFuture<'a, Result<u64, authz_core::StoreError>> {
+            self.inner.revoke_subject(subject, before)
+        }
     }
     let store = Counting::default();
     let keys = ApiKeys::new(store.clone(), "rpt").unwrap();
@@ -240,4 +366,331 @@ async fn last_use_is_written_at_most_once_a_minute() {
         keys.verify(issued.raw()).await.unwrap();
     }
     assert_eq!(store.touches.load(std::sync::atomic::Ordering::Relaxed), 1);
+}
+
+fn sha2_hex(value: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(value.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A caller presenting a JWT for `sub` with `roles`.
+async fn token_caller(sub: &str, roles: &[&str]) -> Caller {
+    let key = TestKey::generate(Algorithm::HS256, "k");
+    let validator = Validator::builder()
+        .algorithms([Algorithm::HS256])
+        .key(key.verification_key())
+        .issuer("https://id.test")
+        .audience("keys")
+        .build()
+        .unwrap();
+    let mut claims = claims_for("https://id.test", "keys", sub);
+    claims["roles"] = serde_json::json!(roles);
+    Authenticated::from(
+        validator
+            .validate::<Token>(&key.mint(&claims))
+            .await
+            .unwrap(),
+    )
+}
+
+/// A caller presenting a verified API key.
+async fn key_caller(keys: &ApiKeys, raw: &str) -> Caller {
+    Authenticated::from_api_key(keys.verify(raw).await.unwrap())
+}
+
+/// The attack: a key holding only `keys:manage` mints keys for other subjects with every
+/// permission, and for itself with permissions it lacks. Each is refused, and no key is stored.
+#[tokio::test]
+async fn a_key_cannot_grant_more_than_it_holds_or_act_for_another_subject() {
+    let store = InMemoryApiKeyStore::default();
+    let keys = ApiKeys::new(store.clone(), "rpt").unwrap();
+    let manager = keys
+        .issue::<P>("ops-bot", ["keys:manage"], Some(Duration::from_secs(3600)))
+        .await
+        .unwrap();
+    let caller = key_caller(&keys, manager.raw()).await;
+    let every = [
+        "reports:read",
+        "reports:write",
+        "keys:manage",
+        "keys:manage_any",
+    ];
+
+    let error = keys
+        .issue_by(&caller, ANY, "bob", every, Some(Duration::from_secs(60)))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, IssueError::OtherSubject(_)), "{error}");
+    assert_eq!(error.http_status(), 403);
+    assert!(error.to_string().contains("keys:manage_any"), "{error}");
+    for (subject, permissions) in [("alice", &["reports:read"][..]), ("bob", &["keys:manage"])] {
+        let error = keys
+            .issue_by(
+                &caller,
+                ANY,
+                subject,
+                permissions,
+                Some(Duration::from_secs(60)),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, IssueError::OtherSubject(_)),
+            "{subject}: {error}"
+        );
+    }
+    let error = keys
+        .issue_by(
+            &caller,
+            ANY,
+            "ops-bot",
+            every,
+            Some(Duration::from_secs(60)),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.http_status(), 403);
+    match &error {
+        IssueError::NotHeld { missing } => {
+            assert_eq!(missing, "reports:read, reports:write, keys:manage_any")
+        }
+        other => panic!("{other}"),
+    }
+    // Nor may its child outlive it.
+    for lifetime in [None, Some(Duration::from_secs(7200))] {
+        let error = keys
+            .issue_by(&caller, ANY, "ops-bot", ["keys:manage"], lifetime)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, IssueError::OutlivesIssuer { .. }),
+            "{error}"
+        );
+    }
+    assert_eq!(store.records().len(), 1, "no refused key was stored");
+
+    // What it holds, for itself, within its lifetime: issued.
+    let child = keys
+        .issue_by(
+            &caller,
+            ANY,
+            "ops-bot",
+            ["keys:manage"],
+            Some(Duration::from_secs(60)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(child.record().subject, "ops-bot");
+}
+
+#[tokio::test]
+async fn tokens_grant_what_their_roles_hold_and_only_the_override_reaches_other_subjects() {
+    let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "rpt").unwrap();
+    let alice = token_caller("alice", &["self_service"]).await;
+    // Her own subject, what she holds, no expiry (a token's short life is no limit): issued.
+    keys.issue_by(&alice, ANY, "alice", ["reports:read"], None)
+        .await
+        .unwrap();
+    let error = keys
+        .issue_by(&alice, ANY, "alice", ["reports:write"], None)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, IssueError::NotHeld { .. }), "{error}");
+    let error = keys
+        .issue_by(&alice, ANY, "bob", ["reports:read"], None)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, IssueError::OtherSubject(_)), "{error}");
+
+    // The admin holds everything and the override: any subject, any permission.
+    let admin = token_caller("root", &["admin"]).await;
+    let every = [
+        "reports:read",
+        "reports:write",
+        "keys:manage",
+        "keys:manage_any",
+    ];
+    let bobs = keys
+        .issue_by(&admin, ANY, "bob", every, None)
+        .await
+        .unwrap();
+    assert_eq!(bobs.record().permissions, every);
+}
+
+#[tokio::test]
+async fn only_the_override_revokes_another_subjects_keys() {
+    let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "rpt").unwrap();
+    let alices = keys
+        .issue::<P>("alice", ["reports:read"], None)
+        .await
+        .unwrap();
+    let manager = keys
+        .issue::<P>("ops-bot", ["keys:manage"], None)
+        .await
+        .unwrap();
+    let own = keys
+        .issue::<P>("ops-bot", ["reports:read"], None)
+        .await
+        .unwrap();
+    let caller = key_caller(&keys, manager.raw()).await;
+
+    let error = keys.revoke_by(&caller, ANY, alices.id()).await.unwrap_err();
+    assert!(matches!(error, RevokeError::OtherSubject(_)), "{error}");
+    keys.verify(alices.raw()).await.unwrap();
+    assert!(keys.revoke_by(&caller, ANY, own.id()).await.unwrap());
+    assert!(
+        !keys
+            .revoke_by(&caller, ANY, "0123456789abcdef")
+            .await
+            .unwrap()
+    );
+
+    let admin = token_caller("root", &["admin"]).await;
+    assert!(keys.revoke_by(&admin, ANY, alices.id()).await.unwrap());
+    assert!(matches!(
+        keys.verify(alices.raw()).await,
+        Err(ApiKeyError::Revoked(_))
+    ));
+}
+
+/// The attack: a subject revoked ("every credential of alice before T") keeps working through
+/// an API key. Refused now, through the revocation backend the validator uses.
+#[tokio::test]
+async fn a_subject_revocation_refuses_the_keys_created_before_it() {
+    let revocations = Arc::new(InMemoryRevocation::new());
+    let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "rpt")
+        .unwrap()
+        .revocation(revocations.clone());
+    let old = keys
+        .issue::<P>("alice", ["reports:read"], None)
+        .await
+        .unwrap();
+    let bobs = keys
+        .issue::<P>("bob", ["reports:read"], None)
+        .await
+        .unwrap();
+    let cut_off = old.record().created_at + 1;
+    revocations.revoke_subject("alice", cut_off, cut_off + 3600);
+
+    let error = keys.verify(old.raw()).await.unwrap_err();
+    assert!(matches!(error, ApiKeyError::SubjectRevoked(_)), "{error}");
+    assert_eq!(error.category(), ErrorCategory::InvalidToken);
+    assert_eq!(error.key_id(), Some(old.id()));
+    keys.verify(bobs.raw()).await.unwrap();
+
+    // A key that would be created before a cut-off is not issued at all.
+    revocations.revoke_subject("carol", now() + 3600, now() + 7200);
+    let error = keys
+        .issue::<P>("carol", ["reports:read"], None)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, IssueError::SubjectRevoked), "{error}");
+    assert_eq!(error.http_status(), 409);
+
+    // Created at or after the cut-off: works.
+    while now() < cut_off {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let fresh = keys
+        .issue::<P>("alice", ["reports:read"], None)
+        .await
+        .unwrap();
+    keys.verify(fresh.raw()).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_revocation_backend_that_cannot_answer_refuses_keys() {
+    struct Down;
+    impl Revocation for Down {
+        fn check<'a>(
+            &'a self,
+            _: RevocationQuery<'a>,
+        ) -> BoxFuture<'a, Result<RevocationStatus, RevocationError>> {
+            Box::pin(async { Err(RevocationError("down".into())) })
+        }
+    }
+    let store = InMemoryApiKeyStore::default();
+    let issued = ApiKeys::new(store.clone(), "rpt")
+        .unwrap()
+        .issue::<P>("alice", ["reports:read"], None)
+        .await
+        .unwrap();
+    let keys = ApiKeys::new(store, "rpt").unwrap().revocation(Down);
+    let error = keys.verify(issued.raw()).await.unwrap_err();
+    assert_eq!(error.category(), ErrorCategory::Unavailable);
+    let error = keys
+        .issue::<P>("alice", ["reports:read"], None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.http_status(), 503);
+}
+
+/// With several issuers trusted, a subject is unique only within its issuer; a key records no
+/// issuer. So issuer B's `bob` may not mint (or revoke) keys for `bob`, who may be issuer A's:
+/// every key counts as another subject's.
+#[tokio::test]
+async fn with_several_issuers_no_key_is_a_tokens_own() {
+    let (a, b) = (
+        TestKey::generate(Algorithm::ES256, "a-1"),
+        TestKey::generate(Algorithm::ES256, "b-1"),
+    );
+    let validator = Validator::builder()
+        .algorithms([Algorithm::ES256])
+        .trust(Issuer::new("https://a.test").key(a.verification_key()))
+        .trust(Issuer::new("https://b.test").key(b.verification_key()))
+        .audience("keys")
+        .build()
+        .unwrap();
+    let mut claims = claims_for("https://b.test", "keys", "bob");
+    claims["roles"] = serde_json::json!(["self_service"]);
+    let bob_of_b: Caller =
+        Authenticated::from(validator.validate::<Token>(&b.mint(&claims)).await.unwrap());
+    let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "rpt").unwrap();
+    let error = keys
+        .issue_by(&bob_of_b, ANY, "bob", ["reports:read"], None)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, IssueError::OtherSubject(_)), "{error}");
+    let bobs = keys
+        .issue::<P>("bob", ["reports:read"], None)
+        .await
+        .unwrap();
+    let error = keys.revoke_by(&bob_of_b, ANY, bobs.id()).await.unwrap_err();
+    assert!(matches!(error, RevokeError::OtherSubject(_)), "{error}");
+}
+
+/// A gate whose validator has a revocation backend passes it to API keys given without one:
+/// revoking a subject refuses its keys by default, with no extra wiring to forget.
+#[tokio::test]
+async fn the_gate_gives_api_keys_the_validators_revocation_list() {
+    let revocations = Arc::new(InMemoryRevocation::new());
+    let signer = TestKey::generate(Algorithm::ES256, "k");
+    let validator = Validator::builder()
+        .algorithms([Algorithm::ES256])
+        .key(signer.verification_key())
+        .issuer("https://id")
+        .audience("reports")
+        .revocation(revocations.clone())
+        .build()
+        .unwrap();
+    let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "rpt").unwrap();
+    let gate = authz_core::Gate::new(validator).api_keys(keys.clone());
+    let old = keys
+        .issue::<P>("alice", ["reports:read"], None)
+        .await
+        .unwrap();
+    let header = format!("Bearer {}", old.raw());
+    gate.authenticate::<P, Token>([header.as_bytes()], "/r")
+        .await
+        .unwrap();
+    let cut_off = old.record().created_at + 1;
+    revocations.revoke_subject("alice", cut_off, cut_off + 3600);
+    let refusal = gate
+        .authenticate::<P, Token>([header.as_bytes()], "/r")
+        .await
+        .unwrap_err();
+    assert_eq!(refusal.status(), 401);
 }

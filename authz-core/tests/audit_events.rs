@@ -50,6 +50,8 @@ type Seen = (Level, String, String, String);
 struct Capture {
     max: Level,
     seen: Arc<Mutex<Vec<Seen>>>,
+    /// Each event's `issuer` field, as recorded (`Debug`).
+    issuers: Arc<Mutex<Vec<String>>>,
 }
 
 impl tracing::Subscriber for Capture {
@@ -63,7 +65,7 @@ impl tracing::Subscriber for Capture {
     fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
     fn event(&self, event: &tracing::Event<'_>) {
         #[derive(Default)]
-        struct Fields(String, String, String);
+        struct Fields(String, String, String, String);
         impl tracing::field::Visit for Fields {
             fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
                 match field.name() {
@@ -73,11 +75,16 @@ impl tracing::Subscriber for Capture {
                     _ => {}
                 }
             }
-            fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "issuer" {
+                    self.3 = format!("{value:?}");
+                }
+            }
         }
         let mut fields = Fields::default();
         event.record(&mut fields);
         let level = *event.metadata().level();
+        self.issuers.lock().unwrap().push(fields.3.clone());
         self.seen
             .lock()
             .unwrap()
@@ -100,6 +107,11 @@ fn caller(gate: &Gate, key: &TestKey, sub: &str, role: &str) -> Authenticated<do
 
 /// Runs every kind of decision under a subscriber that wants events up to `max`.
 fn decisions_seen_at(max: Level) -> Vec<Seen> {
+    decisions_and_issuers_seen_at(max).0
+}
+
+/// The same, with each event's `issuer` field.
+fn decisions_and_issuers_seen_at(max: Level) -> (Vec<Seen>, Vec<String>) {
     let key = TestKey::generate(Algorithm::HS256, "k");
     let validator = Validator::builder()
         .algorithms([Algorithm::HS256])
@@ -112,9 +124,11 @@ fn decisions_seen_at(max: Level) -> Vec<Seen> {
     let ann = caller(&gate, &key, "ann", "reader");
     let ada = caller(&gate, &key, "ada", "auditor");
     let seen = Arc::new(Mutex::new(Vec::new()));
+    let issuers = Arc::new(Mutex::new(Vec::new()));
     let subscriber = Capture {
         max,
         seen: seen.clone(),
+        issuers: issuers.clone(),
     };
     tracing::subscriber::with_default(subscriber, || {
         assert!(
@@ -132,7 +146,17 @@ fn decisions_seen_at(max: Level) -> Vec<Seen> {
                 .is_err()
         );
     });
-    seen.lock().unwrap().clone()
+    let seen = seen.lock().unwrap().clone();
+    let issuers = issuers.lock().unwrap().clone();
+    (seen, issuers)
+}
+
+#[test]
+fn decisions_name_the_callers_issuer() {
+    // With several issuers the identity is (issuer, subject): every decision says which.
+    let (seen, issuers) = decisions_and_issuers_seen_at(Level::DEBUG);
+    assert_eq!(seen.len(), 5);
+    assert_eq!(issuers, vec![format!("{:?}", "https://id"); 5]);
 }
 
 fn seen(level: Level, event: &str, decision: &str, reason: &str) -> Seen {

@@ -1,18 +1,25 @@
 //! API keys in reports-api: `POST /admin/api-keys` issues one (shown once), `DELETE
 //! /admin/api-keys/{id}` revokes it. A key then reaches the same routes, with the same
 //! permission checks and owner checks, as a JWT: both end in the same `Authenticated` caller.
+//!
+//! Both routes need `api_keys:manage`, and act through `ApiKeys::issue_by` and `revoke_by`: a
+//! caller grants only permissions it holds, and issues or revokes keys of another subject
+//! only with `api_keys:manage_any` (role `admin`). The library writes the audit events, naming
+//! the caller.
 
 use std::time::Duration;
 
-use authz_core::{ApiKeys, IssueError, require};
+use authz_axum::AuthRejection;
+use authz_core::{ApiKeys, Authenticated, IssueError, RevokeError, require};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::revocations::Problem;
-use crate::{Authz, reports};
+use crate::{Authz, ReportsClaims, reports};
 
 /// The prefix of reports-api keys: `rpt_<id>_<secret>`.
 pub const API_KEY_PREFIX: &str = "rpt";
@@ -47,38 +54,29 @@ pub struct CreatedApiKey {
 }
 
 /// `POST /admin/api-keys`: 201 with the key; 400 for unknown permission names (listing the
-/// known ones) or a bad subject; 400, 415 or 422 for a malformed body; 503 when the store is
-/// down.
+/// known ones) or a bad subject; 400, 415 or 422 for a malformed body; 403 for a permission
+/// the caller does not hold, for another subject without `api_keys:manage_any`, or (an API
+/// key caller) a key outliving the caller's; 409 for a subject revoked past now; 503 when a
+/// store is down.
 #[require(permission = "api_keys:manage")]
 pub(crate) async fn create(
+    caller: Authenticated<reports::Policy, ReportsClaims>,
     State(keys): State<ApiKeys>,
     body: Result<Json<NewApiKey>, JsonRejection>,
-) -> Result<(StatusCode, Json<CreatedApiKey>), Problem> {
-    let Json(new) = body.map_err(|rejection| Problem::bad_body(&rejection, SHAPE))?;
+) -> Result<(StatusCode, Json<CreatedApiKey>), Response> {
+    let Json(new) =
+        body.map_err(|rejection| Problem::bad_body(&rejection, SHAPE).into_response())?;
     let lifetime = new.expires_in.map(Duration::from_secs);
     let issued = keys
-        .issue::<reports::Policy>(&new.sub, &new.permissions, lifetime)
+        .issue_by(
+            &caller,
+            reports::perm::ApiKeysManageAny,
+            &new.sub,
+            &new.permissions,
+            lifetime,
+        )
         .await
-        .map_err(|error| match error {
-            IssueError::UnknownPermission { .. } | IssueError::BadSubject => {
-                Problem::new(StatusCode::BAD_REQUEST, error.to_string())
-            }
-            IssueError::Store(_) => {
-                tracing::error!(%error, "api key not issued");
-                Problem::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the key store is unavailable; retry later",
-                )
-            }
-            _ => {
-                tracing::error!(%error, "api key not issued");
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "the key could not be issued",
-                )
-            }
-        })?;
-    tracing::info!(target: "authz::audit", event = "api_key", action = "issued", key_id = %issued.id(), sub = ?new.sub);
+        .map_err(not_issued)?;
     let record = issued.record();
     let created = CreatedApiKey {
         id: record.id.clone(),
@@ -90,28 +88,53 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-/// `DELETE /admin/api-keys/{id}`: 204 once revoked, 404 for an unknown id, 503 when the store
-/// is down.
+/// The answer to a refused issuance. Another subject without the override is a 403 naming it
+/// in the challenge, like any missing permission; server-side failures do not describe the
+/// backend to the client.
+fn not_issued(error: IssueError) -> Response {
+    if let IssueError::OtherSubject(denied) = error {
+        return AuthRejection::from(denied).into_response();
+    }
+    let status =
+        StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let problem = match status {
+        StatusCode::SERVICE_UNAVAILABLE => {
+            tracing::error!(%error, "api key not issued");
+            Problem::new(status, "a store is unavailable; retry later")
+        }
+        status if status.is_server_error() => {
+            tracing::error!(%error, "api key not issued");
+            Problem::new(status, "the key could not be issued")
+        }
+        status => Problem::new(status, error.to_string()),
+    };
+    problem.into_response()
+}
+
+/// `DELETE /admin/api-keys/{id}`: 204 once revoked, 404 for an unknown id, 403 for a key of
+/// another subject without `api_keys:manage_any`, 503 when the store is down.
 #[require(permission = "api_keys:manage")]
 pub(crate) async fn revoke(
+    caller: Authenticated<reports::Policy, ReportsClaims>,
     State(keys): State<ApiKeys>,
     Path(id): Path<String>,
-) -> Result<StatusCode, Problem> {
-    match keys.revoke(&id).await {
-        Ok(true) => {
-            tracing::info!(target: "authz::audit", event = "api_key", action = "revoked", key_id = ?id);
-            Ok(StatusCode::NO_CONTENT)
+) -> Result<StatusCode, Response> {
+    match keys
+        .revoke_by(&caller, reports::perm::ApiKeysManageAny, &id)
+        .await
+    {
+        Ok(true) => Ok(StatusCode::NO_CONTENT),
+        Ok(false) => {
+            Err(Problem::new(StatusCode::NOT_FOUND, "no api key with that id").into_response())
         }
-        Ok(false) => Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "no api key with that id",
-        )),
+        Err(RevokeError::OtherSubject(denied)) => Err(AuthRejection::from(denied).into_response()),
         Err(error) => {
             tracing::error!(%error, "api key not revoked");
             Err(Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the key store is unavailable; retry later",
-            ))
+            )
+            .into_response())
         }
     }
 }

@@ -45,16 +45,19 @@ authz_core::policy! {
             "reports:read_any",
             /// Revoke tokens: one by its `jti`, or all of a subject's (`POST /admin/revocations`).
             "users:revoke",
-            /// Issue and revoke API keys (`POST /admin/api-keys`, `DELETE /admin/api-keys/{id}`).
+            /// Issue and revoke API keys (`POST /admin/api-keys`, `DELETE /admin/api-keys/{id}`)
+            /// of one's own subject, granting only permissions one holds.
             "api_keys:manage",
+            /// With `api_keys:manage`: issue and revoke API keys of any subject.
+            "api_keys:manage_any",
         }
         roles {
             /// Reads their own reports.
             "viewer" = ["reports:read"],
             /// Also writes reports.
             "editor" = "viewer" + ["reports:write"],
-            /// Also deletes, reads everyone's reports, revokes tokens and manages API keys.
-            "admin" = "editor" + ["reports:delete", "reports:read_any", "users:revoke", "api_keys:manage"],
+            /// Also deletes, reads everyone's reports, revokes tokens and manages everyone's API keys.
+            "admin" = "editor" + ["reports:delete", "reports:read_any", "users:revoke", "api_keys:manage", "api_keys:manage_any"],
         }
     }
 }

@@ -28,8 +28,9 @@ use std::time::Duration;
 
 use authz_axum::RETRY_AFTER_SECONDS;
 use authz_core::{
-    BoxFuture, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, InMemoryRevocation, RedisRevocation,
-    Revocation, RevocationError, RevocationQuery, RevocationStatus, require,
+    AUDIT_TARGET, ApiKeys, Authenticated, BoxFuture, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
+    InMemoryRevocation, RedisRevocation, Revocation, RevocationError, RevocationQuery,
+    RevocationStatus, require,
 };
 use axum::Json;
 use axum::extract::State;
@@ -38,7 +39,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::Authz;
+use crate::{Authz, ReportsClaims, reports};
 
 const SHAPE: &str = r#"expected {"jti": "..."} or {"sub": "...", "before": <unix seconds>}"#;
 
@@ -50,7 +51,8 @@ fn unix_now() -> u64 {
 
 /// Where reports-api keeps revocations: in this process, or on Redis, shared by every
 /// instance that uses the same server. Give the same value (it is cheap to clone) to the
-/// validator (`ValidatorBuilder::revocation`) and to [`AppState`](crate::AppState).
+/// validator (`ValidatorBuilder::revocation`), to the API keys (`ApiKeys::revocation`) and to
+/// [`AppState`](crate::AppState).
 #[derive(Debug, Clone)]
 pub struct Revocations {
     backend: Backend,
@@ -266,21 +268,53 @@ impl IntoResponse for Problem {
 }
 
 /// `POST /admin/revocations`: 204 once recorded; 400, 415 or 422 for a bad body; 503 when the
-/// store cannot be written.
+/// store cannot be written. A subject revocation also revokes, for good, the subject's API keys
+/// created before the cut-off (the revocation entry itself is forgotten once the tokens it
+/// names have expired; keys may live longer).
 #[require(permission = "users:revoke")]
 pub(crate) async fn revoke(
+    caller: Authenticated<reports::Policy, ReportsClaims>,
     State(revocations): State<Revocations>,
+    State(api_keys): State<ApiKeys>,
     body: Result<Json<RevokeRequest>, JsonRejection>,
 ) -> Result<StatusCode, Problem> {
     let Json(request) = body?;
     let revoke = request.validate(unix_now(), revocations.max_token_lifetime())?;
-    revocations.revoke(revoke).await.map_err(|e| {
+    let unavailable = |what: &str| Problem {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        detail: format!("the {what} store is unavailable; retry later"),
+    };
+    revocations.revoke(revoke.clone()).await.map_err(|e| {
         tracing::error!(error = %e, "revocation not recorded");
-        Problem {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            detail: "the revocation store is unavailable; retry later".into(),
-        }
+        unavailable("revocation")
     })?;
-    tracing::info!("revocation recorded");
+    // Recorded first: from here the keys are refused at once (`ApiKeys::revocation`); marking
+    // them is what outlasts the entry. A retry after a failure repeats both, harmlessly.
+    let keys_revoked = match &revoke {
+        Revoke::Subject { sub, before } => {
+            api_keys.revoke_subject(sub, *before).await.map_err(|e| {
+                tracing::error!(error = %e, "api keys of a revoked subject not revoked");
+                unavailable("key")
+            })?
+        }
+        Revoke::Jti(_) => 0,
+    };
+    // A `jti` is not logged: an admin may have pasted a whole token into it.
+    let (kind, sub, before) = match &revoke {
+        Revoke::Jti(_) => ("jti", "", None),
+        Revoke::Subject { sub, before } => ("subject", sub.as_str(), Some(*before)),
+    };
+    tracing::info!(
+        target: AUDIT_TARGET,
+        event = "revocation",
+        kind,
+        sub = ?sub,
+        before,
+        api_keys_revoked = keys_revoked,
+        actor = ?caller.subject().unwrap_or(""),
+        actor_issuer = ?caller.issuer().unwrap_or(""),
+        actor_key_id = caller.api_key().map_or("", |key| key.id()),
+        "revocation recorded"
+    );
     Ok(StatusCode::NO_CONTENT)
 }

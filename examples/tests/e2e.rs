@@ -15,6 +15,8 @@ const AUDIENCE: &str = "reports-api";
 struct Server {
     child: Child,
     base: String,
+    /// What it printed before listening.
+    startup: Vec<String>,
 }
 
 impl Drop for Server {
@@ -39,9 +41,11 @@ fn start(jwks_url: &str) -> Server {
     let mut server = Server {
         child,
         base: String::new(),
+        startup: Vec::new(),
     };
     for line in BufReader::new(stdout).lines() {
         let line = line.expect("read stdout");
+        server.startup.push(line.clone());
         if let Some(addr) = line.strip_prefix("listening on ") {
             server.base = addr.to_owned();
             return server;
@@ -138,4 +142,21 @@ async fn reports_api_over_tcp_with_a_loopback_jwks() {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
     assert_eq!(status, 200, "the rotated key was not picked up");
+}
+
+/// Issue 11, finding 8: a JWKS URL with credentials (a private IdP behind basic auth) is
+/// printed at start-up without them.
+#[tokio::test]
+async fn credentials_in_the_jwks_url_are_not_printed() {
+    let jwks = JwksServer::start().await.expect("jwks server");
+    jwks.set_keys(&[&TestKey::generate(Algorithm::RS256, "rs")]);
+    let url = jwks
+        .jwks_url()
+        .replacen("http://", "http://svc-user:s3cret-pw@", 1);
+    let server = start(&url);
+    let printed = server.startup.join("\n");
+    assert!(printed.contains("verifying tokens against"), "{printed}");
+    assert!(!printed.contains("s3cret-pw"), "{printed}");
+    assert!(!printed.contains("svc-user"), "{printed}");
+    assert!(printed.contains("[redacted]@127.0.0.1"), "{printed}");
 }

@@ -5,7 +5,7 @@ use authz_axum::AuthzState;
 use authz_core::test_util::{TestKey, claims_for, now};
 use authz_core::{Algorithm, Validator};
 use authz_core::{ApiKeys, InMemoryApiKeyStore};
-use authz_examples::{API_KEY_PREFIX, AppState, Revocations, Store, router};
+use authz_examples::{API_KEY_PREFIX, AppState, Revocations, Revoke, Store, router};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -19,6 +19,10 @@ const AUDIENCE: &str = "reports-api";
 struct Api {
     app: Router,
     key: TestKey,
+    /// The key records, to see what was (not) stored.
+    key_store: InMemoryApiKeyStore,
+    /// The revocation list, to revoke without the admin route.
+    revocations: Revocations,
 }
 
 struct Answer {
@@ -46,18 +50,24 @@ fn api() -> Api {
         .revocation(revocations.clone())
         .build()
         .unwrap();
-    let api_keys = ApiKeys::new(InMemoryApiKeyStore::default(), API_KEY_PREFIX).unwrap();
+    // As the binary builds them: a subject revocation reaches the keys too.
+    let key_store = InMemoryApiKeyStore::default();
+    let api_keys = ApiKeys::new(key_store.clone(), API_KEY_PREFIX)
+        .unwrap()
+        .revocation(revocations.clone());
     let state = AppState {
         authz: AuthzState::new(validator)
             .realm("reports-api")
             .api_keys(api_keys.clone()),
         store: Store::seeded(),
-        revocations,
+        revocations: revocations.clone(),
         api_keys,
     };
     Api {
         app: router().into_axum().with_state(state),
         key,
+        key_store,
+        revocations,
     }
 }
 
@@ -748,4 +758,271 @@ async fn issuing_keys_checks_names_and_permission() {
             .status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
+}
+
+// Issue 11, finding 2: API keys escalated privilege. Each test performs the attack over HTTP and
+// sees it refused.
+
+/// Every permission of the reports policy.
+const EVERY: [&str; 7] = [
+    "reports:read",
+    "reports:write",
+    "reports:delete",
+    "reports:read_any",
+    "users:revoke",
+    "api_keys:manage",
+    "api_keys:manage_any",
+];
+
+impl Api {
+    /// `POST /admin/api-keys` as `credential` (a token or a key).
+    async fn issue_as(
+        &self,
+        credential: &str,
+        sub: &str,
+        permissions: &[&str],
+        expires_in: Option<u64>,
+    ) -> Answer {
+        let body = json!({"sub": sub, "permissions": permissions, "expires_in": expires_in});
+        self.call(
+            "POST",
+            "/admin/api-keys",
+            Some(&format!("Bearer {credential}")),
+            Some(body),
+        )
+        .await
+    }
+
+    /// `DELETE /admin/api-keys/{id}` as `credential`.
+    async fn revoke_key_as(&self, credential: &str, id: &str) -> Answer {
+        self.call(
+            "DELETE",
+            &format!("/admin/api-keys/{id}"),
+            Some(&format!("Bearer {credential}")),
+            None,
+        )
+        .await
+    }
+}
+
+fn raw_key(answer: &Answer) -> String {
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    answer.json()["key"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_manage_only_key_cannot_mint_keys_for_others_or_beyond_its_permissions() {
+    let api = api();
+    let issued = api
+        .issue_key("ops-bot", &["api_keys:manage"], Some(3600))
+        .await;
+    let manager = raw_key(&issued);
+    assert_eq!(api.key_store.records().len(), 1);
+
+    // The attack as reported: a key for bob with every permission, and one for alice.
+    let for_bob = api.issue_as(&manager, "bob", &EVERY, Some(60)).await;
+    assert_eq!(for_bob.status, StatusCode::FORBIDDEN, "{}", for_bob.body);
+    let challenge = for_bob.challenge.clone().unwrap();
+    assert!(
+        challenge.contains(r#"error="insufficient_scope""#)
+            && challenge.contains(r#"scope="api_keys:manage_any""#),
+        "{challenge}"
+    );
+    for (sub, permissions) in [
+        ("alice", &["reports:read"][..]),
+        ("bob", &["api_keys:manage"]),
+        ("root", &[]),
+    ] {
+        let answer = api.issue_as(&manager, sub, permissions, Some(60)).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FORBIDDEN,
+            "{sub}: {}",
+            answer.body
+        );
+    }
+    // For itself, with what it lacks: refused, naming what it lacks.
+    let for_itself = api.issue_as(&manager, "ops-bot", &EVERY, Some(60)).await;
+    assert_eq!(for_itself.status, StatusCode::FORBIDDEN);
+    let detail = for_itself.json()["detail"].as_str().unwrap().to_owned();
+    assert!(
+        detail.contains("reports:read, reports:write, reports:delete, reports:read_any, users:revoke, api_keys:manage_any"),
+        "{detail}"
+    );
+    for permissions in [
+        &["users:revoke"][..],
+        &["reports:delete"],
+        &["api_keys:manage_any"],
+    ] {
+        let answer = api
+            .issue_as(&manager, "ops-bot", permissions, Some(60))
+            .await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{permissions:?}");
+    }
+    // Nor a child that outlives it.
+    for lifetime in [None, Some(7200)] {
+        let answer = api
+            .issue_as(&manager, "ops-bot", &["api_keys:manage"], lifetime)
+            .await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{lifetime:?}");
+    }
+    assert_eq!(
+        api.key_store.records().len(),
+        1,
+        "no refused key was stored"
+    );
+
+    // So nothing reads or deletes bob's report or revokes the admin.
+    assert_eq!(
+        api.get("/reports/r2", &manager).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let delete = api
+        .call(
+            "DELETE",
+            "/reports/r2",
+            Some(&format!("Bearer {manager}")),
+            None,
+        )
+        .await;
+    assert_eq!(delete.status, StatusCode::FORBIDDEN);
+    let revoke_root = api
+        .revoke(&manager, json!({"sub": "root", "before": now()}))
+        .await;
+    assert_eq!(revoke_root.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        api.get("/reports/r2", &api.token("root", &["admin"]))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // What it holds, for itself, within its lifetime: issued.
+    let child = api
+        .issue_as(&manager, "ops-bot", &["api_keys:manage"], Some(60))
+        .await;
+    assert_eq!(child.status, StatusCode::CREATED, "{}", child.body);
+    assert_eq!(child.json()["sub"], "ops-bot");
+
+    // It revokes only its own subject's keys: not alice's, but its child.
+    let alices = api.issue_key("alice", &["reports:read"], None).await;
+    let (alice_key, alice_id) = (
+        raw_key(&alices),
+        alices.json()["id"].as_str().unwrap().to_owned(),
+    );
+    let answer = api.revoke_key_as(&manager, &alice_id).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
+    assert_eq!(
+        api.get("/reports/r1", &alice_key).await.status,
+        StatusCode::OK
+    );
+    let child_id = child.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        api.revoke_key_as(&manager, &child_id).await.status,
+        StatusCode::NO_CONTENT
+    );
+}
+
+#[tokio::test]
+async fn the_admin_still_issues_and_revokes_keys_for_anyone() {
+    let api = api();
+    let root = api.token("root", &["admin"]);
+    let bobs = api.issue_as(&root, "bob", &EVERY, None).await;
+    assert_eq!(bobs.json()["permissions"], json!(EVERY));
+    let bob_key = raw_key(&bobs);
+    assert_eq!(
+        api.get("/reports/r2", &bob_key).await.status,
+        StatusCode::OK
+    );
+    let alices = api
+        .issue_as(&root, "alice", &["reports:read"], Some(60))
+        .await;
+    let alice_key = raw_key(&alices);
+    assert_eq!(
+        api.get("/reports/r1", &alice_key).await.status,
+        StatusCode::OK
+    );
+    let alice_id = alices.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        api.revoke_key_as(&root, &alice_id).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_invalid_token(&api.get("/reports/r1", &alice_key).await);
+
+    // A viewer token may not manage keys at all, not even its own.
+    let viewer = api.token("alice", &["viewer"]);
+    let answer = api
+        .issue_as(&viewer, "alice", &["reports:read"], None)
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn revoking_a_subject_refuses_its_api_keys_issued_before_the_cut_off() {
+    let api = api();
+    let root = api.token("root", &["admin"]);
+    let old = api.issue_as(&root, "alice", &["reports:read"], None).await;
+    let old_key = raw_key(&old);
+    let old_id = old.json()["id"].as_str().unwrap().to_owned();
+    let bobs = raw_key(&api.issue_as(&root, "bob", &["reports:read"], None).await);
+    assert_eq!(
+        api.get("/reports/r1", &old_key).await.status,
+        StatusCode::OK
+    );
+
+    // A cut-off after the key was created (the clock moves on to the next second).
+    let created = api
+        .key_store
+        .records()
+        .into_iter()
+        .find(|r| r.id == old_id)
+        .unwrap()
+        .created_at;
+    while now() <= created {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let before = now();
+    let answer = api
+        .revoke(&root, json!({"sub": "alice", "before": before}))
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT, "{}", answer.body);
+    assert_invalid_token(&api.get("/reports/r1", &old_key).await);
+    // For good: the record is marked, so the key stays refused after the revocation entry
+    // (kept only as long as tokens live) is forgotten.
+    assert!(
+        api.key_store
+            .records()
+            .iter()
+            .any(|r| r.id == old_id && r.revoked)
+    );
+    // Other subjects are untouched; a key issued after the cut-off works.
+    assert_eq!(api.get("/reports/r2", &bobs).await.status, StatusCode::OK);
+    let fresh = raw_key(&api.issue_as(&root, "alice", &["reports:read"], None).await);
+    assert_eq!(api.get("/reports/r1", &fresh).await.status, StatusCode::OK);
+
+    // A cut-off in the future: no key is issued that would be born revoked.
+    let answer = api
+        .revoke(&root, json!({"sub": "carol", "before": now() + 600}))
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    let answer = api.issue_as(&root, "carol", &["reports:read"], None).await;
+    assert_eq!(answer.status, StatusCode::CONFLICT, "{}", answer.body);
+}
+
+#[tokio::test]
+async fn a_subject_revoked_in_the_shared_list_is_refused_through_its_keys_at_once() {
+    // Revoked on another instance (the shared list), before this instance's key store knows:
+    // the key is refused by the same check tokens get.
+    let api = api();
+    let old = raw_key(&api.issue_key("alice", &["reports:read"], None).await);
+    let created = api.key_store.records()[0].created_at;
+    api.revocations
+        .revoke(Revoke::Subject {
+            sub: "alice".into(),
+            before: created + 1,
+        })
+        .await
+        .unwrap();
+    assert!(api.key_store.records().iter().all(|r| !r.revoked));
+    assert_invalid_token(&api.get("/reports/r1", &old).await);
 }

@@ -305,6 +305,12 @@ impl Validator {
         Ok(validated)
     }
 
+    /// The revocation backend, for credentials the validator does not read (API keys).
+    #[cfg_attr(not(feature = "api-keys"), allow(dead_code))]
+    pub(crate) fn revocation_backend(&self) -> Option<Arc<dyn Revocation>> {
+        self.inner.revocation.clone()
+    }
+
     /// The verified-token cache's counters, when [`ValidatorBuilder::cache`] turned it on.
     pub fn cache_stats(&self) -> Option<super::CacheStats> {
         self.inner

@@ -86,7 +86,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             API_KEY_PREFIX,
         )?,
         None => ApiKeys::new(InMemoryApiKeyStore::default(), API_KEY_PREFIX)?,
-    };
+    }
+    // A subject revocation refuses the subject's older keys as it does their tokens.
+    .revocation(revocations.clone());
     let cache = match env("AUTHZ_TOKEN_CACHE") {
         Some(entries) => entries
             .parse()
@@ -120,7 +122,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 .jwks_url(url.as_str())
                 .remote_config(remote)
                 .build()?;
-            println!("verifying tokens against {url} (iss {issuer}, aud {audience})");
+            let shown = authz_core::redact_url(&url);
+            println!("verifying tokens against {shown} (iss {issuer}, aud {audience})");
             (validator, None)
         }
         None => {
