@@ -72,8 +72,8 @@ pub use authz_core::{RETRY_AFTER_SECONDS, RefusalKind as RejectionKind};
 pub use extract::{Auth, Authz, AuthzState, AxumAdapter, Public, Require};
 pub use rejection::{AuthRejection, ProblemJson, Responder};
 pub use routing::{
-    Access, GuardedArgs, MethodRoutes, RouteGuard, RouteInfo, RouteTable, Router, delete, get,
-    patch, post, put,
+    Access, GuardedArgs, GuardedService, MethodRoutes, RouteGuard, RouteInfo, RouteTable, Router,
+    any, delete, get, head, options, patch, post, put, trace,
 };
 
 /// The core crate, re-exported so an application can name one dependency.

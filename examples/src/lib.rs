@@ -183,15 +183,20 @@ impl FromRef<AppState> for Store {
     }
 }
 
-/// Every route, each with its access rule; a handler without one would not compile here.
+/// Every route, each with its access rule; a handler without one would not compile here,
+/// in the routers that are merged and nested as much as in the top one.
 pub fn router() -> Router<AppState> {
+    let reports = Router::new()
+        .route("/reports", post(create_report))
+        .route("/reports/{id}", get(read_report).delete(delete_report));
+    let admin = Router::new()
+        .route("/revocations", post(revocations::revoke))
+        .route("/api-keys", post(api_keys::create))
+        .route("/api-keys/{id}", delete(api_keys::revoke));
     Router::new()
         .route("/health", get(health))
-        .route("/reports", post(create_report))
-        .route("/reports/{id}", get(read_report).delete(delete_report))
-        .route("/admin/revocations", post(revocations::revoke))
-        .route("/admin/api-keys", post(api_keys::create))
-        .route("/admin/api-keys/{id}", delete(api_keys::revoke))
+        .merge(reports)
+        .nest("/admin", admin)
 }
 
 /// The errors handlers return.

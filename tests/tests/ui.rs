@@ -11,5 +11,6 @@ fn ui() {
     t.compile_fail("tests/ui/claims/fail/*.rs");
     t.pass("tests/ui/require/pass/*.rs");
     t.compile_fail("tests/ui/require/fail/*.rs");
+    t.pass("tests/ui/axum/pass/*.rs");
     t.compile_fail("tests/ui/axum/fail/*.rs");
 }
