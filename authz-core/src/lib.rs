@@ -85,8 +85,6 @@ pub use matrix::render_markdown;
 pub use policy::{
     Iter, MAX_PERMISSIONS, NameKind, Permission, PermissionSet, Policy, Role, RoleSet, UnknownName,
 };
-#[cfg(feature = "remote")]
-pub use token::{RemoteConfig, redact_url};
 #[cfg(feature = "test-util")]
 pub use token::test_util;
 pub use token::{
@@ -100,6 +98,8 @@ pub use token::{
     DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_TIMEOUT, MAX_CACHE_STALENESS, RedisConfigError,
     RedisRevocation, RedisRevocationBuilder,
 };
+#[cfg(feature = "remote")]
+pub use token::{RemoteConfig, redact_url};
 
 #[doc = include_str!("../doc/policy_macro.md")]
 pub use authz_macros::policy;
@@ -150,12 +150,19 @@ pub mod __private {
     #[track_caller]
     #[allow(clippy::panic)] // A panic in const evaluation is how this reports a compile error.
     const fn lookup(names: &[&str], hints: &[&str], unknown: &str, name: &str) -> u128 {
+        // Exact matches first: the edit distances below are for the error message only, and
+        // computing them for every name on every (correct) lookup made const evaluation the
+        // bulk of `cargo check` for a large policy.
         let mut i = 0;
-        let mut best = (usize::MAX, 0);
         while i < names.len() {
             if str_eq(names[i], name) {
                 return 1u128 << i;
             }
+            i += 1;
+        }
+        let mut i = 0;
+        let mut best = (usize::MAX, 0);
+        while i < names.len() {
             let distance = edit_distance(names[i].as_bytes(), name.as_bytes());
             if distance < best.0 {
                 best = (distance, i);

@@ -434,9 +434,11 @@ pub fn reports_api(
 ) -> (axum::Router, authz_core::Validator) {
     use authz_examples::{API_KEY_PREFIX, AppState, Revocations, Store, router};
     let revocations = Revocations::in_memory(MAX_TOKEN_LIFETIME);
+    // As reports-api wires them: a subject revocation refuses the subject's older keys too.
     let api_keys =
         authz_core::ApiKeys::new(authz_core::InMemoryApiKeyStore::default(), API_KEY_PREFIX)
-            .expect("API keys");
+            .expect("API keys")
+            .revocation(revocations.clone());
     let validator = builder
         .issuer(ISSUER)
         .audience(AUDIENCE)
