@@ -5,67 +5,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use authz_core::test_util::{TestKey, claims_for};
-use authz_core::{AUDIT_TARGET, Algorithm, ApiKeys, Authenticated, InMemoryApiKeyStore, Validator};
+use authz_core::{AUDIT_TARGET, ApiKeys, InMemoryApiKeyStore};
 
-authz_core::policy! {
-    /// Reports.
-    pub mod reports {
-        permissions {
-            /// r
-            "reports:read",
-            /// w
-            "reports:write",
-            /// Issue and revoke keys of one's own subject.
-            "keys:manage",
-            /// Issue and revoke keys of any subject.
-            "keys:manage_any",
-        }
-        roles {
-            /// Everything.
-            "admin" = ["reports:read", "reports:write", "keys:manage", "keys:manage_any"],
-            /// Manages its own keys and reads.
-            "self_service" = ["reports:read", "keys:manage"],
-        }
-    }
-}
+mod common;
 
-type P = reports::Policy;
-type Caller = Authenticated<P, Token>;
-const ANY: reports::perm::KeysManageAny = reports::perm::KeysManageAny;
-
-#[derive(serde::Deserialize, authz_core::Claims)]
-struct Token {
-    sub: String,
-    #[serde(default)]
-    #[claims(roles)]
-    roles: Vec<String>,
-}
-
-/// A caller presenting a JWT for `sub` with `roles`.
-async fn token_caller(sub: &str, roles: &[&str]) -> Caller {
-    let key = TestKey::generate(Algorithm::HS256, "k");
-    let validator = Validator::builder()
-        .algorithms([Algorithm::HS256])
-        .key(key.verification_key())
-        .issuer("https://id.test")
-        .audience("keys")
-        .build()
-        .unwrap();
-    let mut claims = claims_for("https://id.test", "keys", sub);
-    claims["roles"] = serde_json::json!(roles);
-    Authenticated::from(
-        validator
-            .validate::<Token>(&key.mint(&claims))
-            .await
-            .unwrap(),
-    )
-}
-
-/// A caller presenting a verified API key.
-async fn key_caller(keys: &ApiKeys, raw: &str) -> Caller {
-    Authenticated::from_api_key(keys.verify(raw).await.unwrap())
-}
+use common::{ANY, P, key_caller, token_caller};
 
 /// The audit events' fields, as strings (`Debug` ones quoted).
 type Fields = HashMap<String, String>;
