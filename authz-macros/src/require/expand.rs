@@ -15,15 +15,10 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn) -> TokenStr
         Some(path) => quote!(#path),
         None => quote!(Authz),
     };
-    // The adapter is named once, in an alias beside the handler, so a missing `Authz` is one
-    // error rather than one per use.
-    let alias = quote::format_ident!("__authz_adapter_of_{}", function.sig.ident);
-    let alias_item = quote! {
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        type #alias = #authz;
-    };
-    let adapter = quote!(<#alias as ::authz_core::Adapter>);
+    // The adapter is named in the signature itself, not through an item beside the handler,
+    // so that the handler may be an associated function in an `impl` block (where an item
+    // beside it would be an inherent associated type).
+    let adapter = quote!(<#authz as ::authz_core::Adapter>);
 
     let guard_param: FnArg = match rule.kind {
         Kind::Public => syn::parse_quote!(__authz_public: #adapter::Public),
@@ -81,7 +76,7 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn) -> TokenStr
             #body
         });
     }
-    quote!(#alias_item #function)
+    quote!(#function)
 }
 
 /// `{ bit(P, "a") | bit(P, "b") }`, each lookup spanned at its string literal, so an unknown
