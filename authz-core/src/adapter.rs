@@ -1,7 +1,7 @@
 //! What a web-framework adapter provides so that `#[require]` and `#[public]` work in it.
 //!
 //! The macros name no framework. `#[require(permission = "reports:read")]` rewrites a handler
-//! to take, first, a value of type `<Authz as Adapter>::Guard<Req<…>>`, where `Authz` is the
+//! to take, first, a value of type `<Authz as Adapter>::Guard<R>` (`R` the requirement: `perm::ReportsRead` here), where `Authz` is the
 //! type alias the application declares once (or the path given as `authz = …`). The adapter's
 //! guard type is its framework's extractor: it authenticates the request, checks the
 //! requirement, and hands the caller and the proof to the body through [`Guard::into_parts`].
@@ -32,9 +32,9 @@
 //! }
 //! ```
 
-use crate::authorize::Requirement;
 use crate::claims::Claims;
 use crate::policy::Policy;
+use crate::requirement::Requirement;
 
 /// The link between the macros and a framework: the application's policy and claims type, and
 /// the framework's guard types. `authz_axum::Authz<P, C>` implements it for axum.

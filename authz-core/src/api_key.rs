@@ -109,10 +109,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::authorize::{Authenticated, Denied, Requirement};
+use crate::authorize::{Authenticated, Denied};
 use crate::claims::Claims;
 use crate::gate::AUDIT_TARGET;
 use crate::policy::{Permission, PermissionSet, Policy};
+use crate::requirement::Requirement;
 use crate::token::{
     BoxFuture, ErrorCategory, Revocation, RevocationError, RevocationQuery, RevocationStatus,
 };
@@ -827,7 +828,11 @@ fn check_request<P: Policy>(
             None => {
                 return Err(IssueError::UnknownPermission {
                     name: name.chars().take(128).collect(),
-                    known: P::PERMISSION_NAMES.join(", "),
+                    known: P::PERMISSIONS
+                        .iter()
+                        .map(|p| p.name())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 });
             }
         }

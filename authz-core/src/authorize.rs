@@ -60,161 +60,8 @@ use std::sync::Arc;
 
 use crate::claims::Claims;
 use crate::policy::{PermissionSet, Policy, RoleSet};
+use crate::requirement::{Implies, Requirement, Rule};
 use crate::token::Validated;
-
-/// A rule a caller must meet: all of some permissions, at least one of others, and one of some
-/// roles (each part only when non-empty).
-///
-/// Implemented by [`Req`]; the `perm` module of a policy names one `Req` per permission, and
-/// `#[require(...)]` builds the `Req` of its arguments.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not an authorization requirement",
-    label = "expected a type from a policy's `perm` module, or a `Req`",
-    note = "`policy!` generates one requirement type per permission in `<policy>::perm`, e.g. `reports::perm::ReportsRead`"
-)]
-pub trait Requirement: Copy + Default + fmt::Debug + Send + Sync + 'static {
-    /// The policy whose names the requirement uses.
-    type Policy: Policy;
-    /// Every one of these permissions is needed.
-    const ALL: PermissionSet<Self::Policy>;
-    /// At least one of these permissions is needed, unless the set is empty.
-    const ANY: PermissionSet<Self::Policy>;
-    /// At least one of these roles (held directly or through a role that inherits it) is
-    /// needed, unless the set is empty.
-    const ROLES: RoleSet<Self::Policy>;
-
-    /// Whether a caller with these effective permissions and roles meets the requirement.
-    #[inline]
-    fn is_met(permissions: PermissionSet<Self::Policy>, roles: RoleSet<Self::Policy>) -> bool {
-        permissions.is_superset(Self::ALL)
-            && (Self::ANY.is_empty() || permissions.intersects(Self::ANY))
-            && (Self::ROLES.is_empty() || roles.intersects(Self::ROLES))
-    }
-
-    /// The requirement as data, for route tables, audit logs and error responses.
-    fn rule() -> Rule {
-        Rule {
-            all: Self::ALL.bits(),
-            any: Self::ANY.bits(),
-            roles: Self::ROLES.bits(),
-            permission_names: <Self::Policy as Policy>::PERMISSION_NAMES,
-            role_names: <Self::Policy as Policy>::ROLE_NAMES,
-        }
-    }
-}
-
-/// A requirement as a type: the permissions in `ALL` (bits by declaration order), at least one
-/// of `ANY`, and one of the roles in `ROLES`. Zero-sized.
-///
-/// `reports::perm::ReportsRead` is `Req<reports::Policy, 0b1>`; `#[require(permission = "a",
-/// any("b", "c"))]` makes the matching `Req`. Writing one by hand is allowed but rarely useful.
-pub struct Req<P, const ALL: u128, const ANY: u128 = 0, const ROLES: u128 = 0>(
-    PhantomData<fn() -> P>,
-);
-
-impl<P, const ALL: u128, const ANY: u128, const ROLES: u128> Req<P, ALL, ANY, ROLES> {
-    /// The value of this zero-sized type.
-    pub const NEW: Self = Req(PhantomData);
-}
-
-impl<P, const ALL: u128, const ANY: u128, const ROLES: u128> Clone for Req<P, ALL, ANY, ROLES> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<P, const ALL: u128, const ANY: u128, const ROLES: u128> Copy for Req<P, ALL, ANY, ROLES> {}
-impl<P, const ALL: u128, const ANY: u128, const ROLES: u128> Default for Req<P, ALL, ANY, ROLES> {
-    fn default() -> Self {
-        Self::NEW
-    }
-}
-impl<P: Policy, const ALL: u128, const ANY: u128, const ROLES: u128> fmt::Debug
-    for Req<P, ALL, ANY, ROLES>
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Req({})", <Self as Requirement>::rule())
-    }
-}
-
-impl<P: Policy, const ALL: u128, const ANY: u128, const ROLES: u128> Requirement
-    for Req<P, ALL, ANY, ROLES>
-{
-    type Policy = P;
-    const ALL: PermissionSet<P> = PermissionSet::__from_bits(ALL);
-    const ANY: PermissionSet<P> = PermissionSet::__from_bits(ANY);
-    const ROLES: RoleSet<P> = RoleSet::__from_bits(ROLES);
-}
-
-/// A requirement as plain data: what a route table prints and a 403 names.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Rule {
-    all: u128,
-    any: u128,
-    roles: u128,
-    permission_names: &'static [&'static str],
-    role_names: &'static [&'static str],
-}
-
-impl Rule {
-    fn names(bits: u128, names: &'static [&'static str]) -> impl Iterator<Item = &'static str> {
-        names
-            .iter()
-            .enumerate()
-            .filter(move |(i, _)| bits & (1 << i) != 0)
-            .map(|(_, n)| *n)
-    }
-
-    /// The permissions all of which are required.
-    pub fn all_of(&self) -> impl Iterator<Item = &'static str> {
-        Self::names(self.all, self.permission_names)
-    }
-
-    /// The permissions at least one of which is required (empty: no such condition).
-    pub fn any_of(&self) -> impl Iterator<Item = &'static str> {
-        Self::names(self.any, self.permission_names)
-    }
-
-    /// The roles one of which is required (empty: no such condition).
-    pub fn roles(&self) -> impl Iterator<Item = &'static str> {
-        Self::names(self.roles, self.role_names)
-    }
-
-    /// The permission names for an RFC 6750 `scope` attribute: the required ones and the
-    /// alternatives, space-separated.
-    pub fn scope(&self) -> String {
-        let names: Vec<&str> = self.all_of().chain(self.any_of()).collect();
-        names.join(" ")
-    }
-}
-
-impl fmt::Display for Rule {
-    /// `permission(reports:read) and any(a, b) and role(admin)`; `authenticated` when empty.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut parts: Vec<String> = self.all_of().map(|p| format!("permission({p})")).collect();
-        if self.any != 0 {
-            parts.push(format!(
-                "any({})",
-                self.any_of().collect::<Vec<_>>().join(", ")
-            ));
-        }
-        if self.roles != 0 {
-            parts.push(format!(
-                "role({})",
-                self.roles().collect::<Vec<_>>().join(" | ")
-            ));
-        }
-        if parts.is_empty() {
-            return f.write_str("authenticated");
-        }
-        f.write_str(&parts.join(" and "))
-    }
-}
-
-impl fmt::Debug for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Rule({self})")
-    }
-}
 
 /// Proof that the caller met requirement `R`. Only [`Authenticated::require`] makes one.
 pub struct Granted<R> {
@@ -233,15 +80,15 @@ impl<R: Requirement> Granted<R> {
         R::rule()
     }
 
-    /// A proof of a weaker requirement `W`: every permission `W` needs all of, `R` needed all
-    /// of too, and `W` asks nothing else. Checked when the crate compiles.
-    pub fn weaken<W: Requirement<Policy = R::Policy>>(&self) -> Granted<W> {
-        const {
-            assert!(
-                W::ALL.is_subset(R::ALL) && W::ANY.is_empty() && W::ROLES.is_empty(),
-                "Granted::weaken: the target requirement is not implied by this proof"
-            );
-        }
+    /// A proof of a requirement `W` that `R` implies: one of `R`'s permissions, a permission
+    /// its role grants, or a combination of those. Checked by the type system: `cargo check`
+    /// refuses a `W` that `R` does not imply, on the line that asks for it. `I` is inferred;
+    /// name the target by the type of the result, or as `weaken::<W, _>()`.
+    pub fn weaken<W, I>(&self) -> Granted<W>
+    where
+        W: Requirement<Policy = R::Policy>,
+        R: Implies<W, I>,
+    {
         Granted::new()
     }
 }

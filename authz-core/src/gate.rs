@@ -55,9 +55,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::authorize::{Authenticated, Denied, Granted, Requirement, Rule};
+use crate::authorize::{Authenticated, Denied, Granted};
 use crate::claims::Claims;
 use crate::policy::{NameKind, Policy};
+use crate::requirement::{Requirement, Rule};
 use crate::token::{ErrorCategory, TokenError, Validator};
 
 /// Seconds a client is asked to wait (`Retry-After`) when a dependency (keys, revocation

@@ -60,25 +60,6 @@ pub trait Policy: Copy + Eq + Hash + Default + fmt::Debug + Send + Sync + 'stati
     const ROLES: &'static [Self::Role];
     /// The separation-of-duties pairs: no role may hold both permissions of a pair.
     const SEPARATED: &'static [(Self::Permission, Self::Permission)];
-
-    /// Permission names in declaration order, for compile-time lookups.
-    #[doc(hidden)]
-    const PERMISSION_NAMES: &'static [&'static str];
-    /// Role names in declaration order, for compile-time lookups.
-    #[doc(hidden)]
-    const ROLE_NAMES: &'static [&'static str];
-    /// For each permission, the message for a name that looks like a typo of it.
-    #[doc(hidden)]
-    const PERMISSION_HINTS: &'static [&'static str];
-    /// For each role, the message for a name that looks like a typo of it.
-    #[doc(hidden)]
-    const ROLE_HINTS: &'static [&'static str];
-    /// The message for an unknown permission name, listing the declared ones.
-    #[doc(hidden)]
-    const UNKNOWN_PERMISSION_HINT: &'static str;
-    /// The message for an unknown role name, listing the declared ones.
-    #[doc(hidden)]
-    const UNKNOWN_ROLE_HINT: &'static str;
 }
 
 /// A permission of a policy: a `resource:action` name with a bit in a [`PermissionSet`].

@@ -142,8 +142,13 @@ fn check_permissions(input: &PolicyInput, errors: &mut Errors) -> Vec<Permission
             continue;
         }
         if let Some(first) = seen.get(&name) {
-            errors.error(&decl.name, format!("permission `{name}` is declared twice"));
-            errors.error(first, format!("`{name}` is first declared here"));
+            errors.error(
+                &decl.name,
+                format!(
+                    "permission `{name}` is declared twice (first on line {})",
+                    first.span().start().line
+                ),
+            );
             continue;
         }
         let ident = names::camel_ident(&name);
@@ -225,11 +230,13 @@ fn check_role_names(
             continue;
         }
         if let Some(first) = out.iter().find(|r| r.name == name) {
-            errors.error(&decl.name, format!("role `{name}` is declared twice"));
-            errors.push(syn::Error::new(
-                first.span,
-                format!("`{name}` is first declared here"),
-            ));
+            errors.error(
+                &decl.name,
+                format!(
+                    "role `{name}` is declared twice (first on line {})",
+                    first.span.start().line
+                ),
+            );
             continue;
         }
         let ident = names::camel_ident(&name);

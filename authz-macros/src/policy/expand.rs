@@ -44,9 +44,6 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
         quote!((Permission::#a, Permission::#b))
     });
 
-    let p_bits: Vec<_> = (0..p_count)
-        .map(|i| Literal::u128_suffixed(1u128 << i))
-        .collect();
     let r_index: Vec<_> = (0..r_count).map(Literal::usize_unsuffixed).collect();
     let r_lineage = model
         .roles
@@ -104,7 +101,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
     let permission_doc = format!("The permissions of the policy `{policy_name}`.");
     let role_doc = format!("The roles of the policy `{policy_name}`.");
     let perm_mod_doc = format!(
-        "One requirement type per permission of `{policy_name}` (with a constant of the same name as its value), to demand a permission in a type."
+        "One requirement type per permission of `{policy_name}` (a unit struct: also its value), to demand a permission in a type."
     );
     let name_lookup = |ty: TokenStream, names: &[&String], idents: &[&syn::Ident]| {
         quote! {
@@ -116,6 +113,54 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
     };
     let permission_lookup = name_lookup(quote!(Self), &p_names, &p_idents);
     let role_lookup = name_lookup(quote!(Self), &r_names, &r_idents);
+    // Sorted by name for the binary search of `#[require]`'s lookups.
+    let sorted = |names: &[&String]| {
+        let mut pairs: Vec<(&String, usize)> = names.iter().copied().zip(0..).collect();
+        pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        pairs
+            .into_iter()
+            .map(|(name, index)| {
+                let index = Literal::usize_unsuffixed(index);
+                quote!((#name, #index))
+            })
+            .collect::<Vec<_>>()
+    };
+    let p_sorted = sorted(&p_names);
+    let r_sorted = sorted(&r_names);
+    // A role implies, as a proof, every permission it grants and every role it inherits.
+    let role_implies = model.roles.iter().enumerate().flat_map(|(index, role)| {
+        let this = &role.ident;
+        let granted = model
+            .permissions
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| role.grants & (1u128 << i) != 0)
+            .map(|(_, p)| {
+                let p = &p.ident;
+                quote!(super::perm::#p)
+            });
+        let inherited = model
+            .roles
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != index && role.lineage & (1u128 << i) != 0)
+            .map(|(_, r)| {
+                let r = &r.ident;
+                quote!(#r)
+            });
+        granted
+            .chain(inherited)
+            .map(|target| {
+                quote! {
+                    #[diagnostic::do_not_recommend]
+                    impl ::authz_core::Implies<#target, #private::ByRole> for #this {}
+                }
+            })
+            .collect::<Vec<_>>()
+    });
+    let role_mod_doc = format!(
+        "One requirement type per role of `{policy_name}`: met by a caller holding the role or a role that inherits it."
+    );
     let set_alias_doc = format!("A set of permissions of the policy `{policy_name}`.");
 
     quote! {
@@ -242,6 +287,11 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 const PERMISSIONS: &'static [Permission] = &Permission::ALL;
                 const ROLES: &'static [Role] = &Role::ALL;
                 const SEPARATED: &'static [(Permission, Permission)] = &[#(#separated),*];
+            }
+
+            impl #private::PolicyTables for Policy {
+                const SORTED_PERMISSIONS: &'static [(&'static str, usize)] = &[#(#p_sorted),*];
+                const SORTED_ROLES: &'static [(&'static str, usize)] = &[#(#r_sorted),*];
                 const PERMISSION_NAMES: &'static [&'static str] = &[#(#p_names),*];
                 const ROLE_NAMES: &'static [&'static str] = &[#(#r_names),*];
                 const PERMISSION_HINTS: &'static [&'static str] = &[#(#p_hints),*];
@@ -250,15 +300,64 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 const UNKNOWN_ROLE_HINT: &'static str = #r_unknown;
             }
 
+            #(
+                impl #private::PermissionAt<#p_index> for Policy {
+                    type Requirement = perm::#p_idents;
+                }
+            )*
+            #(
+                impl #private::RoleAt<#r_index> for Policy {
+                    type Requirement = role::#r_idents;
+                }
+            )*
+
             #[doc = #perm_mod_doc]
-            #[allow(non_upper_case_globals)]
             pub mod perm {
                 #(
                     #p_docs
-                    pub type #p_idents = ::authz_core::Req<super::Policy, #p_bits>;
-                    #p_docs
-                    pub const #p_idents: #p_idents = ::authz_core::Req::NEW;
+                    #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Debug)]
+                    pub struct #p_idents;
+
+                    impl ::authz_core::Requirement for #p_idents {
+                        type Policy = super::Policy;
+                        const RULE: ::authz_core::Rule = ::authz_core::Rule::Permission(#p_names);
+                        #[inline]
+                        fn is_met(
+                            permissions: ::authz_core::PermissionSet<super::Policy>,
+                            _: ::authz_core::RoleSet<super::Policy>,
+                        ) -> bool {
+                            #private::has_bit(permissions.bits(), #p_index)
+                        }
+                    }
+                    impl #private::Atom for #p_idents {}
+                    #[diagnostic::do_not_recommend]
+                    impl ::authz_core::Implies<#p_idents, #private::Itself> for #p_idents {}
                 )*
+            }
+
+            #[doc = #role_mod_doc]
+            pub mod role {
+                #(
+                    #r_docs
+                    #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Debug)]
+                    pub struct #r_idents;
+
+                    impl ::authz_core::Requirement for #r_idents {
+                        type Policy = super::Policy;
+                        const RULE: ::authz_core::Rule = ::authz_core::Rule::Role(#r_names);
+                        #[inline]
+                        fn is_met(
+                            _: ::authz_core::PermissionSet<super::Policy>,
+                            roles: ::authz_core::RoleSet<super::Policy>,
+                        ) -> bool {
+                            #private::has_bit(roles.bits(), #r_index)
+                        }
+                    }
+                    impl #private::Atom for #r_idents {}
+                    #[diagnostic::do_not_recommend]
+                    impl ::authz_core::Implies<#r_idents, #private::Itself> for #r_idents {}
+                )*
+                #(#role_implies)*
             }
 
             ::authz_core::__impl_name_traits!(Permission, Permission, #policy_name);

@@ -1,16 +1,23 @@
-//! The rewritten handler: a guard extractor becomes its first parameter, so axum runs the check
-//! before the body; the body receives the proof and the caller if it declared them. The rest
-//! of the signature and the body keep the user's tokens and spans.
+//! The rewritten handler: a guard extractor becomes its first parameter, so the framework
+//! runs the check before the body; the body receives the proof and the caller if it declared
+//! them. The rest of the signature and the body keep the user's tokens and spans.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::punctuated::Punctuated;
 use syn::{FnArg, ItemFn, LitStr, Token};
 
-use super::check::Rule;
+use super::check::{CALLER_ATTR, PROOF_ATTR, Rule};
 use super::parse::{Args, Kind};
 
-pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn) -> TokenStream {
+/// The handler with its guard. `valid` is false when errors were reported: the handler is
+/// then still guarded (by what parsed, or as public when nothing did), so that routing it
+/// adds no error of its own.
+pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool) -> TokenStream {
+    let krate = match &args.krate {
+        Some(path) => quote!(#path),
+        None => quote!(::authz_core),
+    };
     let authz = match &args.authz {
         Some(path) => quote!(#path),
         None => quote!(Authz),
@@ -18,19 +25,14 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn) -> TokenStr
     // The adapter is named in the signature itself, not through an item beside the handler,
     // so that the handler may be an associated function in an `impl` block (where an item
     // beside it would be an inherent associated type).
-    let adapter = quote!(<#authz as ::authz_core::Adapter>);
+    let adapter = quote!(<#authz as #krate::Adapter>);
 
-    let guard_param: FnArg = match rule.kind {
-        Kind::Public => syn::parse_quote!(__authz_public: #adapter::Public),
-        Kind::Require => {
-            let policy = quote!(#adapter::Policy);
-            let all = bits(&rule.all, &policy, quote!(permission_bit));
-            let any = bits(&rule.any, &policy, quote!(permission_bit));
-            let roles = bits(rule.role.as_slice(), &policy, quote!(role_bit));
-            syn::parse_quote! {
-                __authz_guard: #adapter::Guard<::authz_core::Req<#policy, { #all }, { #any }, { #roles }>>
-            }
-        }
+    let public = rule.kind == Kind::Public || (!valid && rule.is_empty());
+    let guard_param: FnArg = if public {
+        syn::parse_quote!(__authz_public: #adapter::Public)
+    } else {
+        let requirement = requirement(rule, &krate, &quote!(#adapter::Policy));
+        syn::parse_quote!(__authz_guard: #adapter::Guard<#requirement>)
     };
 
     // Parameters that receive the proof or caller leave the extractor list and are bound from
@@ -38,13 +40,20 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn) -> TokenStr
     let mut bindings = Vec::new();
     let mut inputs: Punctuated<FnArg, Token![,]> = Punctuated::new();
     inputs.push(guard_param);
-    for (index, input) in std::mem::take(&mut function.sig.inputs)
+    for (index, mut input) in std::mem::take(&mut function.sig.inputs)
         .into_iter()
         .enumerate()
     {
-        let source = if Some(index) == rule.granted_param {
+        match &mut input {
+            FnArg::Typed(typed) => typed
+                .attrs
+                .retain(|a| !a.path().is_ident(CALLER_ATTR) && !a.path().is_ident(PROOF_ATTR)),
+            // Reported by the checks; dropped so that it is not reported again.
+            FnArg::Receiver(_) => continue,
+        }
+        let source = if Some(index) == rule.granted_param && !public {
             quote!(__authz_granted)
-        } else if Some(index) == rule.caller_param {
+        } else if Some(index) == rule.caller_param && !public {
             quote!(__authz_caller)
         } else {
             inputs.push(input);
@@ -57,7 +66,7 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn) -> TokenStr
     }
     function.sig.inputs = inputs;
 
-    if rule.kind == Kind::Require {
+    if !public {
         let body = &function.block;
         let unused_granted = rule
             .granted_param
@@ -69,7 +78,7 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn) -> TokenStr
             .then(|| quote!(let _ = __authz_caller;));
         function.block = syn::parse_quote!({
             let (__authz_caller, __authz_granted) =
-                ::authz_core::__private::Guard::into_parts(__authz_guard);
+                #krate::__private::Guard::into_parts(__authz_guard);
             #unused_granted
             #unused_caller
             #(#bindings)*
@@ -79,14 +88,59 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn) -> TokenStr
     quote!(#function)
 }
 
-/// `{ bit(P, "a") | bit(P, "b") }`, each lookup spanned at its string literal, so an unknown
-/// name is a compile error under that literal.
-fn bits(names: &[LitStr], policy: &TokenStream, lookup: TokenStream) -> TokenStream {
-    if names.is_empty() {
-        return quote!(0u128);
+/// The requirement type: a part alone, or `AllOf` of the parts (each permission, the `any`
+/// group, the role, each named requirement). Each name is looked up in the policy by a const
+/// evaluation spanned at its string literal, so an unknown name is an error under it.
+fn requirement(rule: &Rule, krate: &TokenStream, policy: &TokenStream) -> TokenStream {
+    let private = quote!(#krate::__private);
+    // Every token of a lookup carries the literal's span: the compiler reports a failed const
+    // evaluation at the call's span, which is then the user's string.
+    let permission = |name: &LitStr| {
+        let lookup = respan(
+            quote!(#private::permission_index::<#policy>(#name)),
+            name.span(),
+        );
+        quote_spanned! {name.span()=>
+            <#policy as #private::PermissionAt<{ #lookup }>>::Requirement
+        }
+    };
+    let mut parts: Vec<TokenStream> = rule.all.iter().map(permission).collect();
+    // After an error, an `any` of one name or of too many stays well-formed for the types.
+    match rule.any.as_slice() {
+        [] => {}
+        [one] => parts.push(permission(one)),
+        many => {
+            let alternatives = many.iter().take(8).map(permission);
+            parts.push(quote!(#krate::AnyOf<(#(#alternatives,)*)>));
+        }
     }
-    let lookups = names.iter().map(
-        |name| quote_spanned!(name.span()=> ::authz_core::__private::#lookup::<#policy>(#name)),
-    );
-    quote!(#(#lookups)|*)
+    if let Some(role) = &rule.role {
+        let lookup = respan(quote!(#private::role_index::<#policy>(#role)), role.span());
+        parts.push(quote_spanned! {role.span()=>
+            <#policy as #private::RoleAt<{ #lookup }>>::Requirement
+        });
+    }
+    parts.extend(rule.named.iter().map(|path| quote!(#path)));
+    parts.truncate(8);
+    match parts.as_slice() {
+        [one] => one.clone(),
+        _ => quote!(#krate::AllOf<(#(#parts,)*)>),
+    }
+}
+
+/// The tokens with every span set to `span`, groups included.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }

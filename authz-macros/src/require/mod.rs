@@ -28,10 +28,10 @@ fn guard(kind: parse::Kind, args: TokenStream, item: TokenStream) -> TokenStream
     };
     let args = parse::parse_args(kind, args, &mut errors);
     let rule = check::check(kind, &args, &function, &mut errors);
-    if !errors.is_empty() {
-        let mut out = quote::ToTokens::into_token_stream(function);
-        out.extend(errors.into_compile_errors());
-        return out;
-    }
-    expand::expand(&args, &rule, function)
+    // With errors, the handler is still emitted with a guard, so that each mistake is
+    // reported once, here, and not again by the router that cannot route an unguarded handler.
+    let valid = errors.is_empty();
+    let mut out = expand::expand(&args, &rule, function, valid);
+    out.extend(errors.into_compile_errors());
+    out
 }

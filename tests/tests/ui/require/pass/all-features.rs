@@ -34,7 +34,7 @@ async fn health() -> &'static str {
 }
 
 #[require(permission = "reports:read", permission = "reports:write")]
-async fn both(proof: Granted<authz_core::Req<reports::Policy, 0b11>>) -> String {
+async fn both(proof: Granted<_>) -> String {
     let _: Granted<reports::perm::ReportsRead> = proof.weaken();
     proof.rule().to_string()
 }

@@ -1,0 +1,7 @@
+#[derive(serde::Deserialize, authz_core::Claims)]
+#[claims(subject)]
+struct Token {
+    sub: String,
+}
+
+fn main() {}

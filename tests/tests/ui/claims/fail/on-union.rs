@@ -1,0 +1,6 @@
+#[derive(authz_core::Claims)]
+union Token {
+    sub: u64,
+}
+
+fn main() {}

@@ -1,0 +1,24 @@
+authz_core::policy! {
+    pub mod reports {
+        permissions { "reports:read", "reports:write", "reports:delete", "reports:audit" }
+        roles { "viewer" = ["reports:read"], "admin" = "viewer" + ["reports:write", "reports:delete"] }
+    }
+}
+
+#[derive(serde::Deserialize, authz_core::Claims)]
+struct Token {
+    sub: String,
+}
+
+type Authz = authz_axum::Authz<reports::Policy, Token>;
+
+authz_core::policy! {
+    pub mod billing {
+        permissions { "invoices:read" }
+    }
+}
+
+#[authz_core::require(billing::perm::InvoicesRead)]
+async fn read() {}
+
+fn main() {}

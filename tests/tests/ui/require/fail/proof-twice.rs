@@ -1,0 +1,22 @@
+authz_core::policy! {
+    pub mod reports {
+        permissions { "reports:read", "reports:write", "reports:delete", "reports:audit" }
+        roles { "viewer" = ["reports:read"], "admin" = "viewer" + ["reports:write", "reports:delete"] }
+    }
+}
+
+#[derive(serde::Deserialize, authz_core::Claims)]
+struct Token {
+    sub: String,
+}
+
+type Authz = authz_axum::Authz<reports::Policy, Token>;
+
+#[authz_core::require(permission = "reports:read")]
+async fn read(
+    _a: authz_core::Granted<reports::perm::ReportsRead>,
+    _b: authz_core::Granted<reports::perm::ReportsRead>,
+) {
+}
+
+fn main() {}

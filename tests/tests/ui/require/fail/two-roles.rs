@@ -1,0 +1,18 @@
+authz_core::policy! {
+    pub mod reports {
+        permissions { "reports:read", "reports:write", "reports:delete", "reports:audit" }
+        roles { "viewer" = ["reports:read"], "admin" = "viewer" + ["reports:write", "reports:delete"] }
+    }
+}
+
+#[derive(serde::Deserialize, authz_core::Claims)]
+struct Token {
+    sub: String,
+}
+
+type Authz = authz_axum::Authz<reports::Policy, Token>;
+
+#[authz_core::require(role = "viewer", role = "admin")]
+async fn read() {}
+
+fn main() {}
