@@ -6,13 +6,14 @@
 #
 #   scripts/compile-time/measure.sh [PERMISSIONS ROLES HANDLERS]    (default 120 30 300)
 #
-# Environment: ROUNDS (default 3), CARGO_TARGET_DIR (default target-compile-time in the
+# Environment: ROUNDS (default 3), MODES (default "check release"), CARGO_TARGET_DIR (default target-compile-time in the
 # repository; the two applications share it).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 perms=${1:-120} roles=${2:-30} handlers=${3:-300}
 rounds=${ROUNDS:-3}
+modes=${MODES:-check release}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target-compile-time}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -31,7 +32,12 @@ time_one() { # app, cargo args...
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "policy: $perms permissions, $roles roles; $handlers handlers; $rounds rounds, medians"
-for mode in check "build --release"; do
+for which in $modes; do
+    case $which in
+        check) mode=check ;;
+        release) mode="build --release" ;;
+        *) echo "measure.sh: unknown mode $which (check, release)" >&2; exit 2 ;;
+    esac
     for app in app-plain app-authz; do
         # shellcheck disable=SC2086
         cargo $mode --quiet --manifest-path "$work/$app/Cargo.toml" >/dev/null  # dependencies
