@@ -149,7 +149,9 @@ async fn issuance_and_revocation_events_name_the_actor() {
         "{:?}",
         seen[1].1
     );
-    let secret = |raw: &str| raw.rsplit('_').next().unwrap().to_owned();
+    // `prefix_id_secret`, and the secret's base64url alphabet has `_` too: splitting at the
+    // last `_` could leave a character or two that any hex id contains.
+    let secret = |raw: &str| raw.splitn(3, '_').nth(2).unwrap().to_owned();
     for (_, fields) in seen.iter() {
         for value in fields.values() {
             for raw in [manager.raw(), child.raw(), alices.raw()] {
