@@ -68,7 +68,7 @@ pub trait RouteGuard {
 
 impl<A: Adapter, R: Requirement> RouteGuard for Require<A, R> {
     fn access() -> Access {
-        Access::Rule(R::rule())
+        Access::Rule(R::RULE)
     }
 }
 

@@ -1,8 +1,9 @@
 //! What a web-framework adapter provides so that `#[require]` and `#[public]` work in it.
 //!
 //! The macros name no framework. `#[require(permission = "reports:read")]` rewrites a handler
-//! to take, first, a value of type `<Authz as Adapter>::Guard<R>` (`R` the requirement: `perm::ReportsRead` here), where `Authz` is the
-//! type alias the application declares once (or the path given as `authz = …`). The adapter's
+//! to take, first, a value of type `<Authz as Adapter>::Guard<R>`, where `R` is the requirement
+//! (`perm::ReportsRead` here) and `Authz` the type alias the application declares once (or the
+//! path given as `authz = …`). The adapter's
 //! guard type is its framework's extractor: it authenticates the request, checks the
 //! requirement, and hands the caller and the proof to the body through [`Guard::into_parts`].
 //!

@@ -77,7 +77,7 @@ impl<R: Requirement> Granted<R> {
 
     /// The requirement that was met.
     pub fn rule(&self) -> Rule {
-        R::rule()
+        R::RULE
     }
 
     /// A proof of a requirement `W` that `R` implies: one of `R`'s permissions, a permission
@@ -103,7 +103,7 @@ impl<R> Clone for Granted<R> {
 
 impl<R: Requirement> fmt::Debug for Granted<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Granted({})", R::rule())
+        write!(f, "Granted({})", R::RULE)
     }
 }
 
@@ -371,7 +371,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
             Ok(Granted::new())
         } else {
             Err(Denied {
-                rule: R::rule(),
+                rule: R::RULE,
                 reason: DenyReason::MissingPermission,
                 conceal: false,
             })
@@ -405,13 +405,13 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
             OwnerOutcome::NotOwner
         };
         if crate::gate::audit_may_record(outcome.allowed()) {
-            crate::gate::audit_owner_check(self, O::rule(), outcome);
+            crate::gate::audit_owner_check(self, O::RULE, outcome);
         }
         if outcome.allowed() {
             Ok(Owned { resource })
         } else {
             Err(Denied {
-                rule: O::rule(),
+                rule: O::RULE,
                 reason: DenyReason::NotOwner,
                 conceal: false,
             })

@@ -409,7 +409,7 @@ impl Gate {
     {
         let decision = caller.require::<R>();
         if audit_may_record(decision.is_ok()) {
-            audit_authorization(route, caller, R::rule(), decision.is_ok());
+            audit_authorization(route, caller, R::RULE, decision.is_ok());
         }
         decision.map_err(|denied| self.refuse(RefusalKind::Forbidden(denied)))
     }

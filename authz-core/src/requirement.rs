@@ -25,6 +25,18 @@
 //!     AnyOf::<(perm::InvoicesApprove, role::Clerk)>::RULE.to_string(),
 //!     "any(invoices:approve, role(clerk))"
 //! );
+//! assert_eq!(
+//!     AnyOf::<(perm::InvoicesApprove, ExportInvoices)>::RULE.to_string(),
+//!     "any(invoices:approve, (permission(invoices:read) and permission(invoices:export)))"
+//! );
+//! assert_eq!(
+//!     AllOf::<(ExportInvoices, perm::InvoicesApprove)>::RULE.to_string(),
+//!     "permission(invoices:read) and permission(invoices:export) and permission(invoices:approve)"
+//! );
+//! assert_eq!(
+//!     AllOf::<(ExportInvoices, perm::InvoicesRead)>::RULE.permissions(),
+//!     ["invoices:read", "invoices:export"] // each once
+//! );
 //!
 //! // A proof of a stronger requirement gives one of a weaker requirement it implies,
 //! // checked by the type system (`cargo check` refuses any other).
@@ -54,18 +66,12 @@ use crate::policy::{PermissionSet, Policy, RoleSet};
 pub trait Requirement: Copy + Default + fmt::Debug + Send + Sync + 'static {
     /// The policy whose names the requirement uses.
     type Policy: Policy;
-    /// The requirement as data.
+    /// The requirement as data, for route tables, audit logs and error responses.
     const RULE: Rule;
 
     /// Whether a caller with these effective permissions and roles (each role with the roles
     /// it inherits) meets the requirement.
     fn is_met(permissions: PermissionSet<Self::Policy>, roles: RoleSet<Self::Policy>) -> bool;
-
-    /// The requirement as data, for route tables, audit logs and error responses.
-    #[inline]
-    fn rule() -> Rule {
-        Self::RULE
-    }
 }
 
 /// A requirement as data: what a route table prints, an audit event records and a 403 names.
@@ -129,15 +135,13 @@ impl fmt::Display for Rule {
             Rule::Permission(name) => write!(f, "permission({name})"),
             Rule::Role(name) => write!(f, "role({name})"),
             Rule::AllOf([]) => f.write_str("authenticated"),
+            // "and" is associative: a named AllOf inside another prints without parentheses.
             Rule::AllOf(rules) => {
                 for (i, rule) in rules.iter().enumerate() {
                     if i > 0 {
                         f.write_str(" and ")?;
                     }
-                    match rule {
-                        Rule::AllOf(inner) if inner.len() > 1 => write!(f, "({rule})")?,
-                        _ => rule.fmt(f)?,
-                    }
+                    rule.fmt(f)?;
                 }
                 Ok(())
             }

@@ -35,3 +35,45 @@ fn guard(kind: parse::Kind, args: TokenStream, item: TokenStream) -> TokenStream
     out.extend(errors.into_compile_errors());
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    fn expand(args: proc_macro2::TokenStream) -> String {
+        super::require(
+            args,
+            quote!(
+                async fn read() {}
+            ),
+        )
+        .to_string()
+    }
+
+    // An application that reaches authz-core only through a re-export (`authz_axum::core`)
+    // names it with `crate = path`; every generated path must then go through it, or the
+    // handler would not compile without a direct dependency on authz-core.
+    #[test]
+    fn crate_path_is_used_for_every_generated_path() {
+        let out = expand(quote!(
+            permission = "reports:read",
+            crate = authz_axum::core
+        ));
+        assert!(!out.contains("authz_core"), "{out}");
+        assert!(out.contains("authz_axum :: core :: Adapter"), "{out}");
+        assert!(out.contains("authz_axum :: core :: __private"), "{out}");
+
+        let default = expand(quote!(permission = "reports:read"));
+        assert!(default.contains(":: authz_core :: Adapter"), "{default}");
+    }
+
+    #[test]
+    fn authz_path_names_the_adapter() {
+        let out = expand(quote!(permission = "reports:read", authz = app::Authz));
+        assert!(
+            out.contains("< app :: Authz as :: authz_core :: Adapter >"),
+            "{out}"
+        );
+        assert!(!out.contains("< Authz as"), "{out}");
+    }
+}

@@ -40,7 +40,7 @@ authz_core::policy! {
 }
 
 fn needs_delete<R: Requirement<Policy = policy::Policy>>(_: R) -> String {
-    R::rule().to_string()
+    R::RULE.to_string()
 }
 
 const READ_WRITE: PermissionSet<policy::Policy> =

@@ -72,5 +72,5 @@ fn main() {
     assert!(table.contains("any(reports:delete, reports:audit)"), "{table}");
     assert!(table.contains("role(editor)"), "{table}");
     assert!(table.contains("/me      authenticated") || table.contains("authenticated"), "{table}");
-    assert_eq!(<reports::perm::ReportsRead as Requirement>::rule().to_string(), "permission(reports:read)");
+    assert_eq!(<reports::perm::ReportsRead as Requirement>::RULE.to_string(), "permission(reports:read)");
 }
