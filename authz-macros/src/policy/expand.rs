@@ -158,6 +158,56 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
             })
             .collect::<Vec<_>>()
     });
+    // One unit struct per permission and per role, each a requirement met by its bit in the
+    // caller's permission or role set.
+    let requirement_type =
+        |docs: &TokenStream, ident: &syn::Ident, rule: TokenStream, set: TokenStream, index| {
+            quote! {
+                #docs
+                #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Debug)]
+                pub struct #ident;
+
+                impl ::authz_core::Requirement for #ident {
+                    type Policy = super::Policy;
+                    const RULE: ::authz_core::Rule = #rule;
+                    #[inline]
+                    fn is_met(
+                        permissions: ::authz_core::PermissionSet<super::Policy>,
+                        roles: ::authz_core::RoleSet<super::Policy>,
+                    ) -> bool {
+                        let _ = (permissions, roles);
+                        #private::has_bit(#set.bits(), #index)
+                    }
+                }
+                impl #private::Atom for #ident {}
+                #[diagnostic::do_not_recommend]
+                impl ::authz_core::Implies<#ident, #private::Itself> for #ident {}
+            }
+        };
+    let perm_types: Vec<_> = (0..p_count)
+        .map(|i| {
+            let name = p_names[i];
+            requirement_type(
+                &p_docs[i],
+                p_idents[i],
+                quote!(::authz_core::Rule::Permission(#name)),
+                quote!(permissions),
+                &p_index[i],
+            )
+        })
+        .collect();
+    let role_types: Vec<_> = (0..r_count)
+        .map(|i| {
+            let name = r_names[i];
+            requirement_type(
+                &r_docs[i],
+                r_idents[i],
+                quote!(::authz_core::Rule::Role(#name)),
+                quote!(roles),
+                &r_index[i],
+            )
+        })
+        .collect();
     let role_mod_doc = format!(
         "One requirement type per role of `{policy_name}`: met by a caller holding the role or a role that inherits it."
     );
@@ -313,50 +363,12 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
 
             #[doc = #perm_mod_doc]
             pub mod perm {
-                #(
-                    #p_docs
-                    #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Debug)]
-                    pub struct #p_idents;
-
-                    impl ::authz_core::Requirement for #p_idents {
-                        type Policy = super::Policy;
-                        const RULE: ::authz_core::Rule = ::authz_core::Rule::Permission(#p_names);
-                        #[inline]
-                        fn is_met(
-                            permissions: ::authz_core::PermissionSet<super::Policy>,
-                            _: ::authz_core::RoleSet<super::Policy>,
-                        ) -> bool {
-                            #private::has_bit(permissions.bits(), #p_index)
-                        }
-                    }
-                    impl #private::Atom for #p_idents {}
-                    #[diagnostic::do_not_recommend]
-                    impl ::authz_core::Implies<#p_idents, #private::Itself> for #p_idents {}
-                )*
+                #(#perm_types)*
             }
 
             #[doc = #role_mod_doc]
             pub mod role {
-                #(
-                    #r_docs
-                    #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Debug)]
-                    pub struct #r_idents;
-
-                    impl ::authz_core::Requirement for #r_idents {
-                        type Policy = super::Policy;
-                        const RULE: ::authz_core::Rule = ::authz_core::Rule::Role(#r_names);
-                        #[inline]
-                        fn is_met(
-                            _: ::authz_core::PermissionSet<super::Policy>,
-                            roles: ::authz_core::RoleSet<super::Policy>,
-                        ) -> bool {
-                            #private::has_bit(roles.bits(), #r_index)
-                        }
-                    }
-                    impl #private::Atom for #r_idents {}
-                    #[diagnostic::do_not_recommend]
-                    impl ::authz_core::Implies<#r_idents, #private::Itself> for #r_idents {}
-                )*
+                #(#role_types)*
                 #(#role_implies)*
             }
 
