@@ -65,6 +65,8 @@
 //! it shows one way to implement [`authz_core::Adapter`].
 
 mod extract;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod rejection;
 mod routing;
 

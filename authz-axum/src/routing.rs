@@ -45,6 +45,12 @@ pub enum Access {
     Rule(Rule),
 }
 
+impl Serialize for Access {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl fmt::Display for Access {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -309,8 +315,8 @@ pub struct RouteInfo {
     pub method: String,
     /// The path pattern.
     pub path: String,
-    /// Who may call it.
-    pub access: String,
+    /// Who may call it (serialized as the text the table prints).
+    pub access: Access,
 }
 
 /// Every route and its rule, for review: `Display` prints a table, [`RouteTable::to_json`]
@@ -561,7 +567,7 @@ impl RouteTable {
         self.routes.push(RouteInfo {
             method,
             path,
-            access: access.to_string(),
+            access: access.clone(),
         });
     }
 }

@@ -17,10 +17,10 @@ use std::sync::{Arc, RwLock};
 
 use authz_axum::{AuthRejection, AuthzState, Router, delete, get, post};
 use authz_core::{ApiKeys, Authenticated, Claims, Denied, HasOwner, Owned, public, require};
-use axum::Json;
 use axum::extract::{FromRef, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
 mod api_keys;
@@ -193,10 +193,40 @@ pub fn router() -> Router<AppState> {
         .route("/revocations", post(revocations::revoke))
         .route("/api-keys", post(api_keys::create))
         .route("/api-keys/{id}", delete(api_keys::revoke));
-    Router::new()
+    let router = Router::new()
         .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
         .merge(reports)
-        .nest("/admin", admin)
+        .nest("/admin", admin);
+    // The document describes the router it is served by, itself included.
+    let document = openapi_document(router.route_table());
+    router.layer(Extension(document))
+}
+
+/// The OpenAPI document of `reports-api`: every route with the security requirement its guard
+/// enforces (`authz_axum::RouteTable::document`).
+pub fn openapi_document(table: &authz_axum::RouteTable) -> OpenApiDocument {
+    use authz_axum::openapi::utoipa::openapi::{Info, OpenApi, Paths};
+    let mut info = Info::new("reports-api", env!("CARGO_PKG_VERSION"));
+    info.description = Some("The authz example application.".to_owned());
+    let doc = table.document(OpenApi::new(info, Paths::new()));
+    let json = doc
+        .to_pretty_json()
+        .expect("a document of strings and maps serializes");
+    OpenApiDocument(Arc::from(json))
+}
+
+/// The OpenAPI document as served, JSON text.
+#[derive(Debug, Clone)]
+pub struct OpenApiDocument(pub Arc<str>);
+
+#[public]
+async fn openapi(Extension(document): Extension<OpenApiDocument>) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        document.0.to_string(),
+    )
+        .into_response()
 }
 
 /// The errors handlers return.

@@ -380,6 +380,7 @@ fn route_table_snapshot() {
         table.route_table().to_string(),
         "\
 GET     /health               public
+GET     /openapi.json         public
 POST    /reports              permission(reports:write)
 GET     /reports/{id}         permission(reports:read)
 DELETE  /reports/{id}         permission(reports:delete)
@@ -392,6 +393,7 @@ DELETE  /admin/api-keys/{id}  permission(api_keys:manage)
         table.route_table().to_json(),
         json!([
             {"method": "GET", "path": "/health", "access": "public"},
+            {"method": "GET", "path": "/openapi.json", "access": "public"},
             {"method": "POST", "path": "/reports", "access": "permission(reports:write)"},
             {"method": "GET", "path": "/reports/{id}", "access": "permission(reports:read)"},
             {"method": "DELETE", "path": "/reports/{id}", "access": "permission(reports:delete)"},
@@ -399,6 +401,66 @@ DELETE  /admin/api-keys/{id}  permission(api_keys:manage)
             {"method": "POST", "path": "/admin/api-keys", "access": "permission(api_keys:manage)"},
             {"method": "DELETE", "path": "/admin/api-keys/{id}", "access": "permission(api_keys:manage)"},
         ])
+    );
+}
+
+/// The OpenAPI document served at `/openapi.json` states, for every route of the table, the
+/// security requirement its guard enforces: a route added, removed or re-guarded changes both.
+#[tokio::test]
+async fn openapi_document_lists_every_route_with_its_security() {
+    let api = api();
+    let answer = api.call("GET", "/openapi.json", None, None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.content_type.as_deref(), Some("application/json"));
+    let doc = answer.json();
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearerAuth"],
+        json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    );
+
+    let table = router();
+    let mut operations = 0;
+    for route in table.route_table().routes() {
+        let operation = &doc["paths"][&route.path][route.method.to_lowercase()];
+        assert_eq!(
+            operation["x-authz-access"],
+            route.access.to_string(),
+            "{} {}",
+            route.method,
+            route.path
+        );
+        let expected = match route.access.to_string().as_str() {
+            "public" => json!([]),
+            rule => {
+                let permission = rule
+                    .strip_prefix("permission(")
+                    .and_then(|r| r.strip_suffix(')'))
+                    .expect("reports-api's rules name one permission each");
+                json!([{"bearerAuth": [permission]}])
+            }
+        };
+        assert_eq!(
+            operation["security"], expected,
+            "{} {}",
+            route.method, route.path
+        );
+        if expected != json!([]) {
+            assert!(operation["responses"]["401"].is_object(), "{}", route.path);
+            assert!(operation["responses"]["403"].is_object(), "{}", route.path);
+        }
+        operations += 1;
+    }
+    // Nothing in the document that the router does not serve.
+    let documented: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| item.as_object().unwrap().len())
+        .sum();
+    assert_eq!((operations, documented), (8, 8));
+    assert_eq!(
+        doc["paths"]["/reports/{id}"]["get"]["security"],
+        json!([{"bearerAuth": ["reports:read"]}])
     );
 }
 
