@@ -67,7 +67,10 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
     function.sig.inputs = inputs;
 
     if !public {
-        let body = &function.block;
+        // The body's statements, not its block: a block inside the new one would make a
+        // one-expression body (`{ format!(...) }`) warn as "unnecessary braces" on the user's
+        // code.
+        let body = &function.block.stmts;
         let unused_granted = rule
             .granted_param
             .is_none()
@@ -82,7 +85,7 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
             #unused_granted
             #unused_caller
             #(#bindings)*
-            #body
+            #(#body)*
         });
     }
     quote!(#function)
