@@ -18,6 +18,16 @@ pub(crate) fn camel_ident(name: &str) -> String {
     out
 }
 
+/// FNV-1a (64 bits) of a name: `policy!` sorts its names by it and `#[require]` passes it with
+/// each name, so that the compile-time lookup compares integers rather than strings (the const
+/// evaluator interprets every byte comparison; strings made lookups a visible share of
+/// `cargo check` for a large application). The name itself is compared once, on a match.
+pub(crate) fn name_hash(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 pub(crate) fn ident(name: &str, span: Span) -> syn::Ident {
     syn::Ident::new(name, span)
 }

@@ -113,15 +113,22 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
     };
     let permission_lookup = name_lookup(quote!(Self), &p_names, &p_idents);
     let role_lookup = name_lookup(quote!(Self), &r_names, &r_idents);
-    // Sorted by name for the binary search of `#[require]`'s lookups.
+    // Sorted by the name's hash for the binary search of `#[require]`'s lookups.
     let sorted = |names: &[&String]| {
-        let mut pairs: Vec<(&String, usize)> = names.iter().copied().zip(0..).collect();
-        pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let mut pairs: Vec<(u64, usize)> = names
+            .iter()
+            .map(|name| crate::names::name_hash(name))
+            .zip(0..)
+            .collect();
+        pairs.sort_unstable();
         pairs
             .into_iter()
-            .map(|(name, index)| {
-                let index = Literal::usize_unsuffixed(index);
-                quote!((#name, #index))
+            .map(|(hash, index)| {
+                let (hash, index) = (
+                    Literal::u64_suffixed(hash),
+                    Literal::usize_unsuffixed(index),
+                );
+                quote!((#hash, #index))
             })
             .collect::<Vec<_>>()
     };
@@ -340,8 +347,8 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
             }
 
             impl #private::PolicyTables for Policy {
-                const SORTED_PERMISSIONS: &'static [(&'static str, usize)] = &[#(#p_sorted),*];
-                const SORTED_ROLES: &'static [(&'static str, usize)] = &[#(#r_sorted),*];
+                const SORTED_PERMISSIONS: &'static [(u64, usize)] = &[#(#p_sorted),*];
+                const SORTED_ROLES: &'static [(u64, usize)] = &[#(#r_sorted),*];
                 const PERMISSION_NAMES: &'static [&'static str] = &[#(#p_names),*];
                 const ROLE_NAMES: &'static [&'static str] = &[#(#r_names),*];
                 const PERMISSION_HINTS: &'static [&'static str] = &[#(#p_hints),*];

@@ -2,7 +2,7 @@
 //! runs the check before the body; the body receives the proof and the caller if it declared
 //! them. The rest of the signature and the body keep the user's tokens and spans.
 
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Group, Literal, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::punctuated::Punctuated;
 use syn::{FnArg, ItemFn, LitStr, Token};
@@ -99,8 +99,9 @@ fn requirement(rule: &Rule, krate: &TokenStream, policy: &TokenStream) -> TokenS
     // Every token of a lookup carries the literal's span: the compiler reports a failed const
     // evaluation at the call's span, which is then the user's string.
     let permission = |name: &LitStr| {
+        let hash = Literal::u64_suffixed(crate::names::name_hash(&name.value()));
         let lookup = respan(
-            quote!(#private::permission_index::<#policy>(#name)),
+            quote!(#private::permission_index::<#policy>(#hash, #name)),
             name.span(),
         );
         quote_spanned! {name.span()=>
@@ -118,7 +119,11 @@ fn requirement(rule: &Rule, krate: &TokenStream, policy: &TokenStream) -> TokenS
         }
     }
     if let Some(role) = &rule.role {
-        let lookup = respan(quote!(#private::role_index::<#policy>(#role)), role.span());
+        let hash = Literal::u64_suffixed(crate::names::name_hash(&role.value()));
+        let lookup = respan(
+            quote!(#private::role_index::<#policy>(#hash, #role)),
+            role.span(),
+        );
         parts.push(quote_spanned! {role.span()=>
             <#policy as #private::RoleAt<{ #lookup }>>::Requirement
         });
