@@ -116,9 +116,11 @@ pub use authz_macros::require;
 /// `#[public(authz = path)]`.
 pub use authz_macros::public;
 
-/// What the macros' generated code names. Not public API: it may change in any release.
+/// What the macros' generated code names. Not public API: it may change in any release. Its
+/// name carries the version of `authz-macros` it belongs to (which `authz-core` pins exactly),
+/// so that generated code from another version fails to compile rather than misbehave.
 #[doc(hidden)]
-pub mod __private {
+pub mod __private_0_1 {
     pub use core::fmt::{Display, Formatter, Result as FmtResult};
     pub use core::option::Option::{self, None, Some};
     pub use core::result::Result::{self, Err, Ok};
@@ -189,6 +191,25 @@ pub mod __private {
         }
     }
 
+    /// The permission set of raw `bits` (only bits of declared permissions are passed).
+    pub const fn permission_set<P>(bits: u128) -> crate::PermissionSet<P> {
+        crate::PermissionSet::from_bits(bits)
+    }
+
+    /// The role set of raw `bits` (only bits of declared roles are passed).
+    pub const fn role_set<P>(bits: u128) -> crate::RoleSet<P> {
+        crate::RoleSet::from_bits(bits)
+    }
+
+    /// The error of a generated `FromStr` for an undeclared name.
+    pub fn unknown_name(
+        policy: &'static str,
+        kind: crate::NameKind,
+        name: &str,
+    ) -> crate::UnknownName {
+        crate::UnknownName::new(policy, kind, name)
+    }
+
     /// Whether bit `index` is set.
     #[inline(always)]
     pub const fn has_bit(bits: u128, index: usize) -> bool {
@@ -218,23 +239,6 @@ pub mod __private {
     }
 
     use crate::claims::const_str_eq as str_eq;
-
-    #[cfg(test)]
-    mod tests {
-        #[test]
-        fn find_compares_names_on_a_hash_match_and_walks_collisions() {
-            let names = ["a:x", "b:y", "c:z"];
-            // "b:y" and "c:z" given the same hash, as a collision would.
-            let sorted = [(1, 0), (5, 2), (5, 1)];
-            assert_eq!(super::find(&sorted, &names, 1, "a:x"), Some(0));
-            assert_eq!(super::find(&sorted, &names, 5, "b:y"), Some(1));
-            assert_eq!(super::find(&sorted, &names, 5, "c:z"), Some(2));
-            assert_eq!(super::find(&sorted, &names, 5, "d:w"), None);
-            assert_eq!(super::find(&sorted, &names, 1, "b:y"), None);
-            assert_eq!(super::find(&sorted, &names, 7, "a:x"), None);
-            assert_eq!(super::find(&[], &[], 7, "a:x"), None);
-        }
-    }
 
     /// Reports an unknown name: the closest declared name when one is close, else the list.
     /// Runs only when compilation is failing anyway.
@@ -348,6 +352,23 @@ pub mod __private {
         }
         deserializer.deserialize_str(NameVisitor(core::marker::PhantomData))
     }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn find_compares_names_on_a_hash_match_and_walks_collisions() {
+            let names = ["a:x", "b:y", "c:z"];
+            // "b:y" and "c:z" given the same hash, as a collision would.
+            let sorted = [(1, 0), (5, 2), (5, 1)];
+            assert_eq!(super::find(&sorted, &names, 1, "a:x"), Some(0));
+            assert_eq!(super::find(&sorted, &names, 5, "b:y"), Some(1));
+            assert_eq!(super::find(&sorted, &names, 5, "c:z"), Some(2));
+            assert_eq!(super::find(&sorted, &names, 5, "d:w"), None);
+            assert_eq!(super::find(&sorted, &names, 1, "b:y"), None);
+            assert_eq!(super::find(&sorted, &names, 7, "a:x"), None);
+            assert_eq!(super::find(&[], &[], 7, "a:x"), None);
+        }
+    }
 }
 
 /// `Display`, `FromStr` and serde for a generated permission or role enum, which has inherent
@@ -356,35 +377,35 @@ pub mod __private {
 #[macro_export]
 macro_rules! __impl_name_traits {
     ($ty:ident, $kind:ident, $policy:expr) => {
-        impl $crate::__private::Display for $ty {
+        impl $crate::__private_0_1::Display for $ty {
             fn fmt(
                 &self,
-                f: &mut $crate::__private::Formatter<'_>,
-            ) -> $crate::__private::FmtResult {
+                f: &mut $crate::__private_0_1::Formatter<'_>,
+            ) -> $crate::__private_0_1::FmtResult {
                 f.write_str(self.name())
             }
         }
-        impl $crate::__private::FromStr for $ty {
+        impl $crate::__private_0_1::FromStr for $ty {
             type Err = $crate::UnknownName;
-            fn from_str(name: &str) -> $crate::__private::Result<Self, $crate::UnknownName> {
+            fn from_str(name: &str) -> $crate::__private_0_1::Result<Self, $crate::UnknownName> {
                 Self::from_name(name).ok_or_else(|| {
-                    $crate::UnknownName::__new($policy, $crate::NameKind::$kind, name)
+                    $crate::__private_0_1::unknown_name($policy, $crate::NameKind::$kind, name)
                 })
             }
         }
-        impl $crate::__private::serde::Serialize for $ty {
-            fn serialize<S: $crate::__private::serde::Serializer>(
+        impl $crate::__private_0_1::serde::Serialize for $ty {
+            fn serialize<S: $crate::__private_0_1::serde::Serializer>(
                 &self,
                 serializer: S,
-            ) -> $crate::__private::Result<S::Ok, S::Error> {
-                $crate::__private::serialize_name(self.name(), serializer)
+            ) -> $crate::__private_0_1::Result<S::Ok, S::Error> {
+                $crate::__private_0_1::serialize_name(self.name(), serializer)
             }
         }
-        impl<'de> $crate::__private::serde::Deserialize<'de> for $ty {
-            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+        impl<'de> $crate::__private_0_1::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: $crate::__private_0_1::serde::Deserializer<'de>>(
                 deserializer: D,
-            ) -> $crate::__private::Result<Self, D::Error> {
-                $crate::__private::deserialize_name(deserializer)
+            ) -> $crate::__private_0_1::Result<Self, D::Error> {
+                $crate::__private_0_1::deserialize_name(deserializer)
             }
         }
     };

@@ -109,12 +109,11 @@ pub struct PermissionSet<P> {
 
 impl<P> PermissionSet<P> {
     /// The empty set.
-    pub const EMPTY: Self = Self::__from_bits(0);
+    pub const EMPTY: Self = Self::from_bits(0);
 
-    /// Builds a set from raw bits. Used by the code `policy!` generates, which only passes bits
-    /// of declared permissions.
-    #[doc(hidden)]
-    pub const fn __from_bits(bits: u128) -> Self {
+    /// Builds a set from raw bits. Used by the code `policy!` generates (through
+    /// `__private_0_1::permission_set`), which only passes bits of declared permissions.
+    pub(crate) const fn from_bits(bits: u128) -> Self {
         Self {
             bits,
             _policy: PhantomData,
@@ -139,19 +138,19 @@ impl<P> PermissionSet<P> {
     /// The permissions in either set.
     #[must_use]
     pub const fn union(self, other: Self) -> Self {
-        Self::__from_bits(self.bits | other.bits)
+        Self::from_bits(self.bits | other.bits)
     }
 
     /// The permissions in both sets.
     #[must_use]
     pub const fn intersection(self, other: Self) -> Self {
-        Self::__from_bits(self.bits & other.bits)
+        Self::from_bits(self.bits & other.bits)
     }
 
     /// The permissions in `self` but not in `other`.
     #[must_use]
     pub const fn difference(self, other: Self) -> Self {
-        Self::__from_bits(self.bits & !other.bits)
+        Self::from_bits(self.bits & !other.bits)
     }
 
     /// `true` if every permission of `self` is in `other`.
@@ -179,7 +178,7 @@ impl<P: Policy> PermissionSet<P> {
     /// The set holding exactly `permission`.
     #[inline]
     pub fn of(permission: P::Permission) -> Self {
-        Self::__from_bits(1u128 << permission.index())
+        Self::from_bits(1u128 << permission.index())
     }
 
     /// `true` if the set holds `permission`.
@@ -325,10 +324,10 @@ pub struct RoleSet<P> {
 
 impl<P> RoleSet<P> {
     /// The empty set.
-    pub const EMPTY: Self = Self::__from_bits(0);
+    pub const EMPTY: Self = Self::from_bits(0);
 
-    #[doc(hidden)]
-    pub const fn __from_bits(bits: u128) -> Self {
+    /// Builds a set from raw bits, like [`PermissionSet::from_bits`].
+    pub(crate) const fn from_bits(bits: u128) -> Self {
         Self {
             bits,
             _policy: PhantomData,
@@ -348,7 +347,7 @@ impl<P> RoleSet<P> {
     /// The roles in either set.
     #[must_use]
     pub const fn union(self, other: Self) -> Self {
-        Self::__from_bits(self.bits | other.bits)
+        Self::from_bits(self.bits | other.bits)
     }
 
     /// `true` if the sets share a role.
@@ -440,10 +439,10 @@ pub struct UnknownName {
 }
 
 impl UnknownName {
-    /// Builds the error; used by generated `FromStr` impls. Names longer than 128 bytes are
-    /// shortened, so a hostile input cannot make the message large.
-    #[doc(hidden)]
-    pub fn __new(policy: &'static str, kind: NameKind, name: &str) -> Self {
+    /// Builds the error; used by generated `FromStr` impls (through
+    /// `__private_0_1::unknown_name`). Names longer than 128 bytes are shortened, so a hostile
+    /// input cannot make the message large.
+    pub(crate) fn new(policy: &'static str, kind: NameKind, name: &str) -> Self {
         let mut end = name.len().min(128);
         while !name.is_char_boundary(end) {
             end -= 1;

@@ -12,7 +12,7 @@ use super::parse::Field;
 pub(crate) fn expand(input: &DeriveInput, model: &Model<'_>) -> TokenStream {
     let name = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let private = quote!(::authz_core::__private);
+    let private = quote!(::authz_core::__private_0_1);
 
     let registered = model.registered.iter().map(|claim| {
         let constant = format_ident!("{}", claim.to_ascii_uppercase());
@@ -61,12 +61,12 @@ pub(crate) fn expand(input: &DeriveInput, model: &Model<'_>) -> TokenStream {
     }
 }
 
-/// `__private::method::<FieldType>(&self.field)`, spanned at the field's type. The helper is
+/// `__private_0_1::method::<FieldType>(&self.field)`, spanned at the field's type. The helper is
 /// generic with the field trait as its bound and returns a concrete type, so a field of the
 /// wrong type gives exactly one error, the trait's own message, on the type.
 fn read(field: &Field<'_>, method: TokenStream) -> TokenStream {
     let (ident, ty) = (field.ident, field.ty);
-    quote_spanned!(ty.span()=> ::authz_core::__private::#method::<#ty>(&self.#ident))
+    quote_spanned!(ty.span()=> ::authz_core::__private_0_1::#method::<#ty>(&self.#ident))
 }
 
 fn chain(mut parts: impl Iterator<Item = TokenStream>) -> TokenStream {

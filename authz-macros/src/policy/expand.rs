@@ -13,7 +13,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
         attrs, vis, name, ..
     } = input;
     let policy_name = name.to_string();
-    let private = quote!(::authz_core::__private);
+    let private = quote!(::authz_core::__private_0_1);
 
     let p_idents: Vec<_> = model.permissions.iter().map(|p| &p.ident).collect();
     let p_names: Vec<_> = model.permissions.iter().map(|p| &p.name).collect();
@@ -88,13 +88,13 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
     };
     let role_name_body = role_match(quote!(#(Self::#r_idents => #r_names,)*));
     let role_grants_body =
-        role_match(quote!(#(Self::#r_idents => PermissionSet::__from_bits(#r_grants),)*));
+        role_match(quote!(#(Self::#r_idents => #private::permission_set(#r_grants),)*));
     let role_direct_body =
-        role_match(quote!(#(Self::#r_idents => PermissionSet::__from_bits(#r_direct),)*));
+        role_match(quote!(#(Self::#r_idents => #private::permission_set(#r_direct),)*));
     let role_parents_body = role_match(quote!(#(Self::#r_idents => #r_parents,)*));
     let role_index_body = role_match(quote!(#(Self::#r_idents => #r_index,)*));
     let role_lineage_body =
-        role_match(quote!(#(Self::#r_idents => ::authz_core::RoleSet::__from_bits(#r_lineage),)*));
+        role_match(quote!(#(Self::#r_idents => #private::role_set(#r_lineage),)*));
     let policy_doc = format!(
         "The policy `{policy_name}`: {p_count} permissions, {r_count} roles. Implements [`authz_core::Policy`]."
     );
@@ -252,7 +252,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
 
                 /// The set holding just this permission.
                 pub const fn set(self) -> PermissionSet {
-                    PermissionSet::__from_bits(1u128 << self.index())
+                    #private::permission_set(1u128 << self.index())
                 }
 
                 /// Looks a name up; `None` for a name the policy does not declare.

@@ -81,7 +81,7 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
             .then(|| quote!(let _ = __authz_caller;));
         function.block = syn::parse_quote!({
             let (__authz_caller, __authz_granted) =
-                #krate::__private::Guard::into_parts(__authz_guard);
+                #krate::__private_0_1::Guard::into_parts(__authz_guard);
             #unused_granted
             #unused_caller
             #(#bindings)*
@@ -95,7 +95,7 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
 /// group, the role, each named requirement). Each name is looked up in the policy by a const
 /// evaluation spanned at its string literal, so an unknown name is an error under it.
 fn requirement(rule: &Rule, krate: &TokenStream, policy: &TokenStream) -> TokenStream {
-    let private = quote!(#krate::__private);
+    let private = quote!(#krate::__private_0_1);
     // Every token of a lookup carries the literal's span: the compiler reports a failed const
     // evaluation at the call's span, which is then the user's string.
     let permission = |name: &LitStr| {

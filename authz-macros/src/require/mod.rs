@@ -61,7 +61,7 @@ mod tests {
         ));
         assert!(!out.contains("authz_core"), "{out}");
         assert!(out.contains("authz_axum :: core :: Adapter"), "{out}");
-        assert!(out.contains("authz_axum :: core :: __private"), "{out}");
+        assert!(out.contains("authz_axum :: core :: __private_0_1"), "{out}");
 
         let default = expand(quote!(permission = "reports:read"));
         assert!(default.contains(":: authz_core :: Adapter"), "{default}");
