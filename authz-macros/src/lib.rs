@@ -12,6 +12,7 @@ mod errors;
 mod names;
 mod policy;
 mod require;
+mod tokens;
 
 /// Declares a policy. Documented at `authz_core::policy!`.
 #[proc_macro]

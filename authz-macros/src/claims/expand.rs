@@ -8,29 +8,35 @@ use syn::spanned::Spanned;
 
 use super::check::Model;
 use super::parse::Field;
+use crate::tokens::respan;
 
-pub(crate) fn expand(input: &DeriveInput, model: &Model<'_>) -> TokenStream {
+pub(crate) fn expand(input: &DeriveInput, model: &Model<'_>, krate: &TokenStream) -> TokenStream {
     let name = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let private = quote!(::authz_core::__private_0_1);
+    let private = quote!(#krate::__private_0_1);
 
     let registered = model.registered.iter().map(|claim| {
         let constant = format_ident!("{}", claim.to_ascii_uppercase());
-        quote!(.union(::authz_core::RegisteredClaims::#constant))
+        quote!(.union(#krate::RegisteredClaims::#constant))
     });
 
-    let subject = read(&model.subject, quote!(subject));
-    let roles = chain(model.roles.iter().map(|f| read(f, quote!(role_names))));
+    let subject = read(krate, &model.subject, quote!(subject));
+    let roles = chain(
+        model
+            .roles
+            .iter()
+            .map(|f| read(krate, f, quote!(role_names))),
+    );
     let permissions = chain(
         model
             .scopes
             .iter()
-            .map(|f| read(f, quote!(scope_names)))
+            .map(|f| read(krate, f, quote!(scope_names)))
             .chain(
                 model
                     .permissions
                     .iter()
-                    .map(|f| read(f, quote!(permission_names))),
+                    .map(|f| read(krate, f, quote!(permission_names))),
             ),
     );
 
@@ -39,9 +45,9 @@ pub(crate) fn expand(input: &DeriveInput, model: &Model<'_>) -> TokenStream {
 
     quote! {
         #[automatically_derived]
-        impl #impl_generics ::authz_core::Claims for #name #ty_generics #where_clause {
-            const REGISTERED: ::authz_core::RegisteredClaims =
-                ::authz_core::RegisteredClaims::NONE #(#registered)*;
+        impl #impl_generics #krate::Claims for #name #ty_generics #where_clause {
+            const REGISTERED: #krate::RegisteredClaims =
+                #krate::RegisteredClaims::NONE #(#registered)*;
 
             #[inline]
             fn subject(&self) -> #private::Option<&::core::primitive::str> {
@@ -64,9 +70,10 @@ pub(crate) fn expand(input: &DeriveInput, model: &Model<'_>) -> TokenStream {
 /// `__private_0_1::method::<FieldType>(&self.field)`, spanned at the field's type. The helper is
 /// generic with the field trait as its bound and returns a concrete type, so a field of the
 /// wrong type gives exactly one error, the trait's own message, on the type.
-fn read(field: &Field<'_>, method: TokenStream) -> TokenStream {
+fn read(krate: &TokenStream, field: &Field<'_>, method: TokenStream) -> TokenStream {
     let (ident, ty) = (field.ident, field.ty);
-    quote_spanned!(ty.span()=> ::authz_core::__private_0_1::#method::<#ty>(&self.#ident))
+    let krate = respan(krate.clone(), ty.span());
+    quote_spanned!(ty.span()=> #krate::__private_0_1::#method::<#ty>(&self.#ident))
 }
 
 fn chain(mut parts: impl Iterator<Item = TokenStream>) -> TokenStream {
@@ -81,12 +88,12 @@ fn chain(mut parts: impl Iterator<Item = TokenStream>) -> TokenStream {
 
 /// Emitted when the input has errors, so that uses of the type report nothing more than
 /// "this derive failed" (the errors themselves are emitted beside it).
-pub(crate) fn fallback(input: &DeriveInput) -> TokenStream {
+pub(crate) fn fallback(input: &DeriveInput, krate: &TokenStream) -> TokenStream {
     let name = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     quote! {
-        impl #impl_generics ::authz_core::Claims for #name #ty_generics #where_clause {
-            const REGISTERED: ::authz_core::RegisteredClaims = ::authz_core::RegisteredClaims::NONE;
+        impl #impl_generics #krate::Claims for #name #ty_generics #where_clause {
+            const REGISTERED: #krate::RegisteredClaims = #krate::RegisteredClaims::NONE;
             fn subject(&self) -> ::core::option::Option<&::core::primitive::str> {
                 ::core::unreachable!()
             }

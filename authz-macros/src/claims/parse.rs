@@ -38,10 +38,29 @@ pub(crate) struct Parsed<'a> {
     pub(crate) fields: Vec<Field<'a>>,
 }
 
-pub(crate) fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<Parsed<'a>> {
+/// The struct's own `#[claims(crate = path)]`: where generated code finds `authz_core`. Any
+/// other key belongs on a field.
+pub(crate) fn crate_path(input: &DeriveInput, errors: &mut Errors) -> Option<syn::Path> {
+    let mut krate = None;
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("claims")) {
-        errors.error(attr, "`#[claims(...)]` goes on fields, not on the struct");
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("crate") {
+                krate = Some(meta.value()?.parse()?);
+                Ok(())
+            } else {
+                Err(meta.error(
+                    "`#[claims(...)]` goes on fields, not on the struct (on the struct, only `crate = path`)",
+                ))
+            }
+        });
+        if let Err(error) = result {
+            errors.push(error);
+        }
     }
+    krate
+}
+
+pub(crate) fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<Parsed<'a>> {
     let fields = match &input.data {
         Data::Struct(data) => match &data.fields {
             Fields::Named(fields) => fields,

@@ -1,4 +1,4 @@
-//! The module `policy!` generates. It names only `::authz_core::…` and `::core::…` paths, so
+//! The module `policy!` generates. It names only `#krate::…` and `::core::…` paths, so
 //! nothing in the user's scope can change its meaning.
 
 use proc_macro2::{Literal, TokenStream};
@@ -13,7 +13,8 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
         attrs, vis, name, ..
     } = input;
     let policy_name = name.to_string();
-    let private = quote!(::authz_core::__private_0_1);
+    let krate = crate::tokens::core_path(input.krate.as_ref());
+    let private = quote!(#krate::__private_0_1);
 
     let p_idents: Vec<_> = model.permissions.iter().map(|p| &p.ident).collect();
     let p_names: Vec<_> = model.permissions.iter().map(|p| &p.name).collect();
@@ -160,7 +161,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
             .map(|target| {
                 quote! {
                     #[diagnostic::do_not_recommend]
-                    impl ::authz_core::Implies<#target, #private::ByRole> for #this {}
+                    impl #krate::Implies<#target, #private::ByRole> for #this {}
                 }
             })
             .collect::<Vec<_>>()
@@ -174,13 +175,13 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Debug)]
                 pub struct #ident;
 
-                impl ::authz_core::Requirement for #ident {
+                impl #krate::Requirement for #ident {
                     type Policy = super::Policy;
-                    const RULE: ::authz_core::Rule = #rule;
+                    const RULE: #krate::Rule = #rule;
                     #[inline]
                     fn is_met(
-                        permissions: ::authz_core::PermissionSet<super::Policy>,
-                        roles: ::authz_core::RoleSet<super::Policy>,
+                        permissions: #krate::PermissionSet<super::Policy>,
+                        roles: #krate::RoleSet<super::Policy>,
                     ) -> bool {
                         let _ = (permissions, roles);
                         #private::has_bit(#set.bits(), #index)
@@ -188,7 +189,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 }
                 impl #private::Atom for #ident {}
                 #[diagnostic::do_not_recommend]
-                impl ::authz_core::Implies<#ident, #private::Itself> for #ident {}
+                impl #krate::Implies<#ident, #private::Itself> for #ident {}
             }
         };
     let perm_types: Vec<_> = (0..p_count)
@@ -197,7 +198,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
             requirement_type(
                 &p_docs[i],
                 p_idents[i],
-                quote!(::authz_core::Rule::Permission(#name)),
+                quote!(#krate::Rule::Permission(#name)),
                 quote!(permissions),
                 &p_index[i],
             )
@@ -209,7 +210,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
             requirement_type(
                 &r_docs[i],
                 r_idents[i],
-                quote!(::authz_core::Rule::Role(#name)),
+                quote!(#krate::Rule::Role(#name)),
                 quote!(roles),
                 &r_index[i],
             )
@@ -228,7 +229,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
             pub struct Policy;
 
             #[doc = #set_alias_doc]
-            pub type PermissionSet = ::authz_core::PermissionSet<Policy>;
+            pub type PermissionSet = #krate::PermissionSet<Policy>;
 
             #[doc = #permission_doc]
             #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -262,7 +263,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 }
             }
 
-            impl ::authz_core::Permission for Permission {
+            impl #krate::Permission for Permission {
                 type Policy = Policy;
                 #[inline]
                 fn name(self) -> &'static str { Permission::name(self) }
@@ -308,7 +309,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 }
 
                 /// The role and every role it inherits, transitively.
-                pub const fn lineage(self) -> ::authz_core::RoleSet<Policy> {
+                pub const fn lineage(self) -> #krate::RoleSet<Policy> {
                     #role_lineage_body
                 }
 
@@ -319,7 +320,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 }
             }
 
-            impl ::authz_core::Role for Role {
+            impl #krate::Role for Role {
                 type Policy = Policy;
                 #[inline]
                 fn name(self) -> &'static str { Role::name(self) }
@@ -332,12 +333,12 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 #[inline]
                 fn index(self) -> usize { Role::index(self) }
                 #[inline]
-                fn lineage(self) -> ::authz_core::RoleSet<Policy> { Role::lineage(self) }
+                fn lineage(self) -> #krate::RoleSet<Policy> { Role::lineage(self) }
                 #[inline]
                 fn from_name(name: &str) -> #private::Option<Self> { Role::from_name(name) }
             }
 
-            impl ::authz_core::Policy for Policy {
+            impl #krate::Policy for Policy {
                 type Permission = Permission;
                 type Role = Role;
                 const NAME: &'static str = #policy_name;
@@ -379,8 +380,8 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 #(#role_implies)*
             }
 
-            ::authz_core::__impl_name_traits!(Permission, Permission, #policy_name);
-            ::authz_core::__impl_name_traits!(Role, Role, #policy_name);
+            #krate::__impl_name_traits!(Permission, Permission, #policy_name);
+            #krate::__impl_name_traits!(Role, Role, #policy_name);
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The syntax of `policy!`, kept close to the tokens so errors can point at them.
 //!
 //! ```text
+//! #![crate = path]?                                       // where `authz_core` is reached
 //! #[attr]* vis mod name {
 //!     permissions { (#[doc]* "resource:action"),* }
 //!     roles { (#[doc]* "role" = term (+ term)*),* }          // optional
@@ -20,6 +21,8 @@ pub(crate) mod kw {
 }
 
 pub(crate) struct PolicyInput {
+    /// `#![crate = path]`: the path of `authz_core` for the generated code.
+    pub(crate) krate: Option<syn::Path>,
     pub(crate) attrs: Vec<Attribute>,
     pub(crate) vis: Visibility,
     pub(crate) name: Ident,
@@ -54,6 +57,22 @@ pub(crate) struct SeparatedDecl {
 
 impl Parse for PolicyInput {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut krate = None;
+        for attr in input.call(Attribute::parse_inner)? {
+            match &attr.meta {
+                syn::Meta::NameValue(pair) if pair.path.is_ident("crate") => {
+                    krate = Some(syn::parse2::<syn::Path>(quote::ToTokens::to_token_stream(
+                        &pair.value,
+                    ))?);
+                }
+                _ => {
+                    return Err(syn::Error::new_spanned(
+                        attr,
+                        "the one inner attribute `policy!` takes is `#![crate = path]`, the path of `authz_core`",
+                    ));
+                }
+            }
+        }
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
         input.parse::<Token![mod]>()?;
@@ -99,6 +118,7 @@ impl Parse for PolicyInput {
             ));
         }
         Ok(Self {
+            krate,
             attrs,
             vis,
             name,

@@ -2,22 +2,20 @@
 //! runs the check before the body; the body receives the proof and the caller if it declared
 //! them. The rest of the signature and the body keep the user's tokens and spans.
 
-use proc_macro2::{Group, Literal, Span, TokenStream, TokenTree};
+use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::punctuated::Punctuated;
 use syn::{FnArg, ItemFn, LitStr, Token};
 
 use super::check::{CALLER_ATTR, PROOF_ATTR, Rule};
 use super::parse::{Args, Kind};
+use crate::tokens::{core_path, respan};
 
 /// The handler with its guard. `valid` is false when errors were reported: the handler is
 /// then still guarded (by what parsed, or as public when nothing did), so that routing it
 /// adds no error of its own.
 pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool) -> TokenStream {
-    let krate = match &args.krate {
-        Some(path) => quote!(#path),
-        None => quote!(::authz_core),
-    };
+    let krate = core_path(args.krate.as_ref());
     let authz = match &args.authz {
         Some(path) => quote!(#path),
         None => quote!(Authz),
@@ -134,21 +132,4 @@ fn requirement(rule: &Rule, krate: &TokenStream, policy: &TokenStream) -> TokenS
         [one] => one.clone(),
         _ => quote!(#krate::AllOf<(#(#parts,)*)>),
     }
-}
-
-/// The tokens with every span set to `span`, groups included.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut token| {
-            if let TokenTree::Group(group) = &token {
-                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
-                token = TokenTree::Group(inner);
-            } else {
-                token.set_span(span);
-            }
-            token
-        })
-        .collect()
 }
