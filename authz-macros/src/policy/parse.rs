@@ -30,6 +30,10 @@ pub(crate) struct PolicyInput {
     pub(crate) permissions: Vec<PermissionDecl>,
     pub(crate) roles: Vec<RoleDecl>,
     pub(crate) separated: Vec<SeparatedDecl>,
+    /// Syntax errors inside the lists. The entries around a malformed one still parse, so
+    /// the module is generated with them and uses of the well-formed names keep compiling:
+    /// one mistake gives one error.
+    pub(crate) syntax_errors: Vec<syn::Error>,
 }
 
 pub(crate) struct PermissionDecl {
@@ -86,20 +90,17 @@ impl Parse for PolicyInput {
                 "expected `permissions { ... }` first in the policy",
             )
         })?;
+        let mut syntax_errors = Vec::new();
         let content;
         braced!(content in body);
-        let permissions = Punctuated::<PermissionDecl, Token![,]>::parse_terminated(&content)?
-            .into_iter()
-            .collect();
+        let permissions = parse_list(&content, &mut syntax_errors);
 
         let mut roles = Vec::new();
         if body.peek(kw::roles) {
             body.parse::<kw::roles>()?;
             let content;
             braced!(content in body);
-            roles = Punctuated::<RoleDecl, Token![,]>::parse_terminated(&content)?
-                .into_iter()
-                .collect();
+            roles = parse_list(&content, &mut syntax_errors);
         }
 
         let mut separated = Vec::new();
@@ -107,15 +108,14 @@ impl Parse for PolicyInput {
             body.parse::<kw::separation_of_duties>()?;
             let content;
             braced!(content in body);
-            separated = Punctuated::<SeparatedDecl, Token![,]>::parse_terminated(&content)?
-                .into_iter()
-                .collect();
+            separated = parse_list(&content, &mut syntax_errors);
         }
 
         if !body.is_empty() {
-            return Err(body.error(
+            syntax_errors.push(body.error(
                 "expected `roles { ... }` or `separation_of_duties { ... }` (in that order) after `permissions { ... }`",
             ));
+            skip_rest(&body);
         }
         Ok(Self {
             krate,
@@ -126,7 +126,52 @@ impl Parse for PolicyInput {
             permissions,
             roles,
             separated,
+            syntax_errors,
         })
+    }
+}
+
+/// A comma-separated list that recovers from a malformed entry: the error is recorded, the
+/// entry's tokens are skipped up to the next comma, and the entries after it still parse.
+fn parse_list<T: Parse>(content: ParseStream<'_>, errors: &mut Vec<syn::Error>) -> Vec<T> {
+    let mut entries = Vec::new();
+    while !content.is_empty() {
+        match content.parse::<T>() {
+            Ok(entry) => entries.push(entry),
+            Err(error) => {
+                errors.push(error);
+                skip_until_comma(content);
+            }
+        }
+        if content.is_empty() {
+            break;
+        }
+        if let Err(error) = content.parse::<Token![,]>() {
+            errors.push(syn::Error::new(
+                error.span(),
+                "expected `,` between entries",
+            ));
+            skip_until_comma(content);
+            // The comma itself, if one was found.
+            let _ = content.parse::<Option<Token![,]>>();
+        }
+    }
+    entries
+}
+
+fn skip_until_comma(content: ParseStream<'_>) {
+    while !content.is_empty() && !content.peek(Token![,]) {
+        if content.parse::<proc_macro2::TokenTree>().is_err() {
+            break;
+        }
+    }
+}
+
+fn skip_rest(content: ParseStream<'_>) {
+    while !content.is_empty() {
+        if content.parse::<proc_macro2::TokenTree>().is_err() {
+            break;
+        }
     }
 }
 
