@@ -8,8 +8,8 @@
 
 use std::hint::black_box;
 
-use authz_axum::{AuthzState, Router, get};
-use authz_core::test_util::{TestKey, claims_for};
+use authz_axum::{Gate, Router, get};
+use authz_core::testkit::{TestKey, claims_for};
 use authz_core::{Algorithm, Validator, public, require};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -58,7 +58,7 @@ fn route(c: &mut Criterion) {
         .build()
         .expect("validator");
     let mut claims = claims_for("https://id.bench", "reports", "alice");
-    claims["exp"] = serde_json::json!(authz_core::test_util::now() + 24 * 3600);
+    claims["exp"] = serde_json::json!(authz_core::testkit::now() + 24 * 3600);
     claims["roles"] = serde_json::json!(["viewer"]);
     let token = key.mint(&claims);
     let auth = format!("Bearer {token}");
@@ -67,7 +67,7 @@ fn route(c: &mut Criterion) {
         .route("/open", get(open))
         .route("/protected", get(protected))
         .into_axum()
-        .with_state(AuthzState::new(validator));
+        .with_state(Gate::new(validator));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

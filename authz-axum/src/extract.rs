@@ -5,15 +5,16 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
 
-use authz_core::{Adapter, Authenticated, Claims, Granted, Policy, Requirement};
+use authz_core::adapter::Guard;
+use authz_core::gate::{Credentials, bearer_credentials};
+use authz_core::{Adapter, Authenticated, Claims, Gate, Granted, Policy, Requirement};
 use axum::extract::{FromRef, FromRequestParts, MatchedPath, OptionalFromRequestParts};
 use axum::http::HeaderValue;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use axum::response::Response;
 use serde::de::DeserializeOwned;
 
-use crate::rejection::{AuthRejection, ProblemJson, Responder};
+use crate::rejection::{ProblemJson, Rejection, Responder};
 
 /// The application's authorization setup as a type: policy `P`, claims `C`, and how refusals
 /// are answered (`H`). Declare it once, as the alias `#[require]` and `#[public]` look for:
@@ -59,24 +60,19 @@ where
     type Responder = H;
 }
 
-/// What the extractors need from the router state: the core [`Gate`](authz_core::Gate) (token
-/// validator, realm, API keys). Provide it with `FromRef` (or make it the state).
-pub type AuthzState = authz_core::Gate;
-
 /// Authenticates the request through the gate: header values in, caller or rejection out.
 async fn authenticate<A: AxumAdapter>(
-    state: &AuthzState,
+    gate: &Gate,
     parts: &Parts,
-) -> Result<Authenticated<A::Policy, A::Claims>, Response> {
+) -> Result<Authenticated<A::Policy, A::Claims>, Rejection<A::Responder>> {
     let authorization = parts
         .headers
         .get_all(AUTHORIZATION)
         .iter()
         .map(HeaderValue::as_bytes);
-    state
-        .authenticate::<A::Policy, A::Claims>(authorization, route(parts))
+    gate.authenticate::<A::Policy, A::Claims>(authorization, route(parts))
         .await
-        .map_err(|refusal| A::Responder::respond(AuthRejection(refusal)))
+        .map_err(Rejection::from)
 }
 
 fn route(parts: &Parts) -> &str {
@@ -107,32 +103,35 @@ impl<A: Adapter> fmt::Debug for Auth<A> {
 impl<S, A> FromRequestParts<S> for Auth<A>
 where
     A: AxumAdapter,
-    AuthzState: FromRef<S>,
+    Gate: FromRef<S>,
     S: Send + Sync,
 {
-    type Rejection = Response;
+    type Rejection = Rejection<A::Responder>;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
-        let state = AuthzState::from_ref(state);
-        authenticate::<A>(&state, parts).await.map(Auth)
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let gate = Gate::from_ref(state);
+        authenticate::<A>(&gate, parts).await.map(Auth)
     }
 }
 
 impl<S, A> OptionalFromRequestParts<S> for Auth<A>
 where
     A: AxumAdapter,
-    AuthzState: FromRef<S>,
+    Gate: FromRef<S>,
     S: Send + Sync,
 {
-    type Rejection = Response;
+    type Rejection = Rejection<A::Responder>;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Response> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
         let authorization = parts
             .headers
             .get_all(AUTHORIZATION)
             .iter()
             .map(HeaderValue::as_bytes);
-        if authz_core::bearer_credentials(authorization) == authz_core::Credentials::Missing {
+        if bearer_credentials(authorization) == Credentials::Missing {
             return Ok(None);
         }
         <Self as FromRequestParts<S>>::from_request_parts(parts, state)
@@ -169,7 +168,7 @@ impl<A: Adapter, R: Requirement> fmt::Debug for Require<A, R> {
     }
 }
 
-impl<A, R> authz_core::Guard<A::Policy, A::Claims, R> for Require<A, R>
+impl<A, R> Guard<A::Policy, A::Claims, R> for Require<A, R>
 where
     A: Adapter,
 {
@@ -182,18 +181,16 @@ impl<S, A, R> FromRequestParts<S> for Require<A, R>
 where
     A: AxumAdapter,
     R: Requirement<Policy = A::Policy>,
-    AuthzState: FromRef<S>,
+    Gate: FromRef<S>,
     S: Send + Sync,
 {
-    type Rejection = Response;
+    type Rejection = Rejection<A::Responder>;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
-        let state = AuthzState::from_ref(state);
-        let caller = authenticate::<A>(&state, parts).await?;
-        match state.authorize::<R, A::Claims>(&caller, route(parts)) {
-            Ok(granted) => Ok(Require { caller, granted }),
-            Err(refusal) => Err(A::Responder::respond(AuthRejection(refusal))),
-        }
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let gate = Gate::from_ref(state);
+        let caller = authenticate::<A>(&gate, parts).await?;
+        let granted = gate.authorize::<R, A::Claims>(&caller, route(parts))?;
+        Ok(Require { caller, granted })
     }
 }
 

@@ -2,8 +2,8 @@
 //! body runs, RFC 6750 rejections, and a router on which a forgotten check does not compile.
 //!
 //! ```
-//! use authz_axum::{AuthzState, Router, get, post};
-//! use authz_core::{Algorithm, Granted, Validator, public, require, test_util::{TestKey, claims_for}};
+//! use authz_axum::{Gate, Router, get, post};
+//! use authz_core::{Algorithm, Granted, Validator, public, require, testkit::{TestKey, claims_for}};
 //! use axum::{body::Body, http::{Request, StatusCode}};
 //! use tower::ServiceExt;
 //!
@@ -43,7 +43,7 @@
 //! GET     /health   public
 //! POST    /reports  permission(reports:write)
 //! ");
-//! let app = router.into_axum().with_state(AuthzState::new(validator));
+//! let app = router.into_axum().with_state(Gate::new(validator));
 //!
 //! let call = |token: Option<String>| {
 //!     let mut request = Request::post("/reports");
@@ -70,9 +70,9 @@ pub mod openapi;
 mod rejection;
 mod routing;
 
-pub use authz_core::{RETRY_AFTER_SECONDS, RefusalKind as RejectionKind};
-pub use extract::{Auth, Authz, AuthzState, AxumAdapter, Public, Require};
-pub use rejection::{AuthRejection, ProblemJson, Responder};
+pub use authz_core::Gate;
+pub use extract::{Auth, Authz, AxumAdapter, Public, Require};
+pub use rejection::{ProblemJson, Rejection, Responder, problem_response};
 pub use routing::{
     Access, GuardedArgs, GuardedService, MethodRoutes, RouteGuard, RouteInfo, RouteTable, Router,
     any, delete, get, head, options, patch, post, put, trace,

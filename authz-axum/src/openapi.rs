@@ -34,7 +34,7 @@
 //! #[require(any("reports:read", "reports:audit"))]
 //! async fn read() {}
 //!
-//! let router: Router<authz_axum::AuthzState> =
+//! let router: Router<authz_axum::Gate> =
 //!     Router::new().route("/health", get(health)).route("/reports/{id}", get(read));
 //! let doc = router.route_table().document(utoipa::openapi::OpenApi::default());
 //! let json = serde_json::to_value(&doc).unwrap();

@@ -2,58 +2,89 @@
 //! problem body that [`authz_core::Refusal`] describes. Nothing in any of them contains the
 //! token.
 
+use std::fmt;
+use std::marker::PhantomData;
 use std::ops::Deref;
 
 use authz_core::{Denied, Refusal};
-use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-/// A refused request. Build the response with [`IntoResponse`], or customise it with a
-/// [`Responder`]. Dereferences to the framework-agnostic [`Refusal`].
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct AuthRejection(pub Refusal);
+/// The extractors' rejection: a [`Refusal`] (why, as data: [`kind`](Refusal::kind),
+/// [`status`](Refusal::status), ...), answered by the responder `H` (default
+/// [`ProblemJson`]). Match on it with `Result<Auth<Authz>, Rejection>` as with axum's own
+/// rejections; return it from a handler (`?` on a [`Denied`] owner check) and it answers as
+/// the extractors do.
+pub struct Rejection<H = ProblemJson> {
+    refusal: Refusal,
+    responder: PhantomData<fn() -> H>,
+}
 
-impl Deref for AuthRejection {
+impl Rejection {
+    /// A rejection answered by the default responder, from a [`Refusal`] or a [`Denied`]
+    /// check (`Rejection::new(denied).into_response()`). With a responder of your own,
+    /// convert with `From` (or `?`) into `Rejection<YourResponder>`.
+    pub fn new(refusal: impl Into<Refusal>) -> Self {
+        Self::from(refusal.into())
+    }
+}
+
+impl<H> Rejection<H> {
+    /// The refusal.
+    pub fn refusal(&self) -> &Refusal {
+        &self.refusal
+    }
+
+    /// The refusal, owned.
+    pub fn into_refusal(self) -> Refusal {
+        self.refusal
+    }
+}
+
+impl<H> Deref for Rejection<H> {
     type Target = Refusal;
     fn deref(&self) -> &Refusal {
-        &self.0
+        &self.refusal
     }
 }
 
-impl From<Refusal> for AuthRejection {
+impl<H> fmt::Debug for Rejection<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Rejection").field(&self.refusal).finish()
+    }
+}
+
+impl<H> fmt::Display for Rejection<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.refusal, f)
+    }
+}
+
+impl<H> std::error::Error for Rejection<H> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.refusal)
+    }
+}
+
+impl<H> From<Refusal> for Rejection<H> {
     fn from(refusal: Refusal) -> Self {
-        Self(refusal)
+        Self {
+            refusal,
+            responder: PhantomData,
+        }
     }
 }
 
-impl From<Denied> for AuthRejection {
+impl<H> From<Denied> for Rejection<H> {
     /// For checks made in a handler body (owner checks): the challenge carries no realm.
     fn from(denied: Denied) -> Self {
-        Self(denied.into())
+        Self::from(Refusal::from(denied))
     }
 }
 
-impl IntoResponse for AuthRejection {
+impl<H: Responder> IntoResponse for Rejection<H> {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::UNAUTHORIZED);
-        let mut response = (status, self.problem_json()).into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        if let Some(challenge) = self
-            .challenge()
-            .and_then(|c| HeaderValue::from_str(&c).ok())
-        {
-            headers.insert(WWW_AUTHENTICATE, challenge);
-        }
-        if let Some(seconds) = self.retry_after() {
-            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        response
+        H::respond(self.refusal)
     }
 }
 
@@ -61,9 +92,9 @@ impl IntoResponse for AuthRejection {
 /// [`Refusal`]; implement this on a type of your own and name it in
 /// `Authz<Policy, Claims, YourResponder>` to change bodies or add headers.
 pub trait Responder: Send + Sync + 'static {
-    /// The response for `rejection`.
-    fn respond(rejection: AuthRejection) -> Response {
-        rejection.into_response()
+    /// The response for `refusal`; by default [`problem_response`].
+    fn respond(refusal: Refusal) -> Response {
+        problem_response(&refusal)
     }
 }
 
@@ -72,3 +103,18 @@ pub trait Responder: Send + Sync + 'static {
 pub struct ProblemJson;
 
 impl Responder for ProblemJson {}
+
+/// The response every adapter gives for `refusal`: its status, `Content-Type:
+/// application/problem+json`, the `WWW-Authenticate` challenge and `Retry-After` when it has
+/// them, and the problem body. Never contains the token.
+pub fn problem_response(refusal: &Refusal) -> Response {
+    let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+    let mut response = (status, refusal.problem_json()).into_response();
+    let headers = response.headers_mut();
+    for (name, value) in refusal.headers() {
+        if let Ok(value) = HeaderValue::try_from(value) {
+            headers.insert(name, value);
+        }
+    }
+    response
+}

@@ -406,7 +406,7 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
     /// let robots = tower::service_fn(|_: axum::extract::Request| async {
     ///     Ok::<_, std::convert::Infallible>("User-agent: *\nDisallow: /\n")
     /// });
-    /// let router: Router<authz_axum::AuthzState> =
+    /// let router: Router<authz_axum::Gate> =
     ///     Router::new().route_service::<Public<Authz>>("/robots.txt", robots);
     /// assert_eq!(router.route_table().to_string(), "ANY     /robots.txt  public\n");
     /// ```

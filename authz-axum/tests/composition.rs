@@ -1,8 +1,8 @@
 //! Deny by default through composition: guards hold in nested and merged routers, on the
 //! fallback and on services, and the route table lists every route with its full path.
 
-use authz_axum::{AuthzState, Public, Require, Router, get};
-use authz_core::test_util::{TestKey, claims_for};
+use authz_axum::{Gate, Public, Require, Router, get};
+use authz_core::testkit::{TestKey, claims_for};
 use authz_core::{Algorithm, Validator, public, require};
 use axum::body::Body;
 use axum::extract::Request;
@@ -71,7 +71,7 @@ async fn echo_path(request: Request) -> Result<String, std::convert::Infallible>
     Ok(request.uri().path().to_owned())
 }
 
-fn router() -> Router<AuthzState> {
+fn router() -> Router<Gate> {
     let admin = Router::new()
         .route("/audit", get(audit))
         .route_service::<Require<Authz, invoices::perm::InvoicesAdmin>>(
@@ -121,9 +121,7 @@ impl App {
             .audience("invoices")
             .build()
             .unwrap();
-        let app = router()
-            .with_state::<()>(AuthzState::new(validator))
-            .into_axum();
+        let app = router().with_state::<()>(Gate::new(validator)).into_axum();
         Self { app, key }
     }
 

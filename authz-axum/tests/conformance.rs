@@ -1,7 +1,7 @@
-//! authz-axum passes the adapter conformance kit of `authz_core::conformance`.
+//! authz-axum passes the adapter conformance kit of `authz_core::testkit::conformance`.
 
 use authz_axum::{Router, get};
-use authz_core::conformance::{DocsClaims, Kit, Outcome, Request, docs};
+use authz_core::testkit::conformance::{DocsClaims, Kit, Outcome, Request, docs};
 use authz_core::{public, require};
 use axum::body::Body;
 use axum::http::{self, StatusCode};

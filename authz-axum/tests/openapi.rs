@@ -5,7 +5,7 @@
 
 use authz_axum::openapi::utoipa::openapi::path::{HttpMethod, Operation};
 use authz_axum::openapi::utoipa::openapi::{OpenApi, Paths};
-use authz_axum::{Auth, AuthzState, Public, Router, get, post};
+use authz_axum::{Auth, Gate, Public, Router, get, post};
 use authz_core::{public, require};
 use serde_json::{Value, json};
 
@@ -43,7 +43,7 @@ fn document(existing: OpenApi) -> Value {
     let files = tower::service_fn(|_: axum::extract::Request| async {
         Ok::<_, std::convert::Infallible>("file")
     });
-    let router: Router<AuthzState> = Router::new()
+    let router: Router<Gate> = Router::new()
         .route("/invoices/export", get(export))
         .route("/invoices/{id}/approve", post(approve))
         .route("/me", get(me))

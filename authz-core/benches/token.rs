@@ -11,7 +11,7 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use authz_core::test_util::{JwksServer, TestKey, claims_for};
+use authz_core::testkit::{JwksServer, TestKey, claims_for};
 use authz_core::{Algorithm, Claims, Validator};
 use criterion::{Criterion, criterion_group, criterion_main};
 use jsonwebtoken::{DecodingKey, Validation, jwk::Jwk};

@@ -8,7 +8,7 @@
 //! requirement, and hands the caller and the proof to the body through [`Guard::into_parts`].
 //!
 //! ```
-//! use authz_core::{Adapter, Authenticated, Granted, Guard, Requirement};
+//! use authz_core::{Adapter, Authenticated, Granted, adapter::Guard, Requirement};
 //! # authz_core::policy! { /// P
 //! # pub mod reports { permissions { /// r
 //! # "reports:read", } } }

@@ -2,7 +2,7 @@
 //! caller, permission set and proofs as a JWT.
 //!
 //! ```
-//! use authz_core::{ApiKeys, Authenticated, InMemoryApiKeyStore};
+//! use authz_core::{api_key::ApiKeys, Authenticated, api_key::InMemoryApiKeyStore};
 //! # authz_core::policy! { /// P
 //! # pub mod reports { permissions { /// r
 //! # "reports:read", /// w
@@ -57,7 +57,7 @@
 //! code and command-line tools, never for a request.
 //!
 //! ```
-//! use authz_core::{ApiKeys, Authenticated, InMemoryApiKeyStore, IssueError};
+//! use authz_core::{api_key::ApiKeys, Authenticated, api_key::InMemoryApiKeyStore, api_key::IssueError};
 //! # authz_core::policy! { /// P
 //! # pub mod reports { permissions { /// r
 //! # "reports:read", /// w
@@ -102,16 +102,19 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use crate::util::{read, unix_now, write};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::audit::AUDIT_TARGET;
+pub use crate::authorize::VerifiedKey;
 use crate::authorize::{Authenticated, Denied};
 use crate::claims::Claims;
-use crate::gate::AUDIT_TARGET;
 use crate::policy::{Permission, PermissionSet, Policy};
 use crate::requirement::Requirement;
 use crate::token::{
@@ -179,9 +182,14 @@ pub trait ApiKeyStore: Send + Sync + 'static {
 }
 
 /// A store failure: the key could not be checked.
-#[derive(Debug, Clone, thiserror::Error)]
+///
+/// It keeps the store's own error, as `std::io::Error` does: [`get_ref`](Self::get_ref) and
+/// [`into_inner`](Self::into_inner) give it back.
+#[derive(Debug, thiserror::Error)]
 #[error("api key store: {0}")]
-pub struct StoreError(pub String);
+pub struct StoreError(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+crate::util::boxed_error_api!(StoreError, "store");
 
 /// Records in process memory.
 #[derive(Debug, Default, Clone)]
@@ -192,26 +200,21 @@ pub struct InMemoryApiKeyStore {
 impl InMemoryApiKeyStore {
     /// Every record, for inspection (tests, admin listings).
     pub fn records(&self) -> Vec<ApiKeyRecord> {
-        let records = self.records.read().unwrap_or_else(|p| p.into_inner());
+        let records = read(&self.records);
         records.values().cloned().collect()
     }
 }
 
 impl ApiKeyStore for InMemoryApiKeyStore {
     fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<ApiKeyRecord>, StoreError>> {
-        let record = self
-            .records
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(id)
-            .cloned();
+        let record = read(&self.records).get(id).cloned();
         Box::pin(async move { Ok(record) })
     }
 
     fn insert(&self, record: ApiKeyRecord) -> BoxFuture<'_, Result<(), StoreError>> {
-        let mut records = self.records.write().unwrap_or_else(|p| p.into_inner());
+        let mut records = write(&self.records);
         let result = if records.contains_key(&record.id) {
-            Err(StoreError("duplicate id".into()))
+            Err(StoreError::new("duplicate id"))
         } else {
             records.insert(record.id.clone(), record);
             Ok(())
@@ -220,18 +223,13 @@ impl ApiKeyStore for InMemoryApiKeyStore {
     }
 
     fn revoke<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
-        let mut records = self.records.write().unwrap_or_else(|p| p.into_inner());
+        let mut records = write(&self.records);
         let found = records.get_mut(id).map(|r| r.revoked = true).is_some();
         Box::pin(async move { Ok(found) })
     }
 
     fn touch<'a>(&'a self, id: &'a str, at: u64) -> BoxFuture<'a, Result<(), StoreError>> {
-        if let Some(record) = self
-            .records
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .get_mut(id)
-        {
+        if let Some(record) = write(&self.records).get_mut(id) {
             record.last_used_at = Some(at);
         }
         Box::pin(async move { Ok(()) })
@@ -243,12 +241,7 @@ impl ApiKeyStore for InMemoryApiKeyStore {
         before: u64,
     ) -> BoxFuture<'a, Result<u64, StoreError>> {
         let mut count = 0;
-        for record in self
-            .records
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .values_mut()
-        {
+        for record in write(&self.records).values_mut() {
             if record.subject == subject && record.created_at < before && !record.revoked {
                 record.revoked = true;
                 count += 1;
@@ -287,37 +280,6 @@ impl fmt::Debug for IssuedKey {
             .field("id", &self.record.id)
             .field("raw", &"[redacted]")
             .finish()
-    }
-}
-
-/// A key that passed verification: who it acts as and what it may do.
-#[derive(Debug, Clone)]
-pub struct VerifiedKey {
-    pub(crate) id: String,
-    pub(crate) subject: String,
-    pub(crate) permissions: Vec<String>,
-    pub(crate) expires_at: Option<u64>,
-}
-
-impl VerifiedKey {
-    /// The key's public id.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// The subject the key acts as.
-    pub fn subject(&self) -> &str {
-        &self.subject
-    }
-
-    /// The permission names it grants.
-    pub fn permissions(&self) -> &[String] {
-        &self.permissions
-    }
-
-    /// When it expires (unix seconds), if ever.
-    pub fn expires_at(&self) -> Option<u64> {
-        self.expires_at
     }
 }
 
@@ -891,17 +853,7 @@ fn is_own<P: Policy, C: Claims>(caller: &Authenticated<P, C>, subject: &str) -> 
 
 /// A subject cut to 256 bytes for a log line (a refused one may be longer).
 fn cut(value: &str) -> &str {
-    let mut end = value.len().min(256);
-    while !value.is_char_boundary(end) {
-        end -= 1;
-    }
-    &value[..end]
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    crate::util::truncate(value, 256)
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@
 //!     report.body
 //! }
 //!
-//! # use authz_core::{Algorithm, Validator, test_util::{TestKey, claims_for}};
+//! # use authz_core::{Algorithm, Validator, testkit::{TestKey, claims_for}};
 //! # let key = TestKey::generate(Algorithm::HS256, "k1");
 //! # let validator = Validator::builder()
 //! #     .algorithms([Algorithm::HS256])
@@ -58,9 +58,11 @@ use core::marker::PhantomData;
 use core::ops::Deref;
 use std::sync::Arc;
 
+use crate::audit;
 use crate::claims::Claims;
-use crate::policy::{PermissionSet, Policy, RoleSet};
+use crate::policy::{NameKind, PermissionSet, Policy, RoleSet};
 use crate::requirement::{Implies, Requirement, Rule};
+#[cfg(feature = "jwt")]
 use crate::token::Validated;
 
 /// Proof that the caller met requirement `R`. Only [`Authenticated::require`] makes one.
@@ -215,9 +217,12 @@ impl fmt::Debug for Denied {
 }
 
 /// A caller whose credentials passed validation, with permissions resolved once under policy
-/// `P`. Made only from a [`Validated`] token (`Authenticated::from(validated)`) or, with the
-/// `api-keys` feature, a verified API key, so holding one means validation ran. Both kinds give
-/// the same view: subject, permissions, roles, and the checks that make proofs.
+/// `P`. Made from a [`Validated`](crate::token::Validated) token
+/// (`Authenticated::from(validated)`, feature `jwt`), a verified API key (feature
+/// `api-keys`), or claims the application verified itself
+/// ([`from_verified_claims`](Self::from_verified_claims)), so holding one means a credential
+/// was checked. Every kind gives the same view: subject, permissions, roles, and the checks
+/// that make proofs.
 pub struct Authenticated<P, C> {
     credential: Credential<C>,
     permissions: PermissionSet<P>,
@@ -228,19 +233,55 @@ pub struct Authenticated<P, C> {
 
 enum Credential<C> {
     /// Shared with the verified-token cache when it is on.
+    #[cfg(feature = "jwt")]
     Token(Arc<Validated<C>>),
     #[cfg(feature = "api-keys")]
-    ApiKey(crate::api_key::VerifiedKey),
+    ApiKey(VerifiedKey),
+    /// Claims the application verified by its own means (a server-side session).
+    Claims(Arc<C>),
 }
 
+impl<P: Policy, C: Claims> Authenticated<P, C> {
+    /// A caller from claims the application has verified by its own means, such as a
+    /// server-side session looked up by a cookie: the permissions and roles they name are
+    /// resolved against the policy as a token's would be. Calling this on claims nobody
+    /// verified (read from a request as they came) defeats every check built on it.
+    ///
+    /// ```
+    /// # authz_core::policy! { /// P
+    /// # pub mod docs { permissions { /// r
+    /// # "docs:read", } } }
+    /// #[derive(authz_core::Claims)]
+    /// struct Session { sub: String, #[claims(permissions)] permissions: Vec<String> }
+    ///
+    /// let session = Session { sub: "ann".into(), permissions: vec!["docs:read".into()] };
+    /// let ann = authz_core::Authenticated::<docs::Policy, _>::from_verified_claims(session);
+    /// assert_eq!(ann.subject(), Some("ann"));
+    /// assert!(ann.require::<docs::perm::DocsRead>().is_ok());
+    /// ```
+    pub fn from_verified_claims(claims: C) -> Self {
+        let resolution = claims.resolve::<P>();
+        Self {
+            credential: Credential::Claims(Arc::new(claims)),
+            permissions: resolution.permissions,
+            roles: resolution.roles,
+            unknown_roles: resolution.unknown_roles,
+            unknown_permissions: resolution.unknown_permissions,
+        }
+    }
+}
+
+#[cfg(feature = "jwt")]
 impl<P: Policy, C: Claims> From<Validated<C>> for Authenticated<P, C> {
     fn from(validated: Validated<C>) -> Self {
         Self::from(Arc::new(validated))
     }
 }
 
+#[cfg(feature = "jwt")]
 impl<P: Policy, C: Claims> From<Arc<Validated<C>>> for Authenticated<P, C> {
-    /// From a token validated by [`Validator::validate_shared`](crate::Validator::validate_shared).
+    /// From a token validated by
+    /// [`Validator::validate_shared`](crate::token::Validator::validate_shared).
     fn from(validated: Arc<Validated<C>>) -> Self {
         let resolution = validated.claims.resolve::<P>();
         Self {
@@ -257,7 +298,7 @@ impl<P: Policy, C: Claims> From<Arc<Validated<C>>> for Authenticated<P, C> {
 impl<P: Policy, C: Claims> Authenticated<P, C> {
     /// A caller presenting a verified API key: its subject, and exactly the permissions the key
     /// grants (names the policy no longer declares grant nothing and are counted as unknown).
-    pub fn from_api_key(key: crate::api_key::VerifiedKey) -> Self {
+    pub fn from_api_key(key: VerifiedKey) -> Self {
         use crate::policy::Permission as _;
         let mut permissions = PermissionSet::EMPTY;
         let mut unknown_permissions = 0;
@@ -279,65 +320,88 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
     }
 
     /// The API key, when the caller presented one.
-    pub fn api_key(&self) -> Option<&crate::api_key::VerifiedKey> {
+    pub fn api_key(&self) -> Option<&VerifiedKey> {
         match &self.credential {
             Credential::ApiKey(key) => Some(key),
-            Credential::Token(_) => None,
+            _ => None,
         }
     }
 }
 
+#[cfg(feature = "jwt")]
 impl<P: Policy, C: Claims> Authenticated<P, C> {
-    /// The token's claims, when the caller presented a token (not an API key).
-    pub fn claims(&self) -> Option<&C> {
-        self.token().map(|validated| &validated.claims)
-    }
-
     /// What validation established about the token (algorithm, kid, expiry, ...), when the
     /// caller presented one.
     pub fn token(&self) -> Option<&Validated<C>> {
         match &self.credential {
             Credential::Token(validated) => Some(validated),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+}
+
+impl<P: Policy, C: Claims> Authenticated<P, C> {
+    /// The caller's claims, when the caller presented a token or verified claims (not an API
+    /// key).
+    pub fn claims(&self) -> Option<&C> {
+        match &self.credential {
+            #[cfg(feature = "jwt")]
+            Credential::Token(validated) => Some(&validated.claims),
+            Credential::Claims(claims) => Some(claims),
             #[cfg(feature = "api-keys")]
             Credential::ApiKey(_) => None,
         }
     }
 
     /// The caller's subject: the token's (as its claims type reads it, the same subject
-    /// revocation checks), or the subject an API key acts as.
+    /// revocation checks), the subject an API key acts as, or the verified claims' subject.
     pub fn subject(&self) -> Option<&str> {
         match &self.credential {
+            #[cfg(feature = "jwt")]
             Credential::Token(validated) => validated.subject(),
             #[cfg(feature = "api-keys")]
             Credential::ApiKey(key) => Some(key.subject()),
+            Credential::Claims(claims) => claims.subject(),
         }
     }
 
     /// The issuer of the caller's token (`iss`, the issuer whose key verified it); `None` for
-    /// an API key.
+    /// an API key or verified claims.
     pub fn issuer(&self) -> Option<&str> {
-        self.token().and_then(Validated::issuer)
+        match &self.credential {
+            #[cfg(feature = "jwt")]
+            Credential::Token(validated) => validated.issuer(),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
     }
 
     /// Whether the caller's identity is (issuer, subject) rather than the subject alone: the
     /// token was accepted by a validator that trusts several issuers.
     pub fn identity_includes_issuer(&self) -> bool {
-        self.token()
-            .is_some_and(Validated::identity_includes_issuer)
+        match &self.credential {
+            #[cfg(feature = "jwt")]
+            Credential::Token(validated) => validated.identity_includes_issuer(),
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
     }
 
     /// The role and permission names in the credential that the policy does not know, for
     /// audit logs.
-    pub fn unknown_names(&self) -> Vec<(crate::policy::NameKind, &str)> {
+    pub fn unknown_names(&self) -> Vec<(NameKind, &str)> {
         match &self.credential {
+            #[cfg(feature = "jwt")]
             Credential::Token(validated) => validated.claims.unknown_names::<P>().collect(),
+            Credential::Claims(claims) => claims.unknown_names::<P>().collect(),
             #[cfg(feature = "api-keys")]
             Credential::ApiKey(key) => {
                 use crate::policy::Permission as _;
                 key.permissions
                     .iter()
                     .filter(|name| P::Permission::from_name(name).is_none())
-                    .map(|name| (crate::policy::NameKind::Permission, name.as_str()))
+                    .map(|name| (NameKind::Permission, name.as_str()))
                     .collect()
             }
         }
@@ -404,8 +468,13 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         } else {
             OwnerOutcome::NotOwner
         };
-        if crate::gate::audit_may_record(outcome.allowed()) {
-            crate::gate::audit_owner_check(self, O::RULE, outcome);
+        if audit::may_record(outcome.allowed()) {
+            audit::owner_check(
+                self.audit_who(),
+                O::RULE,
+                outcome.allowed(),
+                outcome.reason(),
+            );
         }
         if outcome.allowed() {
             Ok(Owned { resource })
@@ -416,6 +485,80 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
                 conceal: false,
             })
         }
+    }
+}
+
+impl<P: Policy, C: Claims> Authenticated<P, C> {
+    /// Who audit events about this caller name.
+    pub(crate) fn audit_who(&self) -> audit::Who<'_> {
+        audit::Who {
+            subject: self.subject().unwrap_or(""),
+            issuer: self.issuer().unwrap_or(""),
+            key_id: self.api_key_id(),
+        }
+    }
+
+    /// The API key's id when the caller presented one; empty for tokens.
+    fn api_key_id(&self) -> &str {
+        #[cfg(feature = "api-keys")]
+        if let Some(key) = self.api_key() {
+            return key.id();
+        }
+        ""
+    }
+
+    /// The unknown names for an audit event, each cut to 64 characters, 16 of each kind,
+    /// joined; empty strings (and no allocation) in the common case of none. Names come from
+    /// the credential, so they are logged with `Debug` (escaped) and bounded.
+    #[cfg(feature = "jwt")]
+    pub(crate) fn audit_unknown_names(&self) -> (String, String) {
+        if self.unknown_counts() == (0, 0) {
+            return (String::new(), String::new());
+        }
+        let (mut roles, mut permissions) = (Vec::new(), Vec::new());
+        for (kind, name) in self.unknown_names() {
+            let name = crate::util::truncate(name, 64);
+            match kind {
+                NameKind::Role => roles.push(name),
+                NameKind::Permission => permissions.push(name),
+            }
+        }
+        roles.truncate(16);
+        permissions.truncate(16);
+        (roles.join(","), permissions.join(","))
+    }
+}
+
+/// An API key that passed verification: who it acts as and what it may do.
+#[cfg(feature = "api-keys")]
+#[derive(Debug, Clone)]
+pub struct VerifiedKey {
+    pub(crate) id: String,
+    pub(crate) subject: String,
+    pub(crate) permissions: Vec<String>,
+    pub(crate) expires_at: Option<u64>,
+}
+
+#[cfg(feature = "api-keys")]
+impl VerifiedKey {
+    /// The key's public id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The subject the key acts as.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// The permission names it grants.
+    pub fn permissions(&self) -> &[String] {
+        &self.permissions
+    }
+
+    /// When it expires (unix seconds), if ever.
+    pub fn expires_at(&self) -> Option<u64> {
+        self.expires_at
     }
 }
 

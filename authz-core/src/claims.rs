@@ -41,7 +41,7 @@
 //! assert_eq!(claims.subject(), Some("alice"));
 //! assert_eq!(resolved.permissions.to_string(), "reports:read reports:write");
 //! assert_eq!((resolved.unknown_roles, resolved.unknown_permissions), (1, 1)); // owner, openid
-//! assert!(MyClaims::REGISTERED.contains(authz_core::RegisteredClaims::EXP));
+//! assert!(MyClaims::REGISTERED.contains(authz_core::claims::RegisteredClaims::EXP));
 //! ```
 
 use core::fmt;
@@ -404,6 +404,31 @@ impl<T: PermissionNames> PermissionNames for Option<T> {
     fn permission_names(&self) -> Names<'_> {
         self.as_ref().map_or(Names::EMPTY, T::permission_names)
     }
+}
+
+/// Reads a subject field: what `#[derive(Claims)]` calls on the field it takes the subject
+/// from, so that a field of another type is one error naming [`SubjectField`].
+#[inline]
+pub fn subject<T: SubjectField + ?Sized>(field: &T) -> Option<&str> {
+    field.subject()
+}
+
+/// Reads a role-names field (`#[claims(roles)]`), as [`subject`] does.
+#[inline]
+pub fn role_names<T: RoleNames + ?Sized>(field: &T) -> Names<'_> {
+    field.role_names()
+}
+
+/// Reads a permission-names field (`#[claims(permissions)]`), as [`subject`] does.
+#[inline]
+pub fn permission_names<T: PermissionNames + ?Sized>(field: &T) -> Names<'_> {
+    field.permission_names()
+}
+
+/// Reads a scope-string field (`#[claims(scope)]`), as [`subject`] does.
+#[inline]
+pub fn scope_names<T: ScopeString + ?Sized>(field: &T) -> Names<'_> {
+    field.scope_names()
 }
 
 #[cfg(test)]

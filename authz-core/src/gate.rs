@@ -5,27 +5,10 @@
 //! and RFC 9457 problem body. An adapter only moves these values in and out of its framework's
 //! request and response types; see `docs/adapters.md`.
 //!
-//! Audit events go to the `tracing` target `authz::audit` ([`AUDIT_TARGET`]). Field names are
-//! stable:
-//!
-//! | event | level | fields |
-//! |---|---|---|
-//! | `authentication` | `WARN` | `outcome = "failure"`, `credential` (`bearer`, `api_key`), `category` (`missing_credentials`, `invalid_request`, `invalid_token`, `unavailable`), `key_id` (API keys: the public id, never the secret), `reason` (detailed, never the token), `route` |
-//! | `authorization` | `DEBUG` allow, `WARN` deny | `decision` (`allow`/`deny`), `subject`, `issuer` (the token's `iss`; empty for API keys), `key_id` (API keys; empty for tokens), `rule`, `route`, `reason`, `unknown_roles`, `unknown_permissions` (names the policy does not know, comma-separated) |
-//! | `owner_check` | `DEBUG` allow, `WARN` deny | `decision`, `subject`, `issuer`, `key_id`, `rule` (the override), `reason` (`owner`, `override`, `not the owner`) |
-//!
-//! Refusals are `WARN` and grants `DEBUG`, as ASP.NET Core logs authorization failures above
-//! successes and Spring Security publishes no granted events by default: a service logging at
-//! `INFO` records every refusal and is not slowed by a line per allowed request (writing one
-//! cost about 2.8 µs a request, more than the rest of a cached check). To keep an audit trail
-//! of grants too, enable the target at `DEBUG` (with `tracing-subscriber`'s `EnvFilter`:
-//! `authz::audit=debug`). An event no subscriber wants is not formatted.
-//!
-//! Values that come from the token (`subject`, unknown names) are recorded with `Debug`, so
-//! control characters are escaped; unknown names are cut to 64 characters, 16 of each kind.
+//! The audit events it writes are described in [`audit`](crate::audit).
 //!
 //! ```
-//! use authz_core::{Algorithm, Gate, Validator, test_util::{TestKey, claims_for}};
+//! use authz_core::{Algorithm, Gate, Validator, testkit::{TestKey, claims_for}};
 //! # authz_core::policy! { /// P
 //! # pub mod docs { permissions { /// r
 //! # "docs:read", } roles { /// r
@@ -55,18 +38,19 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::audit;
 use crate::authorize::{Authenticated, Denied, Granted};
 use crate::claims::Claims;
-use crate::policy::{NameKind, Policy};
-use crate::requirement::{Requirement, Rule};
+use crate::policy::Policy;
+use crate::requirement::Requirement;
 use crate::token::{ErrorCategory, TokenError, Validator};
 
 /// Seconds a client is asked to wait (`Retry-After`) when a dependency (keys, revocation
 /// store, API key store) is down.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
 
-/// The target of the audit events.
-pub const AUDIT_TARGET: &str = "authz::audit";
+/// The media type of every refusal's body (RFC 9457).
+pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// What the request's credentials look like, before any validation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,6 +232,21 @@ impl Refusal {
         (self.status() == 503).then_some(RETRY_AFTER_SECONDS)
     }
 
+    /// The response headers, as (lowercase name, value) pairs: `content-type`
+    /// ([`PROBLEM_JSON`]), then `www-authenticate` and `retry-after` when this refusal has
+    /// them. An adapter's whole response mapping is the status, a loop over these, and
+    /// [`problem_json`](Self::problem_json) as the body.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, String)> {
+        [
+            Some(("content-type", PROBLEM_JSON.to_owned())),
+            self.challenge().map(|c| ("www-authenticate", c)),
+            self.retry_after()
+                .map(|seconds| ("retry-after", seconds.to_string())),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
     /// The RFC 9457 body, for `Content-Type: application/problem+json`.
     pub fn problem_json(&self) -> String {
         let status = self.status();
@@ -361,11 +360,11 @@ impl Gate {
         let token = match bearer_credentials(authorization) {
             Credentials::Bearer(token) => token,
             Credentials::Missing => {
-                audit_authentication(route, "missing_credentials", None, &"no bearer credentials");
+                audit::authentication(route, "missing_credentials", None, &"no bearer credentials");
                 return Err(self.refuse(RefusalKind::MissingCredentials));
             }
             Credentials::Malformed(reason) => {
-                audit_authentication(route, "invalid_request", None, &reason);
+                audit::authentication(route, "invalid_request", None, &reason);
                 return Err(self.refuse(RefusalKind::InvalidRequest(reason)));
             }
         };
@@ -378,7 +377,7 @@ impl Gate {
             return match keys.verify(token).await {
                 Ok(key) => Ok(Authenticated::from_api_key(key)),
                 Err(error) => {
-                    audit_authentication(
+                    audit::authentication(
                         route,
                         category(error.category()),
                         Some(error.key_id().unwrap_or("")),
@@ -391,7 +390,7 @@ impl Gate {
         match self.validator.validate_shared::<C>(token).await {
             Ok(validated) => Ok(Authenticated::from(validated)),
             Err(error) => {
-                audit_authentication(route, category(error.category()), None, &error);
+                audit::authentication(route, category(error.category()), None, &error);
                 Err(self.refuse(RefusalKind::Token(error)))
             }
         }
@@ -408,8 +407,10 @@ impl Gate {
         C: Claims,
     {
         let decision = caller.require::<R>();
-        if audit_may_record(decision.is_ok()) {
-            audit_authorization(route, caller, R::RULE, decision.is_ok());
+        if audit::may_record(decision.is_ok()) {
+            audit::authorization(route, caller.audit_who(), R::RULE, decision.is_ok(), || {
+                caller.audit_unknown_names()
+            });
         }
         decision.map_err(|denied| self.refuse(RefusalKind::Forbidden(denied)))
     }
@@ -420,140 +421,6 @@ fn category(category: ErrorCategory) -> &'static str {
         ErrorCategory::Unavailable => "unavailable",
         other => other.rfc6750_code().unwrap_or("invalid_token"),
     }
-}
-
-fn audit_authentication(
-    route: &str,
-    category: &str,
-    key_id: Option<&str>,
-    reason: &dyn fmt::Display,
-) {
-    tracing::warn!(
-        target: AUDIT_TARGET,
-        event = "authentication",
-        outcome = "failure",
-        credential = if key_id.is_some() { "api_key" } else { "bearer" },
-        category,
-        key_id = ?key_id.unwrap_or(""),
-        reason = %reason,
-        route,
-    );
-}
-
-/// One decision's audit event: `decision = "allow"` at `DEBUG` when `$allowed`, else
-/// `decision = "deny"` at `WARN`. (A `tracing` level is fixed per call site, hence two.)
-macro_rules! audit_decision {
-    ($allowed:expr, event = $event:literal, $($field:tt)*) => {
-        if $allowed {
-            tracing::debug!(target: AUDIT_TARGET, event = $event, decision = "allow", $($field)*);
-        } else {
-            tracing::warn!(target: AUDIT_TARGET, event = $event, decision = "deny", $($field)*);
-        }
-    };
-}
-
-#[cold]
-#[inline(never)]
-fn audit_authorization<P: Policy, C: Claims>(
-    route: &str,
-    caller: &Authenticated<P, C>,
-    rule: Rule,
-    allowed: bool,
-) {
-    // The unknown names are collected (and may allocate) only for an event a subscriber wants.
-    if !audit_enabled(allowed) {
-        return;
-    }
-    let (unknown_roles, unknown_permissions) = unknown_names(caller);
-    audit_decision!(
-        allowed,
-        event = "authorization",
-        subject = ?caller.subject().unwrap_or(""),
-        issuer = ?caller.issuer().unwrap_or(""),
-        key_id = api_key_id(caller),
-        rule = %rule,
-        route,
-        reason = if allowed { "rule met" } else { "missing permission" },
-        unknown_roles = ?unknown_roles,
-        unknown_permissions = ?unknown_permissions,
-    );
-}
-
-/// Whether an audit event of an allow (`DEBUG`) or a deny (`WARN`) could be recorded at all:
-/// `tracing`'s global maximum level, one atomic load, inlined into the checks. The events
-/// themselves are built out of line, so a check with auditing off costs a nanosecond at most.
-#[inline]
-pub(crate) fn audit_may_record(allowed: bool) -> bool {
-    if allowed {
-        tracing::level_enabled!(tracing::Level::DEBUG)
-    } else {
-        tracing::level_enabled!(tracing::Level::WARN)
-    }
-}
-
-/// The owner check's event (see the module docs).
-#[cold]
-#[inline(never)]
-pub(crate) fn audit_owner_check<P: Policy, C: Claims>(
-    caller: &Authenticated<P, C>,
-    rule: Rule,
-    outcome: crate::authorize::OwnerOutcome,
-) {
-    audit_decision!(
-        outcome.allowed(),
-        event = "owner_check",
-        subject = ?caller.subject().unwrap_or(""),
-        issuer = ?caller.issuer().unwrap_or(""),
-        key_id = api_key_id(caller),
-        rule = %rule,
-        reason = outcome.reason(),
-    );
-}
-
-/// Whether a subscriber wants the audit event of an allow (`DEBUG`) or a deny (`WARN`).
-fn audit_enabled(allowed: bool) -> bool {
-    if allowed {
-        tracing::enabled!(target: AUDIT_TARGET, tracing::Level::DEBUG)
-    } else {
-        tracing::enabled!(target: AUDIT_TARGET, tracing::Level::WARN)
-    }
-}
-
-/// The API key's id when the caller presented one; empty for tokens.
-fn api_key_id<P: Policy, C: Claims>(caller: &Authenticated<P, C>) -> &str {
-    #[cfg(feature = "api-keys")]
-    if let Some(key) = caller.api_key() {
-        return key.id();
-    }
-    let _ = caller;
-    ""
-}
-
-/// The unknown names, each cut to 64 characters, 16 of each kind, joined; empty strings (and
-/// no allocation) in the common case of none. Names come from the token, so they are logged
-/// with `Debug` (escaped) and bounded.
-fn unknown_names<P: Policy, C: Claims>(caller: &Authenticated<P, C>) -> (String, String) {
-    if caller.unknown_counts() == (0, 0) {
-        return (String::new(), String::new());
-    }
-    let (mut roles, mut permissions) = (Vec::new(), Vec::new());
-    for (kind, name) in caller.unknown_names() {
-        match kind {
-            NameKind::Role => roles.push(cut(name)),
-            NameKind::Permission => permissions.push(cut(name)),
-        }
-    }
-    roles.truncate(16);
-    permissions.truncate(16);
-    (roles.join(","), permissions.join(","))
-}
-
-fn cut(name: &str) -> &str {
-    let mut end = name.len().min(64);
-    while !name.is_char_boundary(end) {
-        end -= 1;
-    }
-    &name[..end]
 }
 
 #[cfg(test)]

@@ -49,57 +49,37 @@
 #[cfg(any(test, feature = "test-util"))]
 extern crate self as authz_core;
 
-mod adapter;
+pub mod adapter;
 #[cfg(feature = "api-keys")]
-mod api_key;
-#[cfg(all(feature = "api-keys", feature = "redis"))]
-mod api_key_redis;
+pub mod api_key;
+pub mod audit;
 mod authorize;
-mod claims;
-#[cfg(feature = "test-util")]
-pub mod conformance;
-mod gate;
-mod matrix;
-mod policy;
-mod requirement;
-mod token;
-
-pub use adapter::{Adapter, Guard};
-#[cfg(feature = "api-keys")]
-pub use api_key::{
-    ApiKeyError, ApiKeyRecord, ApiKeyStore, ApiKeys, BadPrefix, InMemoryApiKeyStore, IssueError,
-    IssuedKey, RevokeError, StoreError, VerifiedKey,
-};
-#[cfg(all(feature = "api-keys", feature = "redis"))]
-pub use api_key_redis::RedisApiKeyStore;
-pub use authorize::{Authenticated, Denied, DenyReason, Granted, HasOwner, Owned};
-pub use claims::{
-    Claims, Names, PermissionNames, RegisteredClaims, Resolution, RoleNames, ScopeString,
-    SubjectField,
-};
-pub use gate::{
-    AUDIT_TARGET, Credentials, Gate, RETRY_AFTER_SECONDS, Refusal, RefusalKind, bearer_credentials,
-};
-pub use matrix::render_markdown;
-pub use policy::{
-    Iter, MAX_PERMISSIONS, NameKind, Permission, PermissionSet, Policy, Role, RoleSet, UnknownName,
-};
-pub use requirement::{AllOf, AnyOf, Implies, Requirement, Rule};
-#[cfg(feature = "test-util")]
-pub use token::test_util;
-pub use token::{
-    Algorithm, BoxFuture, CacheStats, ClaimsMismatch, ConfigError, DEFAULT_LEEWAY,
-    DEFAULT_MAX_TOKEN_LEN, ErrorCategory, InMemoryRevocation, Issuer, Key, KeyError, MAX_KID_LEN,
-    Revocation, RevocationError, RevocationQuery, RevocationStatus, TokenError, TokenPart,
-    UnknownAlgorithm, Validated, Validator, ValidatorBuilder,
-};
+pub mod claims;
+#[cfg(feature = "jwt")]
+pub mod gate;
+pub mod matrix;
+pub mod policy;
+pub mod requirement;
 #[cfg(feature = "redis")]
-pub use token::{
-    DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_TIMEOUT, MAX_CACHE_STALENESS, RedisConfigError,
-    RedisRevocation, RedisRevocationBuilder,
-};
-#[cfg(feature = "remote")]
-pub use token::{RemoteConfig, redact_url};
+pub mod store;
+#[cfg(feature = "test-util")]
+pub mod testkit;
+#[cfg(feature = "jwt")]
+pub mod token;
+mod util;
+
+// The crate root holds what most applications name; the rest is in the modules above.
+pub use adapter::Adapter;
+#[cfg(feature = "api-keys")]
+pub use authorize::VerifiedKey;
+pub use authorize::{Authenticated, Denied, DenyReason, Granted, HasOwner, Owned};
+pub use claims::Claims;
+#[cfg(feature = "jwt")]
+pub use gate::{Gate, Refusal};
+pub use policy::{Permission, PermissionSet, Policy, Role, RoleSet};
+pub use requirement::{AllOf, AnyOf, Requirement, Rule};
+#[cfg(feature = "jwt")]
+pub use token::{Algorithm, Issuer, Key, TokenError, Validator};
 
 #[doc = include_str!("../doc/policy_macro.md")]
 pub use authz_macros::policy;
@@ -127,9 +107,10 @@ pub mod __private_0_1 {
     pub use core::str::FromStr;
     pub use serde;
 
-    use crate::{PermissionNames, Policy, RoleNames, ScopeString, SubjectField};
-
-    pub use crate::adapter::Guard;
+    pub use crate::adapter::{Adapter, Guard};
+    pub use crate::claims::{Claims, RegisteredClaims};
+    pub use crate::policy::{Permission, PermissionSet, Policy, Role, RoleSet};
+    pub use crate::requirement::{AllOf, AnyOf, Implies, Requirement, Rule};
 
     pub use crate::requirement::{Atom, path::*};
 
@@ -192,22 +173,22 @@ pub mod __private_0_1 {
     }
 
     /// The permission set of raw `bits` (only bits of declared permissions are passed).
-    pub const fn permission_set<P>(bits: u128) -> crate::PermissionSet<P> {
-        crate::PermissionSet::from_bits(bits)
+    pub const fn permission_set<P>(bits: u128) -> crate::policy::PermissionSet<P> {
+        crate::policy::PermissionSet::from_bits(bits)
     }
 
     /// The role set of raw `bits` (only bits of declared roles are passed).
-    pub const fn role_set<P>(bits: u128) -> crate::RoleSet<P> {
-        crate::RoleSet::from_bits(bits)
+    pub const fn role_set<P>(bits: u128) -> crate::policy::RoleSet<P> {
+        crate::policy::RoleSet::from_bits(bits)
     }
 
     /// The error of a generated `FromStr` for an undeclared name.
     pub fn unknown_name(
         policy: &'static str,
-        kind: crate::NameKind,
+        kind: crate::policy::NameKind,
         name: &str,
-    ) -> crate::UnknownName {
-        crate::UnknownName::new(policy, kind, name)
+    ) -> crate::policy::UnknownName {
+        crate::policy::UnknownName::new(policy, kind, name)
     }
 
     /// Whether bit `index` is set.
@@ -302,29 +283,7 @@ pub mod __private_0_1 {
         row[b.len()]
     }
 
-    /// Reads a subject field.
-    #[inline]
-    pub fn subject<T: SubjectField + ?Sized>(field: &T) -> Option<&str> {
-        field.subject()
-    }
-
-    /// Reads a role-names field.
-    #[inline]
-    pub fn role_names<T: RoleNames + ?Sized>(field: &T) -> crate::Names<'_> {
-        field.role_names()
-    }
-
-    /// Reads a permission-names field.
-    #[inline]
-    pub fn permission_names<T: PermissionNames + ?Sized>(field: &T) -> crate::Names<'_> {
-        field.permission_names()
-    }
-
-    /// Reads a scope-string field.
-    #[inline]
-    pub fn scope_names<T: ScopeString + ?Sized>(field: &T) -> crate::Names<'_> {
-        field.scope_names()
-    }
+    pub use crate::claims::{permission_names, role_names, scope_names, subject};
 
     /// Serializes a permission or role as its name.
     pub fn serialize_name<S: serde::Serializer>(
@@ -337,11 +296,11 @@ pub mod __private_0_1 {
     /// Deserializes a permission or role from its name, with `FromStr`'s error.
     pub fn deserialize_name<'de, T, D>(deserializer: D) -> Result<T, D::Error>
     where
-        T: FromStr<Err = crate::UnknownName>,
+        T: FromStr<Err = crate::policy::UnknownName>,
         D: serde::Deserializer<'de>,
     {
         struct NameVisitor<T>(core::marker::PhantomData<T>);
-        impl<T: FromStr<Err = crate::UnknownName>> serde::de::Visitor<'_> for NameVisitor<T> {
+        impl<T: FromStr<Err = crate::policy::UnknownName>> serde::de::Visitor<'_> for NameVisitor<T> {
             type Value = T;
             fn expecting(&self, f: &mut Formatter<'_>) -> FmtResult {
                 f.write_str("a name declared by the policy")
@@ -386,10 +345,16 @@ macro_rules! __impl_name_traits {
             }
         }
         impl $crate::__private_0_1::FromStr for $ty {
-            type Err = $crate::UnknownName;
-            fn from_str(name: &str) -> $crate::__private_0_1::Result<Self, $crate::UnknownName> {
+            type Err = $crate::policy::UnknownName;
+            fn from_str(
+                name: &str,
+            ) -> $crate::__private_0_1::Result<Self, $crate::policy::UnknownName> {
                 Self::from_name(name).ok_or_else(|| {
-                    $crate::__private_0_1::unknown_name($policy, $crate::NameKind::$kind, name)
+                    $crate::__private_0_1::unknown_name(
+                        $policy,
+                        $crate::policy::NameKind::$kind,
+                        name,
+                    )
                 })
             }
         }

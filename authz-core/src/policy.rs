@@ -443,14 +443,10 @@ impl UnknownName {
     /// `__private_0_1::unknown_name`). Names longer than 128 bytes are shortened, so a hostile
     /// input cannot make the message large.
     pub(crate) fn new(policy: &'static str, kind: NameKind, name: &str) -> Self {
-        let mut end = name.len().min(128);
-        while !name.is_char_boundary(end) {
-            end -= 1;
-        }
         Self {
             policy,
             kind,
-            name: name[..end].into(),
+            name: crate::util::truncate(name, 128).into(),
         }
     }
 

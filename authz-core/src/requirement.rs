@@ -216,8 +216,10 @@ marker_traits!(AllOf, AnyOf);
 )]
 pub trait Implies<W, I> {}
 
-/// The paths of [`Implies`]: which rule of it applies. Not for use by name.
-pub(crate) mod path {
+/// The paths of [`Implies`]: which of its rules applies (the requirement itself, a role's
+/// grant, a part of a combination). They appear in `Implies` bounds, inferred; no code needs
+/// to name them.
+pub mod path {
     use core::marker::PhantomData;
 
     /// `W` is `Self`.

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use authz_core::{AUDIT_TARGET, ApiKeys, InMemoryApiKeyStore};
+use authz_core::{api_key::ApiKeys, api_key::InMemoryApiKeyStore, audit::AUDIT_TARGET};
 
 mod common;
 

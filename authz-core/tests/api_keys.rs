@@ -7,11 +7,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use authz_core::test_util::{RedisServer, TestKey, claims_for, now};
+use authz_core::testkit::{RedisServer, TestKey, claims_for, now};
 use authz_core::{
-    Algorithm, ApiKeyError, ApiKeyStore, ApiKeys, Authenticated, BoxFuture, ErrorCategory,
-    InMemoryApiKeyStore, InMemoryRevocation, IssueError, Issuer, RedisApiKeyStore, Revocation,
-    RevocationError, RevocationQuery, RevocationStatus, RevokeError, Validator,
+    Algorithm, Authenticated, Issuer, Validator, api_key::ApiKeyError, api_key::ApiKeyStore,
+    api_key::ApiKeys, api_key::InMemoryApiKeyStore, api_key::IssueError, api_key::RevokeError,
+    store::RedisApiKeyStore, token::BoxFuture, token::ErrorCategory, token::InMemoryRevocation,
+    token::Revocation, token::RevocationError, token::RevocationQuery, token::RevocationStatus,
 };
 
 mod common;
@@ -133,7 +134,10 @@ async fn in_memory_store() {
 #[tokio::test]
 async fn redis_store() {
     let mut server = RedisServer::start().expect("redis-server must be installed (CI installs it)");
-    let store = RedisApiKeyStore::new(&server.url(), "test:apikey:").unwrap();
+    let store = RedisApiKeyStore::builder(server.url())
+        .prefix("test:apikey:")
+        .build()
+        .unwrap();
     let keys = ApiKeys::new(store, "rpt").unwrap();
     let client = redis::Client::open(server.url()).unwrap();
     let dump = async || {
@@ -173,7 +177,10 @@ async fn redis_store() {
 
     // Another instance sharing the server sees keys at once.
     let other = ApiKeys::new(
-        RedisApiKeyStore::new(&server.url(), "test:apikey:").unwrap(),
+        RedisApiKeyStore::builder(server.url())
+            .prefix("test:apikey:")
+            .build()
+            .unwrap(),
         "rpt",
     )
     .unwrap();
@@ -263,8 +270,10 @@ async fn redis_store() {
     let error = keys.verify(live.raw()).await.unwrap_err();
     assert_eq!(error.category(), ErrorCategory::Unavailable);
     server.restart().unwrap();
-    // A restarted server has no data (no persistence in tests): the key is now unknown, which
-    // proves the store reconnected and asked.
+    // After a failed connection attempt the store waits out a short backoff (250 ms) before
+    // the next, as the revocation store does. A restarted server has no data (no persistence
+    // in tests): the key is then unknown, which proves the store reconnected and asked.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(matches!(
         keys.verify(live.raw()).await,
         Err(ApiKeyError::Unknown(_))
@@ -273,7 +282,10 @@ async fn redis_store() {
 
 #[tokio::test]
 async fn a_store_that_cannot_be_reached_refuses_issuance() {
-    let store = RedisApiKeyStore::new("redis://127.0.0.1:1/", "x:").unwrap();
+    let store = RedisApiKeyStore::builder("redis://127.0.0.1:1/")
+        .prefix("x:")
+        .build()
+        .unwrap();
     assert!(store.get("0123456789abcdef").await.is_err());
     let keys = ApiKeys::new(store, "rpt").unwrap();
     assert!(matches!(
@@ -294,29 +306,30 @@ async fn last_use_is_written_at_most_once_a_minute() {
         fn get<'a>(
             &'a self,
             id: &'a str,
-        ) -> authz_core::BoxFuture<
+        ) -> authz_core::token::BoxFuture<
             'a,
-            Result<Option<authz_core::ApiKeyRecord>, authz_core::StoreError>,
+            Result<Option<authz_core::api_key::ApiKeyRecord>, authz_core::api_key::StoreError>,
         > {
             self.inner.get(id)
         }
         fn insert(
             &self,
-            record: authz_core::ApiKeyRecord,
-        ) -> authz_core::BoxFuture<'_, Result<(), authz_core::StoreError>> {
+            record: authz_core::api_key::ApiKeyRecord,
+        ) -> authz_core::token::BoxFuture<'_, Result<(), authz_core::api_key::StoreError>> {
             self.inner.insert(record)
         }
         fn revoke<'a>(
             &'a self,
             id: &'a str,
-        ) -> authz_core::BoxFuture<'a, Result<bool, authz_core::StoreError>> {
+        ) -> authz_core::token::BoxFuture<'a, Result<bool, authz_core::api_key::StoreError>>
+        {
             self.inner.revoke(id)
         }
         fn touch<'a>(
             &'a self,
             id: &'a str,
             at: u64,
-        ) -> authz_core::BoxFuture<'a, Result<(), authz_core::StoreError>> {
+        ) -> authz_core::token::BoxFuture<'a, Result<(), authz_core::api_key::StoreError>> {
             self.touches
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             self.inner.touch(id, at)
@@ -325,7 +338,8 @@ async fn last_use_is_written_at_most_once_a_minute() {
             &'a self,
             subject: &'a str,
             before: u64,
-        ) -> authz_core::BoxFuture<'a, Result<u64, authz_core::StoreError>> {
+        ) -> authz_core::token::BoxFuture<'a, Result<u64, authz_core::api_key::StoreError>>
+        {
             self.inner.revoke_subject(subject, before)
         }
     }
@@ -554,7 +568,7 @@ async fn a_revocation_backend_that_cannot_answer_refuses_keys() {
             &'a self,
             _: RevocationQuery<'a>,
         ) -> BoxFuture<'a, Result<RevocationStatus, RevocationError>> {
-            Box::pin(async { Err(RevocationError("down".into())) })
+            Box::pin(async { Err(RevocationError::new("down")) })
         }
     }
     let store = InMemoryApiKeyStore::default();

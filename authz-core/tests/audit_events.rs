@@ -3,8 +3,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use authz_core::test_util::{TestKey, claims_for};
-use authz_core::{AUDIT_TARGET, Algorithm, Authenticated, Gate, HasOwner, Validator};
+use authz_core::testkit::{TestKey, claims_for};
+use authz_core::{Algorithm, Authenticated, Gate, HasOwner, Validator, audit::AUDIT_TARGET};
 use tracing::Level;
 
 authz_core::policy! {

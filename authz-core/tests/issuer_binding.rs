@@ -8,10 +8,10 @@
 
 use std::sync::Arc;
 
-use authz_core::test_util::{JwksServer, TestKey, claims_for, now};
+use authz_core::testkit::{JwksServer, TestKey, claims_for, now};
 use authz_core::{
-    Algorithm, Authenticated, Claims, ConfigError, DenyReason, HasOwner, InMemoryRevocation,
-    Issuer, Key, RemoteConfig, TokenError, Validated, Validator,
+    Algorithm, Authenticated, Claims, DenyReason, HasOwner, Issuer, Key, TokenError, Validator,
+    token::ConfigError, token::InMemoryRevocation, token::RemoteConfig, token::Validated,
 };
 
 const A: &str = "https://a.example";

@@ -7,10 +7,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use authz_core::test_util::{RedisServer, TestKey, claims_for, now};
+use authz_core::testkit::{RedisServer, TestKey, claims_for, now};
 use authz_core::{
-    Algorithm, Claims, ErrorCategory, Issuer, RedisRevocation, Revocation, RevocationQuery,
-    RevocationStatus, TokenError, Validator,
+    Algorithm, Claims, Issuer, TokenError, Validator, store::RedisRevocation, token::ErrorCategory,
+    token::Revocation, token::RevocationQuery, token::RevocationStatus,
 };
 use serde_json::json;
 

@@ -4,11 +4,12 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use authz_core::test_util::{JwksServer, TestKey, claims_for, now};
+use authz_core::testkit::{JwksServer, TestKey, claims_for, now};
 use authz_core::{
-    Algorithm, BoxFuture, Claims, ConfigError, ErrorCategory, InMemoryRevocation, Key,
-    RegisteredClaims, Revocation, RevocationError, RevocationQuery, RevocationStatus, TokenError,
-    TokenPart, Validated, Validator,
+    Algorithm, Claims, Key, TokenError, Validator, claims::RegisteredClaims, token::BoxFuture,
+    token::ConfigError, token::ErrorCategory, token::InMemoryRevocation, token::Revocation,
+    token::RevocationError, token::RevocationQuery, token::RevocationStatus, token::TokenPart,
+    token::Validated,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -801,7 +802,7 @@ fn small_rsa_keys_are_refused() {
     let jwk = json!({ "kty": "RSA", "n": b64(&n), "e": "AQAB" }).to_string();
     assert!(matches!(
         Key::from_jwk(&jwk),
-        Err(authz_core::KeyError::RsaTooSmall(1024))
+        Err(authz_core::token::KeyError::RsaTooSmall(1024))
     ));
 }
 
@@ -821,7 +822,7 @@ impl Revocation for FailingBackend {
         &'a self,
         _: RevocationQuery<'a>,
     ) -> BoxFuture<'a, Result<RevocationStatus, RevocationError>> {
-        Box::pin(async { Err(RevocationError("redis down".into())) })
+        Box::pin(async { Err(RevocationError::new("redis down")) })
     }
 }
 

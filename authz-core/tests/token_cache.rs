@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
-use authz_core::test_util::{JwksServer, TestKey, claims_for, now};
+use authz_core::testkit::{JwksServer, TestKey, claims_for, now};
 use authz_core::{
-    Algorithm, InMemoryRevocation, RemoteConfig, TokenError, Validator, ValidatorBuilder,
+    Algorithm, TokenError, Validator, token::InMemoryRevocation, token::RemoteConfig,
+    token::ValidatorBuilder,
 };
 use serde_json::json;
 

@@ -8,7 +8,8 @@
 //! one signature byte changed is refused as a bad signature.
 
 use authz_core::{
-    Algorithm, Claims, Key, RegisteredClaims, TokenError, TokenPart, Validated, Validator,
+    Algorithm, Claims, Key, TokenError, Validator, claims::RegisteredClaims, token::TokenPart,
+    token::Validated,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
-use authz_core::test_util::{JwksServer, ServeMode, TestKey, claims_for};
+use authz_core::testkit::{JwksServer, ServeMode, TestKey, claims_for};
 use authz_core::{
-    Algorithm, Claims, ConfigError, ErrorCategory, RemoteConfig, TokenError, Validated, Validator,
+    Algorithm, Claims, TokenError, Validator, token::ConfigError, token::ErrorCategory,
+    token::RemoteConfig, token::Validated,
 };
 use serde_json::json;
 
@@ -480,7 +481,7 @@ async fn credentials_in_a_jwks_url_are_never_shown() {
     assert!(shown.contains("127.0.0.1:1/jwks.json"), "{shown}");
     assert!(shown.contains("[redacted]"), "{shown}");
     assert_eq!(
-        authz_core::redact_url("https://u:p@id.example/jwks"),
+        authz_core::token::redact_url("https://u:p@id.example/jwks"),
         "https://[redacted]@id.example/jwks"
     );
 }

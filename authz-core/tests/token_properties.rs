@@ -12,8 +12,10 @@
 
 use std::sync::OnceLock;
 
-use authz_core::test_util::{TestKey, claims_for, jwks};
-use authz_core::{Algorithm, Claims, ErrorCategory, TokenError, TokenPart, Validator};
+use authz_core::testkit::{TestKey, claims_for, jwks};
+use authz_core::{
+    Algorithm, Claims, TokenError, Validator, token::ErrorCategory, token::TokenPart,
+};
 use proptest::prelude::*;
 
 const ISS: &str = "https://id.example";

@@ -9,8 +9,10 @@
 
 use std::time::Duration;
 
-use authz_axum::AuthRejection;
-use authz_core::{ApiKeys, Authenticated, IssueError, RevokeError, require};
+use authz_axum::Rejection;
+use authz_core::{
+    Authenticated, api_key::ApiKeys, api_key::IssueError, api_key::RevokeError, require,
+};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -93,7 +95,7 @@ pub(crate) async fn create(
 /// backend to the client.
 fn not_issued(error: IssueError) -> Response {
     if let IssueError::OtherSubject(denied) = error {
-        return AuthRejection::from(denied).into_response();
+        return Rejection::new(denied).into_response();
     }
     let status =
         StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -127,7 +129,7 @@ pub(crate) async fn revoke(
         Ok(false) => {
             Err(Problem::new(StatusCode::NOT_FOUND, "no api key with that id").into_response())
         }
-        Err(RevokeError::OtherSubject(denied)) => Err(AuthRejection::from(denied).into_response()),
+        Err(RevokeError::OtherSubject(denied)) => Err(Rejection::new(denied).into_response()),
         Err(error) => {
             tracing::error!(%error, "api key not revoked");
             Err(Problem::new(

@@ -3,12 +3,12 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use authz_core::{Revocation, RevocationQuery, RevocationStatus};
+//! use authz_core::{token::Revocation, token::RevocationQuery, token::RevocationStatus};
 //! use authz_examples::{Revocations, RevokeRequest};
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let revocations = Revocations::in_memory(Duration::from_secs(3600));
-//! let now = authz_core::test_util::now();
+//! let now = authz_core::testkit::now();
 //! let request: RevokeRequest = serde_json::from_str(r#"{"jti": "t-1"}"#).unwrap();
 //! revocations.revoke(request.validate(now, revocations.max_token_lifetime()).unwrap()).await.unwrap();
 //!
@@ -26,11 +26,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use authz_axum::RETRY_AFTER_SECONDS;
+use authz_axum::core::gate::RETRY_AFTER_SECONDS;
 use authz_core::{
-    AUDIT_TARGET, ApiKeys, Authenticated, BoxFuture, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
-    InMemoryRevocation, RedisRevocation, Revocation, RevocationError, RevocationQuery,
-    RevocationStatus, require,
+    Authenticated, api_key::ApiKeys, audit::AUDIT_TARGET, require, store::RedisRevocation,
+    token::BoxFuture, token::DEFAULT_LEEWAY, token::DEFAULT_MAX_TOKEN_LEN,
+    token::InMemoryRevocation, token::Revocation, token::RevocationError, token::RevocationQuery,
+    token::RevocationStatus,
 };
 use axum::Json;
 use axum::extract::State;

@@ -10,7 +10,7 @@
 //! use authz_examples::tower_adapter::Routes;
 //! use authz_examples::reports;
 //! use tower::{ServiceExt, service_fn};
-//! # use authz_core::{Algorithm, Gate, Validator, test_util::TestKey};
+//! # use authz_core::{Algorithm, Gate, Validator, testkit::TestKey};
 //! # let key = TestKey::generate(Algorithm::HS256, "k");
 //! # let gate = Gate::new(Validator::builder().algorithms([Algorithm::HS256])
 //! #     .key(key.verification_key()).issuer("i").audience("a").build().unwrap());
@@ -38,7 +38,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use authz_core::{Authenticated, Claims, Gate, Granted, Policy, Refusal, Requirement};
-use http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use http::header::AUTHORIZATION;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use tower::util::BoxCloneSyncService;
@@ -56,18 +56,10 @@ pub fn refusal_response<B: From<String>>(refusal: &Refusal) -> Response<B> {
     *response.status_mut() =
         StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::UNAUTHORIZED);
     let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    );
-    if let Some(challenge) = refusal
-        .challenge()
-        .and_then(|c| HeaderValue::from_str(&c).ok())
-    {
-        headers.insert(WWW_AUTHENTICATE, challenge);
-    }
-    if let Some(seconds) = refusal.retry_after() {
-        headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+    for (name, value) in refusal.headers() {
+        if let Ok(value) = HeaderValue::try_from(value) {
+            headers.insert(name, value);
+        }
     }
     response
 }

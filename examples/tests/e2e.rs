@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use authz_core::Algorithm;
-use authz_core::test_util::{JwksServer, TestKey, claims_for};
+use authz_core::testkit::{JwksServer, TestKey, claims_for};
 use serde_json::{Value, json};
 
 const ISSUER: &str = "https://id.e2e.test";

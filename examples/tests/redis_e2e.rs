@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use authz_core::Algorithm;
-use authz_core::test_util::{JwksServer, RedisServer, TestKey, claims_for, now};
+use authz_core::testkit::{JwksServer, RedisServer, TestKey, claims_for, now};
 use serde_json::{Value, json};
 
 const ISSUER: &str = "https://id.redis-e2e.test";

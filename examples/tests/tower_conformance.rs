@@ -3,7 +3,7 @@
 use std::convert::Infallible;
 
 use authz_core::Granted;
-use authz_core::conformance::{DocsClaims, Kit, Outcome, Request, docs};
+use authz_core::testkit::conformance::{DocsClaims, Kit, Outcome, Request, docs};
 use authz_examples::tower_adapter::{Caller, Routes};
 use http::{Method, Response};
 use tower::{ServiceExt, service_fn};

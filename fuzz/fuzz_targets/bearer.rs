@@ -1,4 +1,4 @@
-//! The bearer header parser (`authz_core::bearer_credentials`, RFC 6750 section 2.1) on
+//! The bearer header parser (`authz_core::gate::bearer_credentials`, RFC 6750 section 2.1) on
 //! arbitrary header values, as an adapter hands them over (`HeaderValue::as_bytes`).
 //!
 //! Input: header values separated by `\n`, each appended as an `Authorization` header when
@@ -9,7 +9,7 @@
 
 #![no_main]
 
-use authz_core::{Credentials, bearer_credentials};
+use authz_core::{gate::Credentials, gate::bearer_credentials};
 use http::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
 

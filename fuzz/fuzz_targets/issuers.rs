@@ -16,7 +16,7 @@
 
 use std::sync::OnceLock;
 
-use authz_core::test_util::{TestKey, claims_for};
+use authz_core::testkit::{TestKey, claims_for};
 use authz_core::{Algorithm, Claims, Issuer, Validator};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};

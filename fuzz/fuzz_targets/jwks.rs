@@ -11,7 +11,7 @@
 
 use std::sync::OnceLock;
 
-use authz_core::test_util::{TestKey, claims_for};
+use authz_core::testkit::{TestKey, claims_for};
 use authz_core::{Algorithm, Claims, Key, Validator};
 use libfuzzer_sys::fuzz_target;
 use serde_json::json;
@@ -69,7 +69,7 @@ fn fixture() -> &'static Fixture {
 
 fn never_accepts(
     f: &Fixture,
-    validator: Result<Validator, authz_core::ConfigError>,
+    validator: Result<Validator, authz_core::token::ConfigError>,
     tokens: &[String],
 ) {
     let Ok(validator) = validator else {

@@ -17,8 +17,8 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use authz_core::test_util::{TestKey, jwks, now};
-use authz_core::{Algorithm, Claims, Key, RegisteredClaims, Validator};
+use authz_core::testkit::{TestKey, jwks, now};
+use authz_core::{Algorithm, Claims, Key, claims::RegisteredClaims, Validator};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;

@@ -2,7 +2,7 @@
 //! policy change, regenerate the file with `AUTHZ_UPDATE_MATRIX=1 cargo test -p authz-tests
 //! --test policy_matrix` and commit the diff with the change.
 
-use authz_core::{Policy as _, render_markdown};
+use authz_core::{Policy as _, matrix::render_markdown};
 use authz_examples::{POLICY_MARKDOWN, reports};
 
 #[test]

@@ -1,10 +1,10 @@
 //! The reports-api router in-process (tower `oneshot`): every status and challenge the README
 //! promises, with real tokens signed by a generated key.
 
-use authz_axum::AuthzState;
-use authz_core::test_util::{TestKey, claims_for, now};
+use authz_axum::Gate;
+use authz_core::testkit::{TestKey, claims_for, now};
 use authz_core::{Algorithm, Validator};
-use authz_core::{ApiKeys, InMemoryApiKeyStore};
+use authz_core::{api_key::ApiKeys, api_key::InMemoryApiKeyStore};
 use authz_examples::{API_KEY_PREFIX, AppState, Revocations, Revoke, Store, router};
 use axum::Router;
 use axum::body::Body;
@@ -56,7 +56,7 @@ fn api() -> Api {
         .unwrap()
         .revocation(revocations.clone());
     let state = AppState {
-        authz: AuthzState::new(validator)
+        authz: Gate::new(validator)
             .realm("reports-api")
             .api_keys(api_keys.clone()),
         store: Store::seeded(),

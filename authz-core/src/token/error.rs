@@ -214,9 +214,10 @@ pub enum TokenError {
     /// No key could be obtained (remote JWKS or discovery unreachable and nothing cached).
     #[error("no signing keys are available: {0}")]
     KeysUnavailable(String),
-    /// The revocation backend failed; the token could not be checked.
+    /// The revocation backend failed; the token could not be checked. Holds the backend's
+    /// error.
     #[error("the revocation check failed: {0}")]
-    RevocationUnavailable(String),
+    RevocationUnavailable(super::revocation::RevocationError),
 }
 
 impl TokenError {

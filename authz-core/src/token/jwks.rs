@@ -31,7 +31,7 @@ use super::keys::{JwksOrigin, KeySet, parse_jwks};
 ///
 /// ```
 /// use std::time::Duration;
-/// let config = authz_core::RemoteConfig {
+/// let config = authz_core::token::RemoteConfig {
 ///     refetch_cooldown: Duration::from_secs(60),
 ///     ..Default::default()
 /// };
@@ -155,11 +155,11 @@ impl fmt::Debug for Redacted<'_> {
 ///
 /// ```
 /// assert_eq!(
-///     authz_core::redact_url("https://svc:hunter2@id.example/jwks?key=abc"),
+///     authz_core::token::redact_url("https://svc:hunter2@id.example/jwks?key=abc"),
 ///     "https://[redacted]@id.example/jwks?[redacted]",
 /// );
-/// assert_eq!(authz_core::redact_url("https://id.example/jwks"), "https://id.example/jwks");
-/// assert_eq!(authz_core::redact_url("not a url"), "[not a URL]");
+/// assert_eq!(authz_core::token::redact_url("https://id.example/jwks"), "https://id.example/jwks");
+/// assert_eq!(authz_core::token::redact_url("not a url"), "[not a URL]");
 /// ```
 pub fn redact_url(url: &str) -> String {
     match Url::parse(url) {
@@ -244,10 +244,7 @@ impl RemoteJwks {
     }
 
     fn snapshot(&self) -> Arc<Snapshot> {
-        match self.current.read() {
-            Ok(guard) => Arc::clone(&guard),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+        Arc::clone(&crate::util::read(&self.current))
     }
 
     fn install(&self, keys: KeySet, generation: u64) {
@@ -256,10 +253,7 @@ impl RemoteJwks {
             fetched_at: Some(Instant::now()),
             generation,
         });
-        match self.current.write() {
-            Ok(mut guard) => *guard = next,
-            Err(poisoned) => *poisoned.into_inner() = next,
-        }
+        *crate::util::write(&self.current) = next;
     }
 
     fn cooling_down(&self, state: &FetchState) -> bool {

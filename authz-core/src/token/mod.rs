@@ -11,13 +11,7 @@ mod error;
 mod jwks;
 mod keys;
 mod provider;
-#[cfg(feature = "test-util")]
-mod redis_server;
-mod revocation;
-#[cfg(feature = "redis")]
-mod revocation_redis;
-#[cfg(feature = "test-util")]
-pub mod test_util;
+pub(crate) mod revocation;
 mod validator;
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
@@ -28,11 +22,6 @@ pub use jwks::{RemoteConfig, redact_url};
 pub use keys::{Key, MAX_KID_LEN};
 pub use revocation::{
     BoxFuture, InMemoryRevocation, Revocation, RevocationError, RevocationQuery, RevocationStatus,
-};
-#[cfg(feature = "redis")]
-pub use revocation_redis::{
-    DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_TIMEOUT, MAX_CACHE_STALENESS, RedisConfigError,
-    RedisRevocation, RedisRevocationBuilder,
 };
 pub use validator::{
     DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, Issuer, Validated, Validator, ValidatorBuilder,

@@ -40,9 +40,14 @@ pub enum RevocationStatus {
 
 /// A revocation backend that failed; the token is refused as unavailable (503), never
 /// accepted.
+///
+/// It keeps the backend's own error, as `std::io::Error` does: [`get_ref`](Self::get_ref)
+/// and [`into_inner`](Self::into_inner) give it back, for example to downcast.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct RevocationError(pub String);
+#[error(transparent)]
+pub struct RevocationError(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+crate::util::boxed_error_api!(RevocationError, "backend");
 
 /// Consulted by the validator after the signature and every claim check passed.
 ///
@@ -66,7 +71,7 @@ pub trait Revocation: Send + Sync + 'static {
 /// the list does not grow without bound.
 ///
 /// ```
-/// use authz_core::{InMemoryRevocation, Revocation, RevocationQuery, RevocationStatus};
+/// use authz_core::{token::InMemoryRevocation, token::Revocation, token::RevocationQuery, token::RevocationStatus};
 /// # tokio_test_block_on(async {
 /// let revoked = InMemoryRevocation::new();
 /// let now = std::time::SystemTime::now()
@@ -153,7 +158,7 @@ impl InMemoryRevocation {
         Self {
             inner: Mutex::new(Lists::default()),
             grace: 2 * 300,
-            now: super::validator::unix_now,
+            now: crate::util::unix_now,
         }
     }
 
@@ -248,7 +253,7 @@ impl InMemoryRevocation {
         let lists = self
             .inner
             .lock()
-            .map_err(|_| RevocationError("revocation list poisoned".into()))?;
+            .map_err(|_| RevocationError::new("revocation list poisoned"))?;
         if let Some(jti) = q.jti
             && lists
                 .jtis

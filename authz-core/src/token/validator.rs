@@ -3,7 +3,9 @@
 use core::fmt;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use crate::util::unix_now;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -15,7 +17,7 @@ use super::error::{ClaimsMismatch, ConfigError, TokenError, TokenPart};
 use super::keys::{JwksOrigin, Key, KeySet, MAX_KID_LEN, parse_jwks, read_file};
 use super::provider::install_process_default;
 use super::revocation::{Revocation, RevocationQuery, RevocationStatus};
-use crate::{Claims, RegisteredClaims};
+use crate::claims::{Claims, RegisteredClaims};
 
 /// Default leeway for `exp`, `nbf` and `iat`: 60 s, as Envoy's `jwt_authn` and jsonwebtoken.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
@@ -23,18 +25,12 @@ pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 pub const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
 const MAX_LEEWAY_SECS: u64 = 300;
 
-pub(crate) fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 /// Turns bearer tokens into the user's claims type, or into a [`TokenError`].
 ///
 /// Cheap to clone (an `Arc`), `Send + Sync`; `Debug` shows the configuration without keys.
 ///
 /// ```
-/// use authz_core::{Algorithm, Claims, ErrorCategory, Key, TokenError, Validator};
+/// use authz_core::{Algorithm, Claims, token::ErrorCategory, Key, TokenError, Validator};
 ///
 /// #[derive(Debug, serde::Deserialize, Claims)]
 /// struct MyClaims {
@@ -530,7 +526,7 @@ impl Inner {
         match revocation.check(query).await {
             Ok(RevocationStatus::Active) => Ok(()),
             Ok(RevocationStatus::Revoked) => Err(TokenError::Revoked),
-            Err(e) => Err(TokenError::RevocationUnavailable(e.0)),
+            Err(e) => Err(TokenError::RevocationUnavailable(e)),
         }
     }
 
@@ -842,7 +838,7 @@ impl KeySpec {
 /// the old one is retired).
 ///
 /// ```
-/// use authz_core::{Algorithm, Issuer, TokenError, Validator, test_util::{TestKey, claims_for}};
+/// use authz_core::{Algorithm, Issuer, TokenError, Validator, testkit::{TestKey, claims_for}};
 ///
 /// let old_idp = TestKey::generate(Algorithm::ES256, "old-1");
 /// let new_idp = TestKey::generate(Algorithm::ES256, "new-1");

@@ -2,8 +2,8 @@
 //! caller.
 #![allow(dead_code)] // Each binary uses its own part of it.
 
-use authz_core::test_util::{TestKey, claims_for};
-use authz_core::{Algorithm, ApiKeys, Authenticated, Validator};
+use authz_core::testkit::{TestKey, claims_for};
+use authz_core::{Algorithm, Authenticated, Validator, api_key::ApiKeys};
 
 authz_core::policy! {
     /// Reports.

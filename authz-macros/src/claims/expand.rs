@@ -17,7 +17,7 @@ pub(crate) fn expand(input: &DeriveInput, model: &Model<'_>, krate: &TokenStream
 
     let registered = model.registered.iter().map(|claim| {
         let constant = format_ident!("{}", claim.to_ascii_uppercase());
-        quote!(.union(#krate::RegisteredClaims::#constant))
+        quote!(.union(#krate::__private_0_1::RegisteredClaims::#constant))
     });
 
     let subject = read(krate, &model.subject, quote!(subject));
@@ -45,9 +45,9 @@ pub(crate) fn expand(input: &DeriveInput, model: &Model<'_>, krate: &TokenStream
 
     quote! {
         #[automatically_derived]
-        impl #impl_generics #krate::Claims for #name #ty_generics #where_clause {
-            const REGISTERED: #krate::RegisteredClaims =
-                #krate::RegisteredClaims::NONE #(#registered)*;
+        impl #impl_generics #krate::__private_0_1::Claims for #name #ty_generics #where_clause {
+            const REGISTERED: #krate::__private_0_1::RegisteredClaims =
+                #krate::__private_0_1::RegisteredClaims::NONE #(#registered)*;
 
             #[inline]
             fn subject(&self) -> #private::Option<&::core::primitive::str> {
@@ -92,8 +92,8 @@ pub(crate) fn fallback(input: &DeriveInput, krate: &TokenStream) -> TokenStream 
     let name = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     quote! {
-        impl #impl_generics #krate::Claims for #name #ty_generics #where_clause {
-            const REGISTERED: #krate::RegisteredClaims = #krate::RegisteredClaims::NONE;
+        impl #impl_generics #krate::__private_0_1::Claims for #name #ty_generics #where_clause {
+            const REGISTERED: #krate::__private_0_1::RegisteredClaims = #krate::__private_0_1::RegisteredClaims::NONE;
             fn subject(&self) -> ::core::option::Option<&::core::primitive::str> {
                 ::core::unreachable!()
             }

@@ -161,7 +161,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
             .map(|target| {
                 quote! {
                     #[diagnostic::do_not_recommend]
-                    impl #krate::Implies<#target, #private::ByRole> for #this {}
+                    impl #krate::__private_0_1::Implies<#target, #private::ByRole> for #this {}
                 }
             })
             .collect::<Vec<_>>()
@@ -175,13 +175,13 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Debug)]
                 pub struct #ident;
 
-                impl #krate::Requirement for #ident {
+                impl #krate::__private_0_1::Requirement for #ident {
                     type Policy = super::Policy;
-                    const RULE: #krate::Rule = #rule;
+                    const RULE: #krate::__private_0_1::Rule = #rule;
                     #[inline]
                     fn is_met(
-                        permissions: #krate::PermissionSet<super::Policy>,
-                        roles: #krate::RoleSet<super::Policy>,
+                        permissions: #krate::__private_0_1::PermissionSet<super::Policy>,
+                        roles: #krate::__private_0_1::RoleSet<super::Policy>,
                     ) -> bool {
                         let _ = (permissions, roles);
                         #private::has_bit(#set.bits(), #index)
@@ -189,7 +189,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 }
                 impl #private::Atom for #ident {}
                 #[diagnostic::do_not_recommend]
-                impl #krate::Implies<#ident, #private::Itself> for #ident {}
+                impl #krate::__private_0_1::Implies<#ident, #private::Itself> for #ident {}
             }
         };
     let perm_types: Vec<_> = (0..p_count)
@@ -198,7 +198,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
             requirement_type(
                 &p_docs[i],
                 p_idents[i],
-                quote!(#krate::Rule::Permission(#name)),
+                quote!(#krate::__private_0_1::Rule::Permission(#name)),
                 quote!(permissions),
                 &p_index[i],
             )
@@ -210,7 +210,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
             requirement_type(
                 &r_docs[i],
                 r_idents[i],
-                quote!(#krate::Rule::Role(#name)),
+                quote!(#krate::__private_0_1::Rule::Role(#name)),
                 quote!(roles),
                 &r_index[i],
             )
@@ -229,7 +229,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
             pub struct Policy;
 
             #[doc = #set_alias_doc]
-            pub type PermissionSet = #krate::PermissionSet<Policy>;
+            pub type PermissionSet = #krate::__private_0_1::PermissionSet<Policy>;
 
             #[doc = #permission_doc]
             #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -263,7 +263,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 }
             }
 
-            impl #krate::Permission for Permission {
+            impl #krate::__private_0_1::Permission for Permission {
                 type Policy = Policy;
                 #[inline]
                 fn name(self) -> &'static str { Permission::name(self) }
@@ -309,7 +309,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 }
 
                 /// The role and every role it inherits, transitively.
-                pub const fn lineage(self) -> #krate::RoleSet<Policy> {
+                pub const fn lineage(self) -> #krate::__private_0_1::RoleSet<Policy> {
                     #role_lineage_body
                 }
 
@@ -320,7 +320,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 }
             }
 
-            impl #krate::Role for Role {
+            impl #krate::__private_0_1::Role for Role {
                 type Policy = Policy;
                 #[inline]
                 fn name(self) -> &'static str { Role::name(self) }
@@ -333,12 +333,12 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 #[inline]
                 fn index(self) -> usize { Role::index(self) }
                 #[inline]
-                fn lineage(self) -> #krate::RoleSet<Policy> { Role::lineage(self) }
+                fn lineage(self) -> #krate::__private_0_1::RoleSet<Policy> { Role::lineage(self) }
                 #[inline]
                 fn from_name(name: &str) -> #private::Option<Self> { Role::from_name(name) }
             }
 
-            impl #krate::Policy for Policy {
+            impl #krate::__private_0_1::Policy for Policy {
                 type Permission = Permission;
                 type Role = Role;
                 const NAME: &'static str = #policy_name;

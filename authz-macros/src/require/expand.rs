@@ -23,7 +23,7 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
     // The adapter is named in the signature itself, not through an item beside the handler,
     // so that the handler may be an associated function in an `impl` block (where an item
     // beside it would be an inherent associated type).
-    let adapter = quote!(<#authz as #krate::Adapter>);
+    let adapter = quote!(<#authz as #krate::__private_0_1::Adapter>);
 
     let public = rule.kind == Kind::Public || (!valid && rule.is_empty());
     let guard_param: FnArg = if public {
@@ -113,7 +113,7 @@ fn requirement(rule: &Rule, krate: &TokenStream, policy: &TokenStream) -> TokenS
         [one] => parts.push(permission(one)),
         many => {
             let alternatives = many.iter().take(8).map(permission);
-            parts.push(quote!(#krate::AnyOf<(#(#alternatives,)*)>));
+            parts.push(quote!(#krate::__private_0_1::AnyOf<(#(#alternatives,)*)>));
         }
     }
     if let Some(role) = &rule.role {
@@ -130,6 +130,6 @@ fn requirement(rule: &Rule, krate: &TokenStream, policy: &TokenStream) -> TokenS
     parts.truncate(8);
     match parts.as_slice() {
         [one] => one.clone(),
-        _ => quote!(#krate::AllOf<(#(#parts,)*)>),
+        _ => quote!(#krate::__private_0_1::AllOf<(#(#parts,)*)>),
     }
 }

@@ -60,18 +60,24 @@ mod tests {
             crate = authz_axum::core
         ));
         assert!(!out.contains("authz_core"), "{out}");
-        assert!(out.contains("authz_axum :: core :: Adapter"), "{out}");
+        assert!(
+            out.contains("authz_axum :: core :: __private_0_1 :: Adapter"),
+            "{out}"
+        );
         assert!(out.contains("authz_axum :: core :: __private_0_1"), "{out}");
 
         let default = expand(quote!(permission = "reports:read"));
-        assert!(default.contains(":: authz_core :: Adapter"), "{default}");
+        assert!(
+            default.contains(":: authz_core :: __private_0_1 :: Adapter"),
+            "{default}"
+        );
     }
 
     #[test]
     fn authz_path_names_the_adapter() {
         let out = expand(quote!(permission = "reports:read", authz = app::Authz));
         assert!(
-            out.contains("< app :: Authz as :: authz_core :: Adapter >"),
+            out.contains("< app :: Authz as :: authz_core :: __private_0_1 :: Adapter >"),
             "{out}"
         );
         assert!(!out.contains("< Authz as"), "{out}");

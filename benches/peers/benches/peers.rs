@@ -12,7 +12,7 @@
 
 use std::hint::black_box;
 
-use authz_core::test_util::{TestKey, claims_for, jwks};
+use authz_core::testkit::{TestKey, claims_for, jwks};
 use authz_core::{Algorithm, Authenticated, Validator};
 use authz_peers_bench::{
     AUDIENCE, CASES, Cedar, ISSUER, Token, alice_claims, authz_claims_decide, authz_decide,

@@ -429,14 +429,14 @@ pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// keys and algorithms already set on `builder`; `cache` > 0 turns on the verified-token cache
 /// with that many entries. Returns the validator too, for its cache statistics.
 pub fn reports_api(
-    builder: authz_core::ValidatorBuilder,
+    builder: authz_core::token::ValidatorBuilder,
     cache: usize,
 ) -> (axum::Router, authz_core::Validator) {
     use authz_examples::{API_KEY_PREFIX, AppState, Revocations, Store, router};
     let revocations = Revocations::in_memory(MAX_TOKEN_LIFETIME);
     // As reports-api wires them: a subject revocation refuses the subject's older keys too.
     let api_keys =
-        authz_core::ApiKeys::new(authz_core::InMemoryApiKeyStore::default(), API_KEY_PREFIX)
+        authz_core::api_key::ApiKeys::new(authz_core::api_key::InMemoryApiKeyStore::default(), API_KEY_PREFIX)
             .expect("API keys")
             .revocation(revocations.clone());
     let validator = builder
@@ -448,7 +448,7 @@ pub fn reports_api(
         .build()
         .expect("validator");
     let app = router().into_axum().with_state(AppState {
-        authz: authz_axum::AuthzState::new(validator.clone())
+        authz: authz_axum::Gate::new(validator.clone())
             .realm("reports-api")
             .api_keys(api_keys.clone()),
         store: Store::seeded(),
@@ -469,7 +469,7 @@ pub const AUDIENCE: &str = "reports-api";
 /// Claims for `alice` (a viewer) reading her own report `r1`: `iss`, `aud`, `sub`, `roles`,
 /// `iat` = now and `exp` = now + `ttl_secs`.
 pub fn alice_claims(ttl_secs: u64) -> serde_json::Value {
-    let now = authz_core::test_util::now();
+    let now = authz_core::testkit::now();
     serde_json::json!({
         "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "roles": ["viewer"],
         "iat": now, "exp": now + ttl_secs,

@@ -2,7 +2,7 @@
 //! claims -> decision). Without this, the benchmark could compare engines answering different
 //! questions.
 
-use authz_core::test_util::{TestKey, claims_for};
+use authz_core::testkit::{TestKey, claims_for};
 use authz_core::{Algorithm, Authenticated, Validator};
 use authz_peers_bench::{
     CASES, Cedar, MORE_CASES, Token, authz_claims_decide, authz_decide, casbin_claims_decide,

@@ -2,7 +2,7 @@
 //! decision are printed for the README. Counted by dhat's global allocator; one test in this
 //! binary, so no other test thread allocates while it counts.
 
-use authz_core::test_util::{TestKey, claims_for};
+use authz_core::testkit::{TestKey, claims_for};
 use authz_core::{Algorithm, Authenticated, Validator};
 use authz_peers_bench::{
     CASES, Cedar, Token, authz_claims_decide, authz_decide, casbin_decide, casbin_enforcer,

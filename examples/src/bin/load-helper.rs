@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use authz_core::Algorithm;
-use authz_core::test_util::{JwksServer, ServeMode, TestKey, now};
+use authz_core::testkit::{JwksServer, ServeMode, TestKey, now};
 use serde_json::{Value, json};
 
 const ISSUER: &str = "https://id.load.test";

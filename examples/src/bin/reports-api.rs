@@ -26,11 +26,11 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use authz_axum::AuthzState;
-use authz_core::test_util::{TestKey, now};
+use authz_axum::Gate;
+use authz_core::testkit::{TestKey, now};
 use authz_core::{
-    Algorithm, ApiKeys, InMemoryApiKeyStore, RedisApiKeyStore, RedisRevocation, RemoteConfig,
-    Validator,
+    Algorithm, Validator, api_key::ApiKeys, api_key::InMemoryApiKeyStore, store::RedisApiKeyStore,
+    store::RedisRevocation, token::RemoteConfig,
 };
 use authz_examples::{API_KEY_PREFIX, AppState, Revocations, Store, router};
 
@@ -82,7 +82,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     let api_keys = match env("AUTHZ_REDIS_URL") {
         Some(url) => ApiKeys::new(
-            RedisApiKeyStore::new(&url, API_KEY_REDIS_PREFIX)?,
+            RedisApiKeyStore::builder(url.as_str())
+                .prefix(API_KEY_REDIS_PREFIX)
+                .build()?,
             API_KEY_PREFIX,
         )?,
         None => ApiKeys::new(InMemoryApiKeyStore::default(), API_KEY_PREFIX)?,
@@ -122,7 +124,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 .jwks_url(url.as_str())
                 .remote_config(remote)
                 .build()?;
-            let shown = authz_core::redact_url(&url);
+            let shown = authz_core::token::redact_url(&url);
             println!("verifying tokens against {shown} (iss {issuer}, aud {audience})");
             (validator, None)
         }
@@ -139,7 +141,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let router = router();
     println!("routes:\n{}", router.route_table());
     let app = router.into_axum().with_state(AppState {
-        authz: AuthzState::new(validator)
+        authz: Gate::new(validator)
             .realm("reports-api")
             .api_keys(api_keys.clone()),
         store: Store::seeded(),

@@ -4,7 +4,7 @@
 //! only if every path the macros generate goes through that re-export.
 
 use authz_axum::core::{AllOf, Authenticated, Granted, public, require};
-use authz_axum::{AuthzState, Router, get};
+use authz_axum::{Gate, Router, get};
 
 authz_axum::core::policy! {
     #![crate = authz_axum::core]
@@ -59,7 +59,7 @@ async fn export(_proof: Granted<ExportReports>) -> &'static str {
 }
 
 /// The service's routes.
-pub fn router() -> Router<AuthzState> {
+pub fn router() -> Router<Gate> {
     Router::new()
         .route("/health", get(health))
         .route("/reports", get(list))

@@ -1,6 +1,6 @@
 //! The application built only on `authz-axum` serves and refuses as any other would.
 
-use authz_axum::AuthzState;
+use authz_axum::Gate;
 use authz_axum::core::{Algorithm, Key, Validator};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -35,7 +35,7 @@ async fn status(path: &str, token: Option<String>) -> StatusCode {
         .unwrap();
     let app = authz_only_axum::router()
         .into_axum()
-        .with_state(AuthzState::new(validator));
+        .with_state(Gate::new(validator));
     let mut request = Request::get(path);
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));

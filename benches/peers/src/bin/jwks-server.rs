@@ -1,5 +1,5 @@
 //! A loopback JWKS for the HTTP comparison: generates an RS256 key, serves its public JWK at
-//! `http://127.0.0.1:PORT/jwks.json` (`authz_core::test_util::JwksServer`), and writes into the
+//! `http://127.0.0.1:PORT/jwks.json` (`authz_core::testkit::JwksServer`), and writes into the
 //! directory given as the first argument:
 //! - `jwks_url`: that URL;
 //! - `token`: an RS256 token for `alice` (a viewer), valid for 2 hours, for `GET /reports/r1`;
@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use authz_core::Algorithm;
-use authz_core::test_util::{JwksServer, TestKey};
+use authz_core::testkit::{JwksServer, TestKey};
 use authz_peers_bench::alice_claims;
 
 #[tokio::main(flavor = "current_thread")]

@@ -26,6 +26,6 @@ async fn catch_all(uri: axum::http::Uri) -> String {
 }
 
 fn main() {
-    let _app: Router<authz_axum::AuthzState> =
+    let _app: Router<authz_axum::Gate> =
         Router::new().route("/health", get(health)).fallback(catch_all);
 }

@@ -27,6 +27,6 @@ async fn export_everything() -> &'static str {
 }
 
 fn main() {
-    let admin: Router<authz_axum::AuthzState> = Router::new().route("/admin/export", get(export_everything));
+    let admin: Router<authz_axum::Gate> = Router::new().route("/admin/export", get(export_everything));
     let _app = Router::new().route("/health", get(health)).merge(admin);
 }

@@ -18,6 +18,6 @@ fn main() {
     let files = tower::service_fn(|_: axum::extract::Request| async {
         Ok::<_, std::convert::Infallible>("file")
     });
-    let _app: Router<authz_axum::AuthzState> =
+    let _app: Router<authz_axum::Gate> =
         Router::new().nest_service::<axum::http::HeaderMap>("/files", files);
 }

@@ -2,7 +2,7 @@
 // layer, a route layer, state, and a service behind an explicit guard. Everything compiles
 // because every handler declares who may call it.
 
-use authz_axum::{AuthzState, Public, Require, Router, get};
+use authz_axum::{Gate, Public, Require, Router, get};
 use authz_core::{Granted, public, require};
 use axum::extract::{Request, State};
 use axum::response::Response;
@@ -23,11 +23,11 @@ type Authz = authz_axum::Authz<invoices::Policy, Token>;
 
 #[derive(Clone)]
 struct AppState {
-    authz: AuthzState,
+    authz: Gate,
     name: &'static str,
 }
 
-impl axum::extract::FromRef<AppState> for AuthzState {
+impl axum::extract::FromRef<AppState> for Gate {
     fn from_ref(state: &AppState) -> Self {
         state.authz.clone()
     }
@@ -62,7 +62,7 @@ async fn stamp(response: Response) -> Response {
     response
 }
 
-fn app(authz: AuthzState) -> axum::Router {
+fn app(authz: Gate) -> axum::Router {
     let admin = Router::new()
         .route("/audit", get(audit))
         .route_service::<Require<Authz, invoices::perm::InvoicesAdmin>>(

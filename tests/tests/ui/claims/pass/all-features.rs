@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-use authz_core::{Claims, RegisteredClaims};
+use authz_core::{Claims, claims::RegisteredClaims};
 
 authz_core::policy! {
     /// Reports.

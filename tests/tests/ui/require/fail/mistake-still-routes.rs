@@ -16,7 +16,7 @@ type Authz = authz_axum::Authz<reports::Policy, Token>;
 #[authz_core::require(any("reports:read"))]
 async fn read() {}
 
-fn router() -> authz_axum::Router<authz_axum::AuthzState> {
+fn router() -> authz_axum::Router<authz_axum::Gate> {
     authz_axum::Router::new().route("/reports", authz_axum::get(read))
 }
 

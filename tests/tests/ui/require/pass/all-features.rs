@@ -50,7 +50,7 @@ async fn editors() -> StatusCode {
 }
 
 #[require(permission = "reports:read", authz = elsewhere::Config)]
-#[axum::debug_handler(state = authz_axum::AuthzState)]
+#[axum::debug_handler(state = authz_axum::Gate)]
 async fn debugged(_: Granted<reports::perm::ReportsRead>, Path(id): Path<u32>) -> String {
     id.to_string()
 }
@@ -60,7 +60,7 @@ async fn authenticated(caller: Auth<Authz>) -> String {
 }
 
 fn main() {
-    let router: Router<authz_axum::AuthzState> = Router::new()
+    let router: Router<authz_axum::Gate> = Router::new()
         .route("/health", get(health))
         .route("/both", post(both))
         .route("/either/{id}", get(either))

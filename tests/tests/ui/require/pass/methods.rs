@@ -35,7 +35,7 @@ impl Invoices {
         "created"
     }
 
-    fn router() -> Router<authz_axum::AuthzState> {
+    fn router() -> Router<authz_axum::Gate> {
         Router::new()
             .route("/health", get(Self::health))
             .route("/invoices", get(Self::list).post(Invoices::create))

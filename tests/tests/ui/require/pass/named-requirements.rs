@@ -83,7 +83,7 @@ async fn generic<T: Clone + Send + Sync + 'static>(State(state): State<AppState<
 }
 
 fn main() {
-    let router: Router<authz_axum::AuthzState> = Router::new()
+    let router: Router<authz_axum::Gate> = Router::new()
         .route("/export", get(export))
         .route("/export-approve", post(export_and_approve))
         .route("/settle-all", post(settle_all))

@@ -27,7 +27,7 @@ async fn with_caller(_caller: Authenticated<reports::Policy, Token>, _proof: Gra
 async fn health() -> &'static str { "ok" }
 
 fn main() {
-    let _ = authz_axum::Router::<authz_axum::AuthzState>::new()
+    let _ = authz_axum::Router::<authz_axum::Gate>::new()
         .route("/a", authz_axum::get(one_expression))
         .route("/b", authz_axum::get(with_caller))
         .route("/c", authz_axum::get(health));

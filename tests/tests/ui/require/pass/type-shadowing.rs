@@ -29,5 +29,5 @@ async fn read() -> &'static str {
 }
 
 fn main() {
-    let _ = authz_axum::Router::<authz_axum::AuthzState>::new().route("/", authz_axum::get(read));
+    let _ = authz_axum::Router::<authz_axum::Gate>::new().route("/", authz_axum::get(read));
 }

@@ -4,7 +4,8 @@
 //! token as unavailable (503), never accepts it. Runnable without a server:
 //!
 //! ```
-//! use authz_core::{RedisRevocation, Revocation, RevocationQuery};
+//! use authz_core::store::RedisRevocation;
+//! use authz_core::token::{Revocation, RevocationQuery};
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! // Nothing listens on port 1: every check fails, and fails closed.
@@ -38,34 +39,26 @@
 //! [`revoke_subject`](RedisRevocation::revoke_subject) for why).
 
 use core::fmt;
-use core::fmt::Write as _;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Client, Cmd};
-use sha2::{Digest, Sha256};
+use redis::Cmd;
 
-use super::revocation::{
+use super::{Connection, RedisConfigError, RedisError, Settings, hashed_key};
+use crate::token::DEFAULT_LEEWAY;
+use crate::token::revocation::{
     BoxFuture, Revocation, RevocationError, RevocationQuery, RevocationStatus,
 };
-use super::validator::{DEFAULT_LEEWAY, unix_now};
+use crate::util::{lock, unix_now};
 
 /// The default key prefix: keys are `authz:revoked:jti:<hex>`, `authz:revoked:sub:<hex>` and
 /// `authz:revoked:isub:<hex>`.
 pub const DEFAULT_REDIS_PREFIX: &str = "authz:revoked:";
 /// The longest staleness the opt-in cache accepts (see [`RedisRevocationBuilder::cache`]).
 pub const MAX_CACHE_STALENESS: Duration = Duration::from_secs(30);
-/// The default time allowed to connect, and to get an answer: 1 s.
-pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_secs(1);
-/// After a failed connection attempt, checks fail at once for this long before the next
-/// attempt, so that an unreachable server does not cost every request a connect timeout.
-const RECONNECT_BACKOFF: Duration = Duration::from_millis(250);
 /// A TTL is capped at 2^32 - 1 s (136 years), so an absurd `exp` cannot overflow Redis.
 const MAX_TTL_SECS: u64 = u32::MAX as u64;
-const MAX_PREFIX_LEN: usize = 256;
 const JTI: &str = "jti:";
 const SUB: &str = "sub:";
 const ISSUER_SUB: &str = "isub:";
@@ -84,27 +77,6 @@ if left > ttl then ttl = left end
 redis.call('SET', KEYS[1], value, 'EX', ttl)
 return ttl
 ";
-
-/// Why a [`RedisRevocationBuilder`] could not build.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RedisConfigError {
-    /// The URL is not a Redis URL (`redis://[user:password@]host[:port][/db]`).
-    #[error("invalid Redis URL: {0}")]
-    Url(String),
-    /// The cache staleness is zero or longer than [`MAX_CACHE_STALENESS`].
-    #[error("the revocation cache staleness must be between 1 ms and 30 s, not {0:?}")]
-    CacheStaleness(Duration),
-    /// The cache capacity is zero.
-    #[error("the revocation cache capacity must be at least 1")]
-    CacheCapacity,
-    /// The key prefix is empty or longer than 256 bytes.
-    #[error("the Redis key prefix must be 1 to 256 bytes long")]
-    Prefix,
-    /// The timeout is zero.
-    #[error("the Redis timeout must not be zero")]
-    Timeout,
-}
 
 /// A [`Revocation`] backend on Redis, shared by every instance that uses the same server and
 /// prefix: deny a `jti`, or every token of a subject issued before a time, at every issuer or at
@@ -130,7 +102,7 @@ pub enum RedisConfigError {
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use authz_core::{Algorithm, Key, RedisRevocation, Validator};
+/// use authz_core::{Algorithm, Key, store::RedisRevocation, Validator};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let revocations = RedisRevocation::builder("redis://127.0.0.1:6379/")
@@ -158,17 +130,11 @@ pub struct RedisRevocation {
 }
 
 struct Inner {
-    client: Client,
-    config: AsyncConnectionConfig,
+    connection: Connection,
     prefix: Box<str>,
     leeway: u64,
     fail_open: bool,
     cache: Option<Cache>,
-    /// The live connection and its generation, if any.
-    connection: Mutex<Option<(u64, MultiplexedConnection)>>,
-    generation: AtomicU64,
-    /// Serializes connection attempts; holds when the last one failed.
-    connecting: tokio::sync::Mutex<Option<Instant>>,
     outage: Mutex<Outage>,
 }
 
@@ -181,12 +147,10 @@ struct Outage {
 }
 
 /// Builds a [`RedisRevocation`]. Defaults: prefix [`DEFAULT_REDIS_PREFIX`], leeway
-/// [`DEFAULT_LEEWAY`], timeout [`DEFAULT_REDIS_TIMEOUT`], no cache, fail closed.
+/// [`DEFAULT_LEEWAY`], timeout [`DEFAULT_REDIS_TIMEOUT`](super::DEFAULT_REDIS_TIMEOUT), no cache, fail closed.
 pub struct RedisRevocationBuilder {
-    url: String,
-    prefix: String,
+    settings: Settings,
     leeway: Duration,
-    timeout: Duration,
     cache: Option<(Duration, usize)>,
     fail_open: bool,
 }
@@ -194,10 +158,8 @@ pub struct RedisRevocationBuilder {
 impl fmt::Debug for RedisRevocationBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisRevocationBuilder")
-            .field("url", &"<redacted>")
-            .field("prefix", &self.prefix)
+            .field("settings", &self.settings)
             .field("leeway", &self.leeway)
-            .field("timeout", &self.timeout)
             .field("cache", &self.cache)
             .field("fail_open", &self.fail_open)
             .finish()
@@ -212,7 +174,7 @@ impl fmt::Debug for RedisRevocation {
             .field("leeway", &i.leeway)
             .field("fail_open", &i.fail_open)
             .field("cache_staleness", &i.cache.as_ref().map(|c| c.staleness))
-            .field("connected", &lock(&i.connection).is_some())
+            .field("connected", &i.connection.is_connected())
             .finish_non_exhaustive()
     }
 }
@@ -221,7 +183,7 @@ impl RedisRevocationBuilder {
     /// Keys start with this prefix (default [`DEFAULT_REDIS_PREFIX`]). Services that must not share
     /// revocations use different prefixes.
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.prefix = prefix.into();
+        self.settings.prefix = prefix.into();
         self
     }
 
@@ -237,7 +199,7 @@ impl RedisRevocationBuilder {
     /// The time allowed to connect and, separately, to get each answer (default 1 s). A check
     /// that takes longer fails (closed).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.settings.timeout = timeout;
         self
     }
 
@@ -264,15 +226,7 @@ impl RedisRevocationBuilder {
 
     /// Checks the settings. Does not connect: the first check does.
     pub fn build(self) -> Result<RedisRevocation, RedisConfigError> {
-        // The URL may hold a password: only the parser's error kind is reported.
-        let client = Client::open(self.url.as_str())
-            .map_err(|e| RedisConfigError::Url(format!("{:?}", e.kind())))?;
-        if self.prefix.is_empty() || self.prefix.len() > MAX_PREFIX_LEN {
-            return Err(RedisConfigError::Prefix);
-        }
-        if self.timeout.is_zero() {
-            return Err(RedisConfigError::Timeout);
-        }
+        let (connection, prefix) = self.settings.open()?;
         let cache = match self.cache {
             None => None,
             Some((staleness, _)) if staleness.is_zero() || staleness > MAX_CACHE_STALENESS => {
@@ -285,20 +239,13 @@ impl RedisRevocationBuilder {
                 entries: Mutex::new(HashMap::new()),
             }),
         };
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout));
         Ok(RedisRevocation {
             inner: Arc::new(Inner {
-                client,
-                config,
-                prefix: self.prefix.into_boxed_str(),
+                connection,
+                prefix,
                 leeway: self.leeway.as_secs(),
                 fail_open: self.fail_open,
                 cache,
-                connection: Mutex::new(None),
-                generation: AtomicU64::new(0),
-                connecting: tokio::sync::Mutex::new(None),
                 outage: Mutex::new(Outage::default()),
             }),
         })
@@ -310,10 +257,8 @@ impl RedisRevocation {
     /// `redis://user:password@…` for ACLs).
     pub fn builder(url: impl Into<String>) -> RedisRevocationBuilder {
         RedisRevocationBuilder {
-            url: url.into(),
-            prefix: DEFAULT_REDIS_PREFIX.to_owned(),
+            settings: Settings::new(url.into(), DEFAULT_REDIS_PREFIX),
             leeway: DEFAULT_LEEWAY,
-            timeout: DEFAULT_REDIS_TIMEOUT,
             cache: None,
             fail_open: false,
         }
@@ -365,7 +310,7 @@ impl RedisRevocation {
     /// without `iss` are not covered (the validator requires it when it checks issuers).
     ///
     /// ```no_run
-    /// use authz_core::RedisRevocation;
+    /// use authz_core::store::RedisRevocation;
     ///
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// let revocations = RedisRevocation::builder("redis://127.0.0.1:6379/").build()?;
@@ -402,36 +347,28 @@ impl RedisRevocation {
 
     /// The Redis key that revokes a `jti`: the prefix, `jti:`, and the SHA-256 of `jti` in hex.
     pub fn jti_key(&self, jti: &str) -> String {
-        self.key(JTI, Sha256::digest(jti.as_bytes()).into())
+        hashed_key(&self.inner.prefix, JTI, &[jti.as_bytes()])
     }
 
     /// The Redis key that revokes a subject's older tokens at every issuer: the prefix, `sub:`,
     /// and the SHA-256 of `sub` in hex.
     pub fn subject_key(&self, sub: &str) -> String {
-        self.key(SUB, Sha256::digest(sub.as_bytes()).into())
+        hashed_key(&self.inner.prefix, SUB, &[sub.as_bytes()])
     }
 
     /// The Redis key that revokes a subject's older tokens at one issuer: the prefix, `isub:`,
     /// and in hex the SHA-256 of the byte length of `issuer` (8 bytes, big-endian), `issuer`,
     /// the byte length of `sub` and `sub`.
     pub fn issuer_subject_key(&self, issuer: &str, sub: &str) -> String {
-        let mut hash = Sha256::new();
-        for part in [issuer, sub] {
-            hash.update((part.len() as u64).to_be_bytes());
-            hash.update(part.as_bytes());
-        }
-        self.key(ISSUER_SUB, hash.finalize().into())
-    }
-
-    fn key(&self, kind: &str, digest: [u8; 32]) -> String {
-        let prefix = &self.inner.prefix;
-        let mut key = String::with_capacity(prefix.len() + kind.len() + 64);
-        key.push_str(prefix);
-        key.push_str(kind);
-        for byte in digest {
-            let _ = write!(key, "{byte:02x}");
-        }
-        key
+        let (issuer_len, sub_len) = (
+            (issuer.len() as u64).to_be_bytes(),
+            (sub.len() as u64).to_be_bytes(),
+        );
+        hashed_key(
+            &self.inner.prefix,
+            ISSUER_SUB,
+            &[&issuer_len, issuer.as_bytes(), &sub_len, sub.as_bytes()],
+        )
     }
 
     /// Stores `value` under `key` until `refused_from` (unix seconds): the first second at
@@ -490,9 +427,9 @@ impl RedisRevocation {
                 cmd.arg(&keys);
                 let values: Vec<Option<u64>> = self.query(&cmd).await?;
                 if values.len() != keys.len() {
-                    return Err(RevocationError(
-                        "Redis answered MGET with a wrong count".into(),
-                    ));
+                    return Err(RevocationError::new(RedisError::Unexpected(
+                        "MGET with a wrong count",
+                    )));
                 }
                 if let Some(cache) = &self.inner.cache {
                     cache.put(&keys, &values);
@@ -513,69 +450,16 @@ impl RedisRevocation {
         Ok(RevocationStatus::Active)
     }
 
-    /// Runs one command. A connection that fails is dropped; if it was an older one (the server
-    /// may have restarted since), the command is tried once more on a new connection.
     async fn query<T: redis::FromRedisValue>(&self, cmd: &Cmd) -> Result<T, RevocationError> {
-        let (generation, mut connection, fresh) = self.inner.connection().await?;
-        match cmd.query_async(&mut connection).await {
-            Ok(value) => return Ok(value),
-            Err(e) => {
-                self.inner.forget(generation);
-                if fresh {
-                    return Err(redis_error(&e));
-                }
-            }
-        }
-        let (generation, mut connection, _) = self.inner.connection().await?;
-        cmd.query_async(&mut connection).await.map_err(|e| {
-            self.inner.forget(generation);
-            redis_error(&e)
-        })
+        self.inner
+            .connection
+            .query(cmd)
+            .await
+            .map_err(RevocationError::new)
     }
 }
 
 impl Inner {
-    /// The live connection, or a new one. `true` when it was made for this call.
-    async fn connection(&self) -> Result<(u64, MultiplexedConnection, bool), RevocationError> {
-        if let Some((generation, connection)) = lock(&self.connection).clone() {
-            return Ok((generation, connection, false));
-        }
-        let mut last_failure = self.connecting.lock().await;
-        // Another check may have connected while this one waited.
-        if let Some((generation, connection)) = lock(&self.connection).clone() {
-            return Ok((generation, connection, false));
-        }
-        if last_failure.is_some_and(|at| at.elapsed() < RECONNECT_BACKOFF) {
-            return Err(RevocationError(
-                "Redis unreachable (next connection attempt shortly)".into(),
-            ));
-        }
-        match self
-            .client
-            .get_multiplexed_async_connection_with_config(&self.config)
-            .await
-        {
-            Ok(connection) => {
-                *last_failure = None;
-                let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
-                *lock(&self.connection) = Some((generation, connection.clone()));
-                Ok((generation, connection, true))
-            }
-            Err(e) => {
-                *last_failure = Some(Instant::now());
-                Err(redis_error(&e))
-            }
-        }
-    }
-
-    /// Drops the connection of this generation, if it is still the live one.
-    fn forget(&self, generation: u64) {
-        let mut live = lock(&self.connection);
-        if live.as_ref().is_some_and(|(g, _)| *g == generation) {
-            *live = None;
-        }
-    }
-
     fn failed(&self, error: &RevocationError) {
         let mut outage = lock(&self.outage);
         outage.failing = true;
@@ -675,17 +559,6 @@ impl Cache {
     fn forget(&self, key: &str) {
         lock(&self.entries).remove(key);
     }
-}
-
-/// A poisoned lock still holds consistent data here: every update is one assignment.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn redis_error(e: &redis::RedisError) -> RevocationError {
-    RevocationError(format!("Redis: {e}"))
 }
 
 #[cfg(test)]

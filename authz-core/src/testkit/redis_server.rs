@@ -17,7 +17,7 @@ const READY_WITHIN: Duration = Duration::from_secs(10);
 /// passing without having run.
 ///
 /// ```no_run
-/// use authz_core::test_util::RedisServer;
+/// use authz_core::testkit::RedisServer;
 ///
 /// let mut redis = RedisServer::start().expect("redis-server");
 /// let url = redis.url(); // redis://127.0.0.1:PORT/

@@ -14,7 +14,7 @@
 //! then hands [`Kit::run`] a function that sends one request through the framework:
 //!
 //! ```
-//! use authz_core::conformance::{Kit, Outcome, Request};
+//! use authz_core::testkit::conformance::{Kit, Outcome, Request};
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let kit = Kit::new();
@@ -27,11 +27,11 @@
 //!         if request.path == "/public" {
 //!             return Outcome { status: 200, www_authenticate: None };
 //!         }
-//!         let caller = gate.authenticate::<authz_core::conformance::docs::Policy,
-//!             authz_core::conformance::DocsClaims>(values, request.path).await;
+//!         let caller = gate.authenticate::<authz_core::testkit::conformance::docs::Policy,
+//!             authz_core::testkit::conformance::DocsClaims>(values, request.path).await;
 //!         let decision = caller.and_then(|caller| match request.method {
-//!             "GET" => gate.authorize::<authz_core::conformance::docs::perm::DocsRead, _>(&caller, request.path).map(drop),
-//!             _ => gate.authorize::<authz_core::conformance::docs::perm::DocsWrite, _>(&caller, request.path).map(drop),
+//!             "GET" => gate.authorize::<authz_core::testkit::conformance::docs::perm::DocsRead, _>(&caller, request.path).map(drop),
+//!             _ => gate.authorize::<authz_core::testkit::conformance::docs::perm::DocsWrite, _>(&caller, request.path).map(drop),
 //!         });
 //!         match decision {
 //!             Ok(()) => Outcome { status: 200, www_authenticate: None },
@@ -51,9 +51,10 @@ use std::sync::{Arc, Mutex};
 use serde_json::json;
 use tracing::instrument::WithSubscriber as _;
 
-use crate::gate::{AUDIT_TARGET, Gate};
+use super::{TestKey, claims_for, now};
+use crate::audit::AUDIT_TARGET;
+use crate::gate::Gate;
 use crate::token::Algorithm;
-use crate::token::test_util::{TestKey, claims_for, now};
 
 crate::policy! {
     /// The conformance kit's policy.

@@ -2,13 +2,15 @@
 //! revocations, so every instance sees a key the moment it is issued or revoked.
 //!
 //! ```
-//! use authz_core::{ApiKeys, RedisApiKeyStore};
+//! use authz_core::api_key::ApiKeys;
+//! use authz_core::store::RedisApiKeyStore;
 //! # authz_core::policy! { /// P
 //! # pub mod reports { permissions { /// r
 //! # "reports:read", } } }
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! // Nothing listens on port 1: issuing and verifying fail (closed), nothing panics.
-//! let keys = ApiKeys::new(RedisApiKeyStore::new("redis://127.0.0.1:1/", "k:").unwrap(), "rpt").unwrap();
+//! let store = RedisApiKeyStore::builder("redis://127.0.0.1:1/").prefix("k:").build().unwrap();
+//! let keys = ApiKeys::new(store, "rpt").unwrap();
 //! assert!(keys.issue::<reports::Policy>("bot", ["reports:read"], None).await.is_err());
 //! # });
 //! ```
@@ -22,17 +24,16 @@
 //! (or one cluster slot per prefix), as the rest of the store assumes.
 
 use std::fmt;
-use std::sync::Mutex;
 use std::time::Duration;
 
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Client};
+use redis::Cmd;
 
+use super::{Connection, RedisConfigError, Settings, hashed_key};
 use crate::api_key::{ApiKeyRecord, ApiKeyStore, StoreError};
 use crate::token::BoxFuture;
 
-/// Time to connect and to get an answer.
-const TIMEOUT: Duration = Duration::from_secs(1);
+/// The default key prefix: records are `authz:api_keys:<id>`.
+pub const DEFAULT_PREFIX: &str = "authz:api_keys:";
 /// Expired keys stay this long (so a late request reads "expired", not "unknown"), then go.
 const EXPIRED_GRACE_SECS: u64 = 24 * 3600;
 
@@ -79,12 +80,38 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 ";
 
-/// API key records on Redis.
+/// API key records on Redis. Configured as [`RedisRevocation`](super::RedisRevocation) is,
+/// through a builder, and connected the same way (see [the module](super)).
 pub struct RedisApiKeyStore {
-    client: Client,
-    config: AsyncConnectionConfig,
-    prefix: String,
-    connection: Mutex<Option<MultiplexedConnection>>,
+    connection: Connection,
+    prefix: Box<str>,
+}
+
+/// Builds a [`RedisApiKeyStore`]. Defaults: prefix `authz:api_keys:`, timeout
+/// [`DEFAULT_REDIS_TIMEOUT`](super::DEFAULT_REDIS_TIMEOUT).
+#[derive(Debug)]
+pub struct RedisApiKeyStoreBuilder {
+    settings: Settings,
+}
+
+impl RedisApiKeyStoreBuilder {
+    /// Records are `<prefix><id>` (default `authz:api_keys:`).
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.settings.prefix = prefix.into();
+        self
+    }
+
+    /// The time allowed to connect and, separately, to get each answer (default 1 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.settings.timeout = timeout;
+        self
+    }
+
+    /// Checks the settings. Does not connect: the first call does.
+    pub fn build(self) -> Result<RedisApiKeyStore, RedisConfigError> {
+        let (connection, prefix) = self.settings.open()?;
+        Ok(RedisApiKeyStore { connection, prefix })
+    }
 }
 
 impl fmt::Debug for RedisApiKeyStore {
@@ -92,24 +119,18 @@ impl fmt::Debug for RedisApiKeyStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisApiKeyStore")
             .field("prefix", &self.prefix)
+            .field("connected", &self.connection.is_connected())
             .finish_non_exhaustive()
     }
 }
 
 impl RedisApiKeyStore {
-    /// A store on the Redis at `url`, keys named `<prefix><id>`. Connects on first use.
-    pub fn new(url: &str, prefix: &str) -> Result<Self, StoreError> {
-        let client = Client::open(url)
-            .map_err(|e| StoreError(format!("invalid Redis URL ({:?})", e.kind())))?;
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(TIMEOUT))
-            .set_response_timeout(Some(TIMEOUT));
-        Ok(Self {
-            client,
-            config,
-            prefix: prefix.to_owned(),
-            connection: Mutex::new(None),
-        })
+    /// A builder for the server at `url` (`redis://host:port/db`, with
+    /// `redis://user:password@…` for ACLs).
+    pub fn builder(url: impl Into<String>) -> RedisApiKeyStoreBuilder {
+        RedisApiKeyStoreBuilder {
+            settings: Settings::new(url.into(), DEFAULT_PREFIX),
+        }
     }
 
     fn key(&self, id: &str) -> String {
@@ -119,42 +140,12 @@ impl RedisApiKeyStore {
     /// The set of a subject's key ids. Hashed, so any subject makes a key of one length; `s`
     /// is not a hex digit, so it never names a record.
     fn subject_key(&self, subject: &str) -> String {
-        use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(subject.as_bytes());
-        let mut key = format!("{}sub:", self.prefix);
-        for byte in digest {
-            use fmt::Write as _;
-            let _ = write!(key, "{byte:02x}");
-        }
-        key
+        hashed_key(&self.prefix, "sub:", &[subject.as_bytes()])
     }
 
-    async fn connection(&self) -> Result<MultiplexedConnection, StoreError> {
-        if let Some(connection) = self.lock().clone() {
-            return Ok(connection);
-        }
-        let connection = self
-            .client
-            .get_multiplexed_async_connection_with_config(&self.config)
-            .await
-            .map_err(|e| StoreError(format!("Redis unreachable ({:?})", e.kind())))?;
-        *self.lock() = Some(connection.clone());
-        Ok(connection)
-    }
-
-    /// Runs a command; on failure forgets the connection so the next call reconnects.
-    async fn run<T: redis::FromRedisValue>(
-        &self,
-        call: impl AsyncFnOnce(&mut MultiplexedConnection) -> redis::RedisResult<T>,
-    ) -> Result<T, StoreError> {
-        let mut connection = self.connection().await?;
-        match call(&mut connection).await {
-            Ok(value) => Ok(value),
-            Err(e) => {
-                *self.lock() = None;
-                Err(StoreError(format!("Redis command failed ({:?})", e.kind())))
-            }
-        }
+    /// Runs one command on the shared connection.
+    async fn run<T: redis::FromRedisValue>(&self, cmd: &Cmd) -> Result<T, StoreError> {
+        self.connection.query(cmd).await.map_err(StoreError::new)
     }
 
     /// Sets one field of an existing record (never creates a partial one); whether it existed.
@@ -171,14 +162,8 @@ impl RedisApiKeyStore {
             .arg(self.key(id))
             .arg(field)
             .arg(value);
-        let found: i64 = self.run(async |c| invocation.query_async(c).await).await?;
+        let found: i64 = self.run(&invocation).await?;
         Ok(found == 1)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<MultiplexedConnection>> {
-        self.connection
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -210,9 +195,8 @@ impl ApiKeyStore for RedisApiKeyStore {
     fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<ApiKeyRecord>, StoreError>> {
         Box::pin(async move {
             let key = self.key(id);
-            let fields: std::collections::HashMap<String, String> = self
-                .run(async |c| redis::cmd("HGETALL").arg(&key).query_async(c).await)
-                .await?;
+            let fields: std::collections::HashMap<String, String> =
+                self.run(redis::cmd("HGETALL").arg(&key)).await?;
             if fields.is_empty() {
                 return Ok(None);
             }
@@ -255,11 +239,11 @@ impl ApiKeyStore for RedisApiKeyStore {
                 .arg(optional(record.last_used_at))
                 .arg("secret_sha256")
                 .arg(&record.secret_sha256);
-            let inserted: i64 = self.run(async |c| invocation.query_async(c).await).await?;
+            let inserted: i64 = self.run(&invocation).await?;
             if inserted == 1 {
                 Ok(())
             } else {
-                Err(StoreError("duplicate id".into()))
+                Err(StoreError::new("duplicate id"))
             }
         })
     }
@@ -287,9 +271,9 @@ impl ApiKeyStore for RedisApiKeyStore {
                 .arg(REVOKE_SUBJECT)
                 .arg(1)
                 .arg(self.subject_key(subject))
-                .arg(&self.prefix)
+                .arg(&*self.prefix)
                 .arg(before);
-            self.run(async |c| invocation.query_async(c).await).await
+            self.run(&invocation).await
         })
     }
 }

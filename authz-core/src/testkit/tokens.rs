@@ -1,33 +1,4 @@
-//! Test utilities: token minting with generated keys, and a JWKS server on loopback whose keys
-//! and failure mode a test can change while it runs. Enabled by the `test-util` feature; meant
-//! for your own test suites (`[dev-dependencies] authz-core = { features = ["test-util"] }`).
-//!
-//! ```
-//! use authz_core::test_util::{JwksServer, TestKey, claims_for};
-//! use authz_core::{Algorithm, Validator};
-//!
-//! # #[derive(serde::Deserialize, authz_core::Claims)] struct MyClaims { sub: String }
-//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-//! let key = TestKey::generate(Algorithm::ES256, "key-1");
-//! let server = JwksServer::start().await.unwrap();
-//! server.set_keys(&[&key]);
-//!
-//! let validator = Validator::builder()
-//!     .algorithms([Algorithm::ES256])
-//!     .jwks_url(server.jwks_url())
-//!     .issuer("https://id.example")
-//!     .audience("reports-api")
-//!     .build()
-//!     .unwrap();
-//! let token = key.mint(&claims_for("https://id.example", "reports-api", "alice"));
-//! let ok = validator.validate::<MyClaims>(&token).await.unwrap();
-//! assert_eq!(ok.claims.sub, "alice");
-//!
-//! server.set_keys(&[]); // rotated away: the cached key keeps working until the cache expires
-//! assert!(validator.validate::<MyClaims>(&token).await.is_ok());
-//! assert_eq!(server.hits("/jwks.json"), 1);
-//! # });
-//! ```
+//! Token minting with generated keys, and a JWKS server on loopback.
 
 use core::fmt;
 use std::collections::HashMap;
@@ -45,11 +16,8 @@ use http_body_util::Full;
 use hyper::body::Bytes;
 use serde_json::{Value, json};
 
-pub use super::redis_server::RedisServer;
-
-use super::algorithm::Algorithm;
-use super::keys::Key;
-use super::validator::unix_now;
+use crate::token::{Algorithm, Key};
+use crate::util::unix_now;
 
 /// The current time in unix seconds, as the validator reads it.
 pub fn now() -> u64 {

@@ -1,0 +1,135 @@
+//! Audit events, written once for every adapter and every check: the `tracing` target
+//! [`AUDIT_TARGET`], its events and their stable fields.
+//!
+//! | event | level | fields |
+//! |---|---|---|
+//! | `authentication` | `WARN` | `outcome = "failure"`, `credential` (`bearer`, `api_key`), `category` (`missing_credentials`, `invalid_request`, `invalid_token`, `unavailable`), `key_id` (API keys: the public id, never the secret), `reason` (detailed, never the token), `route` |
+//! | `authorization` | `DEBUG` allow, `WARN` deny | `decision` (`allow`/`deny`), `subject`, `issuer` (the token's `iss`; empty for API keys), `key_id` (API keys; empty for tokens), `rule`, `route`, `reason`, `unknown_roles`, `unknown_permissions` (names the policy does not know, comma-separated) |
+//! | `owner_check` | `DEBUG` allow, `WARN` deny | `decision`, `subject`, `issuer`, `key_id`, `rule` (the override), `reason` (`owner`, `override`, `not the owner`) |
+//!
+//! Refusals are `WARN` and grants `DEBUG`, as ASP.NET Core logs authorization failures above
+//! successes and Spring Security publishes no granted events by default: a service logging at
+//! `INFO` records every refusal and is not slowed by a line per allowed request. To keep an
+//! audit trail of grants too, enable the target at `DEBUG` (with `tracing-subscriber`'s
+//! `EnvFilter`: `authz::audit=debug`). An event no subscriber wants is not formatted.
+//!
+//! Values that come from the token (`subject`, unknown names) are recorded with `Debug`, so
+//! control characters are escaped; unknown names are cut to 64 characters, 16 of each kind.
+//!
+//! ```
+//! assert_eq!(authz_core::audit::AUDIT_TARGET, "authz::audit");
+//! ```
+
+use crate::requirement::Rule;
+
+/// The `tracing` target of the audit events.
+pub const AUDIT_TARGET: &str = "authz::audit";
+
+#[cfg(feature = "jwt")]
+pub(crate) fn authentication(
+    route: &str,
+    category: &str,
+    key_id: Option<&str>,
+    reason: &dyn std::fmt::Display,
+) {
+    tracing::warn!(
+        target: AUDIT_TARGET,
+        event = "authentication",
+        outcome = "failure",
+        credential = if key_id.is_some() { "api_key" } else { "bearer" },
+        category,
+        key_id = ?key_id.unwrap_or(""),
+        reason = %reason,
+        route,
+    );
+}
+
+/// One decision's audit event: `decision = "allow"` at `DEBUG` when `$allowed`, else
+/// `decision = "deny"` at `WARN`. (A `tracing` level is fixed per call site, hence two.)
+macro_rules! audit_decision {
+    ($allowed:expr, event = $event:literal, $($field:tt)*) => {
+        if $allowed {
+            tracing::debug!(target: AUDIT_TARGET, event = $event, decision = "allow", $($field)*);
+        } else {
+            tracing::warn!(target: AUDIT_TARGET, event = $event, decision = "deny", $($field)*);
+        }
+    };
+}
+
+/// Who an event is about: values from the credential, logged with `Debug` (escaped).
+#[derive(Clone, Copy)]
+pub(crate) struct Who<'a> {
+    pub(crate) subject: &'a str,
+    /// The token's `iss`; empty for API keys.
+    pub(crate) issuer: &'a str,
+    /// The API key's public id; empty for tokens.
+    pub(crate) key_id: &'a str,
+}
+
+/// The authorization event. `unknown` gives the unknown role and permission names, joined; it
+/// runs (and may allocate) only for an event a subscriber wants.
+#[cfg(feature = "jwt")]
+#[cold]
+#[inline(never)]
+pub(crate) fn authorization(
+    route: &str,
+    who: Who<'_>,
+    rule: Rule,
+    allowed: bool,
+    unknown: impl FnOnce() -> (String, String),
+) {
+    if !enabled(allowed) {
+        return;
+    }
+    let (unknown_roles, unknown_permissions) = unknown();
+    audit_decision!(
+        allowed,
+        event = "authorization",
+        subject = ?who.subject,
+        issuer = ?who.issuer,
+        key_id = who.key_id,
+        rule = %rule,
+        route,
+        reason = if allowed { "rule met" } else { "missing permission" },
+        unknown_roles = ?unknown_roles,
+        unknown_permissions = ?unknown_permissions,
+    );
+}
+
+/// Whether an audit event of an allow (`DEBUG`) or a deny (`WARN`) could be recorded at all:
+/// `tracing`'s global maximum level, one atomic load, inlined into the checks. The events
+/// themselves are built out of line, so a check with auditing off costs a nanosecond at most.
+#[inline]
+pub(crate) fn may_record(allowed: bool) -> bool {
+    if allowed {
+        tracing::level_enabled!(tracing::Level::DEBUG)
+    } else {
+        tracing::level_enabled!(tracing::Level::WARN)
+    }
+}
+
+/// The owner check's event (see the module docs); `reason` is `owner`, `override` or `not
+/// the owner`.
+#[cold]
+#[inline(never)]
+pub(crate) fn owner_check(who: Who<'_>, rule: Rule, allowed: bool, reason: &'static str) {
+    audit_decision!(
+        allowed,
+        event = "owner_check",
+        subject = ?who.subject,
+        issuer = ?who.issuer,
+        key_id = who.key_id,
+        rule = %rule,
+        reason,
+    );
+}
+
+/// Whether a subscriber wants the audit event of an allow (`DEBUG`) or a deny (`WARN`).
+#[cfg(feature = "jwt")]
+fn enabled(allowed: bool) -> bool {
+    if allowed {
+        tracing::enabled!(target: AUDIT_TARGET, tracing::Level::DEBUG)
+    } else {
+        tracing::enabled!(target: AUDIT_TARGET, tracing::Level::WARN)
+    }
+}

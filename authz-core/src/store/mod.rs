@@ -1,0 +1,236 @@
+//! Stores shared by every instance of a service, on Redis (feature `redis`):
+//! [`RedisRevocation`] (revoked tokens) and, with `api-keys`, [`RedisApiKeyStore`] (API key
+//! records). Both are configured the same way (a URL, a key prefix, a timeout, through a
+//! builder) and connect the same way: lazily, so building one never blocks; one multiplexed
+//! connection shared by every call; a connection that fails is replaced on the next call, after
+//! a short backoff so that an unreachable server does not cost every request a connect
+//! timeout. A call the store cannot answer fails closed.
+//!
+//! ```
+//! use authz_core::store::RedisRevocation;
+//! use authz_core::token::{Revocation, RevocationQuery};
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! // Nothing listens on port 1: every check fails, and fails closed.
+//! let revocations = RedisRevocation::builder("redis://127.0.0.1:1/").build().unwrap();
+//! let query = RevocationQuery::new(Some("token-1"), Some("alice"), Some(1), u64::MAX);
+//! assert!(revocations.check(query).await.is_err());
+//! # });
+//! ```
+//!
+//! URLs are `redis://[user:password@]host:port/db` (ACL users included). Neither TLS
+//! (`rediss://`), Sentinel nor Cluster is supported by these stores: each is one standalone
+//! server (or one primary behind a stable address).
+
+#[cfg(feature = "api-keys")]
+mod api_keys;
+mod revocation;
+
+#[cfg(feature = "api-keys")]
+pub use api_keys::{
+    DEFAULT_PREFIX as DEFAULT_API_KEY_PREFIX, RedisApiKeyStore, RedisApiKeyStoreBuilder,
+};
+pub use revocation::{
+    DEFAULT_REDIS_PREFIX, MAX_CACHE_STALENESS, RedisRevocation, RedisRevocationBuilder,
+};
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, Client, Cmd};
+
+use crate::util::lock;
+
+/// The default time allowed to connect, and to get an answer: 1 s.
+pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_secs(1);
+/// After a failed connection attempt, calls fail at once for this long before the next
+/// attempt, so that an unreachable server does not cost every request a connect timeout.
+const RECONNECT_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_PREFIX_LEN: usize = 256;
+
+/// A setting a Redis store's builder refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RedisConfigError {
+    /// The URL does not parse. Only the parser's error kind is kept: the URL may hold a
+    /// password.
+    #[error("invalid Redis URL ({0})")]
+    Url(String),
+    /// The revocation cache's staleness is zero or above [`MAX_CACHE_STALENESS`].
+    #[error("the revocation cache staleness must be between 1 ms and 30 s, not {0:?}")]
+    CacheStaleness(Duration),
+    /// The revocation cache's capacity is zero.
+    #[error("the revocation cache capacity must be at least 1")]
+    CacheCapacity,
+    /// The key prefix is empty or longer than 256 bytes.
+    #[error("the Redis key prefix must be 1 to 256 bytes long")]
+    Prefix,
+    /// The timeout is zero.
+    #[error("the Redis timeout must not be zero")]
+    Timeout,
+}
+
+/// Why a store could not answer. The source error (from the `redis` crate) is kept; its
+/// message never holds the URL.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RedisError {
+    /// The last connection attempt failed less than the backoff ago.
+    #[error("Redis unreachable (next connection attempt shortly)")]
+    Backoff,
+    /// Connecting or the command failed.
+    #[error("Redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    /// Redis answered something the store did not expect.
+    #[error("Redis answered unexpectedly: {0}")]
+    Unexpected(&'static str),
+}
+
+/// The settings both stores share, checked once.
+pub(crate) struct Settings {
+    pub(crate) url: String,
+    pub(crate) prefix: String,
+    pub(crate) timeout: Duration,
+}
+
+impl Settings {
+    pub(crate) fn new(url: String, prefix: &str) -> Self {
+        Self {
+            url,
+            prefix: prefix.to_owned(),
+            timeout: DEFAULT_REDIS_TIMEOUT,
+        }
+    }
+
+    /// The connection these settings describe, and the checked prefix.
+    pub(crate) fn open(self) -> Result<(Connection, Box<str>), RedisConfigError> {
+        // The URL may hold a password: only the parser's error kind is reported.
+        let client = Client::open(self.url.as_str())
+            .map_err(|e| RedisConfigError::Url(format!("{:?}", e.kind())))?;
+        if self.prefix.is_empty() || self.prefix.len() > MAX_PREFIX_LEN {
+            return Err(RedisConfigError::Prefix);
+        }
+        if self.timeout.is_zero() {
+            return Err(RedisConfigError::Timeout);
+        }
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(self.timeout))
+            .set_response_timeout(Some(self.timeout));
+        let connection = Connection {
+            client,
+            config,
+            live: Mutex::new(None),
+            generation: AtomicU64::new(0),
+            connecting: tokio::sync::Mutex::new(None),
+        };
+        Ok((connection, self.prefix.into_boxed_str()))
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("url", &"<redacted>")
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// The one connection strategy of the Redis stores: a multiplexed connection made on first
+/// use and shared by every call; dropped when a command on it fails; a new one is made by the
+/// next call, unless the last attempt failed less than [`RECONNECT_BACKOFF`] ago.
+pub(crate) struct Connection {
+    client: Client,
+    config: AsyncConnectionConfig,
+    /// The live connection and its generation, if any.
+    live: Mutex<Option<(u64, MultiplexedConnection)>>,
+    generation: AtomicU64,
+    /// Serializes connection attempts; holds when the last one failed.
+    connecting: tokio::sync::Mutex<Option<Instant>>,
+}
+
+impl Connection {
+    /// Runs one command. A connection that fails is dropped; if it was an older one (the server
+    /// may have restarted since), the command is tried once more on a new connection.
+    pub(crate) async fn query<T: redis::FromRedisValue>(&self, cmd: &Cmd) -> Result<T, RedisError> {
+        let (generation, mut connection, fresh) = self.connection().await?;
+        match cmd.query_async(&mut connection).await {
+            Ok(value) => return Ok(value),
+            Err(e) => {
+                self.forget(generation);
+                if fresh {
+                    return Err(e.into());
+                }
+            }
+        }
+        let (generation, mut connection, _) = self.connection().await?;
+        cmd.query_async(&mut connection).await.map_err(|e| {
+            self.forget(generation);
+            e.into()
+        })
+    }
+
+    /// Whether a connection is live now.
+    pub(crate) fn is_connected(&self) -> bool {
+        lock(&self.live).is_some()
+    }
+
+    /// The live connection, or a new one. `true` when it was made for this call.
+    async fn connection(&self) -> Result<(u64, MultiplexedConnection, bool), RedisError> {
+        if let Some((generation, connection)) = lock(&self.live).clone() {
+            return Ok((generation, connection, false));
+        }
+        let mut last_failure = self.connecting.lock().await;
+        // Another call may have connected while this one waited.
+        if let Some((generation, connection)) = lock(&self.live).clone() {
+            return Ok((generation, connection, false));
+        }
+        if last_failure.is_some_and(|at| at.elapsed() < RECONNECT_BACKOFF) {
+            return Err(RedisError::Backoff);
+        }
+        match self
+            .client
+            .get_multiplexed_async_connection_with_config(&self.config)
+            .await
+        {
+            Ok(connection) => {
+                *last_failure = None;
+                let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+                *lock(&self.live) = Some((generation, connection.clone()));
+                Ok((generation, connection, true))
+            }
+            Err(e) => {
+                *last_failure = Some(Instant::now());
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Drops the connection of this generation, if it is still the live one.
+    fn forget(&self, generation: u64) {
+        let mut live = lock(&self.live);
+        if live.as_ref().is_some_and(|(g, _)| *g == generation) {
+            *live = None;
+        }
+    }
+}
+
+/// `<prefix><kind><SHA-256 of the parts, in hex>`: any identifier makes a key of one length.
+pub(crate) fn hashed_key(prefix: &str, kind: &str, parts: &[&[u8]]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    let mut key = String::with_capacity(prefix.len() + kind.len() + 64);
+    key.push_str(prefix);
+    key.push_str(kind);
+    for byte in hasher.finalize() {
+        let _ = write!(key, "{byte:02x}");
+    }
+    key
+}

@@ -1,0 +1,38 @@
+//! The test kit (feature `test-util`): token minting with generated keys, a JWKS server on
+//! loopback whose keys and failure mode a test can change while it runs, a throwaway
+//! `redis-server` ([`RedisServer`]), and the adapter [`conformance`] kit. Meant for your own
+//! test suites (`[dev-dependencies] authz-core = { features = ["test-util"] }`).
+//!
+//! ```
+//! use authz_core::testkit::{JwksServer, TestKey, claims_for};
+//! use authz_core::{Algorithm, Validator};
+//!
+//! # #[derive(serde::Deserialize, authz_core::Claims)] struct MyClaims { sub: String }
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let key = TestKey::generate(Algorithm::ES256, "key-1");
+//! let server = JwksServer::start().await.unwrap();
+//! server.set_keys(&[&key]);
+//!
+//! let validator = Validator::builder()
+//!     .algorithms([Algorithm::ES256])
+//!     .jwks_url(server.jwks_url())
+//!     .issuer("https://id.example")
+//!     .audience("reports-api")
+//!     .build()
+//!     .unwrap();
+//! let token = key.mint(&claims_for("https://id.example", "reports-api", "alice"));
+//! let ok = validator.validate::<MyClaims>(&token).await.unwrap();
+//! assert_eq!(ok.claims.sub, "alice");
+//!
+//! server.set_keys(&[]); // rotated away: the cached key keeps working until the cache expires
+//! assert!(validator.validate::<MyClaims>(&token).await.is_ok());
+//! assert_eq!(server.hits("/jwks.json"), 1);
+//! # });
+//! ```
+
+pub mod conformance;
+mod redis_server;
+mod tokens;
+
+pub use redis_server::RedisServer;
+pub use tokens::*;

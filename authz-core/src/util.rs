@@ -1,0 +1,88 @@
+//! Small helpers the rest of the crate shares, written once.
+
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+#[cfg(feature = "jwt")]
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds since the Unix epoch (0 if the clock is before it).
+#[cfg(feature = "jwt")]
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// `value` cut to at most `max` bytes at a character boundary: for log lines and messages
+/// that hold untrusted input, which must stay bounded.
+pub(crate) fn truncate(value: &str, max: usize) -> &str {
+    let mut end = value.len().min(max);
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    &value[..end]
+}
+
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+/// Locks `mutex`, also after a panic elsewhere poisoned it: every value kept behind these
+/// locks is valid after any single write, so a poisoned lock holds nothing half-done.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Reads `lock`, as [`lock`] does.
+#[cfg_attr(not(any(feature = "api-keys", feature = "remote")), allow(dead_code))]
+pub(crate) fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Writes `lock`, as [`lock`] does.
+#[cfg_attr(not(any(feature = "api-keys", feature = "remote")), allow(dead_code))]
+pub(crate) fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// `new`, `get_ref` and `into_inner` for an error type that keeps another error boxed, as
+/// `std::io::Error` does (`RevocationError`, `StoreError`).
+#[cfg(feature = "jwt")]
+macro_rules! boxed_error_api {
+    ($ty:ident, $what:literal) => {
+        impl $ty {
+            #[doc = concat!("Wraps the ", $what, "'s error (or a message: `", stringify!($ty), "::new(\"down\")`).")]
+            pub fn new(
+                error: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+            ) -> Self {
+                Self(error.into())
+            }
+
+            #[doc = concat!("The ", $what, "'s error.")]
+            pub fn get_ref(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+                &*self.0
+            }
+
+            #[doc = concat!("The ", $what, "'s error, owned.")]
+            pub fn into_inner(self) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+                self.0
+            }
+        }
+    };
+}
+#[cfg(feature = "jwt")]
+pub(crate) use boxed_error_api;
+
+#[cfg(test)]
+mod tests {
+    use super::truncate;
+
+    #[test]
+    fn truncate_keeps_whole_characters() {
+        assert_eq!(truncate("abc", 8), "abc");
+        assert_eq!(truncate("abcdef", 4), "abcd");
+        // 'é' is two bytes: cutting inside it keeps the byte before.
+        assert_eq!(truncate("aé", 2), "a");
+        assert_eq!(truncate("", 0), "");
+    }
+}
