@@ -15,8 +15,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use authz_axum::{AuthRejection, AuthzState, Router, delete, get, post};
-use authz_core::{ApiKeys, Authenticated, Claims, Denied, HasOwner, Owned, public, require};
+use authz_axum::{Gate, Rejection, Router, delete, get, post};
+use authz_core::{
+    Authenticated, Claims, Denied, HasOwner, Owned, api_key::ApiKeys, public, require,
+};
 use axum::extract::{FromRef, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -150,7 +152,7 @@ impl Store {
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// Token validation.
-    pub authz: AuthzState,
+    pub authz: Gate,
     /// The reports.
     pub store: Store,
     /// Revoked tokens; the validator in `authz` must consult the same value.
@@ -165,7 +167,7 @@ impl FromRef<AppState> for ApiKeys {
     }
 }
 
-impl FromRef<AppState> for AuthzState {
+impl FromRef<AppState> for Gate {
     fn from_ref(state: &AppState) -> Self {
         state.authz.clone()
     }
@@ -235,7 +237,7 @@ pub enum ApiError {
     /// No report with that id.
     NotFound,
     /// An authorization check in the handler failed.
-    Auth(AuthRejection),
+    Auth(Rejection),
 }
 
 impl From<Denied> for ApiError {
@@ -316,3 +318,36 @@ async fn delete_report(State(store): State<Store>, Path(id): Path<String>) -> St
         None => StatusCode::NOT_FOUND,
     }
 }
+
+// The Rust blocks of the markdown documentation, compiled (and run, unless marked `no_run`) as
+// doc tests of this crate, whose dependencies have every feature they use.
+
+/// The workspace README.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
+/// `docs/guide.md`.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/guide.md")]
+pub struct GuideDoctests;
+
+/// `docs/adapters.md`.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/adapters.md")]
+pub struct AdaptersDoctests;
+
+/// The README of `authz-core`.
+#[cfg(doctest)]
+#[doc = include_str!("../../authz-core/README.md")]
+pub struct AuthzCoreReadmeDoctests;
+
+/// The README of `authz-macros`.
+#[cfg(doctest)]
+#[doc = include_str!("../../authz-macros/README.md")]
+pub struct AuthzMacrosReadmeDoctests;
+
+/// The README of `authz-axum`.
+#[cfg(doctest)]
+#[doc = include_str!("../../authz-axum/README.md")]
+pub struct AuthzAxumReadmeDoctests;
