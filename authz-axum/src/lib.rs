@@ -63,6 +63,8 @@
 //!
 //! A library author writing an adapter for another framework needs nothing from this crate:
 //! it shows one way to implement [`authz_core::Adapter`].
+// docs.rs marks items that need a feature (`--cfg docsrs`, see Cargo.toml).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod extract;
 #[cfg(feature = "openapi")]

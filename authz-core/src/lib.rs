@@ -40,6 +40,8 @@
 //!
 //! Mistakes in a policy are compile errors on the offending token: an unknown permission,
 //! an inheritance cycle, a role that breaks a separation-of-duties pair. See [`policy!`].
+// docs.rs marks items that need a feature (`--cfg docsrs`, see Cargo.toml).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)

@@ -107,68 +107,6 @@ pub struct PermissionSet<P> {
     _policy: PhantomData<fn() -> P>,
 }
 
-impl<P> PermissionSet<P> {
-    /// The empty set.
-    pub const EMPTY: Self = Self::from_bits(0);
-
-    /// Builds a set from raw bits. Used by the code `policy!` generates (through
-    /// `__private_0_1::permission_set`), which only passes bits of declared permissions.
-    pub(crate) const fn from_bits(bits: u128) -> Self {
-        Self {
-            bits,
-            _policy: PhantomData,
-        }
-    }
-
-    /// The raw bits: bit `i` is the permission with [`Permission::index`] `i`.
-    pub const fn bits(self) -> u128 {
-        self.bits
-    }
-
-    /// `true` if the set holds no permission.
-    pub const fn is_empty(self) -> bool {
-        self.bits == 0
-    }
-
-    /// The number of permissions in the set.
-    pub const fn len(self) -> usize {
-        self.bits.count_ones() as usize
-    }
-
-    /// The permissions in either set.
-    #[must_use]
-    pub const fn union(self, other: Self) -> Self {
-        Self::from_bits(self.bits | other.bits)
-    }
-
-    /// The permissions in both sets.
-    #[must_use]
-    pub const fn intersection(self, other: Self) -> Self {
-        Self::from_bits(self.bits & other.bits)
-    }
-
-    /// The permissions in `self` but not in `other`.
-    #[must_use]
-    pub const fn difference(self, other: Self) -> Self {
-        Self::from_bits(self.bits & !other.bits)
-    }
-
-    /// `true` if every permission of `self` is in `other`.
-    pub const fn is_subset(self, other: Self) -> bool {
-        self.bits & !other.bits == 0
-    }
-
-    /// `true` if every permission of `other` is in `self`.
-    pub const fn is_superset(self, other: Self) -> bool {
-        other.is_subset(self)
-    }
-
-    /// `true` if the sets share at least one permission.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.bits & other.bits != 0
-    }
-}
-
 impl<P: Policy> PermissionSet<P> {
     /// Every permission the policy declares.
     pub fn all() -> Self {
@@ -222,30 +160,6 @@ impl<P: Policy> PermissionSet<P> {
     }
 }
 
-// Hand-written: derives would demand `P: Clone` etc. of the phantom parameter.
-impl<P> Clone for PermissionSet<P> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<P> Copy for PermissionSet<P> {}
-impl<P> PartialEq for PermissionSet<P> {
-    fn eq(&self, other: &Self) -> bool {
-        self.bits == other.bits
-    }
-}
-impl<P> Eq for PermissionSet<P> {}
-impl<P> Hash for PermissionSet<P> {
-    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
-        self.bits.hash(state);
-    }
-}
-impl<P> Default for PermissionSet<P> {
-    fn default() -> Self {
-        Self::EMPTY
-    }
-}
-
 impl<P: Policy> fmt::Debug for PermissionSet<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set()
@@ -291,69 +205,11 @@ impl<P: Policy> IntoIterator for PermissionSet<P> {
     }
 }
 
-impl<P> core::ops::BitOr for PermissionSet<P> {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        self.union(rhs)
-    }
-}
-impl<P> core::ops::BitOrAssign for PermissionSet<P> {
-    fn bitor_assign(&mut self, rhs: Self) {
-        *self = self.union(rhs);
-    }
-}
-impl<P> core::ops::BitAnd for PermissionSet<P> {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        self.intersection(rhs)
-    }
-}
-impl<P> core::ops::Sub for PermissionSet<P> {
-    type Output = Self;
-    fn sub(self, rhs: Self) -> Self {
-        self.difference(rhs)
-    }
-}
-
 /// A set of a policy's roles: 128 bits, like [`PermissionSet`]. A caller's role set holds each
 /// role they carry and every role those inherit.
 pub struct RoleSet<P> {
     bits: u128,
     _policy: PhantomData<fn() -> P>,
-}
-
-impl<P> RoleSet<P> {
-    /// The empty set.
-    pub const EMPTY: Self = Self::from_bits(0);
-
-    /// Builds a set from raw bits, like [`PermissionSet::from_bits`].
-    pub(crate) const fn from_bits(bits: u128) -> Self {
-        Self {
-            bits,
-            _policy: PhantomData,
-        }
-    }
-
-    /// The raw bits: bit `i` is the role with [`Role::index`] `i`.
-    pub const fn bits(self) -> u128 {
-        self.bits
-    }
-
-    /// `true` if the set holds no role.
-    pub const fn is_empty(self) -> bool {
-        self.bits == 0
-    }
-
-    /// The roles in either set.
-    #[must_use]
-    pub const fn union(self, other: Self) -> Self {
-        Self::from_bits(self.bits | other.bits)
-    }
-
-    /// `true` if the sets share a role.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.bits & other.bits != 0
-    }
 }
 
 impl<P: Policy> RoleSet<P> {
@@ -369,33 +225,129 @@ impl<P: Policy> RoleSet<P> {
     }
 }
 
-impl<P> Clone for RoleSet<P> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<P> Copy for RoleSet<P> {}
-impl<P> PartialEq for RoleSet<P> {
-    fn eq(&self, other: &Self) -> bool {
-        self.bits == other.bits
-    }
-}
-impl<P> Eq for RoleSet<P> {}
-impl<P> Default for RoleSet<P> {
-    fn default() -> Self {
-        Self::EMPTY
-    }
-}
-impl<P> core::ops::BitOrAssign for RoleSet<P> {
-    fn bitor_assign(&mut self, rhs: Self) {
-        *self = self.union(rhs);
-    }
-}
 impl<P: Policy> fmt::Debug for RoleSet<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set().entries(self.iter().map(Role::name)).finish()
     }
 }
+
+/// The set algebra both sets share: construction, bits, `const` operations and the operator and
+/// comparison traits (hand-written: derives would demand `P: Clone` etc. of the phantom
+/// parameter).
+macro_rules! bitset {
+    ($set:ident, $item:literal, $index:ident) => {
+        impl<P> $set<P> {
+            /// The empty set.
+            pub const EMPTY: Self = Self::from_bits(0);
+
+            /// Builds a set from raw bits. Used by the code `policy!` generates (through
+            /// `__private_0_1`), which only passes bits of declared names.
+            pub(crate) const fn from_bits(bits: u128) -> Self {
+                Self {
+                    bits,
+                    _policy: PhantomData,
+                }
+            }
+
+            #[doc = concat!("The raw bits: bit `i` is the ", $item, " with [`", stringify!($index), "::index`] `i`.")]
+            pub const fn bits(self) -> u128 {
+                self.bits
+            }
+
+            #[doc = concat!("`true` if the set holds no ", $item, ".")]
+            pub const fn is_empty(self) -> bool {
+                self.bits == 0
+            }
+
+            #[doc = concat!("The number of ", $item, "s in the set.")]
+            pub const fn len(self) -> usize {
+                self.bits.count_ones() as usize
+            }
+
+            #[doc = concat!("The ", $item, "s in either set.")]
+            #[must_use]
+            pub const fn union(self, other: Self) -> Self {
+                Self::from_bits(self.bits | other.bits)
+            }
+
+            #[doc = concat!("The ", $item, "s in both sets.")]
+            #[must_use]
+            pub const fn intersection(self, other: Self) -> Self {
+                Self::from_bits(self.bits & other.bits)
+            }
+
+            #[doc = concat!("The ", $item, "s in `self` but not in `other`.")]
+            #[must_use]
+            pub const fn difference(self, other: Self) -> Self {
+                Self::from_bits(self.bits & !other.bits)
+            }
+
+            #[doc = concat!("`true` if every ", $item, " of `self` is in `other`.")]
+            pub const fn is_subset(self, other: Self) -> bool {
+                self.bits & !other.bits == 0
+            }
+
+            #[doc = concat!("`true` if every ", $item, " of `other` is in `self`.")]
+            pub const fn is_superset(self, other: Self) -> bool {
+                other.is_subset(self)
+            }
+
+            #[doc = concat!("`true` if the sets share at least one ", $item, ".")]
+            pub const fn intersects(self, other: Self) -> bool {
+                self.bits & other.bits != 0
+            }
+        }
+
+        impl<P> Clone for $set<P> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl<P> Copy for $set<P> {}
+        impl<P> PartialEq for $set<P> {
+            fn eq(&self, other: &Self) -> bool {
+                self.bits == other.bits
+            }
+        }
+        impl<P> Eq for $set<P> {}
+        impl<P> Hash for $set<P> {
+            fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+                self.bits.hash(state);
+            }
+        }
+        impl<P> Default for $set<P> {
+            fn default() -> Self {
+                Self::EMPTY
+            }
+        }
+        impl<P> core::ops::BitOr for $set<P> {
+            type Output = Self;
+            fn bitor(self, rhs: Self) -> Self {
+                self.union(rhs)
+            }
+        }
+        impl<P> core::ops::BitOrAssign for $set<P> {
+            fn bitor_assign(&mut self, rhs: Self) {
+                *self = self.union(rhs);
+            }
+        }
+        impl<P> core::ops::BitAnd for $set<P> {
+            type Output = Self;
+            fn bitand(self, rhs: Self) -> Self {
+                self.intersection(rhs)
+            }
+        }
+        impl<P> core::ops::Sub for $set<P> {
+            type Output = Self;
+            fn sub(self, rhs: Self) -> Self {
+                self.difference(rhs)
+            }
+        }
+    };
+}
+
+bitset!(PermissionSet, "permission", Permission);
+bitset!(RoleSet, "role", Role);
 
 /// Iterator over the permissions of a [`PermissionSet`], in declaration order.
 pub struct Iter<P> {

@@ -474,7 +474,24 @@ async fn credentials_in_a_jwks_url_are_never_shown() {
         .build()
         .unwrap();
     let err = check(&v, &token(&k1)).await.unwrap_err();
-    let shown = format!("{err} {err:?} {v:?}");
+    // The HTTP client's own error is kept as the source, without its URL: an error reporter
+    // that walks the chain shows no secret either.
+    let mut shown = format!("{err} {err:?} {v:?}");
+    let TokenError::KeysUnavailable(fetch) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        matches!(fetch, authz_core::token::FetchError::Request { .. }),
+        "{fetch:?}"
+    );
+    let mut source = std::error::Error::source(fetch);
+    let mut depth = 0;
+    while let Some(error) = source {
+        shown.push_str(&format!(" | {error} {error:?}"));
+        source = error.source();
+        depth += 1;
+    }
+    assert!(depth >= 1, "the HTTP client's error is kept: {shown}");
     for secret in ["svc-user", "s3cret-pw", "qs-secret"] {
         assert!(!shown.contains(secret), "{secret} in {shown}");
     }

@@ -213,7 +213,7 @@ pub enum TokenError {
     Revoked,
     /// No key could be obtained (remote JWKS or discovery unreachable and nothing cached).
     #[error("no signing keys are available: {0}")]
-    KeysUnavailable(String),
+    KeysUnavailable(FetchError),
     /// The revocation backend failed; the token could not be checked. Holds the backend's
     /// error.
     #[error("the revocation check failed: {0}")]
@@ -440,4 +440,87 @@ pub enum KeyError {
     /// Two keys in one set share a `kid`.
     #[error("duplicate kid {0:?} in one key set")]
     DuplicateKid(String),
+}
+
+/// Why a remote key set could not be fetched (feature `remote`). URLs appear redacted: no user
+/// name, password or query string.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// The request failed: no connection, a timeout, a broken body. `source` is the HTTP
+    /// client's error, with its URL removed.
+    #[error("GET {url}: {what}")]
+    Request {
+        /// The URL, redacted.
+        url: String,
+        /// What failed: `timed out`, `cannot connect`, `bad response body`, `request failed`.
+        what: &'static str,
+        /// The HTTP client's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+    /// The server answered with a status other than 2xx.
+    #[error("GET {url}: HTTP status {status}")]
+    Status {
+        /// The URL, redacted.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The response is larger than `RemoteConfig::max_response_bytes`.
+    #[error("GET {url}: response larger than {max} bytes")]
+    TooLarge {
+        /// The URL, redacted.
+        url: String,
+        /// The limit.
+        max: usize,
+    },
+    /// The discovery document is not an OpenID provider configuration.
+    #[error(
+        "{url}: not an OpenID provider configuration ({category} error at line {line} column {column})"
+    )]
+    NotDiscovery {
+        /// The URL, redacted.
+        url: String,
+        /// serde_json's category of the error (`Syntax`, `Data`, `Eof`, `Io`).
+        category: &'static str,
+        /// Where in the document.
+        line: usize,
+        /// Where in the document.
+        column: usize,
+    },
+    /// The discovery document names another issuer than the one configured (OpenID Connect
+    /// Discovery 1.0 section 4.3).
+    #[error(
+        "{url}: the discovery document names issuer {found:?}, not the configured {expected:?}"
+    )]
+    IssuerMismatch {
+        /// The URL, redacted.
+        url: String,
+        /// The issuer the document names, cut to 200 characters.
+        found: String,
+        /// The configured issuer.
+        expected: String,
+    },
+    /// The discovery document's `jwks_uri` is not a URL this library fetches.
+    #[error("{url}: jwks_uri: {reason}")]
+    JwksUri {
+        /// The discovery document's URL, redacted.
+        url: String,
+        /// Why the `jwks_uri` was refused.
+        reason: String,
+    },
+    /// The key set document is not a JWKS.
+    #[error("{url}: {source}")]
+    Keys {
+        /// The URL, redacted.
+        url: String,
+        /// Why the document was refused.
+        #[source]
+        source: KeyError,
+    },
+    /// The last fetch failed less than the refetch cooldown ago, and no earlier key set is
+    /// usable.
+    #[error("no current key set could be fetched; retrying after the cooldown")]
+    CoolingDown,
 }

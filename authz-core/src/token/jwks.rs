@@ -10,7 +10,7 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use super::algorithm::Algorithm;
-use super::error::{ConfigError, TokenError};
+use super::error::{ConfigError, FetchError, TokenError};
 use super::keys::{JwksOrigin, KeySet, parse_jwks};
 
 /// Tuning of a remote key set. The defaults follow the established implementations:
@@ -312,14 +312,12 @@ impl RemoteJwks {
         {
             return Ok(Arc::clone(keys));
         }
-        let unavailable = |reason: String| match self.usable(&now) {
+        let unavailable = |reason: FetchError| match self.usable(&now) {
             Some(keys) => Ok(Arc::clone(keys)),
             None => Err(TokenError::KeysUnavailable(reason)),
         };
         if self.cooling_down(&state) {
-            return unavailable(
-                "no current key set could be fetched; retrying after the cooldown".into(),
-            );
+            return unavailable(FetchError::CoolingDown);
         }
         match self.fetch_and_install(&mut state, now.generation).await {
             Ok(keys) => Ok(keys),
@@ -342,17 +340,19 @@ impl RemoteJwks {
         &self,
         state: &mut FetchState,
         generation: u64,
-    ) -> Result<Arc<KeySet>, String> {
+    ) -> Result<Arc<KeySet>, FetchError> {
         state.last_attempt = Some(Instant::now());
         match self.fetch_keys().await {
             Ok(keys) => {
                 let count = keys.len();
                 self.install(keys, generation.wrapping_add(1));
                 tracing::debug!(keys = count, "authz: JWKS fetched");
-                self.snapshot()
+                // `install` just put them there, and only `install` writes.
+                Ok(self
+                    .snapshot()
                     .keys
                     .clone()
-                    .ok_or_else(|| "no keys installed".to_owned())
+                    .unwrap_or_else(|| Arc::new(KeySet::new(Vec::new()))))
             }
             Err(reason) => {
                 let known = self.snapshot().keys.as_ref().map_or(0, |k| k.len());
@@ -367,78 +367,81 @@ impl RemoteJwks {
         }
     }
 
-    async fn get(&self, url: &Url) -> Result<Vec<u8>, String> {
+    async fn get(&self, url: &Url) -> Result<Vec<u8>, FetchError> {
         let mut response = self
             .client
             .get(url.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| format!("GET {}: {}", Redacted(url), without_url(&e)))?;
+            .map_err(|e| request_error(url, e))?;
         let status = response.status();
         if !status.is_success() {
-            return Err(format!(
-                "GET {}: HTTP status {}",
-                Redacted(url),
-                status.as_u16()
-            ));
+            return Err(FetchError::Status {
+                url: Redacted(url).to_string(),
+                status: status.as_u16(),
+            });
         }
         let max = self.config.max_response_bytes;
+        let too_large = || FetchError::TooLarge {
+            url: Redacted(url).to_string(),
+            max,
+        };
         if response
             .content_length()
             .is_some_and(|len| len > max as u64)
         {
-            return Err(format!(
-                "GET {}: response larger than {max} bytes",
-                Redacted(url)
-            ));
+            return Err(too_large());
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| format!("GET {}: {}", Redacted(url), without_url(&e)))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(|e| request_error(url, e))? {
             if body.len() + chunk.len() > max {
-                return Err(format!(
-                    "GET {}: response larger than {max} bytes",
-                    Redacted(url)
-                ));
+                return Err(too_large());
             }
             body.extend_from_slice(&chunk);
         }
         Ok(body)
     }
 
-    async fn fetch_keys(&self) -> Result<KeySet, String> {
+    async fn fetch_keys(&self) -> Result<KeySet, FetchError> {
         let jwks_url = match &self.source {
             Source::Jwks(url) => url.clone(),
             Source::Discovery { issuer, config_url } => {
                 let body = self.get(config_url).await?;
                 let shown = Redacted(config_url);
-                let doc: Discovery = serde_json::from_slice(&body).map_err(|e| {
-                    format!(
-                        "{shown}: not an OpenID provider configuration ({:?} error at line {} \
-                         column {})",
-                        e.classify(),
-                        e.line(),
-                        e.column()
-                    )
-                })?;
+                let doc: Discovery =
+                    serde_json::from_slice(&body).map_err(|e| FetchError::NotDiscovery {
+                        url: shown.to_string(),
+                        category: match e.classify() {
+                            serde_json::error::Category::Io => "Io",
+                            serde_json::error::Category::Syntax => "Syntax",
+                            serde_json::error::Category::Data => "Data",
+                            serde_json::error::Category::Eof => "Eof",
+                        },
+                        line: e.line(),
+                        column: e.column(),
+                    })?;
                 if doc.issuer != *issuer {
-                    return Err(format!(
-                        "{shown}: the discovery document names issuer {:?}, not the \
-                         configured {issuer:?}",
-                        doc.issuer.chars().take(200).collect::<String>()
-                    ));
+                    return Err(FetchError::IssuerMismatch {
+                        url: shown.to_string(),
+                        found: doc.issuer.chars().take(200).collect(),
+                        expected: issuer.clone(),
+                    });
                 }
-                check_url(&doc.jwks_uri, self.config.allow_insecure_http)
-                    .map_err(|e| format!("{shown}: jwks_uri: {e}"))?
+                check_url(&doc.jwks_uri, self.config.allow_insecure_http).map_err(|reason| {
+                    FetchError::JwksUri {
+                        url: shown.to_string(),
+                        reason,
+                    }
+                })?
             }
         };
         let body = self.get(&jwks_url).await?;
         let shown = Redacted(&jwks_url);
-        let parsed = parse_jwks(&body, JwksOrigin::Remote).map_err(|e| format!("{shown}: {e}"))?;
+        let parsed = parse_jwks(&body, JwksOrigin::Remote).map_err(|source| FetchError::Keys {
+            url: shown.to_string(),
+            source,
+        })?;
         for (kid, reason) in &parsed.skipped {
             tracing::info!(kid = ?kid, reason = %reason, url = %shown, "authz: JWKS key skipped");
         }
@@ -462,9 +465,10 @@ impl RemoteJwks {
     }
 }
 
-/// reqwest's errors repeat the URL; ours already names it.
-fn without_url(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
+/// A failed request. reqwest's errors carry the URL, which may hold credentials: it is removed
+/// from the kept error, and ours names the URL redacted.
+fn request_error(url: &Url, e: reqwest::Error) -> FetchError {
+    let what = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
         "cannot connect"
@@ -473,7 +477,11 @@ fn without_url(e: &reqwest::Error) -> String {
     } else {
         "request failed"
     };
-    kind.to_owned()
+    FetchError::Request {
+        url: Redacted(url).to_string(),
+        what,
+        source: Box::new(e.without_url()),
+    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,9 @@ mod validator;
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
 pub use cache::CacheStats;
-pub use error::{ClaimsMismatch, ConfigError, ErrorCategory, KeyError, TokenError, TokenPart};
+pub use error::{
+    ClaimsMismatch, ConfigError, ErrorCategory, FetchError, KeyError, TokenError, TokenPart,
+};
 #[cfg(feature = "remote")]
 pub use jwks::{RemoteConfig, redact_url};
 pub use keys::{Key, MAX_KID_LEN};

@@ -1102,7 +1102,7 @@ impl ValidatorBuilder {
     /// bytes each): a token whose exact bytes verified before under the same key skips the
     /// signature check; every claim check and the revocation hook still run, and a key that
     /// leaves the key set evicts what it verified. Off by default. The trade-off is spelled out
-    /// in the crate README ("Token validation"); a `max_entries` of 0 leaves the cache off.
+    /// in `docs/guide.md` ("Token validation"); a `max_entries` of 0 leaves the cache off.
     pub fn cache(mut self, max_entries: usize) -> Self {
         self.cache = (max_entries > 0).then_some(max_entries);
         self

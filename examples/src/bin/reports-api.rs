@@ -1,4 +1,4 @@
-//! The reports API. See the README for what it serves and how to call it.
+//! The reports API. See `docs/guide.md` ("reports-api") for what it serves and how to call it.
 //!
 //! Environment:
 //! - `AUTHZ_ADDR`: listen address, default `127.0.0.1:3000`.
@@ -20,7 +20,7 @@
 //!   (`iat` is optional. A token without `iat` whose `exp` is more than this far ahead is
 //!   refused until it is within it, so a `jti` revocation of such a token can run out before
 //!   the token does; tokens with `iat` have no such gap.)
-//! - `AUTHZ_TOKEN_CACHE`: entries of the verified-token cache (see authz-core's README); a
+//! - `AUTHZ_TOKEN_CACHE`: entries of the verified-token cache (see `docs/guide.md`, "Token validation"); a
 //!   repeated token is then not verified or parsed again. Default 0: off.
 
 use std::process::ExitCode;
