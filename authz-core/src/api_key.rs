@@ -1,4 +1,4 @@
-//! API keys for machine clients, ending in the same [`Authenticated`](crate::Authenticated)
+//! API keys for machine clients, ending in the same [`Authenticated`]
 //! caller, permission set and proofs as a JWT.
 //!
 //! ```
@@ -148,6 +148,9 @@ pub struct ApiKeyRecord {
     pub last_used_at: Option<u64>,
     /// SHA-256 of the secret, lowercase hex.
     pub secret_sha256: String,
+    /// The tenant the key acts in: the issuing caller's ([`ApiKeys::issue_by`]); `None` for
+    /// keys issued without a caller.
+    pub tenant: Option<String>,
 }
 
 impl fmt::Debug for ApiKeyRecord {
@@ -158,6 +161,7 @@ impl fmt::Debug for ApiKeyRecord {
             .field("permissions", &self.permissions)
             .field("expires_at", &self.expires_at)
             .field("revoked", &self.revoked)
+            .field("tenant", &self.tenant)
             .finish_non_exhaustive()
     }
 }
@@ -511,7 +515,7 @@ impl ApiKeys {
     ) -> Result<IssuedKey, IssueError> {
         let (names, _) = check_request::<P>(subject, permissions)?;
         let now = unix_now();
-        self.mint(subject, names, now, expiry(now, expires_in))
+        self.mint(subject, None, names, now, expiry(now, expires_in))
             .await
     }
 
@@ -535,7 +539,10 @@ impl ApiKeys {
         let now = unix_now();
         let expires_at = expiry(now, expires_in);
         let result = match authorize_issue::<O, C>(caller, subject, permissions, expires_at) {
-            Ok(names) => self.mint(subject, names, now, expires_at).await,
+            Ok(names) => {
+                let tenant = caller.tenant().map(str::to_owned);
+                self.mint(subject, tenant, names, now, expires_at).await
+            }
             Err(error) => Err(error),
         };
         let (actor, actor_issuer, actor_key_id) = actor(caller);
@@ -570,6 +577,7 @@ impl ApiKeys {
     async fn mint(
         &self,
         subject: &str,
+        tenant: Option<String>,
         names: Vec<String>,
         now: u64,
         expires_at: Option<u64>,
@@ -597,6 +605,7 @@ impl ApiKeys {
             created_at: now,
             last_used_at: None,
             secret_sha256: hex(&Sha256::digest(secret.as_bytes())),
+            tenant,
         };
         self.store.insert(record.clone()).await?;
         Ok(IssuedKey {
@@ -679,6 +688,7 @@ impl ApiKeys {
             subject: record.subject,
             permissions: record.permissions,
             expires_at: record.expires_at,
+            tenant: record.tenant,
         })
     }
 

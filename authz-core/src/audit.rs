@@ -4,8 +4,12 @@
 //! | event | level | fields |
 //! |---|---|---|
 //! | `authentication` | `WARN` | `outcome = "failure"`, `credential` (`bearer`, `api_key`), `category` (`missing_credentials`, `invalid_request`, `invalid_token`, `unavailable`), `key_id` (API keys: the public id, never the secret), `reason` (detailed, never the token), `route` |
-//! | `authorization` | `DEBUG` allow, `WARN` deny | `decision` (`allow`/`deny`), `subject`, `issuer` (the token's `iss`; empty for API keys), `key_id` (API keys; empty for tokens), `rule`, `route`, `reason`, `unknown_roles`, `unknown_permissions` (names the policy does not know, comma-separated) |
-//! | `owner_check` | `DEBUG` allow, `WARN` deny | `decision`, `subject`, `issuer`, `key_id`, `rule` (the override), `reason` (`owner`, `override`, `not the owner`) |
+//! | `authorization` | `DEBUG` allow, `WARN` deny | `decision` (`allow`/`deny`), `subject`, `issuer` (the token's `iss`; empty for API keys), `key_id` (API keys; empty for tokens), `tenant`, `rule`, `route`, `reason` (`rule met`, `missing permission`, `missing role`), `unknown_roles`, `unknown_permissions` (names the policy does not know, comma-separated) |
+//! | `owner_check` | `DEBUG` allow, `WARN` deny | `decision`, `subject`, `issuer`, `key_id`, `tenant`, `rule` (the override), `route`, `reason` (`owner`, `override`, `not the owner`, `another tenant`) |
+//! | `tenant_check` | `DEBUG` allow, `WARN` deny | the same fields; `reason` (`same tenant`, `cross-tenant permission`, `another tenant`, `no tenant`) |
+//! | `four_eyes` | `DEBUG` allow, `WARN` deny | the same fields; `reason` (`not the creator`, `the approver created it`) |
+//! | `check` | `DEBUG` allow, `WARN` deny | the same fields; `rule` is `check(<name>)`, `reason` (`passed`, `check failed`) |
+//! | `separation_of_duties` | `WARN` | `decision` (`deny`, `drop`), `subject`, `issuer`, `key_id`, `tenant`, `first`, `second` (the pair's permissions), `route` |
 //!
 //! Refusals are `WARN` and grants `DEBUG`, as ASP.NET Core logs authorization failures above
 //! successes and Spring Security publishes no granted events by default: a service logging at
@@ -47,7 +51,7 @@ pub(crate) fn authentication(
 /// One decision's audit event: `decision = "allow"` at `DEBUG` when `$allowed`, else
 /// `decision = "deny"` at `WARN`. (A `tracing` level is fixed per call site, hence two.)
 macro_rules! audit_decision {
-    ($allowed:expr, event = $event:literal, $($field:tt)*) => {
+    ($allowed:expr, event = $event:expr, $($field:tt)*) => {
         if $allowed {
             tracing::debug!(target: AUDIT_TARGET, event = $event, decision = "allow", $($field)*);
         } else {
@@ -64,6 +68,10 @@ pub(crate) struct Who<'a> {
     pub(crate) issuer: &'a str,
     /// The API key's public id; empty for tokens.
     pub(crate) key_id: &'a str,
+    /// The caller's tenant; empty when the credential names none.
+    pub(crate) tenant: &'a str,
+    /// The matched route; empty when the adapter reported none.
+    pub(crate) route: &'a str,
 }
 
 /// The authorization event. `unknown` gives the unknown role and permission names, joined; it
@@ -76,6 +84,7 @@ pub(crate) fn authorization(
     who: Who<'_>,
     rule: Rule,
     allowed: bool,
+    reason: &'static str,
     unknown: impl FnOnce() -> (String, String),
 ) {
     if !enabled(allowed) {
@@ -88,9 +97,10 @@ pub(crate) fn authorization(
         subject = ?who.subject,
         issuer = ?who.issuer,
         key_id = who.key_id,
+        tenant = ?who.tenant,
         rule = %rule,
         route,
-        reason = if allowed { "rule met" } else { "missing permission" },
+        reason,
         unknown_roles = ?unknown_roles,
         unknown_permissions = ?unknown_permissions,
     );
@@ -108,19 +118,52 @@ pub(crate) fn may_record(allowed: bool) -> bool {
     }
 }
 
-/// The owner check's event (see the module docs); `reason` is `owner`, `override` or `not
-/// the owner`.
+/// The event of a check made in a handler (`owner_check`, `tenant_check`, `four_eyes`,
+/// `check`; see the module docs): `reason` says why it passed or failed.
 #[cold]
 #[inline(never)]
-pub(crate) fn owner_check(who: Who<'_>, rule: Rule, allowed: bool, reason: &'static str) {
+pub(crate) fn resource_check(
+    event: &'static str,
+    who: Who<'_>,
+    rule: Rule,
+    allowed: bool,
+    reason: &'static str,
+) {
     audit_decision!(
         allowed,
-        event = "owner_check",
+        event = event,
         subject = ?who.subject,
         issuer = ?who.issuer,
         key_id = who.key_id,
+        tenant = ?who.tenant,
         rule = %rule,
+        route = who.route,
         reason,
+    );
+}
+
+/// A credential held both permissions of a separation-of-duties pair: `decision` is `deny`
+/// (the request is refused) or `drop` (both permissions are left out), always at `WARN`.
+#[cfg(feature = "jwt")]
+#[cold]
+#[inline(never)]
+pub(crate) fn separation_of_duties(
+    route: &str,
+    who: Who<'_>,
+    pair: (&'static str, &'static str),
+    refused: bool,
+) {
+    tracing::warn!(
+        target: AUDIT_TARGET,
+        event = "separation_of_duties",
+        decision = if refused { "deny" } else { "drop" },
+        subject = ?who.subject,
+        issuer = ?who.issuer,
+        key_id = who.key_id,
+        tenant = ?who.tenant,
+        first = pair.0,
+        second = pair.1,
+        route,
     );
 }
 

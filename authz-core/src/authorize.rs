@@ -59,7 +59,7 @@ use core::ops::Deref;
 use std::sync::Arc;
 
 use crate::audit;
-use crate::claims::Claims;
+use crate::claims::{Claims, Resolution};
 use crate::policy::{NameKind, PermissionSet, Policy, RoleSet};
 use crate::requirement::{Implies, Requirement, Rule};
 #[cfg(feature = "jwt")]
@@ -125,6 +125,13 @@ pub trait HasOwner {
     fn owner_issuer(&self) -> Option<&str> {
         None
     }
+
+    /// The tenant the resource belongs to, when tenants share the service. An owner check
+    /// then refuses a caller of another tenant (or of none) before looking at ownership or at
+    /// the override permission. `None` (the default): a single-tenant resource.
+    fn owner_tenant(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Proof that the caller owns the resource, or holds the permission that overrides ownership.
@@ -166,22 +173,70 @@ pub struct Denied {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DenyReason {
-    /// The caller lacks a permission or role the rule needs.
+    /// The caller lacks a permission the rule needs.
     MissingPermission,
+    /// The caller lacks a role the rule needs (the rule names roles only).
+    MissingRole,
     /// The caller does not own the resource and lacks the override permission.
     NotOwner,
+    /// The resource belongs to another tenant than the caller's (or the caller has none).
+    OtherTenant,
+    /// Four eyes: the caller created the resource and may not also approve it.
+    SameCreator,
+    /// An application-defined check (see [`Authenticated::check_that`]) said no.
+    Check,
+    /// The credential holds both permissions of a separation-of-duties pair.
+    SeparationOfDuties,
+}
+
+impl DenyReason {
+    /// The reason as audit events and problem bodies name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DenyReason::MissingPermission => "missing permission",
+            DenyReason::MissingRole => "missing role",
+            DenyReason::NotOwner => "not the owner",
+            DenyReason::OtherTenant => "another tenant",
+            DenyReason::SameCreator => "the approver created it",
+            DenyReason::Check => "check failed",
+            DenyReason::SeparationOfDuties => "separation of duties",
+        }
+    }
+
+    /// Whether a broader permission would have let the caller in, so that an RFC 6750
+    /// `insufficient_scope` challenge naming it helps the client.
+    pub fn is_scope(self) -> bool {
+        matches!(
+            self,
+            DenyReason::MissingPermission | DenyReason::MissingRole | DenyReason::NotOwner
+        )
+    }
+}
+
+/// "missing role" when the rule names roles and no permission, else "missing permission".
+fn missing(rule: Rule) -> DenyReason {
+    if rule.permissions().is_empty() && !rule.roles().is_empty() {
+        DenyReason::MissingRole
+    } else {
+        DenyReason::MissingPermission
+    }
 }
 
 impl fmt::Display for DenyReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            DenyReason::MissingPermission => "missing permission",
-            DenyReason::NotOwner => "not the owner",
-        })
+        f.write_str(self.as_str())
     }
 }
 
 impl Denied {
+    pub(crate) fn new(rule: Rule, reason: DenyReason) -> Self {
+        Self {
+            rule,
+            reason,
+            conceal: false,
+        }
+    }
+
     /// The rule that was not met.
     pub fn rule(&self) -> Rule {
         self.rule
@@ -229,6 +284,10 @@ pub struct Authenticated<P, C> {
     roles: RoleSet<P>,
     unknown_roles: u32,
     unknown_permissions: u32,
+    /// A separation-of-duties pair the credential held both sides of (both dropped).
+    separated: Option<(&'static str, &'static str)>,
+    /// The matched route of the request, for the audit events of checks made in handlers.
+    route: Option<Arc<str>>,
 }
 
 enum Credential<C> {
@@ -267,6 +326,8 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
             roles: resolution.roles,
             unknown_roles: resolution.unknown_roles,
             unknown_permissions: resolution.unknown_permissions,
+            separated: resolution.separated,
+            route: None,
         }
     }
 }
@@ -290,6 +351,8 @@ impl<P: Policy, C: Claims> From<Arc<Validated<C>>> for Authenticated<P, C> {
             roles: resolution.roles,
             unknown_roles: resolution.unknown_roles,
             unknown_permissions: resolution.unknown_permissions,
+            separated: resolution.separated,
+            route: None,
         }
     }
 }
@@ -310,12 +373,20 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
                 None => unknown_permissions += 1,
             }
         }
+        let mut resolution = Resolution {
+            permissions,
+            unknown_permissions,
+            ..Resolution::default()
+        };
+        resolution.separate();
         Self {
             credential: Credential::ApiKey(key),
-            permissions,
+            permissions: resolution.permissions,
             roles: RoleSet::EMPTY,
             unknown_roles: 0,
             unknown_permissions,
+            separated: resolution.separated,
+            route: None,
         }
     }
 
@@ -407,6 +478,37 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         }
     }
 
+    /// The caller's tenant: the claims' `#[claims(tenant)]` field, or the tenant an API key
+    /// was issued in. `None` when the credential names none; tenant checks then refuse.
+    pub fn tenant(&self) -> Option<&str> {
+        match &self.credential {
+            #[cfg(feature = "jwt")]
+            Credential::Token(validated) => validated.claims.tenant(),
+            Credential::Claims(claims) => claims.tenant(),
+            #[cfg(feature = "api-keys")]
+            Credential::ApiKey(key) => key.tenant(),
+        }
+    }
+
+    /// The separation-of-duties pair (two permission names) this credential held both sides
+    /// of, if any. Both permissions are left out of [`permissions`](Self::permissions); a
+    /// [`Gate`](crate::gate::Gate) refuses such a caller unless configured to drop the pair.
+    pub fn separated(&self) -> Option<(&'static str, &'static str)> {
+        self.separated
+    }
+
+    /// The route the request matched, as the adapter reported it (for audit events).
+    pub fn route(&self) -> Option<&str> {
+        self.route.as_deref()
+    }
+
+    /// Records the matched route, for the audit events of checks made later in the handler.
+    pub(crate) fn set_route(&mut self, route: &str) {
+        if !route.is_empty() {
+            self.route = Some(Arc::from(route));
+        }
+    }
+
     /// The caller's effective permissions.
     pub fn permissions(&self) -> PermissionSet<P> {
         self.permissions
@@ -436,7 +538,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         } else {
             Err(Denied {
                 rule: R::RULE,
-                reason: DenyReason::MissingPermission,
+                reason: missing(R::RULE),
                 conceal: false,
             })
         }
@@ -454,6 +556,22 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         override_: O,
     ) -> Result<Owned<T>, Denied> {
         let _ = override_;
+        if let Some(tenant) = resource.owner_tenant()
+            && self.tenant() != Some(tenant)
+        {
+            // Before ownership and before the override: an override such as `read_any`
+            // reaches every resource of the caller's tenant, never another's.
+            if audit::may_record(false) {
+                audit::resource_check(
+                    "owner_check",
+                    self.audit_who(),
+                    O::RULE,
+                    false,
+                    DenyReason::OtherTenant.as_str(),
+                );
+            }
+            return Err(Denied::new(O::RULE, DenyReason::OtherTenant));
+        }
         let owns = self.subject().is_some_and(|subject| {
             subject == resource.owner()
                 && match resource.owner_issuer() {
@@ -469,7 +587,8 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
             OwnerOutcome::NotOwner
         };
         if audit::may_record(outcome.allowed()) {
-            audit::owner_check(
+            audit::resource_check(
+                "owner_check",
                 self.audit_who(),
                 O::RULE,
                 outcome.allowed(),
@@ -495,6 +614,8 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
             subject: self.subject().unwrap_or(""),
             issuer: self.issuer().unwrap_or(""),
             key_id: self.api_key_id(),
+            tenant: self.tenant().unwrap_or(""),
+            route: self.route().unwrap_or(""),
         }
     }
 
@@ -537,6 +658,7 @@ pub struct VerifiedKey {
     pub(crate) subject: String,
     pub(crate) permissions: Vec<String>,
     pub(crate) expires_at: Option<u64>,
+    pub(crate) tenant: Option<String>,
 }
 
 #[cfg(feature = "api-keys")]
@@ -559,6 +681,11 @@ impl VerifiedKey {
     /// When it expires (unix seconds), if ever.
     pub fn expires_at(&self) -> Option<u64> {
         self.expires_at
+    }
+
+    /// The tenant the key acts in, if it was issued in one.
+    pub fn tenant(&self) -> Option<&str> {
+        self.tenant.as_deref()
     }
 }
 

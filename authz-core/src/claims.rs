@@ -65,8 +65,19 @@ pub trait Claims {
     /// serialized name.
     const REGISTERED: RegisteredClaims;
 
+    /// Names the claims carry that are neither roles nor permissions of any policy (from
+    /// `#[claims(ignore = [...])]`), so audit events do not report them as unknown on every
+    /// request. The OpenID Connect scopes in [`STANDARD_SCOPES`] are ignored always.
+    const IGNORED: &'static [&'static str] = &[];
+
     /// The subject (`sub`, or the field marked `#[claims(subject)]`), if present.
     fn subject(&self) -> Option<&str>;
+
+    /// The caller's tenant (the field marked `#[claims(tenant)]`, such as Entra ID's `tid` or an
+    /// organisation claim), if the claims name one.
+    fn tenant(&self) -> Option<&str> {
+        None
+    }
 
     /// Every role name the claims carry, known to the policy or not.
     fn role_names(&self) -> impl Iterator<Item = &str>;
@@ -86,6 +97,7 @@ pub trait Claims {
                     resolution.permissions |= role.grants();
                     resolution.roles |= role.lineage();
                 }
+                None if is_ignored::<Self>(name) => {}
                 None => resolution.unknown_roles += 1,
             }
         }
@@ -94,9 +106,11 @@ pub trait Claims {
                 Some(permission) => {
                     resolution.permissions.insert(permission);
                 }
+                None if is_ignored::<Self>(name) => {}
                 None => resolution.unknown_permissions += 1,
             }
         }
+        resolution.separate();
         resolution
     }
 
@@ -111,14 +125,29 @@ pub trait Claims {
     fn unknown_names<P: Policy>(&self) -> impl Iterator<Item = (NameKind, &str)> {
         let roles = self
             .role_names()
-            .filter(|name| P::Role::from_name(name).is_none())
+            .filter(|name| P::Role::from_name(name).is_none() && !is_ignored::<Self>(name))
             .map(|name| (NameKind::Role, name));
         let permissions = self
             .permission_names()
-            .filter(|name| P::Permission::from_name(name).is_none())
+            .filter(|name| P::Permission::from_name(name).is_none() && !is_ignored::<Self>(name))
             .map(|name| (NameKind::Permission, name));
         roles.chain(permissions)
     }
+}
+
+/// The OpenID Connect scope values (OpenID Connect Core 1.0 sections 5.4 and 11) that ask for
+/// identity data, not permissions: never reported as unknown names.
+pub const STANDARD_SCOPES: [&str; 6] = [
+    "openid",
+    "profile",
+    "email",
+    "address",
+    "phone",
+    "offline_access",
+];
+
+fn is_ignored<C: Claims + ?Sized>(name: &str) -> bool {
+    STANDARD_SCOPES.contains(&name) || C::IGNORED.contains(&name)
 }
 
 /// The outcome of [`Claims::resolve`].
@@ -131,6 +160,11 @@ pub struct Resolution<P> {
     pub unknown_roles: u32,
     /// How many permission names the policy does not declare.
     pub unknown_permissions: u32,
+    /// The first separation-of-duties pair of the policy whose two permissions the claims held
+    /// together (NIST RBAC dynamic separation of duties), by name. Both permissions of every
+    /// such pair are left out of [`permissions`](Self::permissions), whatever an adapter then
+    /// does (a [`Gate`](crate::gate::Gate) refuses such a caller by default).
+    pub separated: Option<(&'static str, &'static str)>,
 }
 
 impl<P> Default for Resolution<P> {
@@ -140,6 +174,22 @@ impl<P> Default for Resolution<P> {
             roles: RoleSet::EMPTY,
             unknown_roles: 0,
             unknown_permissions: 0,
+            separated: None,
+        }
+    }
+}
+
+impl<P: Policy> Resolution<P> {
+    /// Applies dynamic separation of duties: a set holding both permissions of a declared pair
+    /// loses both, and the first such pair is recorded. A few ANDs per declared pair.
+    #[inline]
+    pub(crate) fn separate(&mut self) {
+        for &(a, b) in P::SEPARATED {
+            if self.permissions.contains(a) && self.permissions.contains(b) {
+                self.separated.get_or_insert((a.name(), b.name()));
+                self.permissions.remove(a);
+                self.permissions.remove(b);
+            }
         }
     }
 }
@@ -158,6 +208,7 @@ impl<P: Policy> fmt::Debug for Resolution<P> {
             .field("roles", &self.roles)
             .field("unknown_roles", &self.unknown_roles)
             .field("unknown_permissions", &self.unknown_permissions)
+            .field("separated", &self.separated)
             .finish()
     }
 }
@@ -313,6 +364,8 @@ enum Source<'a> {
     HashSet(std::collections::hash_set::Iter<'a, String>),
     BTreeSet(std::collections::btree_set::Iter<'a, String>),
     Scope(core::str::Split<'a, char>),
+    Nested(core::slice::Iter<'a, Nested>),
+    One(Option<&'a str>),
     Empty,
 }
 
@@ -332,6 +385,8 @@ impl<'a> Iterator for Names<'a> {
             Source::HashSet(it) => it.next().map(String::as_str),
             Source::BTreeSet(it) => it.next().map(String::as_str),
             Source::Scope(it) => it.find(|name| !name.is_empty()),
+            Source::Nested(it) => it.find_map(Nested::as_str),
+            Source::One(name) => name.take(),
             Source::Empty => None,
         }
     }
@@ -465,4 +520,182 @@ mod tests {
         assert_eq!(None::<Vec<String>>.role_names().count(), 0);
         assert_eq!(Some(Box::<str>::from("s")).subject(), Some("s"));
     }
+}
+
+/// A claim's JSON value kept as a tree, for names that sit inside it: Keycloak's
+/// `realm_access.roles` and `resource_access.<client>.roles`, a namespaced object. Mark the
+/// field `#[claims(roles, at = "roles")]` (or `scope`, `permissions`) with the path inside
+/// the value; a missing member or a value of another shape gives no names.
+///
+/// ```
+/// #[derive(serde::Deserialize, authz_core::Claims)]
+/// struct Keycloak {
+///     sub: String,
+///     #[claims(roles, at = "roles")]
+///     realm_access: Option<authz_core::claims::Nested>,
+///     #[claims(roles, at = "reports-api.roles")]
+///     resource_access: Option<authz_core::claims::Nested>,
+/// }
+/// # use authz_core::Claims as _;
+/// let token: Keycloak = serde_json::from_str(r#"{
+///     "sub": "ann",
+///     "realm_access": { "roles": ["offline_access", "viewer"] },
+///     "resource_access": { "reports-api": { "roles": ["editor"] }, "account": { "roles": ["x"] } }
+/// }"#).unwrap();
+/// assert_eq!(token.role_names().collect::<Vec<_>>(), ["offline_access", "viewer", "editor"]);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Nested(Node);
+
+#[derive(Clone, PartialEq, Eq)]
+enum Node {
+    String(String),
+    List(Vec<Nested>),
+    Object(std::collections::BTreeMap<String, Nested>),
+    /// Numbers, booleans, null: no names.
+    Other,
+}
+
+impl Nested {
+    /// The member at `path` (each segment a member name), if every member exists.
+    pub fn get(&self, path: &[&str]) -> Option<&Nested> {
+        path.iter().try_fold(self, |node, segment| match &node.0 {
+            Node::Object(members) => members.get(*segment),
+            _ => None,
+        })
+    }
+
+    /// The string, if this value is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.0 {
+            Node::String(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The names at `path`: the strings of an array, or a string (split at spaces when
+    /// `split`, as an OAuth `scope`). Anything else gives none.
+    pub fn names_at(&self, path: &[&str], split: bool) -> Names<'_> {
+        Names(match self.get(path).map(|node| &node.0) {
+            Some(Node::List(items)) => Source::Nested(items.iter()),
+            Some(Node::String(value)) if split => Source::Scope(value.split(' ')),
+            Some(Node::String(value)) => Source::One(Some(value)),
+            _ => Source::Empty,
+        })
+    }
+}
+
+impl fmt::Debug for Nested {
+    /// The shape and member names only: values come from the token.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Node::String(_) => f.write_str("Nested(string)"),
+            Node::List(items) => write!(f, "Nested(array of {})", items.len()),
+            Node::Object(members) => f.debug_set().entries(members.keys()).finish(),
+            Node::Other => f.write_str("Nested(other)"),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Nested {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NestedVisitor)
+    }
+}
+
+struct NestedVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NestedVisitor {
+    type Value = Nested;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Nested, E> {
+        Ok(Nested(Node::String(value.to_owned())))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, value: String) -> Result<Nested, E> {
+        Ok(Nested(Node::String(value)))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Nested, E> {
+        Ok(Nested(Node::Other))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Nested, E> {
+        Ok(Nested(Node::Other))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Nested, E> {
+        Ok(Nested(Node::Other))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Nested, E> {
+        Ok(Nested(Node::Other))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Nested, E> {
+        Ok(Nested(Node::Other))
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Nested, E> {
+        Ok(Nested(Node::Other))
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Nested, D::Error> {
+        serde::Deserialize::deserialize(d)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Nested, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Nested(Node::List(items)))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Nested, A::Error> {
+        let mut members = std::collections::BTreeMap::new();
+        while let Some((key, value)) = map.next_entry::<String, Nested>()? {
+            members.insert(key, value);
+        }
+        Ok(Nested(Node::Object(members)))
+    }
+}
+
+/// A claims field type that holds names at a path inside a JSON value (`#[claims(roles, at =
+/// "...")]`): [`Nested`] and `Option<Nested>`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold names at a path",
+    label = "a field with `at = \"...\"` holds a JSON value",
+    note = "use `authz_core::claims::Nested` (or `Option<Nested>` when the claim may be absent)"
+)]
+pub trait NestedNames {
+    /// The names at `path`, as [`Nested::names_at`].
+    fn names_at(&self, path: &[&str], split: bool) -> Names<'_>;
+}
+
+impl NestedNames for Nested {
+    fn names_at(&self, path: &[&str], split: bool) -> Names<'_> {
+        Nested::names_at(self, path, split)
+    }
+}
+
+impl NestedNames for Option<Nested> {
+    fn names_at(&self, path: &[&str], split: bool) -> Names<'_> {
+        self.as_ref()
+            .map_or(Names::EMPTY, |nested| nested.names_at(path, split))
+    }
+}
+
+/// Reads names at a path in a field (`#[claims(roles, at = "...")]`), as [`subject`] does.
+#[inline]
+pub fn names_at<'a, T: NestedNames + ?Sized>(
+    field: &'a T,
+    path: &[&str],
+    split: bool,
+) -> Names<'a> {
+    field.names_at(path, split)
 }

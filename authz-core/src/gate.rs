@@ -5,7 +5,7 @@
 //! and RFC 9457 problem body. An adapter only moves these values in and out of its framework's
 //! request and response types; see `docs/adapters.md`.
 //!
-//! The audit events it writes are described in [`audit`](crate::audit).
+//! The audit events it writes are described in the [`audit`] module.
 //!
 //! ```
 //! use authz_core::{Algorithm, Gate, Validator, testkit::{TestKey, claims_for}};
@@ -39,15 +39,18 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::audit;
-use crate::authorize::{Authenticated, Denied, Granted};
+use crate::authorize::{Authenticated, Denied, DenyReason, Granted};
 use crate::claims::Claims;
 use crate::policy::Policy;
-use crate::requirement::Requirement;
+use crate::requirement::{Requirement, Rule};
 use crate::token::{ErrorCategory, TokenError, Validator};
 
 /// Seconds a client is asked to wait (`Retry-After`) when a dependency (keys, revocation
 /// store, API key store) is down.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
+
+/// The rule a separation-of-duties refusal names.
+const SEPARATION_RULE: Rule = Rule::Check("separation of duties");
 
 /// The media type of every refusal's body (RFC 9457).
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -179,7 +182,10 @@ impl Refusal {
             RefusalKind::InvalidRequest(_) => Some("invalid_request"),
             RefusalKind::Token(error) => error.category().rfc6750_code(),
             RefusalKind::Forbidden(denied) if denied.is_concealed() => None,
-            RefusalKind::Forbidden(_) => Some("insufficient_scope"),
+            RefusalKind::Forbidden(denied) if denied.reason().is_scope() => {
+                Some("insufficient_scope")
+            }
+            RefusalKind::Forbidden(_) => None,
             #[cfg(feature = "api-keys")]
             RefusalKind::ApiKey(error) => error.category().rfc6750_code(),
         }
@@ -192,15 +198,30 @@ impl Refusal {
             RefusalKind::InvalidRequest(reason) => reason,
             RefusalKind::Token(error) => error.description(),
             RefusalKind::Forbidden(denied) if denied.is_concealed() => "not found",
-            RefusalKind::Forbidden(_) => "the token does not grant what this request requires",
+            RefusalKind::Forbidden(denied) => match denied.reason() {
+                DenyReason::OtherTenant => "the resource belongs to another tenant",
+                DenyReason::SameCreator => "the creator of a resource may not also approve it",
+                DenyReason::SeparationOfDuties => {
+                    "the credential combines duties that must stay separate"
+                }
+                DenyReason::Check => "the request is not allowed on this resource",
+                _ => "the token does not grant what this request requires",
+            },
             #[cfg(feature = "api-keys")]
             RefusalKind::ApiKey(error) => error.description(),
         }
     }
 
-    /// The `WWW-Authenticate` value, if the response carries one (not on 404 and 503).
+    /// The `WWW-Authenticate` value, if the response carries one: not on 404 and 503, and not
+    /// on a 403 no permission would fix (another tenant, four eyes, separation of duties, an
+    /// application check), which is no authentication challenge.
     pub fn challenge(&self) -> Option<String> {
         if matches!(self.status(), 404 | 503) {
+            return None;
+        }
+        if let RefusalKind::Forbidden(denied) = &self.kind
+            && !denied.reason().is_scope()
+        {
             return None;
         }
         let mut params = Vec::new();
@@ -297,6 +318,26 @@ pub struct Gate {
     realm: Arc<str>,
     #[cfg(feature = "api-keys")]
     api_keys: Option<crate::api_key::ApiKeys>,
+    separation: Separation,
+}
+
+/// What a [`Gate`] does with a credential that holds both permissions of a declared
+/// separation-of-duties pair (NIST RBAC dynamic separation of duties), for instance a token
+/// with roles `clerk` and `accountant` when `invoices:create` and `invoices:approve` are
+/// separated. Either way both permissions of the pair are out of the caller's set, and an audit
+/// event `separation_of_duties` names the pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Separation {
+    /// Refuse the request: 403 naming the reason, audited at `WARN` as a deny. The default:
+    /// such a token says the identity provider's assignment is wrong, and nobody should act
+    /// on it until it is fixed.
+    #[default]
+    Refuse,
+    /// Let the caller in without either permission of the pair, audited at `WARN` with
+    /// `decision = "drop"`: for migrations, where tokens are known to combine duties and the
+    /// other permissions must keep working.
+    Drop,
 }
 
 impl fmt::Debug for Gate {
@@ -315,7 +356,16 @@ impl Gate {
             realm: Arc::from("api"),
             #[cfg(feature = "api-keys")]
             api_keys: None,
+            separation: Separation::Refuse,
         }
+    }
+
+    /// What to do with a credential holding both sides of a separation-of-duties pair
+    /// (default [`Separation::Refuse`]).
+    #[must_use]
+    pub fn separation_of_duties(mut self, separation: Separation) -> Self {
+        self.separation = separation;
+        self
     }
 
     /// The realm named in `WWW-Authenticate` challenges.
@@ -327,7 +377,7 @@ impl Gate {
 
     /// Also accepts API keys: a bearer credential with the keys' prefix is verified as a key,
     /// anything else as a JWT. Both end in the same caller, permissions and proofs. Unless the
-    /// keys were given their own ([`ApiKeys::revocation`](crate::ApiKeys::revocation)), they
+    /// keys were given their own ([`ApiKeys::revocation`](crate::api_key::ApiKeys::revocation)), they
     /// use the validator's revocation backend: revoking a subject refuses its keys created
     /// before the cut-off, as it refuses its tokens.
     #[cfg(feature = "api-keys")]
@@ -375,7 +425,7 @@ impl Gate {
             .filter(|keys| keys.claims_credential(token))
         {
             return match keys.verify(token).await {
-                Ok(key) => Ok(Authenticated::from_api_key(key)),
+                Ok(key) => self.admit(Authenticated::from_api_key(key), route),
                 Err(error) => {
                     audit::authentication(
                         route,
@@ -388,12 +438,32 @@ impl Gate {
             };
         }
         match self.validator.validate_shared::<C>(token).await {
-            Ok(validated) => Ok(Authenticated::from(validated)),
+            Ok(validated) => self.admit(Authenticated::from(validated), route),
             Err(error) => {
                 audit::authentication(route, category(error.category()), None, &error);
                 Err(self.refuse(RefusalKind::Token(error)))
             }
         }
+    }
+
+    /// The last step of authentication: records the route on the caller and applies dynamic
+    /// separation of duties.
+    fn admit<P: Policy, C: Claims>(
+        &self,
+        mut caller: Authenticated<P, C>,
+        route: &str,
+    ) -> Result<Authenticated<P, C>, Refusal> {
+        caller.set_route(route);
+        let Some(pair) = caller.separated() else {
+            return Ok(caller);
+        };
+        let refuse = self.separation == Separation::Refuse;
+        audit::separation_of_duties(route, caller.audit_who(), pair, refuse);
+        if refuse {
+            let denied = Denied::new(SEPARATION_RULE, DenyReason::SeparationOfDuties);
+            return Err(self.refuse(RefusalKind::Forbidden(denied)));
+        }
+        Ok(caller)
     }
 
     /// Checks requirement `R` for `caller`, writing the audit event; the proof on success.
@@ -408,9 +478,18 @@ impl Gate {
     {
         let decision = caller.require::<R>();
         if audit::may_record(decision.is_ok()) {
-            audit::authorization(route, caller.audit_who(), R::RULE, decision.is_ok(), || {
-                caller.audit_unknown_names()
-            });
+            let reason = decision
+                .as_ref()
+                .err()
+                .map_or("rule met", |denied| denied.reason().as_str());
+            audit::authorization(
+                route,
+                caller.audit_who(),
+                R::RULE,
+                decision.is_ok(),
+                reason,
+                || caller.audit_unknown_names(),
+            );
         }
         decision.map_err(|denied| self.refuse(RefusalKind::Forbidden(denied)))
     }

@@ -56,6 +56,7 @@ pub mod adapter;
 pub mod api_key;
 pub mod audit;
 mod authorize;
+pub mod checks;
 pub mod claims;
 #[cfg(feature = "jwt")]
 pub mod gate;
@@ -285,7 +286,7 @@ pub mod __private_0_1 {
         row[b.len()]
     }
 
-    pub use crate::claims::{permission_names, role_names, scope_names, subject};
+    pub use crate::claims::{names_at, permission_names, role_names, scope_names, subject};
 
     /// Serializes a permission or role as its name.
     pub fn serialize_name<S: serde::Serializer>(

@@ -86,6 +86,10 @@ pub enum Rule {
     AllOf(&'static [Rule]),
     /// At least one of these rules is met.
     AnyOf(&'static [Rule]),
+    /// A check on the resource rather than on the caller's permissions: a tenant check, four
+    /// eyes, separation of duties, or one the application names
+    /// ([`Authenticated::check_that`](crate::Authenticated::check_that)).
+    Check(&'static str),
 }
 
 impl Rule {
@@ -117,6 +121,7 @@ impl Rule {
                     rule.collect(permissions, roles);
                 }
             }
+            Rule::Check(_) => {}
         }
     }
 
@@ -134,6 +139,7 @@ impl fmt::Display for Rule {
         match *self {
             Rule::Permission(name) => write!(f, "permission({name})"),
             Rule::Role(name) => write!(f, "role({name})"),
+            Rule::Check(name) => write!(f, "check({name})"),
             Rule::AllOf([]) => f.write_str("authenticated"),
             // "and" is associative: a named AllOf inside another prints without parentheses.
             Rule::AllOf(rules) => {

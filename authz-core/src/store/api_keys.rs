@@ -188,6 +188,7 @@ fn parse(id: &str, fields: &std::collections::HashMap<String, String>) -> Option
         created_at: number("created_at")?,
         last_used_at: number("last_used_at"),
         secret_sha256: fields.get("secret_sha256")?.clone(),
+        tenant: fields.get("tenant").filter(|t| !t.is_empty()).cloned(),
     })
 }
 
@@ -238,7 +239,9 @@ impl ApiKeyStore for RedisApiKeyStore {
                 .arg("last_used_at")
                 .arg(optional(record.last_used_at))
                 .arg("secret_sha256")
-                .arg(&record.secret_sha256);
+                .arg(&record.secret_sha256)
+                .arg("tenant")
+                .arg(record.tenant.as_deref().unwrap_or(""));
             let inserted: i64 = self.run(&invocation).await?;
             if inserted == 1 {
                 Ok(())

@@ -52,7 +52,7 @@ crate::util::boxed_error_api!(RevocationError, "backend");
 /// Consulted by the validator after the signature and every claim check passed.
 ///
 /// Implement it for a shared store (a database, Redis); [`InMemoryRevocation`] serves one
-/// process. An `Err` refuses the token with [`ErrorCategory::Unavailable`](crate::ErrorCategory):
+/// process. An `Err` refuses the token with [`ErrorCategory::Unavailable`](crate::token::ErrorCategory):
 /// revocation fails closed.
 ///
 /// Since ECDSA signatures are malleable, a token's text is not a stable identity: revoke by

@@ -11,6 +11,7 @@ pub(crate) struct Model<'a> {
     pub(crate) roles: Vec<Field<'a>>,
     pub(crate) scopes: Vec<Field<'a>>,
     pub(crate) permissions: Vec<Field<'a>>,
+    pub(crate) tenant: Option<Field<'a>>,
     /// Registered claims the struct has a field for, by serialized name.
     pub(crate) registered: Vec<&'static str>,
 }
@@ -24,6 +25,7 @@ pub(crate) fn check<'a>(parsed: Parsed<'a>, errors: &mut Errors) -> Option<Model
     let mut subject: Option<Field<'a>> = None;
     let mut default_subject: Option<Field<'a>> = None;
     let (mut roles, mut scopes, mut permissions) = (Vec::new(), Vec::new(), Vec::new());
+    let mut tenant: Option<Field<'a>> = None;
     for field in parsed.fields {
         match field.kind {
             Some((Kind::Subject, span)) => match &subject {
@@ -39,6 +41,16 @@ pub(crate) fn check<'a>(parsed: Parsed<'a>, errors: &mut Errors) -> Option<Model
             Some((Kind::Roles, _)) => roles.push(field),
             Some((Kind::Scope, _)) => scopes.push(field),
             Some((Kind::Permissions, _)) => permissions.push(field),
+            Some((Kind::Tenant, span)) => match &tenant {
+                Some(first) => errors.push(syn::Error::new(
+                    span,
+                    format!(
+                        "two tenant fields, `{}` and `{}`: mark only one with `#[claims(tenant)]`",
+                        first.ident, field.ident
+                    ),
+                )),
+                None => tenant = Some(field),
+            },
             None if field.serde_name == "sub" => default_subject = Some(field),
             None => {}
         }
@@ -58,6 +70,7 @@ pub(crate) fn check<'a>(parsed: Parsed<'a>, errors: &mut Errors) -> Option<Model
         roles,
         scopes,
         permissions,
+        tenant,
         registered,
     })
 }

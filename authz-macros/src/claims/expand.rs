@@ -7,10 +7,15 @@ use syn::DeriveInput;
 use syn::spanned::Spanned;
 
 use super::check::Model;
-use super::parse::Field;
+use super::parse::{Field, StructAttrs};
 use crate::tokens::respan;
 
-pub(crate) fn expand(input: &DeriveInput, model: &Model<'_>, krate: &TokenStream) -> TokenStream {
+pub(crate) fn expand(
+    input: &DeriveInput,
+    model: &Model<'_>,
+    attrs: &StructAttrs,
+    krate: &TokenStream,
+) -> TokenStream {
     let name = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let private = quote!(#krate::__private_0_1);
@@ -21,22 +26,27 @@ pub(crate) fn expand(input: &DeriveInput, model: &Model<'_>, krate: &TokenStream
     });
 
     let subject = read(krate, &model.subject, quote!(subject));
+    let tenant = match &model.tenant {
+        Some(field) => read(krate, field, quote!(subject)),
+        None => quote!(#private::None),
+    };
+    let ignore = &attrs.ignore;
     let roles = chain(
         model
             .roles
             .iter()
-            .map(|f| read(krate, f, quote!(role_names))),
+            .map(|f| read_names(krate, f, quote!(role_names), false)),
     );
     let permissions = chain(
         model
             .scopes
             .iter()
-            .map(|f| read(krate, f, quote!(scope_names)))
+            .map(|f| read_names(krate, f, quote!(scope_names), true))
             .chain(
                 model
                     .permissions
                     .iter()
-                    .map(|f| read(krate, f, quote!(permission_names))),
+                    .map(|f| read_names(krate, f, quote!(permission_names), false)),
             ),
     );
 
@@ -49,9 +59,16 @@ pub(crate) fn expand(input: &DeriveInput, model: &Model<'_>, krate: &TokenStream
             const REGISTERED: #krate::__private_0_1::RegisteredClaims =
                 #krate::__private_0_1::RegisteredClaims::NONE #(#registered)*;
 
+            const IGNORED: &'static [&'static ::core::primitive::str] = &[#(#ignore),*];
+
             #[inline]
             fn subject(&self) -> #private::Option<&::core::primitive::str> {
                 #subject
+            }
+
+            #[inline]
+            fn tenant(&self) -> #private::Option<&::core::primitive::str> {
+                #tenant
             }
 
             #[inline]
@@ -74,6 +91,24 @@ fn read(krate: &TokenStream, field: &Field<'_>, method: TokenStream) -> TokenStr
     let (ident, ty) = (field.ident, field.ty);
     let krate = respan(krate.clone(), ty.span());
     quote_spanned!(ty.span()=> #krate::__private_0_1::#method::<#ty>(&self.#ident))
+}
+
+/// A names field: read through its trait, or, with `at = "a.b"`, through
+/// `__private_0_1::names_at` with the path (the field then holds a JSON value).
+fn read_names(
+    krate: &TokenStream,
+    field: &Field<'_>,
+    method: TokenStream,
+    split: bool,
+) -> TokenStream {
+    let Some((path, _)) = &field.at else {
+        return read(krate, field, method);
+    };
+    let (ident, ty) = (field.ident, field.ty);
+    let krate = respan(krate.clone(), ty.span());
+    quote_spanned!(ty.span()=>
+        #krate::__private_0_1::names_at::<#ty>(&self.#ident, &[#(#path),*], #split)
+    )
 }
 
 fn chain(mut parts: impl Iterator<Item = TokenStream>) -> TokenStream {

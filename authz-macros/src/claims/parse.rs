@@ -14,7 +14,10 @@ pub(crate) const SUBJECT: &str = "subject";
 pub(crate) const ROLES: &str = "roles";
 pub(crate) const SCOPE: &str = "scope";
 pub(crate) const PERMISSIONS: &str = "permissions";
-const KEYS: [&str; 4] = [SUBJECT, ROLES, SCOPE, PERMISSIONS];
+pub(crate) const TENANT: &str = "tenant";
+/// With `roles`, `scope` or `permissions`: where the names sit inside the field's value.
+pub(crate) const AT: &str = "at";
+const KEYS: [&str; 6] = [SUBJECT, ROLES, SCOPE, PERMISSIONS, TENANT, AT];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -22,6 +25,7 @@ pub(crate) enum Kind {
     Roles,
     Scope,
     Permissions,
+    Tenant,
 }
 
 pub(crate) struct Field<'a> {
@@ -31,6 +35,8 @@ pub(crate) struct Field<'a> {
     pub(crate) serde_name: String,
     /// The `#[claims(...)]` key, with the span of the key.
     pub(crate) kind: Option<(Kind, Span)>,
+    /// `at = "a.b"`: the path of the names inside the field's value, split at dots.
+    pub(crate) at: Option<(Vec<String>, Span)>,
 }
 
 pub(crate) struct Parsed<'a> {
@@ -38,18 +44,32 @@ pub(crate) struct Parsed<'a> {
     pub(crate) fields: Vec<Field<'a>>,
 }
 
-/// The struct's own `#[claims(crate = path)]`: where generated code finds `authz_core`. Any
-/// other key belongs on a field.
-pub(crate) fn crate_path(input: &DeriveInput, errors: &mut Errors) -> Option<syn::Path> {
-    let mut krate = None;
+/// The struct's own `#[claims(...)]`: `crate = path` (where generated code finds
+/// `authz_core`) and `ignore = ["name", ...]` (names that are not permissions or roles, never
+/// reported as unknown).
+#[derive(Default)]
+pub(crate) struct StructAttrs {
+    pub(crate) krate: Option<syn::Path>,
+    pub(crate) ignore: Vec<syn::LitStr>,
+}
+
+pub(crate) fn struct_attrs(input: &DeriveInput, errors: &mut Errors) -> StructAttrs {
+    let mut out = StructAttrs::default();
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("claims")) {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("crate") {
-                krate = Some(meta.value()?.parse()?);
+                out.krate = Some(meta.value()?.parse()?);
+                Ok(())
+            } else if meta.path.is_ident("ignore") {
+                let value = meta.value()?;
+                let content;
+                syn::bracketed!(content in value);
+                let names = Punctuated::<syn::LitStr, Token![,]>::parse_terminated(&content)?;
+                out.ignore.extend(names);
                 Ok(())
             } else {
                 Err(meta.error(
-                    "`#[claims(...)]` goes on fields, not on the struct (on the struct, only `crate = path`)",
+                    "on the struct, `#[claims(...)]` takes `crate = path` and `ignore = [\"name\", ...]`; the other keys go on fields",
                 ))
             }
         });
@@ -57,7 +77,7 @@ pub(crate) fn crate_path(input: &DeriveInput, errors: &mut Errors) -> Option<syn
             errors.push(error);
         }
     }
-    krate
+    out
 }
 
 pub(crate) fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<Parsed<'a>> {
@@ -100,6 +120,7 @@ pub(crate) fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<P
     for field in &fields.named {
         let Some(ident) = &field.ident else { continue };
         let mut kind: Option<(Kind, Span)> = None;
+        let mut at: Option<(Vec<String>, Span)> = None;
         for attr in field.attrs.iter().filter(|a| a.path().is_ident("claims")) {
             let result = attr.parse_nested_meta(|meta| {
                 let key = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
@@ -108,10 +129,24 @@ pub(crate) fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<P
                     ROLES => Kind::Roles,
                     SCOPE => Kind::Scope,
                     PERMISSIONS => Kind::Permissions,
+                    TENANT => Kind::Tenant,
+                    AT => {
+                        let path: syn::LitStr = meta.value()?.parse()?;
+                        let segments: Vec<String> =
+                            path.value().split('.').map(str::to_owned).collect();
+                        if segments.iter().any(String::is_empty) {
+                            return Err(syn::Error::new(
+                                path.span(),
+                                "`at` is a path of member names separated by dots, like \"reports-api.roles\" (no empty member)",
+                            ));
+                        }
+                        at = Some((segments, path.span()));
+                        return Ok(());
+                    }
                     _ => {
                         let hint = match names::closest(&key, KEYS) {
                             Some(close) => format!("did you mean `{close}`?"),
-                            None => "expected one of `subject`, `roles`, `scope`, `permissions`"
+                            None => "expected one of `subject`, `roles`, `scope`, `permissions`, `tenant`, `at`"
                                 .to_owned(),
                         };
                         return Err(meta.error(format!("unknown claims attribute `{key}`; {hint}")));
@@ -119,7 +154,7 @@ pub(crate) fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<P
                 };
                 if kind.is_some() {
                     return Err(meta.error(
-                        "a field can have one `#[claims(...)]` role: subject, roles, scope or permissions",
+                        "a field can have one `#[claims(...)]` role: subject, roles, scope, permissions or tenant",
                     ));
                 }
                 kind = Some((this, syn::spanned::Spanned::span(&meta.path)));
@@ -129,6 +164,17 @@ pub(crate) fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<P
                 errors.push(error);
             }
         }
+        if let Some((_, span)) = &at
+            && !matches!(
+                kind,
+                Some((Kind::Roles | Kind::Scope | Kind::Permissions, _))
+            )
+        {
+            errors.error(
+                *span,
+                "`at` says where names sit inside the field's value: use it with `roles`, `scope` or `permissions`",
+            );
+        }
         let unraw = syn::ext::IdentExt::unraw(ident).to_string();
         let serde_name = serde_rename(&field.attrs)
             .unwrap_or_else(|| rename_all.map_or_else(|| unraw.clone(), |rule| rule.apply(&unraw)));
@@ -137,6 +183,7 @@ pub(crate) fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<P
             ty: &field.ty,
             serde_name,
             kind,
+            at,
         });
     }
     Some(Parsed {
