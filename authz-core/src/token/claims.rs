@@ -5,7 +5,7 @@ use core::fmt;
 use std::borrow::Cow;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::error::{TokenError, TokenPart};
 
@@ -24,23 +24,34 @@ pub(crate) struct RawHeader<'a> {
     pub(crate) crit: bool,
 }
 
-/// The registered claims (RFC 7519 section 4.1), with strict types.
-#[derive(Deserialize)]
+/// The registered claims (RFC 7519 section 4.1), with strict types, and the values of the
+/// extra top-level claims a validator was configured to read
+/// ([`ValidatorBuilder::audience_claim`](super::ValidatorBuilder::audience_claim),
+/// [`require_claim`](super::ValidatorBuilder::require_claim)), all read in one pass over the
+/// payload by [`Registered`].
 pub(crate) struct RawRegistered<'a> {
-    #[serde(default, deserialize_with = "numeric_date::<_, 0>")]
     pub(crate) exp: Option<u64>,
-    #[serde(default, deserialize_with = "numeric_date::<_, 1>")]
     pub(crate) nbf: Option<u64>,
-    #[serde(default, deserialize_with = "numeric_date::<_, 2>")]
     pub(crate) iat: Option<u64>,
-    #[serde(borrow, default, deserialize_with = "claim_str::<_, 3>")]
     pub(crate) iss: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "claim_str::<_, 4>")]
     pub(crate) sub: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "claim_str::<_, 5>")]
     pub(crate) jti: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "audience")]
     pub(crate) aud: Option<Vec<Cow<'a, str>>>,
+    /// The extra claims, by their position in [`Registered::extra`]; `None` when absent.
+    pub(crate) extra: Vec<Option<ClaimValue<'a>>>,
+}
+
+/// An extra claim's value as far as the validator cares: a string, or anything else. Never
+/// an error while parsing, so that the validator can name the claim in its own error.
+pub(crate) enum ClaimValue<'a> {
+    Str(Cow<'a, str>),
+    NotAString,
+}
+
+/// Reads a payload into [`RawRegistered`], together with the top-level claims named in
+/// `extra` (never a registered claim name: the builder refuses those).
+pub(crate) struct Registered<'n> {
+    pub(crate) extra: &'n [&'static str],
 }
 
 /// The `iss` claim alone, read before the signature is checked only to choose which
@@ -66,6 +77,15 @@ pub(crate) fn parse_object<'a, T: Deserialize<'a>>(
     json: &'a [u8],
     part: TokenPart,
 ) -> Result<T, TokenError> {
+    parse_object_seed(json, part, core::marker::PhantomData)
+}
+
+/// [`parse_object`] with a seed (the payload with the configured extra claims).
+pub(crate) fn parse_object_seed<'a, S: DeserializeSeed<'a>>(
+    json: &'a [u8],
+    part: TokenPart,
+    seed: S,
+) -> Result<S::Value, TokenError> {
     // serde's derived structs also accept a JSON array (fields by position); a JOSE header
     // and a JWT payload must be objects.
     if json.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
@@ -74,7 +94,12 @@ pub(crate) fn parse_object<'a, T: Deserialize<'a>>(
             reason: "not a JSON object",
         });
     }
-    serde_json::from_slice(json).map_err(|e| map_json_error(&e, part))
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let value = seed
+        .deserialize(&mut de)
+        .and_then(|value| de.end().map(|()| value))
+        .map_err(|e| map_json_error(&e, part))?;
+    Ok(value)
 }
 
 fn map_json_error(e: &serde_json::Error, part: TokenPart) -> TokenError {
@@ -211,12 +236,158 @@ fn audience<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Cow<'de, str>>
         .map_err(|_: D::Error| type_error(6))
 }
 
+/// The strict readers above as `Deserialize` types, for `MapAccess::next_value`.
+struct Date<const I: usize>(Option<u64>);
+
+impl<'de, const I: usize> Deserialize<'de> for Date<I> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        numeric_date::<D, I>(d).map(Self)
+    }
+}
+
+struct Text<'a, const I: usize>(Option<Cow<'a, str>>);
+
+impl<'de, const I: usize> Deserialize<'de> for Text<'de, I> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        claim_str::<D, I>(d).map(Self)
+    }
+}
+
+struct Audience<'a>(Option<Vec<Cow<'a, str>>>);
+
+impl<'de> Deserialize<'de> for Audience<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        audience(d).map(Self)
+    }
+}
+
+/// A member name, borrowed from the payload unless it has escapes.
+struct Name<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(StrVisitor).map(Name)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Registered<'_> {
+    type Value = RawRegistered<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Registered<'_> {
+    type Value = RawRegistered<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = RawRegistered {
+            exp: None,
+            nbf: None,
+            iat: None,
+            iss: None,
+            sub: None,
+            jti: None,
+            aud: None,
+            extra: self.extra.iter().map(|_| None).collect(),
+        };
+        // A registered claim twice is refused (as serde's derive does for known fields):
+        // two parsers of this token could otherwise read different values.
+        let mut seen = [false; CLAIMS.len()];
+        while let Some(Name(name)) = map.next_key()? {
+            if let Some(i) = CLAIMS.iter().position(|claim| *claim == name) {
+                if core::mem::replace(&mut seen[i], true) {
+                    return Err(de::Error::duplicate_field(CLAIMS[i]));
+                }
+                match i {
+                    0 => out.exp = map.next_value::<Date<0>>()?.0,
+                    1 => out.nbf = map.next_value::<Date<1>>()?.0,
+                    2 => out.iat = map.next_value::<Date<2>>()?.0,
+                    3 => out.iss = map.next_value::<Text<'de, 3>>()?.0,
+                    4 => out.sub = map.next_value::<Text<'de, 4>>()?.0,
+                    5 => out.jti = map.next_value::<Text<'de, 5>>()?.0,
+                    _ => out.aud = map.next_value::<Audience<'de>>()?.0,
+                }
+            } else if let Some(j) = self.extra.iter().position(|claim| *claim == name) {
+                if out.extra[j].is_some() {
+                    return Err(de::Error::duplicate_field(self.extra[j]));
+                }
+                out.extra[j] = Some(map.next_value()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+struct ClaimValueVisitor;
+
+impl<'de> Visitor<'de> for ClaimValueVisitor {
+    type Value = ClaimValue<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(ClaimValue::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(ClaimValue::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(ClaimValue::Str(Cow::Owned(v)))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(ClaimValue::NotAString)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(ClaimValue::NotAString)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(ClaimValue::NotAString)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(ClaimValue::NotAString)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(ClaimValue::NotAString)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(ClaimValue::NotAString)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(ClaimValue::NotAString)
+    }
+}
+
+impl<'de> Deserialize<'de> for ClaimValue<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ClaimValueVisitor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn reg(json: &str) -> Result<RawRegistered<'_>, TokenError> {
-        parse_object(json.as_bytes(), TokenPart::Payload)
+        parse_object_seed(
+            json.as_bytes(),
+            TokenPart::Payload,
+            Registered { extra: &[] },
+        )
+    }
+
+    fn extra<'j>(json: &'j str, names: &[&'static str]) -> Result<RawRegistered<'j>, TokenError> {
+        parse_object_seed(
+            json.as_bytes(),
+            TokenPart::Payload,
+            Registered { extra: names },
+        )
     }
 
     #[test]
@@ -278,5 +449,49 @@ mod tests {
                 "{json}"
             );
         }
+    }
+
+    #[test]
+    fn extra_claims_in_the_same_pass() {
+        let names = ["client_id", "token_use"];
+        let r = extra(
+            r#"{"client_id":"abc","exp":5,"token_use":"acc\u0065ss","x":{"client_id":1}}"#,
+            &names,
+        )
+        .unwrap();
+        assert_eq!(r.exp, Some(5));
+        let [
+            Some(ClaimValue::Str(client)),
+            Some(ClaimValue::Str(token_use)),
+        ] = &r.extra[..]
+        else {
+            panic!("both read as strings");
+        };
+        assert_eq!((&**client, &**token_use), ("abc", "access"));
+
+        // Absent, and any other JSON type, are told apart from a string without an error.
+        for json in [
+            r#"{"client_id":null}"#,
+            r#"{"client_id":1}"#,
+            r#"{"client_id":1.5}"#,
+            r#"{"client_id":true}"#,
+            r#"{"client_id":["abc"]}"#,
+            r#"{"client_id":{"a":[1,{"b":"c"}]}}"#,
+        ] {
+            let r = extra(json, &names).unwrap();
+            assert!(
+                matches!(r.extra[..], [Some(ClaimValue::NotAString), None]),
+                "{json}"
+            );
+        }
+        assert!(matches!(
+            extra(r#"{"client_id":"a","client_id":"b"}"#, &names),
+            Err(TokenError::Json {
+                reason: "a member appears twice",
+                ..
+            })
+        ));
+        // A name not configured is skipped, even twice (as before).
+        assert!(extra(r#"{"other":1,"other":2}"#, &names).is_ok());
     }
 }

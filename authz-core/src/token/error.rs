@@ -150,6 +150,12 @@ pub enum TokenError {
     /// A claim that is required is absent.
     #[error("the required claim `{0}` is missing")]
     MissingClaim(&'static str),
+    /// A claim required to have a given value
+    /// ([`ValidatorBuilder::require_claim`](super::ValidatorBuilder::require_claim)) has
+    /// another one: the token is of another kind (a Cognito ID token where an access token is
+    /// required). The value is not repeated.
+    #[error("the claim `{0}` does not have the value this validator requires")]
+    ClaimValue(&'static str),
     /// `exp` is in the past (beyond the leeway).
     #[error("the token expired at {exp} (now {now}, leeway {leeway} s)")]
     Expired {
@@ -250,7 +256,7 @@ impl TokenError {
                 "the token is signed with an unknown key"
             }
             Self::BadSignature { .. } => "the token's signature is invalid",
-            Self::ClaimType(_) | Self::MissingClaim(_) | Self::Claims(_) => {
+            Self::ClaimType(_) | Self::MissingClaim(_) | Self::ClaimValue(_) | Self::Claims(_) => {
                 "the token's claims are invalid"
             }
             Self::Expired { .. } => "the token has expired",

@@ -12,7 +12,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::DeserializeOwned;
 
 use super::algorithm::Algorithm;
-use super::claims::{RawHeader, RawIssuer, RawRegistered, parse_object};
+use super::claims::{
+    ClaimValue, RawHeader, RawIssuer, Registered, parse_object, parse_object_seed,
+};
 use super::error::{ClaimsMismatch, ConfigError, TokenError, TokenPart};
 use super::keys::{JwksOrigin, Key, KeySet, MAX_KID_LEN, parse_jwks, read_file};
 use super::provider::install_process_default;
@@ -91,6 +93,7 @@ struct Inner {
     sources: Vec<Trusted>,
     issuers: Option<Vec<String>>,
     audiences: Option<Vec<String>>,
+    extra: ExtraClaims,
     leeway: u64,
     max_age: Option<u64>,
     max_lifetime: Option<u64>,
@@ -134,6 +137,18 @@ impl fmt::Debug for Validator {
             .field("keys", &i.sources)
             .field("issuers", &i.issuers)
             .field("audiences", &i.audiences)
+            .field(
+                "audience_claim",
+                &i.extra.audience.map(|at| i.extra.names[at]),
+            )
+            .field(
+                "required_claims",
+                &i.extra
+                    .required
+                    .iter()
+                    .map(|(at, value)| (i.extra.names[*at], value))
+                    .collect::<Vec<_>>(),
+            )
             .field("leeway", &i.leeway)
             .field("max_age", &i.max_age)
             .field("typ", &i.typ)
@@ -141,6 +156,18 @@ impl fmt::Debug for Validator {
             .field("revocation", &i.revocation.is_some())
             .finish()
     }
+}
+
+/// The top-level claims a validator reads besides the registered ones
+/// ([`ValidatorBuilder::audience_claim`], [`ValidatorBuilder::require_claim`]), read in the
+/// same pass over the payload as the registered claims.
+struct ExtraClaims {
+    /// Each claim once; the two settings below index into it.
+    names: Vec<&'static str>,
+    /// The claim that stands for `aud` when a token has none.
+    audience: Option<usize>,
+    /// Claims that must be a string equal to the value.
+    required: Vec<(usize, String)>,
 }
 
 /// A token that passed every check, with the user's claims and the facts the validator read.
@@ -207,7 +234,8 @@ impl<C> Validated<C> {
     pub fn jwt_id(&self) -> Option<&str> {
         self.jti.as_deref()
     }
-    /// `aud`, as a list (a single string becomes one item).
+    /// `aud`, as a list (a single string becomes one item). Empty for a token without `aud`
+    /// that [`ValidatorBuilder::audience_claim`] bound to this service.
     pub fn audience(&self) -> &[String] {
         &self.aud
     }
@@ -226,7 +254,8 @@ impl Validator {
     /// Validates a bearer token string into the user's claims type.
     ///
     /// Order of checks: length, shape, header (`alg`, `crit`, `typ`, `kid`), key selection,
-    /// signature, registered claims (types, then time, issuer, audience, required claims),
+    /// signature, registered claims (types, then time, issuer, audience, required claims,
+    /// required claim values),
     /// the claims type, revocation. Nothing of the payload is parsed before the signature
     /// verified.
     pub async fn validate<C: Claims + DeserializeOwned>(
@@ -604,7 +633,13 @@ impl Inner {
             Some(payload) => payload,
             None => b64(parts.payload, TokenPart::Payload)?,
         };
-        let reg: RawRegistered<'_> = parse_object(&payload, TokenPart::Payload)?;
+        let reg = parse_object_seed(
+            &payload,
+            TokenPart::Payload,
+            Registered {
+                extra: &self.extra.names,
+            },
+        )?;
 
         let required = self.required.union(C::REGISTERED);
         let exp = reg.exp.ok_or(TokenError::MissingClaim("exp"))?;
@@ -646,9 +681,31 @@ impl Inner {
             }
         }
         if let Some(audiences) = &self.audiences {
-            let aud = reg.aud.as_deref().ok_or(TokenError::MissingClaim("aud"))?;
-            if !aud.iter().any(|a| audiences.iter().any(|want| want == a)) {
-                return Err(TokenError::WrongAudience);
+            match (reg.aud.as_deref(), self.extra.audience) {
+                (Some(aud), _) => {
+                    if !aud.iter().any(|a| audiences.iter().any(|want| want == a)) {
+                        return Err(TokenError::WrongAudience);
+                    }
+                }
+                (None, None) => return Err(TokenError::MissingClaim("aud")),
+                // No `aud`: the configured claim names the audience instead (Cognito's
+                // `client_id`). Absent is a wrong audience, never a pass.
+                (None, Some(at)) => match &reg.extra[at] {
+                    Some(ClaimValue::Str(value)) if audiences.iter().any(|want| want == value) => {}
+                    Some(ClaimValue::NotAString) => {
+                        return Err(TokenError::ClaimType(self.extra.names[at]));
+                    }
+                    _ => return Err(TokenError::WrongAudience),
+                },
+            }
+        }
+        for (at, want) in &self.extra.required {
+            let name = self.extra.names[*at];
+            match &reg.extra[*at] {
+                Some(ClaimValue::Str(value)) if value == want => {}
+                Some(ClaimValue::Str(_)) => return Err(TokenError::ClaimValue(name)),
+                Some(ClaimValue::NotAString) => return Err(TokenError::ClaimType(name)),
+                None => return Err(TokenError::MissingClaim(name)),
             }
         }
 
@@ -712,6 +769,8 @@ pub struct ValidatorBuilder {
     any_issuer: bool,
     audiences: Vec<String>,
     any_audience: bool,
+    audience_claim: Option<&'static str>,
+    required_values: Vec<(&'static str, String)>,
     leeway: Duration,
     max_age: Option<Duration>,
     max_lifetime: Option<Duration>,
@@ -938,6 +997,8 @@ impl Default for ValidatorBuilder {
             any_issuer: false,
             audiences: Vec::new(),
             any_audience: false,
+            audience_claim: None,
+            required_values: Vec::new(),
             leeway: DEFAULT_LEEWAY,
             max_age: None,
             max_lifetime: None,
@@ -959,6 +1020,8 @@ impl fmt::Debug for ValidatorBuilder {
             .field("trusted", &self.trusted)
             .field("issuers", &self.issuers)
             .field("audiences", &self.audiences)
+            .field("audience_claim", &self.audience_claim)
+            .field("required_values", &self.required_values)
             .finish_non_exhaustive()
     }
 }
@@ -1036,6 +1099,37 @@ impl ValidatorBuilder {
     /// Switches the `aud` check off: tokens meant for other services are then accepted.
     pub fn dangerously_accept_any_audience(mut self) -> Self {
         self.any_audience = true;
+        self
+    }
+
+    /// For tokens without `aud`: the top-level string claim `claim` must then be one of the
+    /// accepted [`audience`](Self::audience)s instead. Amazon Cognito's access tokens carry
+    /// no `aud` and name the app client in `client_id`, so a Cognito API binds its tokens with
+    /// `.audience("<app client id>").audience_claim("client_id")` (plus
+    /// `.require_claim("token_use", "access")`).
+    ///
+    /// A token that has `aud` is checked on `aud` alone, as without this setting: `aud` is the
+    /// standard binding, and `claim` is not consulted (a token whose `aud` names another
+    /// service stays refused, whatever its `client_id`). A token with neither is refused with
+    /// [`TokenError::WrongAudience`]; `claim` present but not a string gives
+    /// [`TokenError::ClaimType`]. `build()` refuses it without an accepted audience, and for a
+    /// registered claim name (`aud`, `iss`, `sub`, ...).
+    pub fn audience_claim(mut self, claim: &'static str) -> Self {
+        self.audience_claim = Some(claim);
+        self
+    }
+
+    /// Requires the top-level claim `claim` to be the string `value`, compared exactly:
+    /// absent gives [`TokenError::MissingClaim`], another string [`TokenError::ClaimValue`],
+    /// another JSON type [`TokenError::ClaimType`]. Use it to accept one kind of token only:
+    /// `("token_use", "access")` for Amazon Cognito (its ID tokens say `"id"`),
+    /// `("typ", "Bearer")` in a Keycloak payload (its ID tokens say `"ID"`), `("ver", "2.0")`
+    /// for Microsoft Entra ID v2.0 tokens.
+    ///
+    /// May be called once per claim name; a name required twice with different values, or a
+    /// registered claim name (checked by the dedicated settings), is a `build()` error.
+    pub fn require_claim(mut self, claim: &'static str, value: impl Into<String>) -> Self {
+        self.required_values.push((claim, value.into()));
         self
     }
 
@@ -1155,6 +1249,7 @@ impl ValidatorBuilder {
         if self.typ.as_deref() == Some("") {
             return Err(ConfigError::Limit("the required typ must not be empty"));
         }
+        let extra = self.extra_claims()?;
 
         // Every key source belongs to one issuer; keys given without one belong to the only
         // accepted issuer, or (with any issuer accepted) stand alone.
@@ -1205,6 +1300,7 @@ impl ValidatorBuilder {
                 issuers: (!self.any_issuer || !issuers.is_empty()).then_some(issuers),
                 audiences: (!self.any_audience || !self.audiences.is_empty())
                     .then_some(self.audiences),
+                extra,
                 leeway,
                 max_age: self.max_age.map(|d| d.as_secs()),
                 max_lifetime: self.max_lifetime.map(|d| d.as_secs()),
@@ -1215,6 +1311,57 @@ impl ValidatorBuilder {
                 revocation: self.revocation,
                 cache: self.cache.map(super::cache::VerifiedCache::new),
             }),
+        })
+    }
+
+    /// The claims of [`audience_claim`](Self::audience_claim) and
+    /// [`require_claim`](Self::require_claim), checked.
+    fn extra_claims(&self) -> Result<ExtraClaims, ConfigError> {
+        const REGISTERED: [&str; 7] = ["exp", "nbf", "iat", "iss", "sub", "jti", "aud"];
+        let mut names: Vec<&'static str> = Vec::new();
+        let mut index_of = |claim: &'static str| {
+            if claim.is_empty() || REGISTERED.contains(&claim) {
+                return Err(ConfigError::Limit(
+                    "audience_claim and require_claim take a claim that is not registered \
+                     (not exp, nbf, iat, iss, sub, jti or aud: those have their own settings)",
+                ));
+            }
+            Ok(match names.iter().position(|known| *known == claim) {
+                Some(at) => at,
+                None => {
+                    names.push(claim);
+                    names.len() - 1
+                }
+            })
+        };
+        let audience = match self.audience_claim {
+            // Without an accepted audience there is nothing to compare the claim with; with
+            // the check off it would silently do nothing.
+            Some(_) if self.audiences.is_empty() => {
+                return Err(ConfigError::Limit(
+                    "audience_claim needs the accepted audiences: call `audience(..)`",
+                ));
+            }
+            Some(claim) => Some(index_of(claim)?),
+            None => None,
+        };
+        let mut required: Vec<(usize, String)> = Vec::new();
+        for (claim, value) in &self.required_values {
+            let at = index_of(claim)?;
+            match required.iter().find(|(known, _)| *known == at) {
+                Some((_, known)) if known != value => {
+                    return Err(ConfigError::Limit(
+                        "require_claim names the same claim twice with different values",
+                    ));
+                }
+                Some(_) => {}
+                None => required.push((at, value.clone())),
+            }
+        }
+        Ok(ExtraClaims {
+            names,
+            audience,
+            required,
         })
     }
 
