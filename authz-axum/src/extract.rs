@@ -6,11 +6,10 @@ use std::marker::PhantomData;
 use std::ops::Deref;
 
 use authz_core::adapter::Guard;
-use authz_core::gate::{Credentials, bearer_credentials};
+use authz_core::gate::RequestHeaders;
 use authz_core::{Adapter, Authenticated, Claims, Gate, Granted, Policy, Requirement};
 use axum::extract::{FromRef, FromRequestParts, MatchedPath, OptionalFromRequestParts};
 use axum::http::HeaderValue;
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -60,17 +59,29 @@ where
     type Responder = H;
 }
 
+/// The request as the gate reads it: method and header values.
+struct Request<'a>(&'a Parts);
+
+impl RequestHeaders for Request<'_> {
+    fn method(&self) -> &str {
+        self.0.method.as_str()
+    }
+
+    fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> {
+        self.0
+            .headers
+            .get_all(name)
+            .iter()
+            .map(HeaderValue::as_bytes)
+    }
+}
+
 /// Authenticates the request through the gate: header values in, caller or rejection out.
 async fn authenticate<A: AxumAdapter>(
     gate: &Gate,
     parts: &Parts,
 ) -> Result<Authenticated<A::Policy, A::Claims>, Rejection<A::Responder>> {
-    let authorization = parts
-        .headers
-        .get_all(AUTHORIZATION)
-        .iter()
-        .map(HeaderValue::as_bytes);
-    gate.authenticate::<A::Policy, A::Claims>(authorization, route(parts))
+    gate.authenticate_request::<A::Policy, A::Claims>(&Request(parts), route(parts))
         .await
         .map_err(Rejection::from)
 }
@@ -126,12 +137,7 @@ where
         parts: &mut Parts,
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        let authorization = parts
-            .headers
-            .get_all(AUTHORIZATION)
-            .iter()
-            .map(HeaderValue::as_bytes);
-        if bearer_credentials(authorization) == Credentials::Missing {
+        if !Gate::from_ref(state).has_credentials(&Request(parts)) {
             return Ok(None);
         }
         <Self as FromRequestParts<S>>::from_request_parts(parts, state)

@@ -59,7 +59,9 @@ use core::ops::Deref;
 use std::sync::Arc;
 
 use crate::audit;
-use crate::claims::{Claims, Resolution};
+use crate::claims::Claims;
+#[cfg(feature = "api-keys")]
+use crate::claims::Resolution;
 use crate::policy::{NameKind, PermissionSet, Policy, RoleSet};
 use crate::requirement::{Implies, Requirement, Rule};
 #[cfg(feature = "jwt")]
@@ -503,6 +505,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
     }
 
     /// Records the matched route, for the audit events of checks made later in the handler.
+    #[cfg(feature = "jwt")]
     pub(crate) fn set_route(&mut self, route: &str) {
         if !route.is_empty() {
             self.route = Some(Arc::from(route));

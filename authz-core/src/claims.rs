@@ -79,6 +79,24 @@ pub trait Claims {
         None
     }
 
+    /// The authentication context class the login met (`acr`, OpenID Connect Core 1.0
+    /// section 2), read by step-up checks. The derive reads a field serialized as `acr`.
+    fn acr(&self) -> Option<&str> {
+        None
+    }
+
+    /// The authentication methods of the login (`amr`, RFC 8176: `pwd`, `otp`, `hwk`, ...).
+    /// The derive reads a field serialized as `amr`.
+    fn amr(&self) -> Names<'_> {
+        Names::EMPTY
+    }
+
+    /// When the user last logged in (`auth_time`, unix seconds), read by step-up checks'
+    /// maximum age. The derive reads a field serialized as `auth_time`.
+    fn auth_time(&self) -> Option<u64> {
+        None
+    }
+
     /// Every role name the claims carry, known to the policy or not.
     fn role_names(&self) -> impl Iterator<Item = &str>;
 
@@ -698,4 +716,40 @@ pub fn names_at<'a, T: NestedNames + ?Sized>(
     split: bool,
 ) -> Names<'a> {
     field.names_at(path, split)
+}
+
+/// A claims field type that holds a NumericDate (RFC 7519 section 2: unix seconds), such as
+/// `auth_time`: `u64`, `i64` and `Option` of each. A negative time reads as none.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold a time in unix seconds",
+    label = "this field must be a number of seconds",
+    note = "use `u64` (or `Option<u64>` when the claim may be absent)"
+)]
+pub trait NumericDate {
+    /// The time, if present.
+    fn seconds(&self) -> Option<u64>;
+}
+
+impl NumericDate for u64 {
+    fn seconds(&self) -> Option<u64> {
+        Some(*self)
+    }
+}
+
+impl NumericDate for i64 {
+    fn seconds(&self) -> Option<u64> {
+        u64::try_from(*self).ok()
+    }
+}
+
+impl<T: NumericDate> NumericDate for Option<T> {
+    fn seconds(&self) -> Option<u64> {
+        self.as_ref().and_then(T::seconds)
+    }
+}
+
+/// Reads a NumericDate field (`auth_time`), as [`subject`] does.
+#[inline]
+pub fn seconds<T: NumericDate + ?Sized>(field: &T) -> Option<u64> {
+    field.seconds()
 }

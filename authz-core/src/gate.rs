@@ -149,6 +149,81 @@ pub enum RefusalKind {
     #[cfg(feature = "api-keys")]
     #[error("api key rejected: {0}")]
     ApiKey(#[from] crate::api_key::ApiKeyError),
+    /// A state-changing request carried cookie credentials but came from another site (or
+    /// could not show where it came from): 403, no challenge. CSRF defence.
+    #[error("cross-site request refused: {0}")]
+    CrossSite(&'static str),
+    /// The rule demands a step-up ([`StepUp`](crate::requirement::StepUp)) the login does not
+    /// meet: 401 `insufficient_user_authentication` (RFC 9470) with the `acr_values` and
+    /// `max_age` to ask the identity provider for.
+    #[error("step-up authentication required: {reason}")]
+    StepUp {
+        /// What the login lacks, client-safe.
+        reason: &'static str,
+        /// The policy the login must meet.
+        policy: Arc<StepUpPolicy>,
+    },
+}
+
+/// What a step-up ([`StepUp`](crate::requirement::StepUp) requirement) demands of the login,
+/// configured once on the [`Gate`]: an authentication context class among `acr_values` (any,
+/// when empty) and a login at most `max_age` old (`auth_time`; no limit when `None`). A token
+/// without `auth_time` never meets a `max_age`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepUpPolicy {
+    acr_values: Vec<String>,
+    max_age: Option<u64>,
+}
+
+impl StepUpPolicy {
+    /// A login with one of these `acr` values (RFC 9470 section 3).
+    pub fn acr<S: Into<String>>(acr_values: impl IntoIterator<Item = S>) -> Self {
+        Self {
+            acr_values: acr_values.into_iter().map(Into::into).collect(),
+            max_age: None,
+        }
+    }
+
+    /// And at most this old (`auth_time`, whole seconds).
+    #[must_use]
+    pub fn max_age(mut self, max_age: std::time::Duration) -> Self {
+        self.max_age = Some(max_age.as_secs());
+        self
+    }
+
+    /// The accepted `acr` values.
+    pub fn acr_values(&self) -> &[String] {
+        &self.acr_values
+    }
+
+    /// Why a login with this `acr` and `auth_time` does not meet the policy at `now`, if it
+    /// does not.
+    pub fn unmet(
+        &self,
+        acr: Option<&str>,
+        auth_time: Option<u64>,
+        now: u64,
+    ) -> Option<&'static str> {
+        if !self.acr_values.is_empty() {
+            match acr {
+                None => return Some("the login's authentication context (acr) is unknown"),
+                Some(acr) if !self.acr_values.iter().any(|value| value == acr) => {
+                    return Some("a stronger authentication context (acr) is required");
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(max_age) = self.max_age {
+            match auth_time {
+                None => return Some("the time of the login (auth_time) is unknown"),
+                Some(at) if now.saturating_sub(at) > max_age => {
+                    return Some("a more recent login is required");
+                }
+                Some(_) => {}
+            }
+        }
+        None
+    }
 }
 
 impl Refusal {
@@ -172,6 +247,8 @@ impl Refusal {
             RefusalKind::Forbidden(_) => 403,
             #[cfg(feature = "api-keys")]
             RefusalKind::ApiKey(error) => error.category().http_status(),
+            RefusalKind::StepUp { .. } => 401,
+            RefusalKind::CrossSite(_) => 403,
         }
     }
 
@@ -188,6 +265,8 @@ impl Refusal {
             RefusalKind::Forbidden(_) => None,
             #[cfg(feature = "api-keys")]
             RefusalKind::ApiKey(error) => error.category().rfc6750_code(),
+            RefusalKind::StepUp { .. } => Some("insufficient_user_authentication"),
+            RefusalKind::CrossSite(_) => None,
         }
     }
 
@@ -209,6 +288,8 @@ impl Refusal {
             },
             #[cfg(feature = "api-keys")]
             RefusalKind::ApiKey(error) => error.description(),
+            RefusalKind::StepUp { reason, .. } => reason,
+            RefusalKind::CrossSite(reason) => reason,
         }
     }
 
@@ -222,6 +303,9 @@ impl Refusal {
         if let RefusalKind::Forbidden(denied) = &self.kind
             && !denied.reason().is_scope()
         {
+            return None;
+        }
+        if let RefusalKind::CrossSite(_) = &self.kind {
             return None;
         }
         let mut params = Vec::new();
@@ -239,6 +323,17 @@ impl Refusal {
             let scope = denied.rule().scope();
             if !scope.is_empty() {
                 params.push(format!("scope=\"{}\"", quoted(&scope)));
+            }
+        }
+        if let RefusalKind::StepUp { policy, .. } = &self.kind {
+            if !policy.acr_values.is_empty() {
+                params.push(format!(
+                    "acr_values=\"{}\"",
+                    quoted(&policy.acr_values.join(" "))
+                ));
+            }
+            if let Some(max_age) = policy.max_age {
+                params.push(format!("max_age={max_age}"));
             }
         }
         Some(if params.is_empty() {
@@ -319,6 +414,30 @@ pub struct Gate {
     #[cfg(feature = "api-keys")]
     api_keys: Option<crate::api_key::ApiKeys>,
     separation: Separation,
+    step_up: Option<Arc<StepUpPolicy>>,
+    #[cfg(feature = "cookies")]
+    cookie: Option<Arc<CookieCredentials>>,
+}
+
+/// Where a gate reads a request: its method and its header values by (lowercase) name. An
+/// adapter implements it for its framework's request type (a newtype around it), and hands it
+/// to [`Gate::authenticate_request`].
+pub trait RequestHeaders {
+    /// The method, as sent (`GET`, `POST`, ...).
+    fn method(&self) -> &str;
+
+    /// Every value of the header `name` (given in lowercase), in order.
+    fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]>;
+}
+
+/// Access tokens read from a cookie, for browser clients that keep tokens out of JavaScript
+/// (an `HttpOnly` cookie set by a backend-for-frontend), and the CSRF defence that comes with
+/// them (feature `cookies`).
+#[cfg(feature = "cookies")]
+#[derive(Debug, Clone)]
+struct CookieCredentials {
+    name: Box<str>,
+    allowed_origins: Vec<Box<str>>,
 }
 
 /// What a [`Gate`] does with a credential that holds both permissions of a declared
@@ -357,7 +476,68 @@ impl Gate {
             #[cfg(feature = "api-keys")]
             api_keys: None,
             separation: Separation::Refuse,
+            step_up: None,
+            #[cfg(feature = "cookies")]
+            cookie: None,
         }
+    }
+
+    /// Also reads the access token from the cookie `name` (feature `cookies`); bearer-only is
+    /// the default. Name it with the `__Host-` prefix (`__Host-access_token`), so that it is
+    /// only ever set by this origin over HTTPS for the whole site (RFC 6265bis 4.1.3.2), and
+    /// set it `HttpOnly; Secure; SameSite=Strict`.
+    ///
+    /// Cookies travel with every request the browser makes to the site, including those a
+    /// hostile page triggers (CSRF), so a request that changes state (any method but `GET`,
+    /// `HEAD` and `OPTIONS`) with cookie credentials must show it comes from this site:
+    /// `Sec-Fetch-Site: same-origin` (or `none`, typed by the user), or else an `Origin` among
+    /// [`allowed_origins`](Self::allowed_origins). Otherwise, and when it sends neither
+    /// header, it is refused with 403. A request with both an `Authorization` header and the
+    /// cookie is 400 `invalid_request` (RFC 6750 section 2: one method per request).
+    #[cfg(feature = "cookies")]
+    #[must_use]
+    pub fn cookie(mut self, name: impl Into<String>) -> Self {
+        let allowed_origins = self
+            .cookie
+            .as_ref()
+            .map(|c| c.allowed_origins.clone())
+            .unwrap_or_default();
+        self.cookie = Some(Arc::new(CookieCredentials {
+            name: name.into().into_boxed_str(),
+            allowed_origins,
+        }));
+        self
+    }
+
+    /// Origins (`https://app.example.com`, scheme, host and port as browsers send them) from
+    /// which state-changing requests with cookie credentials are accepted even when
+    /// `Sec-Fetch-Site` does not say `same-origin`: a front end on a sibling origin. Call
+    /// after [`cookie`](Self::cookie).
+    #[cfg(feature = "cookies")]
+    #[must_use]
+    pub fn allowed_origins<S: Into<String>>(
+        mut self,
+        origins: impl IntoIterator<Item = S>,
+    ) -> Self {
+        if let Some(cookie) = &self.cookie {
+            let mut cookie = CookieCredentials::clone(cookie);
+            cookie.allowed_origins = origins
+                .into_iter()
+                .map(|o| o.into().trim_end_matches('/').to_owned().into_boxed_str())
+                .collect();
+            self.cookie = Some(Arc::new(cookie));
+        }
+        self
+    }
+
+    /// What a step-up means here: requirements marked
+    /// [`StepUp`](crate::requirement::StepUp) demand a login meeting `policy` as well as their
+    /// rule. Without a policy (the default) no step-up is demanded: the deployment decides
+    /// what a strong enough, recent enough login is, the code which actions need one.
+    #[must_use]
+    pub fn step_up(mut self, policy: StepUpPolicy) -> Self {
+        self.step_up = Some(Arc::new(policy));
+        self
     }
 
     /// What to do with a credential holding both sides of a separation-of-duties pair
@@ -418,6 +598,66 @@ impl Gate {
                 return Err(self.refuse(RefusalKind::InvalidRequest(reason)));
             }
         };
+        self.authenticate_token(token, route).await
+    }
+
+    /// Authenticates a request as [`authenticate`](Self::authenticate) does, reading the
+    /// `Authorization` header and, when the gate reads a [`cookie`](Self::cookie), the
+    /// cookie, with its CSRF defence. What adapters call.
+    pub async fn authenticate_request<P: Policy, C>(
+        &self,
+        request: &impl RequestHeaders,
+        route: &str,
+    ) -> Result<Authenticated<P, C>, Refusal>
+    where
+        C: Claims + serde::de::DeserializeOwned + Send + Sync + 'static,
+    {
+        #[cfg(feature = "cookies")]
+        if let Some(cookie) = &self.cookie
+            && let Some(token) = cookie.token(request)
+        {
+            let bearer = bearer_credentials(request.header_values("authorization"));
+            if bearer != Credentials::Missing {
+                let reason = "credentials in both the Authorization header and a cookie";
+                audit::authentication(route, "invalid_request", None, &reason);
+                return Err(self.refuse(RefusalKind::InvalidRequest(reason)));
+            }
+            if let Some(reason) = cookie.cross_site(request) {
+                audit::authentication(route, "cross_site", None, &reason);
+                return Err(self.refuse(RefusalKind::CrossSite(reason)));
+            }
+            if !is_b64token(token) {
+                let reason = "the cookie credentials are not one token";
+                audit::authentication(route, "invalid_request", None, &reason);
+                return Err(self.refuse(RefusalKind::InvalidRequest(reason)));
+            }
+            return self.authenticate_token(token, route).await;
+        }
+        self.authenticate(request.header_values("authorization"), route)
+            .await
+    }
+
+    /// Whether the request carries credentials at all (a bearer `Authorization` header, or the
+    /// gate's cookie): an optional caller is absent exactly when it does not. Bad credentials
+    /// count as credentials, and are refused.
+    pub fn has_credentials(&self, request: &impl RequestHeaders) -> bool {
+        #[cfg(feature = "cookies")]
+        if let Some(cookie) = &self.cookie
+            && cookie.token(request).is_some()
+        {
+            return true;
+        }
+        bearer_credentials(request.header_values("authorization")) != Credentials::Missing
+    }
+
+    async fn authenticate_token<P: Policy, C>(
+        &self,
+        token: &str,
+        route: &str,
+    ) -> Result<Authenticated<P, C>, Refusal>
+    where
+        C: Claims + serde::de::DeserializeOwned + Send + Sync + 'static,
+    {
         #[cfg(feature = "api-keys")]
         if let Some(keys) = self
             .api_keys
@@ -477,6 +717,34 @@ impl Gate {
         C: Claims,
     {
         let decision = caller.require::<R>();
+        if R::STEP_UP
+            && decision.is_ok()
+            && let Some(policy) = &self.step_up
+        {
+            let now = crate::util::unix_now();
+            let claims = caller.claims();
+            let unmet = policy.unmet(
+                claims.and_then(Claims::acr),
+                claims.and_then(Claims::auth_time),
+                now,
+            );
+            if let Some(reason) = unmet {
+                if audit::may_record(false) {
+                    audit::authorization(
+                        route,
+                        caller.audit_who(),
+                        R::RULE,
+                        false,
+                        "insufficient user authentication",
+                        || caller.audit_unknown_names(),
+                    );
+                }
+                return Err(self.refuse(RefusalKind::StepUp {
+                    reason,
+                    policy: policy.clone(),
+                }));
+            }
+        }
         if audit::may_record(decision.is_ok()) {
             let reason = decision
                 .as_ref()
@@ -499,6 +767,48 @@ fn category(category: ErrorCategory) -> &'static str {
     match category {
         ErrorCategory::Unavailable => "unavailable",
         other => other.rfc6750_code().unwrap_or("invalid_token"),
+    }
+}
+
+#[cfg(feature = "cookies")]
+impl CookieCredentials {
+    /// The value of the gate's cookie, if the request sends it (the first, if several).
+    fn token<'r>(&self, request: &'r impl RequestHeaders) -> Option<&'r str> {
+        request
+            .header_values("cookie")
+            .filter_map(|value| std::str::from_utf8(value).ok())
+            .flat_map(cookie::Cookie::split_parse)
+            .filter_map(Result::ok)
+            .find(|c| c.name() == &*self.name)
+            .and_then(|c| c.value_raw())
+            .filter(|value| !value.is_empty())
+    }
+
+    /// Why a request with cookie credentials may be a cross-site forgery, if it may.
+    fn cross_site(&self, request: &impl RequestHeaders) -> Option<&'static str> {
+        if matches!(request.method(), "GET" | "HEAD" | "OPTIONS") {
+            return None;
+        }
+        let one = |name| {
+            let mut values = request.header_values(name);
+            match (values.next(), values.next()) {
+                (Some(value), None) => std::str::from_utf8(value).ok().map(str::trim),
+                _ => None,
+            }
+        };
+        if matches!(one("sec-fetch-site"), Some("same-origin" | "none")) {
+            return None;
+        }
+        match one("origin") {
+            Some(origin) if self.allowed_origins.iter().any(|o| **o == *origin) => None,
+            Some(_) => Some("a state-changing request with cookie credentials from another origin"),
+            None if one("sec-fetch-site").is_some() => {
+                Some("a state-changing request with cookie credentials from another site")
+            }
+            None => Some(
+                "a state-changing request with cookie credentials must send Sec-Fetch-Site or Origin",
+            ),
+        }
     }
 }
 

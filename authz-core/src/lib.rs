@@ -80,7 +80,7 @@ pub use claims::Claims;
 #[cfg(feature = "jwt")]
 pub use gate::{Gate, Refusal};
 pub use policy::{Permission, PermissionSet, Policy, Role, RoleSet};
-pub use requirement::{AllOf, AnyOf, Requirement, Rule};
+pub use requirement::{AllOf, AnyOf, Requirement, Rule, StepUp};
 #[cfg(feature = "jwt")]
 pub use token::{Algorithm, Issuer, Key, TokenError, Validator};
 
@@ -111,7 +111,7 @@ pub mod __private_0_1 {
     pub use serde;
 
     pub use crate::adapter::{Adapter, Guard};
-    pub use crate::claims::{Claims, RegisteredClaims};
+    pub use crate::claims::{Claims, Names, RegisteredClaims};
     pub use crate::policy::{Permission, PermissionSet, Policy, Role, RoleSet};
     pub use crate::requirement::{AllOf, AnyOf, Implies, Requirement, Rule};
 
@@ -286,7 +286,9 @@ pub mod __private_0_1 {
         row[b.len()]
     }
 
-    pub use crate::claims::{names_at, permission_names, role_names, scope_names, subject};
+    pub use crate::claims::{
+        names_at, permission_names, role_names, scope_names, seconds, subject,
+    };
 
     /// Serializes a permission or role as its name.
     pub fn serialize_name<S: serde::Serializer>(

@@ -69,10 +69,71 @@ pub trait Requirement: Copy + Default + fmt::Debug + Send + Sync + 'static {
     /// The requirement as data, for route tables, audit logs and error responses.
     const RULE: Rule;
 
+    /// Whether the requirement also demands a recent, strong enough login (step-up
+    /// authentication, RFC 9470), as [`StepUp`] does. What "strong enough" and "recent" mean
+    /// is the deployment's: [`Gate::step_up`](crate::gate::Gate::step_up).
+    const STEP_UP: bool = false;
+
     /// Whether a caller with these effective permissions and roles (each role with the roles
     /// it inherits) meets the requirement.
     fn is_met(permissions: PermissionSet<Self::Policy>, roles: RoleSet<Self::Policy>) -> bool;
 }
+
+/// `R`, after a recent, strong enough login (step-up authentication, RFC 9470): a caller must
+/// meet `R`, and their token must show an authentication context (`acr`) and an authentication
+/// time (`auth_time`) that satisfy the deployment's [`StepUp`](crate::gate::StepUpPolicy)
+/// policy, or they get 401 `insufficient_user_authentication` with the `acr_values` and
+/// `max_age` to ask the identity provider for. Name it once and use it like any requirement:
+///
+/// ```
+/// # authz_core::policy! { /// P
+/// # pub mod admin { permissions { /// k
+/// # "api_keys:manage", } } }
+/// use authz_core::requirement::StepUp;
+/// /// Issuing an API key: a fresh, multi-factor login.
+/// pub type IssueKeys = StepUp<admin::perm::ApiKeysManage>;
+/// # use authz_core::Requirement as _;
+/// assert!(IssueKeys::STEP_UP);
+/// ```
+///
+/// A proof of `StepUp<R>` weakens to whatever `R` implies.
+pub struct StepUp<R>(PhantomData<fn() -> R>);
+
+impl<R: Requirement> Requirement for StepUp<R> {
+    type Policy = R::Policy;
+    const RULE: Rule = R::RULE;
+    const STEP_UP: bool = true;
+
+    #[inline]
+    fn is_met(permissions: PermissionSet<Self::Policy>, roles: RoleSet<Self::Policy>) -> bool {
+        R::is_met(permissions, roles)
+    }
+}
+
+impl<R> Clone for StepUp<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<R> Copy for StepUp<R> {}
+impl<R> Default for StepUp<R> {
+    fn default() -> Self {
+        Self(PhantomData)
+    }
+}
+impl<R: Requirement> fmt::Debug for StepUp<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "step-up({})", R::RULE)
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<R> Implies<StepUp<R>, path::Itself> for StepUp<R> {}
+
+// A stepped-up proof is a proof of everything `R` implies (an `AllOf` target goes through the
+// `Each` rule, which needs no `Atom` source).
+#[diagnostic::do_not_recommend]
+impl<R, W: Atom, I> Implies<W, path::Stepped<I>> for StepUp<R> where R: Implies<W, I> {}
 
 /// A requirement as data: what a route table prints, an audit event records and a 403 names.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -237,6 +298,9 @@ pub mod path {
     /// Each part of an `AllOf` target.
     #[derive(Debug)]
     pub struct Each<I>(PhantomData<I>);
+    /// What the requirement under a `StepUp` implies.
+    #[derive(Debug)]
+    pub struct Stepped<I>(PhantomData<I>);
     macro_rules! paths {
         ($($name:ident),*) => {$(
             /// A part of an `AllOf` source, or an alternative of an `AnyOf` target.
@@ -281,6 +345,7 @@ macro_rules! tuples {
         {
             type Policy = $first::Policy;
             const RULE: Rule = Rule::AllOf(&[$first::RULE $(, $rest::RULE)*]);
+            const STEP_UP: bool = $first::STEP_UP $(|| $rest::STEP_UP)*;
             #[inline]
             fn is_met(
                 permissions: PermissionSet<Self::Policy>,
@@ -295,6 +360,8 @@ macro_rules! tuples {
         {
             type Policy = $first::Policy;
             const RULE: Rule = Rule::AnyOf(&[$first::RULE $(, $rest::RULE)*]);
+            // Conservative: an alternative that needs a step-up makes the whole need it.
+            const STEP_UP: bool = $first::STEP_UP $(|| $rest::STEP_UP)*;
             #[inline]
             fn is_met(
                 permissions: PermissionSet<Self::Policy>,

@@ -12,6 +12,10 @@ pub(crate) struct Model<'a> {
     pub(crate) scopes: Vec<Field<'a>>,
     pub(crate) permissions: Vec<Field<'a>>,
     pub(crate) tenant: Option<Field<'a>>,
+    /// The fields serialized as `acr`, `amr` and `auth_time` (step-up authentication).
+    pub(crate) acr: Option<Field<'a>>,
+    pub(crate) amr: Option<Field<'a>>,
+    pub(crate) auth_time: Option<Field<'a>>,
     /// Registered claims the struct has a field for, by serialized name.
     pub(crate) registered: Vec<&'static str>,
 }
@@ -26,6 +30,7 @@ pub(crate) fn check<'a>(parsed: Parsed<'a>, errors: &mut Errors) -> Option<Model
     let mut default_subject: Option<Field<'a>> = None;
     let (mut roles, mut scopes, mut permissions) = (Vec::new(), Vec::new(), Vec::new());
     let mut tenant: Option<Field<'a>> = None;
+    let (mut acr, mut amr, mut auth_time) = (None, None, None);
     for field in parsed.fields {
         match field.kind {
             Some((Kind::Subject, span)) => match &subject {
@@ -52,6 +57,9 @@ pub(crate) fn check<'a>(parsed: Parsed<'a>, errors: &mut Errors) -> Option<Model
                 None => tenant = Some(field),
             },
             None if field.serde_name == "sub" => default_subject = Some(field),
+            None if field.serde_name == "acr" => acr = Some(field),
+            None if field.serde_name == "amr" => amr = Some(field),
+            None if field.serde_name == "auth_time" => auth_time = Some(field),
             None => {}
         }
     }
@@ -71,6 +79,9 @@ pub(crate) fn check<'a>(parsed: Parsed<'a>, errors: &mut Errors) -> Option<Model
         scopes,
         permissions,
         tenant,
+        acr,
+        amr,
+        auth_time,
         registered,
     })
 }

@@ -31,6 +31,33 @@ pub(crate) fn expand(
         None => quote!(#private::None),
     };
     let ignore = &attrs.ignore;
+    let acr = model.acr.as_ref().map(|field| {
+        let read = read(krate, field, quote!(subject));
+        quote! {
+            #[inline]
+            fn acr(&self) -> #private::Option<&::core::primitive::str> {
+                #read
+            }
+        }
+    });
+    let amr = model.amr.as_ref().map(|field| {
+        let read = read(krate, field, quote!(permission_names));
+        quote! {
+            #[inline]
+            fn amr(&self) -> #krate::__private_0_1::Names<'_> {
+                #read
+            }
+        }
+    });
+    let auth_time = model.auth_time.as_ref().map(|field| {
+        let read = read(krate, field, quote!(seconds));
+        quote! {
+            #[inline]
+            fn auth_time(&self) -> #private::Option<::core::primitive::u64> {
+                #read
+            }
+        }
+    });
     let roles = chain(
         model
             .roles
@@ -70,6 +97,10 @@ pub(crate) fn expand(
             fn tenant(&self) -> #private::Option<&::core::primitive::str> {
                 #tenant
             }
+
+            #acr
+            #amr
+            #auth_time
 
             #[inline]
             fn role_names(&self) -> #roles_ty {
