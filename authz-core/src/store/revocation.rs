@@ -62,6 +62,7 @@ const MAX_TTL_SECS: u64 = u32::MAX as u64;
 const JTI: &str = "jti:";
 const SUB: &str = "sub:";
 const ISSUER_SUB: &str = "isub:";
+const ISSUER_SID: &str = "isid:";
 
 /// Sets `KEYS[1]` to the larger of its number and `ARGV[1]`, and its TTL to the longer of its
 /// TTL and `ARGV[2]` seconds, atomically: revoking twice never shortens or weakens an entry.
@@ -371,6 +372,35 @@ impl RedisRevocation {
         )
     }
 
+    /// The Redis key that revokes a session's tokens: the prefix, `isid:`, and in hex the
+    /// SHA-256 of the byte length of `issuer` (8 bytes, big-endian), `issuer`, the byte length
+    /// of `sid` and `sid`.
+    pub fn session_key(&self, issuer: &str, sid: &str) -> String {
+        let (issuer_len, sid_len) = (
+            (issuer.len() as u64).to_be_bytes(),
+            (sid.len() as u64).to_be_bytes(),
+        );
+        hashed_key(
+            &self.inner.prefix,
+            ISSUER_SID,
+            &[&issuer_len, issuer.as_bytes(), &sid_len, sid.as_bytes()],
+        )
+    }
+
+    /// Revokes the tokens of session `sid` of `issuer` issued before `issued_before`, for
+    /// tokens expiring by `until` (the entry lives as a subject entry does): what a
+    /// back-channel logout naming a session does.
+    pub async fn revoke_session(
+        &self,
+        issuer: &str,
+        sid: &str,
+        issued_before: u64,
+        until: u64,
+    ) -> Result<(), RevocationError> {
+        self.put_subject(self.session_key(issuer, sid), issued_before, until)
+            .await
+    }
+
     /// Stores `value` under `key` until `refused_from` (unix seconds): the first second at
     /// which the validator refuses every token the entry names.
     async fn put(&self, key: String, value: u64, refused_from: u64) -> Result<(), RevocationError> {
@@ -408,10 +438,15 @@ impl RedisRevocation {
             .iss
             .zip(q.sub)
             .map(|(iss, sub)| self.issuer_subject_key(iss, sub));
+        let session_key = q
+            .iss
+            .zip(q.sid)
+            .map(|(iss, sid)| self.session_key(iss, sid));
         let keys: Vec<&str> = [
             jti_key.as_deref(),
             sub_key.as_deref(),
             issuer_sub_key.as_deref(),
+            session_key.as_deref(),
         ]
         .into_iter()
         .flatten()
@@ -443,8 +478,13 @@ impl RedisRevocation {
         let jti = value_of(&jti_key);
         let sub = value_of(&sub_key);
         let issuer_sub = value_of(&issuer_sub_key);
+        let session = value_of(&session_key);
         let covers = |issued_before: u64| q.iat.is_none_or(|iat| iat < issued_before);
-        if jti.is_some() || sub.is_some_and(covers) || issuer_sub.is_some_and(covers) {
+        if jti.is_some()
+            || sub.is_some_and(covers)
+            || issuer_sub.is_some_and(covers)
+            || session.is_some_and(covers)
+        {
             return Ok(RevocationStatus::Revoked);
         }
         Ok(RevocationStatus::Active)
@@ -494,6 +534,48 @@ impl Inner {
             drop(outage);
             tracing::warn!(suppressed, "revocation store (Redis) reachable again");
         }
+    }
+}
+
+impl crate::token::RevocationStore for RedisRevocation {
+    fn revoke_jti<'a>(
+        &'a self,
+        jti: &'a str,
+        exp: u64,
+    ) -> BoxFuture<'a, Result<(), RevocationError>> {
+        Box::pin(RedisRevocation::revoke_jti(self, jti, exp))
+    }
+
+    fn revoke_subject_of<'a>(
+        &'a self,
+        iss: &'a str,
+        sub: &'a str,
+        issued_before: u64,
+        until: u64,
+    ) -> BoxFuture<'a, Result<(), RevocationError>> {
+        Box::pin(RedisRevocation::revoke_subject_of(
+            self,
+            iss,
+            sub,
+            issued_before,
+            until,
+        ))
+    }
+
+    fn revoke_session<'a>(
+        &'a self,
+        iss: &'a str,
+        sid: &'a str,
+        issued_before: u64,
+        until: u64,
+    ) -> BoxFuture<'a, Result<(), RevocationError>> {
+        Box::pin(RedisRevocation::revoke_session(
+            self,
+            iss,
+            sid,
+            issued_before,
+            until,
+        ))
     }
 }
 

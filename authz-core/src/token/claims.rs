@@ -37,6 +37,9 @@ pub(crate) struct RawRegistered<'a> {
     pub(crate) sub: Option<Cow<'a, str>>,
     pub(crate) jti: Option<Cow<'a, str>>,
     pub(crate) aud: Option<Vec<Cow<'a, str>>>,
+    /// `sid` (OpenID Connect: the identity provider's session), when it is a string: read for
+    /// back-channel logout; another type is ignored, as it names no session.
+    pub(crate) sid: Option<Cow<'a, str>>,
     /// The extra claims, by their position in [`Registered::extra`]; `None` when absent.
     pub(crate) extra: Vec<Option<ClaimValue<'a>>>,
 }
@@ -291,8 +294,10 @@ impl<'de> Visitor<'de> for Registered<'_> {
             sub: None,
             jti: None,
             aud: None,
+            sid: None,
             extra: self.extra.iter().map(|_| None).collect(),
         };
+        let mut seen_sid = false;
         // A registered claim twice is refused (as serde's derive does for known fields):
         // two parsers of this token could otherwise read different values.
         let mut seen = [false; CLAIMS.len()];
@@ -309,6 +314,13 @@ impl<'de> Visitor<'de> for Registered<'_> {
                     4 => out.sub = map.next_value::<Text<'de, 4>>()?.0,
                     5 => out.jti = map.next_value::<Text<'de, 5>>()?.0,
                     _ => out.aud = map.next_value::<Audience<'de>>()?.0,
+                }
+            } else if name == "sid" {
+                if core::mem::replace(&mut seen_sid, true) {
+                    return Err(de::Error::duplicate_field("sid"));
+                }
+                if let ClaimValue::Str(sid) = map.next_value::<ClaimValue<'de>>()? {
+                    out.sid = Some(sid);
                 }
             } else if let Some(j) = self.extra.iter().position(|claim| *claim == name) {
                 if out.extra[j].is_some() {

@@ -10,6 +10,7 @@ mod error;
 #[cfg(feature = "remote")]
 mod jwks;
 mod keys;
+mod logout;
 mod provider;
 pub(crate) mod revocation;
 mod validator;
@@ -22,8 +23,10 @@ pub use error::{
 #[cfg(feature = "remote")]
 pub use jwks::{RemoteConfig, redact_url};
 pub use keys::{Key, MAX_KID_LEN};
+pub use logout::{BACKCHANNEL_LOGOUT_EVENT, BackChannelLogout, Logout, LogoutError};
 pub use revocation::{
     BoxFuture, InMemoryRevocation, Revocation, RevocationError, RevocationQuery, RevocationStatus,
+    RevocationStore,
 };
 pub use validator::{
     DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, Issuer, Validated, Validator, ValidatorBuilder,

@@ -27,6 +27,9 @@ pub struct RevocationQuery<'a> {
     pub iat: Option<u64>,
     /// `exp` (always present on a validated token).
     pub exp: u64,
+    /// `sid`, the identity provider's session the token belongs to (OpenID Connect
+    /// Back-Channel Logout 1.0), if the token carries one.
+    pub sid: Option<&'a str>,
 }
 
 /// The answer of a revocation check.
@@ -106,6 +109,8 @@ struct Lists {
     subjects: HashMap<String, (u64, u64)>,
     /// iss -> sub -> (revoke tokens issued before, forget after).
     issuer_subjects: HashMap<String, HashMap<String, (u64, u64)>>,
+    /// iss -> sid -> (revoke tokens issued before, forget after).
+    issuer_sessions: HashMap<String, HashMap<String, (u64, u64)>>,
     inserts: u64,
 }
 
@@ -138,7 +143,16 @@ impl<'a> RevocationQuery<'a> {
             iss: None,
             iat,
             exp,
+            sid: None,
         }
+    }
+
+    /// The same query for a token of session `sid` (which is per issuer: give
+    /// [`with_issuer`](Self::with_issuer) too).
+    #[must_use]
+    pub fn with_session(mut self, sid: &'a str) -> Self {
+        self.sid = Some(sid);
+        self
     }
 
     /// The same query for a token of issuer `iss`.
@@ -202,6 +216,23 @@ impl InMemoryRevocation {
         });
     }
 
+    /// Revokes the tokens of session `sid` of issuer `iss` issued before `issued_before` (all
+    /// of them: `until`), the entry kept until `until` (the latest `exp` of those tokens):
+    /// what a back-channel logout naming a session does.
+    pub fn revoke_session(
+        &self,
+        iss: impl Into<String>,
+        sid: impl Into<String>,
+        issued_before: u64,
+        until: u64,
+    ) {
+        let forget_after = until.saturating_add(self.grace);
+        self.with_lists(|l| {
+            let sessions = l.issuer_sessions.entry(iss.into()).or_default();
+            merge(sessions.entry(sid.into()), issued_before, forget_after);
+        });
+    }
+
     /// How many entries are held (for tests and metrics).
     pub fn len(&self) -> usize {
         self.inner
@@ -222,10 +253,13 @@ impl InMemoryRevocation {
             l.jtis.retain(|_, forget_after| *forget_after >= now);
             l.subjects
                 .retain(|_, (_, forget_after)| *forget_after >= now);
-            l.issuer_subjects.retain(|_, subjects| {
-                subjects.retain(|_, (_, forget_after)| *forget_after >= now);
-                !subjects.is_empty()
-            });
+            let lists = &mut *l;
+            for nested in [&mut lists.issuer_subjects, &mut lists.issuer_sessions] {
+                nested.retain(|_, entries| {
+                    entries.retain(|_, (_, forget_after)| *forget_after >= now);
+                    !entries.is_empty()
+                });
+            }
         }
     }
 
@@ -274,6 +308,17 @@ impl InMemoryRevocation {
                 return Ok(RevocationStatus::Revoked);
             }
         }
+        if let Some((iss, sid)) = q.iss.zip(q.sid)
+            && lists
+                .issuer_sessions
+                .get(iss)
+                .and_then(|sessions| sessions.get(sid))
+                .is_some_and(|&(before, forget_after)| {
+                    forget_after >= now && q.iat.is_none_or(|iat| iat < before)
+                })
+        {
+            return Ok(RevocationStatus::Revoked);
+        }
         Ok(RevocationStatus::Active)
     }
 
@@ -289,6 +334,7 @@ impl Lists {
             + self
                 .issuer_subjects
                 .values()
+                .chain(self.issuer_sessions.values())
                 .map(HashMap::len)
                 .sum::<usize>()
     }
@@ -312,6 +358,101 @@ impl Revocation for InMemoryRevocation {
     ) -> BoxFuture<'a, Result<RevocationStatus, RevocationError>> {
         let status = self.status(&token);
         Box::pin(core::future::ready(status))
+    }
+}
+
+/// A revocation backend the library can also write to: what a back-channel logout receiver
+/// ([`BackChannelLogout`](crate::token::BackChannelLogout)) needs. [`InMemoryRevocation`] and
+/// [`RedisRevocation`](crate::store::RedisRevocation) implement it.
+pub trait RevocationStore: Revocation {
+    /// Revokes the token with this `jti`, which expires at `exp`.
+    fn revoke_jti<'a>(
+        &'a self,
+        jti: &'a str,
+        exp: u64,
+    ) -> BoxFuture<'a, Result<(), RevocationError>>;
+
+    /// Revokes the tokens of subject `sub` of issuer `iss` issued before `issued_before`,
+    /// for tokens expiring by `until`.
+    fn revoke_subject_of<'a>(
+        &'a self,
+        iss: &'a str,
+        sub: &'a str,
+        issued_before: u64,
+        until: u64,
+    ) -> BoxFuture<'a, Result<(), RevocationError>>;
+
+    /// Revokes the tokens of session `sid` of issuer `iss` issued before `issued_before`,
+    /// for tokens expiring by `until`.
+    fn revoke_session<'a>(
+        &'a self,
+        iss: &'a str,
+        sid: &'a str,
+        issued_before: u64,
+        until: u64,
+    ) -> BoxFuture<'a, Result<(), RevocationError>>;
+}
+
+impl RevocationStore for InMemoryRevocation {
+    fn revoke_jti<'a>(
+        &'a self,
+        jti: &'a str,
+        exp: u64,
+    ) -> BoxFuture<'a, Result<(), RevocationError>> {
+        InMemoryRevocation::revoke_jti(self, jti, exp);
+        Box::pin(core::future::ready(Ok(())))
+    }
+
+    fn revoke_subject_of<'a>(
+        &'a self,
+        iss: &'a str,
+        sub: &'a str,
+        issued_before: u64,
+        until: u64,
+    ) -> BoxFuture<'a, Result<(), RevocationError>> {
+        InMemoryRevocation::revoke_subject_of(self, iss, sub, issued_before, until);
+        Box::pin(core::future::ready(Ok(())))
+    }
+
+    fn revoke_session<'a>(
+        &'a self,
+        iss: &'a str,
+        sid: &'a str,
+        issued_before: u64,
+        until: u64,
+    ) -> BoxFuture<'a, Result<(), RevocationError>> {
+        InMemoryRevocation::revoke_session(self, iss, sid, issued_before, until);
+        Box::pin(core::future::ready(Ok(())))
+    }
+}
+
+impl<T: RevocationStore + ?Sized> RevocationStore for std::sync::Arc<T> {
+    fn revoke_jti<'a>(
+        &'a self,
+        jti: &'a str,
+        exp: u64,
+    ) -> BoxFuture<'a, Result<(), RevocationError>> {
+        (**self).revoke_jti(jti, exp)
+    }
+
+    fn revoke_subject_of<'a>(
+        &'a self,
+        iss: &'a str,
+        sub: &'a str,
+        issued_before: u64,
+        until: u64,
+    ) -> BoxFuture<'a, Result<(), RevocationError>> {
+        (**self).revoke_subject_of(iss, sub, issued_before, until)
+    }
+
+    fn revoke_session<'a>(
+        &'a self,
+        iss: &'a str,
+        sid: &'a str,
+        issued_before: u64,
+        until: u64,
+    ) -> BoxFuture<'a, Result<(), RevocationError>> {
+        (**self).revoke_session(iss, sid, issued_before, until)
     }
 }
 

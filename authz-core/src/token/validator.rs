@@ -185,6 +185,7 @@ pub struct Validated<C> {
     sub: Option<String>,
     jti: Option<String>,
     aud: Vec<String>,
+    sid: Option<String>,
     several_issuers: bool,
 }
 
@@ -229,6 +230,11 @@ impl<C> Validated<C> {
     /// owner checks compare both (see [`HasOwner`](crate::HasOwner)).
     pub fn identity_includes_issuer(&self) -> bool {
         self.several_issuers
+    }
+    /// `sid`, the identity provider's session (OpenID Connect), when the token carries one as
+    /// a string.
+    pub fn session_id(&self) -> Option<&str> {
+        self.sid.as_deref()
     }
     /// `jti`.
     pub fn jwt_id(&self) -> Option<&str> {
@@ -551,6 +557,7 @@ impl Inner {
             iss: validated.iss.as_deref(),
             iat: validated.iat,
             exp: validated.exp,
+            sid: validated.sid.as_deref(),
         };
         match revocation.check(query).await {
             Ok(RevocationStatus::Active) => Ok(()),
@@ -723,6 +730,7 @@ impl Inner {
             iss: reg.iss.map(|s| s.into_owned()),
             sub: claims.subject().map(str::to_owned),
             jti: reg.jti.map(|s| s.into_owned()),
+            sid: reg.sid.map(|s| s.into_owned()),
             aud: reg
                 .aud
                 .unwrap_or_default()

@@ -1,0 +1,297 @@
+//! OpenID Connect Back-Channel Logout 1.0, the receiving side: the identity provider posts a
+//! logout token when a user logs out (or an administrator ends a session), and every access
+//! token of that session (`sid`), or of that user (`sub`), issued before is refused from then
+//! on, by every instance that shares the revocation store.
+//!
+//! ```
+//! use authz_core::testkit::{TestKey, now};
+//! use authz_core::token::{BackChannelLogout, InMemoryRevocation, Revocation, RevocationQuery};
+//! use authz_core::{Algorithm, Validator};
+//! use std::sync::Arc;
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let key = TestKey::generate(Algorithm::RS256, "k1");
+//! // Logout tokens are addressed to this service's OAuth client id, signed with the issuer's
+//! // keys: the same keys as its access tokens, another audience.
+//! let validator = Validator::builder()
+//!     .algorithms([Algorithm::RS256])
+//!     .key(key.verification_key())
+//!     .issuer("https://id.example")
+//!     .audience("reports-web")
+//!     .build()
+//!     .unwrap();
+//! let revocations = Arc::new(InMemoryRevocation::new());
+//! let logout = BackChannelLogout::new(validator, revocations.clone());
+//!
+//! let token = key.sign(
+//!     &serde_json::json!({ "alg": "RS256", "kid": "k1", "typ": "logout+jwt" }),
+//!     &serde_json::json!({
+//!         "iss": "https://id.example", "aud": "reports-web", "sub": "ann",
+//!         "iat": now(), "exp": now() + 120, "jti": "bcl-1",
+//!         "events": { "http://schemas.openid.net/event/backchannel-logout": {} },
+//!     }),
+//! );
+//! let done = logout.receive(&token).await.unwrap();
+//! assert_eq!(done.subject(), Some("ann"));
+//! // Ann's access tokens issued before the logout are refused now.
+//! let older = RevocationQuery::new(None, Some("ann"), Some(now() - 60), now() + 600)
+//!     .with_issuer("https://id.example");
+//! assert!(revocations.check(older).await.unwrap() == authz_core::token::RevocationStatus::Revoked);
+//! // The same logout token again is a replay.
+//! assert!(logout.receive(&token).await.is_err());
+//! # });
+//! ```
+
+use core::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use super::revocation::{RevocationError, RevocationQuery, RevocationStatus, RevocationStore};
+use super::{TokenError, Validator};
+use crate::claims::{Claims, Names, RegisteredClaims};
+use crate::util::unix_now;
+
+/// The `events` member that makes a JWT a logout token.
+pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+
+/// Receives back-channel logout tokens: verifies each (OpenID Connect Back-Channel Logout 1.0
+/// section 2.6) and revokes what it names through a [`RevocationStore`]. Cheap to clone.
+///
+/// A logout token is accepted when the validator accepts it (signature with the issuer's keys,
+/// `iss`, `aud` = this client, `exp`, `iat`) and it has a `jti`, an `iat` at most
+/// [`max_age`](Self::max_age) old, `events` with [`BACKCHANNEL_LOGOUT_EVENT`], a `sub` or a
+/// `sid`, no `nonce` (which only ID tokens carry, so an ID token cannot pass for a logout
+/// token), and, when it has one, the header `typ` `logout+jwt`. A `jti` seen before is a
+/// replay: the store remembers it until the token expires.
+///
+/// Then, with a `sid`, the tokens of that session are revoked (section 2.6: the session the
+/// logout names); with only a `sub`, every token of that user at that issuer issued before the
+/// logout. Access tokens carry `sid` only if the identity provider puts it there (Keycloak
+/// does): where they do not, a session logout cannot find them, so configure the provider to
+/// send `sub` alone, or both.
+#[derive(Clone)]
+pub struct BackChannelLogout {
+    validator: Validator,
+    store: Arc<dyn RevocationStore>,
+    max_age: u64,
+    token_lifetime: u64,
+}
+
+impl fmt::Debug for BackChannelLogout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BackChannelLogout")
+            .field("validator", &self.validator)
+            .field("max_age", &self.max_age)
+            .field("token_lifetime", &self.token_lifetime)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a logout token named, once its revocations are stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logout {
+    issuer: String,
+    subject: Option<String>,
+    session: Option<String>,
+}
+
+impl Logout {
+    /// The issuer that sent the logout.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The user logged out, if the token named one.
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
+
+    /// The session logged out, if the token named one.
+    pub fn session(&self) -> Option<&str> {
+        self.session.as_deref()
+    }
+}
+
+/// Why a logout token was refused. Every kind is answered with 400 and an OAuth error body
+/// ([`body`](Self::body)), as section 2.8 asks; none echoes the token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LogoutError {
+    /// The validator refused it (signature, issuer, audience, expiry, ...).
+    #[error("logout token rejected: {0}")]
+    Token(#[from] TokenError),
+    /// A valid JWT, but not a logout token: the reason is client-safe.
+    #[error("not a logout token: {0}")]
+    NotLogout(&'static str),
+    /// This logout token was received before.
+    #[error("logout token replayed")]
+    Replayed,
+    /// The revocation store could not be read or written; the logout did not happen.
+    #[error("the revocation store is unavailable: {0}")]
+    Unavailable(#[from] RevocationError),
+}
+
+impl LogoutError {
+    /// The OAuth error code of the response body: `invalid_request`, or
+    /// `temporarily_unavailable` when the store failed (the provider may retry).
+    pub fn error_code(&self) -> &'static str {
+        match self {
+            Self::Unavailable(_) => "temporarily_unavailable",
+            _ => "invalid_request",
+        }
+    }
+
+    /// A description safe to send back.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::Token(error) => error.description(),
+            Self::NotLogout(reason) => reason,
+            Self::Replayed => "the logout token was received before",
+            Self::Unavailable(_) => "the logout could not be stored; try again",
+        }
+    }
+
+    /// The JSON body of the 400 answer: `{"error": ..., "error_description": ...}`.
+    pub fn body(&self) -> String {
+        serde_json::json!({
+            "error": self.error_code(),
+            "error_description": self.description(),
+        })
+        .to_string()
+    }
+}
+
+/// The members of a logout token beyond the registered ones.
+#[derive(Deserialize)]
+struct LogoutClaims {
+    #[serde(default)]
+    sub: Option<String>,
+    #[serde(default)]
+    sid: Option<String>,
+    #[serde(default)]
+    events: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    nonce: Option<IgnoredAny>,
+}
+
+impl Claims for LogoutClaims {
+    // `sub` is optional here (a logout may name only a session).
+    const REGISTERED: RegisteredClaims = RegisteredClaims::NONE;
+
+    fn subject(&self) -> Option<&str> {
+        self.sub.as_deref()
+    }
+
+    fn role_names(&self) -> impl Iterator<Item = &str> {
+        Names::EMPTY
+    }
+
+    fn permission_names(&self) -> impl Iterator<Item = &str> {
+        Names::EMPTY
+    }
+}
+
+impl BackChannelLogout {
+    /// Logout tokens checked by `validator` (configured with the issuer, its keys, and this
+    /// service's client id as the audience), revocations written to `store` (the one the
+    /// access-token validator consults, so that every instance sharing it refuses the tokens).
+    /// Defaults: a logout token at most 2 minutes old, access tokens living at most a day.
+    pub fn new(validator: Validator, store: impl RevocationStore) -> Self {
+        Self {
+            validator,
+            store: Arc::new(store),
+            max_age: 120,
+            token_lifetime: 24 * 3600,
+        }
+    }
+
+    /// The oldest logout token accepted, by its `iat` (default 2 minutes).
+    #[must_use]
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = max_age.as_secs();
+        self
+    }
+
+    /// How long the access tokens of a logged-out session can still be valid: the revocation
+    /// entries live this long (default a day). Give the identity provider's longest access
+    /// token lifetime.
+    #[must_use]
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime.as_secs();
+        self
+    }
+
+    /// Verifies `logout_token` and revokes what it names.
+    pub async fn receive(&self, logout_token: &str) -> Result<Logout, LogoutError> {
+        let validated = self
+            .validator
+            .validate::<LogoutClaims>(logout_token)
+            .await?;
+        if validated
+            .typ()
+            .is_some_and(|typ| !typ.eq_ignore_ascii_case("logout+jwt"))
+            && !validated
+                .typ()
+                .is_some_and(|typ| typ.eq_ignore_ascii_case("application/logout+jwt"))
+        {
+            return Err(LogoutError::NotLogout("the token's typ is not logout+jwt"));
+        }
+        let claims = &validated.claims;
+        if claims.nonce.is_some() {
+            return Err(LogoutError::NotLogout("a logout token carries no nonce"));
+        }
+        if !claims
+            .events
+            .as_ref()
+            .is_some_and(|events| events.contains_key(BACKCHANNEL_LOGOUT_EVENT))
+        {
+            return Err(LogoutError::NotLogout(
+                "the token's events do not name a back-channel logout",
+            ));
+        }
+        if claims.sub.is_none() && claims.sid.is_none() {
+            return Err(LogoutError::NotLogout(
+                "a logout token names a sub or a sid",
+            ));
+        }
+        let Some(jti) = validated.jwt_id() else {
+            return Err(LogoutError::NotLogout("a logout token has a jti"));
+        };
+        let Some(iat) = validated.issued_at() else {
+            return Err(LogoutError::NotLogout("a logout token has an iat"));
+        };
+        let now = unix_now();
+        if now.saturating_sub(iat) > self.max_age {
+            return Err(LogoutError::NotLogout("the logout token is too old"));
+        }
+        let Some(issuer) = validated.issuer() else {
+            return Err(LogoutError::NotLogout("a logout token has an iss"));
+        };
+
+        // A replay: the store remembers each logout token's jti until the token expires.
+        let seen = RevocationQuery::new(Some(jti), None, None, validated.expires_at());
+        if self.store.check(seen).await? == RevocationStatus::Revoked {
+            return Err(LogoutError::Replayed);
+        }
+        self.store.revoke_jti(jti, validated.expires_at()).await?;
+
+        let until = now.saturating_add(self.token_lifetime);
+        if let Some(sid) = &claims.sid {
+            // Every token of the session, whenever issued.
+            self.store.revoke_session(issuer, sid, until, until).await?;
+        } else if let Some(sub) = &claims.sub {
+            // Every token of the user issued before the logout (including its second).
+            self.store
+                .revoke_subject_of(issuer, sub, iat.saturating_add(1), until)
+                .await?;
+        }
+        Ok(Logout {
+            issuer: issuer.to_owned(),
+            subject: claims.sub.clone(),
+            session: claims.sid.clone(),
+        })
+    }
+}
