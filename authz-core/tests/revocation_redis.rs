@@ -456,7 +456,16 @@ async fn instances_sharing_redis_and_prefix_share_revocations() {
         assert_eq!(store.check(q).await.unwrap(), RevocationStatus::Active);
     }
     a.revoke_jti("shared", now() + 300).await.unwrap();
-    assert_eq!(b.check(q).await.unwrap(), RevocationStatus::Revoked);
+    // Pushed to `b`: refused there within the bound (a second), in practice milliseconds.
+    let mut revoked = false;
+    for _ in 0..100 {
+        if b.check(q).await.unwrap() == RevocationStatus::Revoked {
+            revoked = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(revoked);
     assert_eq!(elsewhere.check(q).await.unwrap(), RevocationStatus::Active);
     assert!(
         elsewhere
@@ -531,7 +540,11 @@ async fn reset_stats(server: &RedisServer) {
 #[tokio::test]
 async fn a_check_is_one_mget_and_the_cache_is_opt_in() {
     let server = redis();
-    let plain = RedisRevocation::builder(server.url()).build().unwrap();
+    // Per request (no push copy): one MGET a check.
+    let plain = RedisRevocation::builder(server.url())
+        .push(false)
+        .build()
+        .unwrap();
     let q = RevocationQuery::new(Some("j"), Some("s"), Some(now()), now() + 300);
     plain.check(q).await.unwrap(); // connects
     reset_stats(&server).await;
@@ -560,6 +573,7 @@ async fn a_check_is_one_mget_and_the_cache_is_opt_in() {
     assert_eq!(calls(&server, "mget").await, 0);
 
     let cached = RedisRevocation::builder(server.url())
+        .push(false)
         .cache(Duration::from_secs(30), 100)
         .build()
         .unwrap();
@@ -568,6 +582,28 @@ async fn a_check_is_one_mget_and_the_cache_is_opt_in() {
         cached.check(q).await.unwrap();
     }
     assert_eq!(calls(&server, "mget").await, 1);
+
+    // With the push copy (the default), once loaded: no command per check at all.
+    let pushed = RedisRevocation::builder(server.url()).build().unwrap();
+    pushed.check(q).await.unwrap();
+    wait_until(|| pushed.is_synced()).await;
+    reset_stats(&server).await;
+    for _ in 0..10 {
+        pushed.check(q).await.unwrap();
+    }
+    assert_eq!(calls(&server, "mget").await, 0);
+    assert_eq!(calls(&server, "get").await, 0);
+}
+
+/// Waits up to 3 s for `condition`.
+async fn wait_until(condition: impl Fn() -> bool) {
+    for _ in 0..300 {
+        if condition() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("condition not met within 3 s");
 }
 
 #[tokio::test]
@@ -575,6 +611,7 @@ async fn the_cache_is_stale_for_at_most_its_bound_and_never_for_its_own_revocati
     let server = redis();
     let staleness = Duration::from_millis(1500);
     let cached = RedisRevocation::builder(server.url())
+        .push(false)
         .cache(staleness, 100)
         .build()
         .unwrap();
@@ -684,6 +721,15 @@ fn redis_down_fails_closed_with_an_error_logged_then_recovers_without_restart() 
             assert!(logged.lock().unwrap().is_empty());
 
             server.stop();
+            // The push channel's loss is noticed (at once for a closed connection), and
+            // checks go back to Redis, which is down.
+            for _ in 0..300 {
+                if !store.is_synced() && !open.is_synced() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            assert!(!store.is_synced() && !open.is_synced());
             // Fail closed: every token is refused as unavailable, the revoked one included.
             for tok in [&good, &revoked] {
                 let err = outcome(&v, tok).await.unwrap_err();
@@ -763,4 +809,125 @@ async fn a_hung_redis_fails_closed_within_the_timeout() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(back, "not used again after SIGCONT");
+}
+
+/// The push copy (issue 16): each revocation reaches the other instances within a second,
+/// and a copy that cannot be trusted is never read.
+#[tokio::test]
+async fn a_revocation_reaches_every_instance_within_a_second() {
+    let server = redis();
+    let a = RedisRevocation::builder(server.url()).build().unwrap();
+    let b = RedisRevocation::builder(server.url()).build().unwrap();
+    a.start();
+    b.start();
+    wait_until(|| a.is_synced() && b.is_synced()).await;
+    for i in 0..50 {
+        let jti = format!("token-{i}");
+        let q = RevocationQuery::new(Some(&jti), None, None, now() + 300);
+        assert_eq!(b.check(q).await.unwrap(), RevocationStatus::Active);
+        let sent = std::time::Instant::now();
+        a.revoke_jti(&jti, now() + 300).await.unwrap();
+        while b.check(q).await.unwrap() != RevocationStatus::Revoked {
+            assert!(
+                sent.elapsed() < Duration::from_secs(1),
+                "{jti} not pushed within 1 s"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        // Read from memory, not asked of Redis.
+        assert!(b.is_synced());
+    }
+    assert_eq!(b.entries_in_memory(), 50);
+}
+
+#[tokio::test]
+async fn after_an_outage_an_instance_reloads_and_misses_no_revocation_made_meanwhile() {
+    let mut server = redis();
+    let timeout = Duration::from_millis(300);
+    let a = RedisRevocation::builder(server.url())
+        .timeout(timeout)
+        .build()
+        .unwrap();
+    let b = RedisRevocation::builder(server.url())
+        .timeout(timeout)
+        .build()
+        .unwrap();
+    a.start();
+    b.start();
+    wait_until(|| a.is_synced() && b.is_synced()).await;
+    a.revoke_jti("before", now() + 300).await.unwrap();
+    let loads = b.loads();
+
+    server.stop();
+    wait_until(|| !b.is_synced()).await;
+    server.restart().unwrap();
+    // Revoked through `a` as soon as Redis takes writes again, before `b` has resubscribed.
+    let q = RevocationQuery::new(Some("during"), None, None, now() + 300);
+    let mut written = false;
+    for _ in 0..100 {
+        if a.revoke_jti("during", now() + 300).await.is_ok() {
+            written = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(written, "Redis took no write after the restart");
+    // From then on, `b` never accepts the token: it refuses it, or fails closed, until it has
+    // reloaded (the restarted Redis persisted nothing, so `before` is gone, as on any empty
+    // Redis; `during` is there).
+    for _ in 0..200 {
+        match b.check(q).await {
+            Ok(RevocationStatus::Revoked) | Err(_) => {}
+            Ok(RevocationStatus::Active) => panic!("a revocation made during the gap was missed"),
+        }
+        if b.is_synced() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        b.is_synced(),
+        "the copy was not trusted again after the outage"
+    );
+    assert!(b.loads() > loads, "trusted again without a reload");
+    assert_eq!(b.check(q).await.unwrap(), RevocationStatus::Revoked);
+}
+
+#[tokio::test]
+async fn a_paused_redis_makes_checks_fail_closed_then_recover() {
+    let server = redis();
+    let timeout = Duration::from_millis(300);
+    let store = RedisRevocation::builder(server.url())
+        .timeout(timeout)
+        .build()
+        .unwrap();
+    store.start();
+    wait_until(|| store.is_synced()).await;
+    let q = RevocationQuery::new(Some("x"), None, None, now() + 300);
+    assert_eq!(store.check(q).await.unwrap(), RevocationStatus::Active);
+    let pid = server.pid().expect("pid").to_string();
+    let signal = |name: &str| {
+        let status = std::process::Command::new("kill")
+            .args([name, &pid])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    };
+    // SIGSTOP: the connection stays open, and nothing answers.
+    signal("-STOP");
+    let paused = std::time::Instant::now();
+    while store.is_synced() {
+        assert!(
+            paused.elapsed() < Duration::from_secs(2),
+            "a silent channel was trusted"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        store.check(q).await.is_err(),
+        "fail closed while Redis is paused"
+    );
+    signal("-CONT");
+    wait_until(|| store.is_synced()).await;
+    assert_eq!(store.check(q).await.unwrap(), RevocationStatus::Active);
 }

@@ -24,6 +24,7 @@
 
 #[cfg(feature = "api-keys")]
 mod api_keys;
+mod mirror;
 mod revocation;
 
 #[cfg(feature = "api-keys")]
@@ -171,6 +172,23 @@ impl Connection {
             self.forget(generation);
             e.into()
         })
+    }
+
+    /// Runs a pipeline, as [`query`](Self::query) runs a command.
+    pub(crate) async fn query_pipe<T: redis::FromRedisValue>(
+        &self,
+        pipe: &redis::Pipeline,
+    ) -> Result<T, RedisError> {
+        let (generation, mut connection, _) = self.connection().await?;
+        pipe.query_async(&mut connection).await.map_err(|e| {
+            self.forget(generation);
+            e.into()
+        })
+    }
+
+    /// The client, for connections of another kind (the push channel's subscription).
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
     }
 
     /// Whether a connection is live now.

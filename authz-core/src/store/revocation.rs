@@ -45,6 +45,7 @@ use std::time::{Duration, Instant};
 
 use redis::Cmd;
 
+use super::mirror::{self, Mirror};
 use super::{Connection, RedisConfigError, RedisError, Settings, hashed_key};
 use crate::token::DEFAULT_LEEWAY;
 use crate::token::revocation::{
@@ -66,6 +67,8 @@ const ISSUER_SID: &str = "isid:";
 
 /// Sets `KEYS[1]` to the larger of its number and `ARGV[1]`, and its TTL to the longer of its
 /// TTL and `ARGV[2]` seconds, atomically: revoking twice never shortens or weakens an entry.
+/// Then publishes the entry on the channel `ARGV[3]`, so that every instance's copy in memory
+/// learns it (see [`store::mirror`](super::mirror)).
 const MAX_SET: &str = r"
 local value = ARGV[1]
 local ttl = tonumber(ARGV[2])
@@ -76,6 +79,7 @@ end
 local left = redis.call('TTL', KEYS[1])
 if left > ttl then ttl = left end
 redis.call('SET', KEYS[1], value, 'EX', ttl)
+redis.call('PUBLISH', ARGV[3], KEYS[1] .. ' ' .. value .. ' ' .. ttl)
 return ttl
 ";
 
@@ -83,8 +87,12 @@ return ttl
 /// prefix: deny a `jti`, or every token of a subject issued before a time, at every issuer or at
 /// one.
 ///
-/// - **One round trip per check at most**: a single `MGET` of the keys of the token's `jti`,
-///   `sub`, and `iss` with `sub` (none when the token has neither `jti` nor `sub`).
+/// - **No round trip per check** (by default): every instance keeps a copy of all entries in
+///   memory, loaded at start and kept current by a push channel (see [below](#push)); a
+///   revocation made through one instance is refused by the others within milliseconds.
+///   Without the copy (while it is loading or its channel is down, or with
+///   [`push(false)`](RedisRevocationBuilder::push)): a single `MGET` of the keys of the token's
+///   `jti`, `sub`, `iss` with `sub`, and session.
 /// - **Fails closed**: when Redis cannot be reached or does not answer within the timeout
 ///   (default 1 s), the check returns an error, which the validator turns into
 ///   [`TokenError::RevocationUnavailable`](crate::TokenError) (503 with `Retry-After` in
@@ -96,6 +104,26 @@ return ttl
 /// - **Bounded**: each entry has a Redis TTL (see [`revoke_jti`](Self::revoke_jti) and
 ///   [`revoke_subject`](Self::revoke_subject)), which outlasts every token it names.
 /// - **Optional cache**, off by default: see [`RedisRevocationBuilder::cache`].
+///
+/// # Push
+///
+/// Each revocation is written by a Lua script that also publishes it (`PUBLISH
+/// <prefix>events "<key> <value> <ttl>"`). Each instance subscribes at its first check (or at
+/// [`start`](Self::start)), loads every entry under its prefix (`SCAN`, `MGET`, `TTL`), and
+/// from then on answers checks from memory. Redis pub/sub was chosen over keyspace
+/// notifications (they need a server setting, `notify-keyspace-events`, that managed Redis
+/// services often refuse, and carry no value) and over RESP3 client-side caching (it
+/// invalidates keys this client read, while a check needs keys it has never read: a new
+/// token's `jti`). The copy holds only unexpired entries (each with its Redis TTL), about
+/// 150 bytes an entry.
+///
+/// Fail closed on a lost channel: while the subscription is down, a `PING` on it goes
+/// unanswered for [`timeout`](RedisRevocationBuilder::timeout) (a paused or overloaded
+/// server), or the copy is not loaded yet, checks ask Redis per request (refusing with 503
+/// when that fails too). A lost connection is noticed at once, a silent one within 250 ms plus
+/// the timeout. After reconnecting, the instance loads everything again before trusting
+/// memory, so a revocation made during the gap is never missed. [`is_synced`](Self::is_synced)
+/// says which mode a store is in.
 ///
 /// Cheap to clone (an `Arc`); clones share the connection and cache. `Debug` does not show the
 /// URL, which may hold a password. The keys of a check are read with one `MGET`, so with Redis
@@ -131,7 +159,11 @@ pub struct RedisRevocation {
 }
 
 struct Inner {
-    connection: Connection,
+    connection: Arc<Connection>,
+    /// Every entry, in memory, kept current by the push channel.
+    mirror: Arc<Mirror>,
+    push: bool,
+    timeout: Duration,
     prefix: Box<str>,
     leeway: u64,
     fail_open: bool,
@@ -151,6 +183,7 @@ struct Outage {
 /// [`DEFAULT_LEEWAY`], timeout [`DEFAULT_REDIS_TIMEOUT`](super::DEFAULT_REDIS_TIMEOUT), no cache, fail closed.
 pub struct RedisRevocationBuilder {
     settings: Settings,
+    push: bool,
     leeway: Duration,
     cache: Option<(Duration, usize)>,
     fail_open: bool,
@@ -160,6 +193,7 @@ impl fmt::Debug for RedisRevocationBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisRevocationBuilder")
             .field("settings", &self.settings)
+            .field("push", &self.push)
             .field("leeway", &self.leeway)
             .field("cache", &self.cache)
             .field("fail_open", &self.fail_open)
@@ -225,8 +259,17 @@ impl RedisRevocationBuilder {
         self
     }
 
+    /// Whether checks read a copy of every entry in memory, kept current by pushes (the
+    /// default, `true`), or ask Redis with one `MGET` per check (`false`). See [the push
+    /// channel](RedisRevocation#push).
+    pub fn push(mut self, push: bool) -> Self {
+        self.push = push;
+        self
+    }
+
     /// Checks the settings. Does not connect: the first check does.
     pub fn build(self) -> Result<RedisRevocation, RedisConfigError> {
+        let timeout = self.settings.timeout;
         let (connection, prefix) = self.settings.open()?;
         let cache = match self.cache {
             None => None,
@@ -242,7 +285,10 @@ impl RedisRevocationBuilder {
         };
         Ok(RedisRevocation {
             inner: Arc::new(Inner {
-                connection,
+                connection: Arc::new(connection),
+                mirror: Arc::new(Mirror::default()),
+                push: self.push,
+                timeout,
                 prefix,
                 leeway: self.leeway.as_secs(),
                 fail_open: self.fail_open,
@@ -259,6 +305,7 @@ impl RedisRevocation {
     pub fn builder(url: impl Into<String>) -> RedisRevocationBuilder {
         RedisRevocationBuilder {
             settings: Settings::new(url.into(), DEFAULT_REDIS_PREFIX),
+            push: true,
             leeway: DEFAULT_LEEWAY,
             cache: None,
             fail_open: false,
@@ -346,6 +393,42 @@ impl RedisRevocation {
         self.put(key, issued_before, refused_from).await
     }
 
+    /// Whether checks read the copy in memory now (pushed and loaded), rather than asking
+    /// Redis per request.
+    pub fn is_synced(&self) -> bool {
+        self.inner.mirror.is_synced()
+    }
+
+    /// How many entries the copy in memory holds (only unexpired ones).
+    pub fn entries_in_memory(&self) -> usize {
+        self.inner.mirror.len()
+    }
+
+    /// How many full loads of the copy have completed: one at start, one after each lost
+    /// channel.
+    pub fn loads(&self) -> u64 {
+        self.inner.mirror.loads()
+    }
+
+    /// Starts keeping the copy in memory now, rather than at the first check (which starts it
+    /// anyway). Needs a tokio runtime; returns at once.
+    pub fn start(&self) {
+        self.start_mirror();
+    }
+
+    fn start_mirror(&self) {
+        let inner = &self.inner;
+        if !inner.push {
+            return;
+        }
+        inner.mirror.start(
+            inner.connection.client(),
+            &inner.connection,
+            &inner.prefix,
+            inner.timeout,
+        );
+    }
+
     /// The Redis key that revokes a `jti`: the prefix, `jti:`, and the SHA-256 of `jti` in hex.
     pub fn jti_key(&self, jti: &str) -> String {
         hashed_key(&self.inner.prefix, JTI, &[jti.as_bytes()])
@@ -413,8 +496,20 @@ impl RedisRevocation {
             return Ok(());
         }
         let mut cmd = redis::cmd("EVAL");
-        cmd.arg(MAX_SET).arg(1).arg(&key).arg(value).arg(ttl);
-        let result = self.query::<i64>(&cmd).await.map(drop);
+        cmd.arg(MAX_SET)
+            .arg(1)
+            .arg(&key)
+            .arg(value)
+            .arg(ttl)
+            .arg(mirror::channel(&self.inner.prefix));
+        let result = self.query::<i64>(&cmd).await.map(|ttl| {
+            // This instance's own revocation holds here at once, before its push comes back.
+            if let Ok(ttl) = u64::try_from(ttl) {
+                self.inner
+                    .mirror
+                    .apply(&key, value, now.saturating_add(ttl));
+            }
+        });
         if let Some(cache) = &self.inner.cache {
             // A check that raced with the write may have cached the old answer.
             cache.forget(&key);
@@ -454,7 +549,12 @@ impl RedisRevocation {
         if keys.is_empty() {
             return Ok(RevocationStatus::Active);
         }
-        let cached = self.inner.cache.as_ref().and_then(|c| c.get(&keys));
+        self.start_mirror();
+        let cached = self
+            .inner
+            .mirror
+            .get(&keys)
+            .or_else(|| self.inner.cache.as_ref().and_then(|c| c.get(&keys)));
         let values = match cached {
             Some(values) => values,
             None => {

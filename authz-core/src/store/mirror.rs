@@ -1,0 +1,332 @@
+//! A copy in process memory of a Redis store's entries under one prefix, kept current by a
+//! push channel (Redis pub/sub) so that a check reads memory only.
+//!
+//! Writers publish each entry as they store it (`<key> <value> <ttl>` on the channel
+//! `<prefix>events`, from the same Lua script that writes it). A background task per store
+//! subscribes, then loads every entry (`SCAN` with `MGET` and `TTL`), then applies what it is
+//! pushed. Entries merge by maximum (value and expiry), so the order in which a load and a
+//! push arrive does not matter, and the copy only ever holds unexpired entries.
+//!
+//! The copy is trusted only while it is synchronized: after the load, and while a `PING` on
+//! the subscription comes back within the timeout. A lost connection, a server that stops
+//! answering (paused, overloaded) or a subscriber that falls behind all make it untrusted at
+//! once, and checks fall back to asking Redis per request (and fail closed when that fails
+//! too); after reconnecting, the task loads everything again before the copy is trusted, so no
+//! entry written during the gap is missed.
+
+use std::collections::HashMap;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, Weak};
+use std::time::Duration;
+
+use futures_core::Stream;
+use redis::Client;
+
+use super::Connection;
+use crate::util::{read, unix_now, write};
+
+/// How often the subscriber checks that the channel still delivers.
+const HEARTBEAT: Duration = Duration::from_millis(250);
+/// Keys per `SCAN` step and per `MGET` of a load.
+const LOAD_BATCH: usize = 1000;
+
+/// The entries of one store, by Redis key: (value, expires at, unix seconds).
+#[derive(Default)]
+pub(crate) struct Mirror {
+    entries: RwLock<HashMap<Box<str>, (u64, u64)>>,
+    synced: AtomicBool,
+    started: AtomicBool,
+    /// Loads completed, for tests and metrics.
+    loads: AtomicU64,
+}
+
+impl Mirror {
+    /// The values of `keys`, or `None` when the copy is not trusted now.
+    pub(crate) fn get(&self, keys: &[&str]) -> Option<Vec<Option<u64>>> {
+        if !self.synced.load(Ordering::Acquire) {
+            return None;
+        }
+        let now = unix_now();
+        let entries = read(&self.entries);
+        let values = keys
+            .iter()
+            .map(|key| {
+                entries
+                    .get(*key)
+                    .filter(|(_, expires)| *expires > now)
+                    .map(|(value, _)| *value)
+            })
+            .collect();
+        // A copy that stopped being trusted while it was read answers nothing.
+        self.synced.load(Ordering::Acquire).then_some(values)
+    }
+
+    /// Whether checks read memory now.
+    pub(crate) fn is_synced(&self) -> bool {
+        self.synced.load(Ordering::Acquire)
+    }
+
+    /// How many entries are held.
+    pub(crate) fn len(&self) -> usize {
+        read(&self.entries).len()
+    }
+
+    /// How many full loads have completed.
+    pub(crate) fn loads(&self) -> u64 {
+        self.loads.load(Ordering::Relaxed)
+    }
+
+    /// Records an entry, keeping the larger value and the later expiry.
+    pub(crate) fn apply(&self, key: &str, value: u64, expires: u64) {
+        if expires <= unix_now() {
+            return;
+        }
+        let mut entries = write(&self.entries);
+        match entries.get_mut(key) {
+            Some(entry) => {
+                entry.0 = entry.0.max(value);
+                entry.1 = entry.1.max(expires);
+            }
+            None => {
+                entries.insert(key.into(), (value, expires));
+            }
+        }
+    }
+
+    fn purge(&self) {
+        let now = unix_now();
+        write(&self.entries).retain(|_, (_, expires)| *expires > now);
+    }
+
+    fn unsynced(&self) {
+        self.synced.store(false, Ordering::Release);
+    }
+
+    /// Starts the subscriber task once, on the current tokio runtime (none: the copy stays
+    /// untrusted and every check asks Redis).
+    pub(crate) fn start(
+        self: &Arc<Self>,
+        client: &Client,
+        connection: &Arc<Connection>,
+        prefix: &str,
+        timeout: Duration,
+    ) {
+        if self.started.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.started.store(false, Ordering::Release);
+            return;
+        };
+        runtime.spawn(subscribe(
+            Arc::downgrade(self),
+            client.clone(),
+            Arc::clone(connection),
+            prefix.to_owned(),
+            timeout,
+        ));
+    }
+}
+
+/// The channel a store publishes its entries on.
+pub(crate) fn channel(prefix: &str) -> String {
+    format!("{prefix}events")
+}
+
+/// The subscriber: (re)connects, subscribes, loads, then applies pushes until the channel
+/// fails; ends when the store is dropped.
+async fn subscribe(
+    mirror: Weak<Mirror>,
+    client: Client,
+    connection: Arc<Connection>,
+    prefix: String,
+    timeout: Duration,
+) {
+    let channel = channel(&prefix);
+    loop {
+        let Some(strong) = mirror.upgrade() else {
+            return;
+        };
+        strong.unsynced();
+        drop(strong);
+        let session = async {
+            let pubsub = tokio::time::timeout(timeout, client.get_async_pubsub())
+                .await
+                .map_err(|_| "timed out")?
+                .map_err(|_| "cannot connect")?;
+            let (mut sink, mut stream) = pubsub.split();
+            tokio::time::timeout(timeout, sink.subscribe(&channel))
+                .await
+                .map_err(|_| "timed out")?
+                .map_err(|_| "cannot subscribe")?;
+            // Subscribed first, loaded second: an entry written meanwhile arrives by either
+            // way, and merging by maximum makes both orders give the same copy.
+            {
+                let Some(strong) = mirror.upgrade() else {
+                    return Ok(());
+                };
+                load(&strong, &connection, &prefix).await?;
+                strong.loads.fetch_add(1, Ordering::Relaxed);
+                strong.synced.store(true, Ordering::Release);
+            }
+            let mut heartbeat = tokio::time::interval(HEARTBEAT);
+            loop {
+                tokio::select! {
+                    message = std::future::poll_fn(|cx| std::pin::Pin::new(&mut stream).poll_next(cx)) => {
+                        let Some(message) = message else {
+                            return Err("the subscription ended");
+                        };
+                        let Some(strong) = mirror.upgrade() else {
+                            return Ok(());
+                        };
+                        if let Some((key, value, ttl)) = parse(message.get_payload_bytes()) {
+                            strong.apply(key, value, unix_now().saturating_add(ttl));
+                        }
+                    }
+                    _ = heartbeat.tick() => {
+                        let Some(strong) = mirror.upgrade() else {
+                            return Ok(());
+                        };
+                        strong.purge();
+                        drop(strong);
+                        // A PING answered on the subscription shows that the server still
+                        // delivers (pushes meanwhile are buffered by the connection's driver).
+                        let answered = tokio::time::timeout(timeout, sink.ping::<redis::Value>())
+                            .await
+                            .is_ok_and(|answer| answer.is_ok());
+                        if !answered {
+                            return Err("the subscription stopped answering");
+                        }
+                    }
+                }
+            }
+        };
+        let result: Result<(), &str> = session.await;
+        let Some(strong) = mirror.upgrade() else {
+            return;
+        };
+        strong.unsynced();
+        drop(strong);
+        match result {
+            Ok(()) => return,
+            Err(reason) => {
+                tracing::warn!(
+                    reason,
+                    "Redis push channel lost: checks ask Redis per request until it is back and reloaded"
+                );
+                tokio::time::sleep(HEARTBEAT).await;
+            }
+        }
+    }
+}
+
+/// Loads every entry under `prefix` into the copy.
+async fn load(mirror: &Mirror, connection: &Connection, prefix: &str) -> Result<(), &'static str> {
+    let pattern = format!("{}*", escape_glob(prefix));
+    let mut cursor: u64 = 0;
+    loop {
+        let mut scan = redis::cmd("SCAN");
+        scan.arg(cursor)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(LOAD_BATCH);
+        let (next, keys): (u64, Vec<String>) =
+            connection.query(&scan).await.map_err(|_| "cannot load")?;
+        if !keys.is_empty() {
+            let mut pipe = redis::pipe();
+            pipe.cmd("MGET").arg(&keys);
+            for key in &keys {
+                pipe.cmd("TTL").arg(key);
+            }
+            let (values, ttls): (Vec<Option<u64>>, Vec<i64>) = {
+                let mut answers: Vec<redis::Value> = connection
+                    .query_pipe(&pipe)
+                    .await
+                    .map_err(|_| "cannot load")?;
+                if answers.len() != keys.len() + 1 {
+                    return Err("Redis answered the load unexpectedly");
+                }
+                let ttls = answers
+                    .split_off(1)
+                    .into_iter()
+                    .map(|v| redis::from_redis_value(v).unwrap_or(-2))
+                    .collect();
+                let values = redis::from_redis_value(answers.remove(0)).unwrap_or_default();
+                (values, ttls)
+            };
+            let now = unix_now();
+            for ((key, value), ttl) in keys.iter().zip(values).zip(ttls) {
+                // Values that are not numbers belong to no revocation (another tool's keys
+                // under the prefix): skipped. A key without TTL (-1) never expires.
+                if let (Some(value), Ok(ttl)) = (value, u64::try_from(ttl)) {
+                    mirror.apply(key, value, now.saturating_add(ttl));
+                } else if let (Some(value), -1) = (value, ttl) {
+                    mirror.apply(key, value, u64::MAX);
+                }
+            }
+        }
+        if next == 0 {
+            return Ok(());
+        }
+        cursor = next;
+    }
+}
+
+/// `key value ttl`, as the writers' script publishes it.
+fn parse(payload: &[u8]) -> Option<(&str, u64, u64)> {
+    let text = std::str::from_utf8(payload).ok()?;
+    let mut parts = text.rsplitn(3, ' ');
+    let ttl = parts.next()?.parse().ok()?;
+    let value = parts.next()?.parse().ok()?;
+    let key = parts.next()?;
+    Some((key, value, ttl))
+}
+
+/// `prefix` with the glob characters of `SCAN MATCH` escaped.
+fn escape_glob(prefix: &str) -> String {
+    let mut out = String::with_capacity(prefix.len());
+    for c in prefix.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_parse_with_any_key() {
+        assert_eq!(parse(b"p:jti:ab 17 300"), Some(("p:jti:ab", 17, 300)));
+        assert_eq!(
+            parse(b"a b c:jti:ab 17 300"),
+            Some(("a b c:jti:ab", 17, 300))
+        );
+        assert_eq!(parse(b"p:jti:ab x 300"), None);
+        assert_eq!(parse(b"300"), None);
+    }
+
+    #[test]
+    fn entries_merge_by_maximum_and_expire() {
+        let mirror = Mirror::default();
+        mirror.synced.store(true, Ordering::Release);
+        let later = unix_now() + 100;
+        mirror.apply("k", 5, later);
+        mirror.apply("k", 3, later + 50);
+        assert_eq!(mirror.get(&["k", "x"]), Some(vec![Some(5), None]));
+        mirror.apply("gone", 1, unix_now());
+        assert_eq!(mirror.len(), 1);
+        mirror.unsynced();
+        assert_eq!(mirror.get(&["k"]), None);
+    }
+
+    #[test]
+    fn glob_characters_are_escaped() {
+        assert_eq!(escape_glob("a*b?[c]\\"), "a\\*b\\?\\[c\\]\\\\");
+    }
+}
