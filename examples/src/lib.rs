@@ -26,6 +26,7 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
 mod api_keys;
+pub mod invoices;
 mod revocations;
 pub mod tower_adapter;
 
