@@ -653,3 +653,40 @@ async fn the_gate_gives_api_keys_the_validators_revocation_list() {
         .unwrap_err();
     assert_eq!(refusal.status(), 401);
 }
+
+/// Issue 16: a key verified on one instance is read from memory there, and revoking it on
+/// another instance reaches the first within a second.
+#[tokio::test]
+async fn a_key_revoked_on_one_instance_is_refused_by_another_within_a_second() {
+    let server = RedisServer::start().expect("redis-server must be installed (CI installs it)");
+    let instance = |_: &str| {
+        ApiKeys::new(
+            RedisApiKeyStore::builder(server.url())
+                .prefix("push:apikey:")
+                .build()
+                .unwrap(),
+            "rpt",
+        )
+        .unwrap()
+    };
+    let (a, b) = (instance("a"), instance("b"));
+    let issued = a.issue::<P>("bot", ["reports:read"], None).await.unwrap();
+    // `b` reads the record, starts its push channel, and keeps the record once it is synced.
+    for _ in 0..100 {
+        b.verify(issued.raw()).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(a.revoke(issued.id()).await.unwrap());
+    let revoked_at = std::time::Instant::now();
+    loop {
+        match b.verify(issued.raw()).await {
+            Err(ApiKeyError::Revoked(_)) => break,
+            Ok(_) => assert!(
+                revoked_at.elapsed() < std::time::Duration::from_secs(1),
+                "the revocation did not reach the other instance within 1 s"
+            ),
+            Err(other) => panic!("{other}"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+}

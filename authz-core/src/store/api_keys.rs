@@ -23,14 +23,19 @@
 //! Revoking a subject's keys touches keys its script computes, so it needs a standalone Redis
 //! (or one cluster slot per prefix), as the rest of the store assumes.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use redis::Cmd;
 
+use super::mirror::{self, Follower};
 use super::{Connection, RedisConfigError, Settings, hashed_key};
 use crate::api_key::{ApiKeyRecord, ApiKeyStore, StoreError};
 use crate::token::BoxFuture;
+use crate::util::{read, write};
 
 /// The default key prefix: records are `authz:api_keys:<id>`.
 pub const DEFAULT_PREFIX: &str = "authz:api_keys:";
@@ -57,8 +62,9 @@ end
 return 1
 ";
 
-/// `KEYS[1]` a subject's set of ids; `ARGV[1]` the record key prefix, `ARGV[2]` the cut-off.
-/// Marks revoked the records created before it; drops ids whose record is gone; the count.
+/// `KEYS[1]` a subject's set of ids; `ARGV[1]` the record key prefix, `ARGV[2]` the cut-off,
+/// `ARGV[3]` the push channel. Marks revoked the records created before it (publishing each
+/// id); drops ids whose record is gone; the count.
 const REVOKE_SUBJECT: &str = r"
 local count = 0
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -68,23 +74,73 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     redis.call('SREM', KEYS[1], id)
   elseif tonumber(created) < tonumber(ARGV[2]) and redis.call('HGET', key, 'revoked') ~= '1' then
     redis.call('HSET', key, 'revoked', '1')
+    redis.call('PUBLISH', ARGV[3], id)
     count = count + 1
   end
 end
 return count
 ";
 
+/// Sets field `ARGV[1]` to `ARGV[2]` on an existing record; publishes the id on `ARGV[3]`
+/// unless it is empty (bookkeeping that no verification depends on).
 const SET_IF_EXISTS: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
 return 1
 ";
 
 /// API key records on Redis. Configured as [`RedisRevocation`](super::RedisRevocation) is,
 /// through a builder, and connected the same way (see [the module](super)).
+///
+/// Records read by verification are kept in memory while the push channel is up, as
+/// revocations are (see [`RedisRevocation`](super::RedisRevocation#push)): revoking a key
+/// publishes its id, and every instance forgets its copy within milliseconds (unknown ids are
+/// not kept, and a lost channel makes every read go to Redis until it is back).
 pub struct RedisApiKeyStore {
-    connection: Connection,
+    connection: Arc<Connection>,
+    cache: Arc<KeyCache>,
+    push: bool,
+    timeout: Duration,
     prefix: Box<str>,
+}
+
+/// The records verification read, by id, trusted while the channel is up.
+#[derive(Default)]
+struct KeyCache {
+    records: RwLock<HashMap<String, ApiKeyRecord>>,
+    synced: AtomicBool,
+    started: AtomicBool,
+    /// Bumped by every invalidation: a read that raced with one does not keep what it read.
+    invalidations: AtomicU64,
+}
+
+/// More records than this and the cache starts afresh (a bound, not a policy: verifications
+/// then read Redis until the records are read again).
+const MAX_CACHED: usize = 100_000;
+
+impl Follower for KeyCache {
+    fn load<'a>(
+        &'a self,
+        _connection: &'a Connection,
+        _prefix: &'a str,
+    ) -> crate::token::BoxFuture<'a, Result<(), &'static str>> {
+        // Read-through: nothing is loaded, and nothing read before the gap is kept.
+        self.invalidations.fetch_add(1, Ordering::AcqRel);
+        write(&self.records).clear();
+        Box::pin(core::future::ready(Ok(())))
+    }
+
+    fn push(&self, payload: &[u8]) {
+        self.invalidations.fetch_add(1, Ordering::AcqRel);
+        if let Ok(id) = std::str::from_utf8(payload) {
+            write(&self.records).remove(id);
+        }
+    }
+
+    fn set_synced(&self, synced: bool) {
+        self.synced.store(synced, Ordering::Release);
+    }
 }
 
 /// Builds a [`RedisApiKeyStore`]. Defaults: prefix `authz:api_keys:`, timeout
@@ -92,6 +148,7 @@ pub struct RedisApiKeyStore {
 #[derive(Debug)]
 pub struct RedisApiKeyStoreBuilder {
     settings: Settings,
+    push: bool,
 }
 
 impl RedisApiKeyStoreBuilder {
@@ -107,10 +164,24 @@ impl RedisApiKeyStoreBuilder {
         self
     }
 
+    /// Whether verification keeps the records it reads in memory, invalidated by pushes
+    /// (default `true`), or reads Redis every time (`false`).
+    pub fn push(mut self, push: bool) -> Self {
+        self.push = push;
+        self
+    }
+
     /// Checks the settings. Does not connect: the first call does.
     pub fn build(self) -> Result<RedisApiKeyStore, RedisConfigError> {
+        let timeout = self.settings.timeout;
         let (connection, prefix) = self.settings.open()?;
-        Ok(RedisApiKeyStore { connection, prefix })
+        Ok(RedisApiKeyStore {
+            connection: Arc::new(connection),
+            cache: Arc::new(KeyCache::default()),
+            push: self.push,
+            timeout,
+            prefix,
+        })
     }
 }
 
@@ -130,6 +201,7 @@ impl RedisApiKeyStore {
     pub fn builder(url: impl Into<String>) -> RedisApiKeyStoreBuilder {
         RedisApiKeyStoreBuilder {
             settings: Settings::new(url.into(), DEFAULT_PREFIX),
+            push: true,
         }
     }
 
@@ -154,14 +226,22 @@ impl RedisApiKeyStore {
         id: &str,
         field: &str,
         value: String,
+        publish: bool,
     ) -> Result<bool, StoreError> {
+        let channel = if publish {
+            mirror::channel(&self.prefix)
+        } else {
+            String::new()
+        };
         let mut invocation = redis::cmd("EVAL");
         invocation
             .arg(SET_IF_EXISTS)
             .arg(1)
             .arg(self.key(id))
             .arg(field)
-            .arg(value);
+            .arg(value)
+            .arg(channel)
+            .arg(id);
         let found: i64 = self.run(&invocation).await?;
         Ok(found == 1)
     }
@@ -195,6 +275,21 @@ fn parse(id: &str, fields: &std::collections::HashMap<String, String>) -> Option
 impl ApiKeyStore for RedisApiKeyStore {
     fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<ApiKeyRecord>, StoreError>> {
         Box::pin(async move {
+            if self.push {
+                mirror::start(
+                    &self.cache,
+                    &self.cache.started,
+                    self.connection.client(),
+                    &self.connection,
+                    &self.prefix,
+                    self.timeout,
+                );
+            }
+            let trusted = self.cache.synced.load(Ordering::Acquire);
+            if trusted && let Some(record) = read(&self.cache.records).get(id) {
+                return Ok(Some(record.clone()));
+            }
+            let seen = self.cache.invalidations.load(Ordering::Acquire);
             let key = self.key(id);
             let fields: std::collections::HashMap<String, String> =
                 self.run(redis::cmd("HGETALL").arg(&key)).await?;
@@ -205,6 +300,19 @@ impl ApiKeyStore for RedisApiKeyStore {
             let record = parse(id, &fields);
             if record.is_none() {
                 tracing::error!(target: "authz::audit", event = "api_key", key_id = %id, "malformed record in Redis");
+            }
+            if let Some(record) = &record
+                && trusted
+                && self.cache.synced.load(Ordering::Acquire)
+            {
+                let mut records = write(&self.cache.records);
+                // Kept only if no invalidation came while it was read.
+                if self.cache.invalidations.load(Ordering::Acquire) == seen {
+                    if records.len() >= MAX_CACHED {
+                        records.clear();
+                    }
+                    records.insert(id.to_owned(), record.clone());
+                }
             }
             Ok(record)
         })
@@ -252,12 +360,19 @@ impl ApiKeyStore for RedisApiKeyStore {
     }
 
     fn revoke<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(self.set_if_exists(id, "revoked", "1".to_owned()))
+        Box::pin(async move {
+            let found = self
+                .set_if_exists(id, "revoked", "1".to_owned(), true)
+                .await?;
+            // This instance forgets its copy at once, before its push comes back.
+            self.cache.push(id.as_bytes());
+            Ok(found)
+        })
     }
 
     fn touch<'a>(&'a self, id: &'a str, at: u64) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            self.set_if_exists(id, "last_used_at", at.to_string())
+            self.set_if_exists(id, "last_used_at", at.to_string(), false)
                 .await
                 .map(drop)
         })
@@ -275,8 +390,13 @@ impl ApiKeyStore for RedisApiKeyStore {
                 .arg(1)
                 .arg(self.subject_key(subject))
                 .arg(&*self.prefix)
-                .arg(before);
-            self.run(&invocation).await
+                .arg(before)
+                .arg(mirror::channel(&self.prefix));
+            let count = self.run(&invocation).await?;
+            // This instance's copies of the subject's keys go at once (all of them: simpler
+            // than finding the subject's, and rare).
+            self.cache.load(&self.connection, &self.prefix).await.ok();
+            Ok(count)
         })
     }
 }

@@ -31,6 +31,52 @@ const HEARTBEAT: Duration = Duration::from_millis(250);
 /// Keys per `SCAN` step and per `MGET` of a load.
 const LOAD_BATCH: usize = 1000;
 
+/// What the subscriber keeps current: a store's copy in memory.
+pub(crate) trait Follower: Send + Sync + 'static {
+    /// Makes the copy whole again after (re)subscribing: everything written before is in it.
+    fn load<'a>(
+        &'a self,
+        connection: &'a Connection,
+        prefix: &'a str,
+    ) -> crate::token::BoxFuture<'a, Result<(), &'static str>>;
+
+    /// Applies one pushed message.
+    fn push(&self, payload: &[u8]);
+
+    /// Drops what has expired; called on every heartbeat.
+    fn purge(&self) {}
+
+    /// Whether checks may read the copy.
+    fn set_synced(&self, synced: bool);
+}
+
+/// Starts `follower`'s subscriber task on the current tokio runtime, unless `started` says it
+/// runs already (none: the copy stays untrusted and every check asks Redis).
+pub(crate) fn start<F: Follower>(
+    follower: &Arc<F>,
+    started: &AtomicBool,
+    client: &Client,
+    connection: &Arc<Connection>,
+    prefix: &str,
+    timeout: Duration,
+) {
+    if started.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        started.store(false, Ordering::Release);
+        return;
+    };
+    let weak: Weak<F> = Arc::downgrade(follower);
+    runtime.spawn(subscribe(
+        weak,
+        client.clone(),
+        Arc::clone(connection),
+        prefix.to_owned(),
+        timeout,
+    ));
+}
+
 /// The entries of one store, by Redis key: (value, expires at, unix seconds).
 #[derive(Default)]
 pub(crate) struct Mirror {
@@ -94,17 +140,7 @@ impl Mirror {
         }
     }
 
-    fn purge(&self) {
-        let now = unix_now();
-        write(&self.entries).retain(|_, (_, expires)| *expires > now);
-    }
-
-    fn unsynced(&self) {
-        self.synced.store(false, Ordering::Release);
-    }
-
-    /// Starts the subscriber task once, on the current tokio runtime (none: the copy stays
-    /// untrusted and every check asks Redis).
+    /// Starts the subscriber task once.
     pub(crate) fn start(
         self: &Arc<Self>,
         client: &Client,
@@ -112,20 +148,36 @@ impl Mirror {
         prefix: &str,
         timeout: Duration,
     ) {
-        if self.started.swap(true, Ordering::AcqRel) {
-            return;
+        start(self, &self.started, client, connection, prefix, timeout);
+    }
+}
+
+impl Follower for Mirror {
+    fn load<'a>(
+        &'a self,
+        connection: &'a Connection,
+        prefix: &'a str,
+    ) -> crate::token::BoxFuture<'a, Result<(), &'static str>> {
+        Box::pin(async move {
+            load(self, connection, prefix).await?;
+            self.loads.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        })
+    }
+
+    fn push(&self, payload: &[u8]) {
+        if let Some((key, value, ttl)) = parse(payload) {
+            self.apply(key, value, unix_now().saturating_add(ttl));
         }
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            self.started.store(false, Ordering::Release);
-            return;
-        };
-        runtime.spawn(subscribe(
-            Arc::downgrade(self),
-            client.clone(),
-            Arc::clone(connection),
-            prefix.to_owned(),
-            timeout,
-        ));
+    }
+
+    fn purge(&self) {
+        let now = unix_now();
+        write(&self.entries).retain(|_, (_, expires)| *expires > now);
+    }
+
+    fn set_synced(&self, synced: bool) {
+        self.synced.store(synced, Ordering::Release);
     }
 }
 
@@ -136,8 +188,8 @@ pub(crate) fn channel(prefix: &str) -> String {
 
 /// The subscriber: (re)connects, subscribes, loads, then applies pushes until the channel
 /// fails; ends when the store is dropped.
-async fn subscribe(
-    mirror: Weak<Mirror>,
+async fn subscribe<F: Follower>(
+    follower: Weak<F>,
     client: Client,
     connection: Arc<Connection>,
     prefix: String,
@@ -145,10 +197,10 @@ async fn subscribe(
 ) {
     let channel = channel(&prefix);
     loop {
-        let Some(strong) = mirror.upgrade() else {
+        let Some(strong) = follower.upgrade() else {
             return;
         };
-        strong.unsynced();
+        strong.set_synced(false);
         drop(strong);
         let session = async {
             let pubsub = tokio::time::timeout(timeout, client.get_async_pubsub())
@@ -161,14 +213,13 @@ async fn subscribe(
                 .map_err(|_| "timed out")?
                 .map_err(|_| "cannot subscribe")?;
             // Subscribed first, loaded second: an entry written meanwhile arrives by either
-            // way, and merging by maximum makes both orders give the same copy.
+            // way, and applying it twice changes nothing.
             {
-                let Some(strong) = mirror.upgrade() else {
+                let Some(strong) = follower.upgrade() else {
                     return Ok(());
                 };
-                load(&strong, &connection, &prefix).await?;
-                strong.loads.fetch_add(1, Ordering::Relaxed);
-                strong.synced.store(true, Ordering::Release);
+                strong.load(&connection, &prefix).await?;
+                strong.set_synced(true);
             }
             let mut heartbeat = tokio::time::interval(HEARTBEAT);
             loop {
@@ -177,15 +228,13 @@ async fn subscribe(
                         let Some(message) = message else {
                             return Err("the subscription ended");
                         };
-                        let Some(strong) = mirror.upgrade() else {
+                        let Some(strong) = follower.upgrade() else {
                             return Ok(());
                         };
-                        if let Some((key, value, ttl)) = parse(message.get_payload_bytes()) {
-                            strong.apply(key, value, unix_now().saturating_add(ttl));
-                        }
+                        strong.push(message.get_payload_bytes());
                     }
                     _ = heartbeat.tick() => {
-                        let Some(strong) = mirror.upgrade() else {
+                        let Some(strong) = follower.upgrade() else {
                             return Ok(());
                         };
                         strong.purge();
@@ -203,17 +252,17 @@ async fn subscribe(
             }
         };
         let result: Result<(), &str> = session.await;
-        let Some(strong) = mirror.upgrade() else {
+        let Some(strong) = follower.upgrade() else {
             return;
         };
-        strong.unsynced();
+        strong.set_synced(false);
         drop(strong);
         match result {
             Ok(()) => return,
             Err(reason) => {
                 tracing::warn!(
                     reason,
-                    "Redis push channel lost: checks ask Redis per request until it is back and reloaded"
+                    "Redis push channel lost: reads ask Redis per request until it is back and reloaded"
                 );
                 tokio::time::sleep(HEARTBEAT).await;
             }
@@ -321,7 +370,7 @@ mod tests {
         assert_eq!(mirror.get(&["k", "x"]), Some(vec![Some(5), None]));
         mirror.apply("gone", 1, unix_now());
         assert_eq!(mirror.len(), 1);
-        mirror.unsynced();
+        mirror.set_synced(false);
         assert_eq!(mirror.get(&["k"]), None);
     }
 
