@@ -76,14 +76,30 @@ impl RequestHeaders for Request<'_> {
     }
 }
 
-/// Authenticates the request through the gate: header values in, caller or rejection out.
+/// The caller of this request, once authenticated: a handler taking the caller and a guard
+/// authenticates once. A private type, so nothing else can put a caller there.
+struct Cached<P, C>(Authenticated<P, C>);
+
+impl<P, C> Clone for Cached<P, C> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+/// Authenticates the request through the gate (header values in, caller or rejection out),
+/// once per request: the caller is kept in the request extensions for the next extractor.
 async fn authenticate<A: AxumAdapter>(
     gate: &Gate,
-    parts: &Parts,
+    parts: &mut Parts,
 ) -> Result<Authenticated<A::Policy, A::Claims>, Rejection<A::Responder>> {
-    gate.authenticate_request::<A::Policy, A::Claims>(&Request(parts), route(parts))
-        .await
-        .map_err(Rejection::from)
+    if let Some(Cached(caller)) = parts.extensions.get::<Cached<A::Policy, A::Claims>>() {
+        return Ok(caller.clone());
+    }
+    let caller = gate
+        .authenticate_request::<A::Policy, A::Claims>(&Request(parts), route(parts))
+        .await?;
+    parts.extensions.insert(Cached(caller.clone()));
+    Ok(caller)
 }
 
 fn route(parts: &Parts) -> &str {
@@ -95,7 +111,8 @@ fn route(parts: &Parts) -> &str {
 
 /// An authenticated caller, with no permission demanded. Dereferences to
 /// [`Authenticated`]. As an `Option<Auth<A>>`, a request without credentials gives `None`
-/// (bad credentials are still refused).
+/// (bad credentials are still refused). Beside a guard in one handler, the request is
+/// authenticated once.
 pub struct Auth<A: Adapter>(pub Authenticated<A::Policy, A::Claims>);
 
 impl<A: Adapter> Deref for Auth<A> {

@@ -67,17 +67,19 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod extract;
-#[cfg(feature = "openapi")]
-pub mod openapi;
 mod rejection;
 mod routing;
 
 pub use authz_core::Gate;
+/// `RouteTable::document`: the route table in an OpenAPI document (feature `openapi`), from
+/// `authz-core`, which writes it for every adapter's table.
+#[cfg(feature = "openapi")]
+pub use authz_core::routes::openapi;
+pub use authz_core::routes::{Access, GuardedArgs, RouteGuard, RouteInfo, RouteTable};
 pub use extract::{Auth, Authz, AxumAdapter, Public, Require};
 pub use rejection::{ProblemJson, Rejection, Responder, problem_response};
 pub use routing::{
-    Access, GuardedArgs, GuardedService, MethodRoutes, RouteGuard, RouteInfo, RouteTable, Router,
-    any, delete, get, head, options, patch, post, put, trace,
+    GuardedService, MethodRoutes, Router, any, delete, get, head, options, patch, post, put, trace,
 };
 
 /// The core crate, re-exported so an application can name one dependency.

@@ -21,56 +21,23 @@
 use std::convert::Infallible;
 use std::fmt;
 
-use authz_core::{Adapter, Requirement, Rule};
+use authz_core::routes::{
+    ANY, Access, GuardedArgs, LeadingMarker, RouteGuard, RouteInfo, RouteTable,
+};
+use authz_core::{Adapter, Requirement};
 use axum::extract::{FromRequestParts, Request};
 use axum::handler::Handler;
 use axum::http::Method;
 use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, Route};
-use serde::Serialize;
 use tower::ServiceExt as _;
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::extract::{Auth, Public, Require};
 
-/// Who may call a route.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone (`#[public]`).
-    Public,
-    /// Any authenticated caller ([`Auth`] first).
-    Authenticated,
-    /// Callers meeting a rule (`#[require(...)]`).
-    Rule(Rule),
-}
-
-impl Serialize for Access {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl fmt::Display for Access {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Access::Public => f.write_str("public"),
-            Access::Authenticated => f.write_str("authenticated"),
-            Access::Rule(rule) => rule.fmt(f),
-        }
-    }
-}
-
-/// A type that may stand first in a handler on a deny-by-default router.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not an authz guard",
-    label = "not a guard",
-    note = "name the guard the route needs: `Public<Authz>`, `Auth<Authz>` (any authenticated caller) or `Require<Authz, R>` with a permission or role requirement `R`"
-)]
-pub trait RouteGuard {
-    /// The access rule it enforces.
-    fn access() -> Access;
-}
+// The rules, the table and the "first argument is a guard" bound are authz-core's; axum lists
+// a handler's arguments after a marker type, hence `GuardedArgs<LeadingMarker>`.
 
 impl<A: Adapter, R: Requirement> RouteGuard for Require<A, R> {
     fn access() -> Access {
@@ -89,47 +56,6 @@ impl<A: Adapter> RouteGuard for Auth<A> {
         Access::Authenticated
     }
 }
-
-/// The extractor list of a handler (axum's `Handler<T, S>` parameter `T`) whose first
-/// extractor is a [`RouteGuard`].
-#[diagnostic::on_unimplemented(
-    message = "this handler does not declare who may call it",
-    label = "add `#[require(...)]` or `#[public]` to the handler",
-    note = "authz_axum::Router denies by default: a handler's first parameter must be an authz guard, which `#[require(...)]` and `#[public]` insert"
-)]
-pub trait GuardedArgs {
-    /// The access rule of the guard.
-    fn access() -> Access;
-}
-
-macro_rules! guarded_args {
-    ($($ty:ident),*) => {
-        #[diagnostic::do_not_recommend]
-        impl<M, G: RouteGuard, $($ty,)*> GuardedArgs for (M, G, $($ty,)*) {
-            fn access() -> Access {
-                G::access()
-            }
-        }
-    };
-}
-guarded_args!();
-guarded_args!(T1);
-guarded_args!(T1, T2);
-guarded_args!(T1, T2, T3);
-guarded_args!(T1, T2, T3, T4);
-guarded_args!(T1, T2, T3, T4, T5);
-guarded_args!(T1, T2, T3, T4, T5, T6);
-guarded_args!(T1, T2, T3, T4, T5, T6, T7);
-guarded_args!(T1, T2, T3, T4, T5, T6, T7, T8);
-guarded_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9);
-guarded_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10);
-guarded_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11);
-guarded_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12);
-guarded_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13);
-guarded_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14);
-guarded_args!(
-    T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15
-);
 
 /// The handlers of one path, by method, each with its access rule.
 #[must_use]
@@ -153,7 +79,7 @@ impl<S> fmt::Debug for MethodRoutes<S> {
 pub fn get<H, T, S>(handler: H) -> MethodRoutes<S>
 where
     H: Handler<T, S>,
-    T: GuardedArgs + 'static,
+    T: GuardedArgs<LeadingMarker> + 'static,
     S: Clone + Send + Sync + 'static,
 {
     MethodRoutes::first(Method::GET, axum::routing::get(handler), T::access())
@@ -163,7 +89,7 @@ where
 pub fn post<H, T, S>(handler: H) -> MethodRoutes<S>
 where
     H: Handler<T, S>,
-    T: GuardedArgs + 'static,
+    T: GuardedArgs<LeadingMarker> + 'static,
     S: Clone + Send + Sync + 'static,
 {
     MethodRoutes::first(Method::POST, axum::routing::post(handler), T::access())
@@ -173,7 +99,7 @@ where
 pub fn put<H, T, S>(handler: H) -> MethodRoutes<S>
 where
     H: Handler<T, S>,
-    T: GuardedArgs + 'static,
+    T: GuardedArgs<LeadingMarker> + 'static,
     S: Clone + Send + Sync + 'static,
 {
     MethodRoutes::first(Method::PUT, axum::routing::put(handler), T::access())
@@ -183,7 +109,7 @@ where
 pub fn patch<H, T, S>(handler: H) -> MethodRoutes<S>
 where
     H: Handler<T, S>,
-    T: GuardedArgs + 'static,
+    T: GuardedArgs<LeadingMarker> + 'static,
     S: Clone + Send + Sync + 'static,
 {
     MethodRoutes::first(Method::PATCH, axum::routing::patch(handler), T::access())
@@ -193,7 +119,7 @@ where
 pub fn delete<H, T, S>(handler: H) -> MethodRoutes<S>
 where
     H: Handler<T, S>,
-    T: GuardedArgs + 'static,
+    T: GuardedArgs<LeadingMarker> + 'static,
     S: Clone + Send + Sync + 'static,
 {
     MethodRoutes::first(Method::DELETE, axum::routing::delete(handler), T::access())
@@ -203,7 +129,7 @@ where
 pub fn head<H, T, S>(handler: H) -> MethodRoutes<S>
 where
     H: Handler<T, S>,
-    T: GuardedArgs + 'static,
+    T: GuardedArgs<LeadingMarker> + 'static,
     S: Clone + Send + Sync + 'static,
 {
     MethodRoutes::first(Method::HEAD, axum::routing::head(handler), T::access())
@@ -213,7 +139,7 @@ where
 pub fn options<H, T, S>(handler: H) -> MethodRoutes<S>
 where
     H: Handler<T, S>,
-    T: GuardedArgs + 'static,
+    T: GuardedArgs<LeadingMarker> + 'static,
     S: Clone + Send + Sync + 'static,
 {
     MethodRoutes::first(
@@ -227,7 +153,7 @@ where
 pub fn trace<H, T, S>(handler: H) -> MethodRoutes<S>
 where
     H: Handler<T, S>,
-    T: GuardedArgs + 'static,
+    T: GuardedArgs<LeadingMarker> + 'static,
     S: Clone + Send + Sync + 'static,
 {
     MethodRoutes::first(Method::TRACE, axum::routing::trace(handler), T::access())
@@ -237,7 +163,7 @@ where
 pub fn any<H, T, S>(handler: H) -> MethodRoutes<S>
 where
     H: Handler<T, S>,
-    T: GuardedArgs + 'static,
+    T: GuardedArgs<LeadingMarker> + 'static,
     S: Clone + Send + Sync + 'static,
 {
     MethodRoutes {
@@ -245,9 +171,6 @@ where
         rules: vec![(ANY.to_owned(), T::access())],
     }
 }
-
-/// The method column of a route that takes every method.
-const ANY: &str = "ANY";
 
 impl<S: Clone + Send + Sync + 'static> MethodRoutes<S> {
     fn first(method: Method, inner: MethodRouter<S>, access: Access) -> Self {
@@ -264,12 +187,18 @@ impl<S: Clone + Send + Sync + 'static> MethodRoutes<S> {
     }
 
     /// Adds a guarded handler for `HEAD` requests.
-    pub fn head<H: Handler<T, S>, T: GuardedArgs + 'static>(self, handler: H) -> Self {
+    pub fn head<H: Handler<T, S>, T: GuardedArgs<LeadingMarker> + 'static>(
+        self,
+        handler: H,
+    ) -> Self {
         self.and(Method::HEAD, axum::routing::head(handler), T::access())
     }
 
     /// Adds a guarded handler for `OPTIONS` requests.
-    pub fn options<H: Handler<T, S>, T: GuardedArgs + 'static>(self, handler: H) -> Self {
+    pub fn options<H: Handler<T, S>, T: GuardedArgs<LeadingMarker> + 'static>(
+        self,
+        handler: H,
+    ) -> Self {
         self.and(
             Method::OPTIONS,
             axum::routing::options(handler),
@@ -278,77 +207,51 @@ impl<S: Clone + Send + Sync + 'static> MethodRoutes<S> {
     }
 
     /// Adds a guarded handler for `TRACE` requests.
-    pub fn trace<H: Handler<T, S>, T: GuardedArgs + 'static>(self, handler: H) -> Self {
+    pub fn trace<H: Handler<T, S>, T: GuardedArgs<LeadingMarker> + 'static>(
+        self,
+        handler: H,
+    ) -> Self {
         self.and(Method::TRACE, axum::routing::trace(handler), T::access())
     }
 
     /// Adds a guarded handler for `GET` requests.
-    pub fn get<H: Handler<T, S>, T: GuardedArgs + 'static>(self, handler: H) -> Self {
+    pub fn get<H: Handler<T, S>, T: GuardedArgs<LeadingMarker> + 'static>(
+        self,
+        handler: H,
+    ) -> Self {
         self.and(Method::GET, axum::routing::get(handler), T::access())
     }
 
     /// Adds a guarded handler for `POST` requests.
-    pub fn post<H: Handler<T, S>, T: GuardedArgs + 'static>(self, handler: H) -> Self {
+    pub fn post<H: Handler<T, S>, T: GuardedArgs<LeadingMarker> + 'static>(
+        self,
+        handler: H,
+    ) -> Self {
         self.and(Method::POST, axum::routing::post(handler), T::access())
     }
 
     /// Adds a guarded handler for `PUT` requests.
-    pub fn put<H: Handler<T, S>, T: GuardedArgs + 'static>(self, handler: H) -> Self {
+    pub fn put<H: Handler<T, S>, T: GuardedArgs<LeadingMarker> + 'static>(
+        self,
+        handler: H,
+    ) -> Self {
         self.and(Method::PUT, axum::routing::put(handler), T::access())
     }
 
     /// Adds a guarded handler for `PATCH` requests.
-    pub fn patch<H: Handler<T, S>, T: GuardedArgs + 'static>(self, handler: H) -> Self {
+    pub fn patch<H: Handler<T, S>, T: GuardedArgs<LeadingMarker> + 'static>(
+        self,
+        handler: H,
+    ) -> Self {
         self.and(Method::PATCH, axum::routing::patch(handler), T::access())
     }
 
     /// Adds a guarded handler for `DELETE` requests.
-    pub fn delete<H: Handler<T, S>, T: GuardedArgs + 'static>(self, handler: H) -> Self {
+    pub fn delete<H: Handler<T, S>, T: GuardedArgs<LeadingMarker> + 'static>(
+        self,
+        handler: H,
+    ) -> Self {
         self.and(Method::DELETE, axum::routing::delete(handler), T::access())
-    }
-}
-
-/// One row of the route table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RouteInfo {
-    /// The HTTP method.
-    pub method: String,
-    /// The path pattern.
-    pub path: String,
-    /// Who may call it (serialized as the text the table prints).
-    pub access: Access,
-}
-
-/// Every route and its rule, for review: `Display` prints a table, [`RouteTable::to_json`]
-/// the same as JSON.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct RouteTable {
-    routes: Vec<RouteInfo>,
-}
-
-impl RouteTable {
-    /// The rows, in the order the routes were added.
-    pub fn routes(&self) -> &[RouteInfo] {
-        &self.routes
-    }
-
-    /// The table as a JSON array of `{method, path, access}`.
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(&self.routes).unwrap_or_default()
-    }
-}
-
-impl fmt::Display for RouteTable {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let width = self.routes.iter().map(|r| r.path.len()).max().unwrap_or(0);
-        for route in &self.routes {
-            writeln!(
-                f,
-                "{:<7} {:<width$}  {}",
-                route.method, route.path, route.access
-            )?;
-        }
-        Ok(())
     }
 }
 
@@ -385,7 +288,7 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
     /// Adds the handlers of `path`. Panics, as axum does, on an invalid or duplicate path.
     pub fn route(mut self, path: &str, methods: MethodRoutes<S>) -> Self {
         for (method, access) in methods.rules {
-            self.table.push(method, path.to_owned(), &access);
+            self.table.push(method, path, access);
         }
         self.inner = self.inner.route(path, methods.inner);
         self
@@ -415,8 +318,7 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
         G: RouteGuard + FromRequestParts<S> + Send + 'static,
     {
         let mut this = self;
-        this.table
-            .push(ANY.to_owned(), path.to_owned(), &G::access());
+        this.table.push(ANY, path, G::access());
         this.inner = this.inner.route(path, service.into_method_router());
         this
     }
@@ -437,20 +339,18 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
     /// Nests a guarded router under `path`, as axum's `nest`: its routes keep their guards
     /// and appear in the table with the full path.
     pub fn nest(mut self, path: &str, router: Router<S>) -> Self {
-        for route in router.table.routes {
-            let full = join(path, &route.path);
-            self.table.routes.push(RouteInfo {
-                path: full,
+        self.table
+            .extend(router.table.into_iter().map(|route| RouteInfo {
+                path: join(path, &route.path),
                 ..route
-            });
-        }
+            }));
         self.inner = self.inner.nest(path, router.inner);
         self
     }
 
     /// Merges the routes of another guarded router, as axum's `merge`.
     pub fn merge(mut self, other: Router<S>) -> Self {
-        self.table.routes.extend(other.table.routes);
+        self.table.extend(other.table);
         self.inner = self.inner.merge(other.inner);
         self
     }
@@ -461,10 +361,9 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
     pub fn fallback<H, T>(mut self, handler: H) -> Self
     where
         H: Handler<T, S>,
-        T: GuardedArgs + 'static,
+        T: GuardedArgs<LeadingMarker> + 'static,
     {
-        self.table
-            .push(ANY.to_owned(), "*".to_owned(), &T::access());
+        self.table.push(ANY, "*", T::access());
         self.inner = self.inner.fallback(handler);
         self
     }
@@ -559,15 +458,5 @@ where
                 }
             }
         })
-    }
-}
-
-impl RouteTable {
-    fn push(&mut self, method: String, path: String, access: &Access) {
-        self.routes.push(RouteInfo {
-            method,
-            path,
-            access: access.clone(),
-        });
     }
 }

@@ -1,10 +1,11 @@
 //! authz-axum passes the adapter conformance kit of `authz_core::testkit::conformance`.
 
-use authz_axum::{Router, get};
-use authz_core::testkit::conformance::{DocsClaims, Kit, Outcome, Request, docs};
-use authz_core::{public, require};
+use authz_axum::{Auth, Rejection, Router, get};
+use authz_core::testkit::conformance::{self, DocsClaims, Kit, Outcome, Request, docs};
+use authz_core::{Authenticated, public, require};
 use axum::body::Body;
 use axum::http::{self, StatusCode};
+use http_body_util::BodyExt as _;
 use tower::ServiceExt;
 
 type Authz = authz_axum::Authz<docs::Policy, DocsClaims>;
@@ -24,12 +25,24 @@ async fn write() -> StatusCode {
     StatusCode::OK
 }
 
+#[require(permission = "docs:read")]
+async fn note(caller: Authenticated<docs::Policy, DocsClaims>) -> Result<&'static str, Rejection> {
+    Ok(conformance::read_note(&caller)?)
+}
+
+#[public]
+async fn whoami(caller: Option<Auth<Authz>>) -> String {
+    conformance::whoami(caller.as_deref())
+}
+
 #[tokio::test]
 async fn axum_adapter_passes_the_conformance_kit() {
     let kit = Kit::new();
     let app = Router::new()
         .route("/public", get(public_page))
         .route("/docs", get(read).post(write))
+        .route("/notes", get(note))
+        .route("/whoami", get(whoami))
         .into_axum()
         .with_state(kit.gate());
     let send = |request: Request| {
@@ -45,13 +58,12 @@ async fn axum_adapter_passes_the_conformance_kit() {
                 .oneshot(builder.body(Body::empty()).unwrap())
                 .await
                 .unwrap();
-            Outcome {
-                status: response.status().as_u16(),
-                www_authenticate: response
-                    .headers()
-                    .get(http::header::WWW_AUTHENTICATE)
-                    .map(|v| v.to_str().unwrap().to_owned()),
+            let mut outcome = Outcome::new(response.status().as_u16());
+            for (name, value) in response.headers() {
+                outcome = outcome.header(name.as_str(), value.to_str().unwrap());
             }
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            outcome.body(String::from_utf8(body.to_vec()).unwrap())
         }
     };
     let passed = kit

@@ -280,6 +280,9 @@ impl fmt::Debug for Denied {
 /// ([`from_verified_claims`](Self::from_verified_claims)), so holding one means a credential
 /// was checked. Every kind gives the same view: subject, permissions, roles, and the checks
 /// that make proofs.
+///
+/// Cheap to clone (reference counts and two bitsets), so an adapter authenticates a request
+/// once and shares the caller among the extractors that ask for it.
 pub struct Authenticated<P, C> {
     credential: Credential<C>,
     permissions: PermissionSet<P>,
@@ -297,9 +300,29 @@ enum Credential<C> {
     #[cfg(feature = "jwt")]
     Token(Arc<Validated<C>>),
     #[cfg(feature = "api-keys")]
-    ApiKey(VerifiedKey),
+    ApiKey(Arc<VerifiedKey>),
     /// Claims the application verified by its own means (a server-side session).
     Claims(Arc<C>),
+}
+
+impl<P, C> Clone for Authenticated<P, C> {
+    fn clone(&self) -> Self {
+        Self {
+            credential: match &self.credential {
+                #[cfg(feature = "jwt")]
+                Credential::Token(validated) => Credential::Token(validated.clone()),
+                #[cfg(feature = "api-keys")]
+                Credential::ApiKey(key) => Credential::ApiKey(key.clone()),
+                Credential::Claims(claims) => Credential::Claims(claims.clone()),
+            },
+            permissions: self.permissions,
+            roles: self.roles,
+            unknown_roles: self.unknown_roles,
+            unknown_permissions: self.unknown_permissions,
+            separated: self.separated,
+            route: self.route.clone(),
+        }
+    }
 }
 
 impl<P: Policy, C: Claims> Authenticated<P, C> {
@@ -382,7 +405,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         };
         resolution.separate();
         Self {
-            credential: Credential::ApiKey(key),
+            credential: Credential::ApiKey(Arc::new(key)),
             permissions: resolution.permissions,
             roles: RoleSet::EMPTY,
             unknown_roles: 0,

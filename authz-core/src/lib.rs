@@ -63,6 +63,7 @@ pub mod gate;
 pub mod matrix;
 pub mod policy;
 pub mod requirement;
+pub mod routes;
 #[cfg(feature = "redis")]
 pub mod store;
 #[cfg(feature = "test-util")]

@@ -4,7 +4,8 @@
 //! `docs/adapters.md`.
 //!
 //! Deny by default is expressed in the router's API: [`Routes`] has no method that adds a route
-//! without a rule, only [`Routes::public`] and [`Routes::require`].
+//! without a rule, only [`Routes::public`], [`Routes::require`] and [`Routes::optional`] (an
+//! optional caller: none without credentials, bad credentials refused).
 //!
 //! ```
 //! use authz_examples::tower_adapter::Routes;
@@ -37,8 +38,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use authz_core::gate::RequestHeaders;
 use authz_core::{Authenticated, Claims, Gate, Granted, Policy, Refusal, Requirement};
-use http::header::AUTHORIZATION;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use tower::util::BoxCloneSyncService;
@@ -133,12 +134,8 @@ where
         let gate = self.gate.clone();
         Box::pin(async move {
             let path = request.uri().path().to_owned();
-            let values = request
-                .headers()
-                .get_all(AUTHORIZATION)
-                .iter()
-                .map(HeaderValue::as_bytes);
-            let caller = match gate.authenticate::<P, C>(values, &path).await {
+            let headers = Headers::of(&request);
+            let caller = match gate.authenticate_request::<P, C>(&headers, &path).await {
                 Ok(caller) => caller,
                 Err(refusal) => return Ok(refusal_response(&refusal)),
             };
@@ -150,6 +147,94 @@ where
             request.extensions_mut().insert(granted);
             inner.oneshot(request).await
         })
+    }
+}
+
+/// A tower service that authenticates the caller when the request carries credentials (and
+/// refuses bad ones) before calling `inner`, with the [`Caller`] in the request extensions
+/// when there is one. Without credentials, `inner` runs with no caller.
+pub struct OptionalService<S, P, C> {
+    inner: S,
+    gate: Gate,
+    _types: Marker<(P, C)>,
+}
+
+impl<S, P, C> fmt::Debug for OptionalService<S, P, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OptionalService")
+            .field("gate", &self.gate)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Clone, P, C> Clone for OptionalService<S, P, C> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            gate: self.gate.clone(),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<S, P, C, B, ResBody> Service<Request<B>> for OptionalService<S, P, C>
+where
+    S: Service<Request<B>, Response = Response<ResBody>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send,
+    P: Policy,
+    C: Claims + DeserializeOwned + Send + Sync + 'static,
+    B: Send + 'static,
+    ResBody: From<String> + Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<Response<ResBody>, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let gate = self.gate.clone();
+        Box::pin(async move {
+            let path = request.uri().path().to_owned();
+            let headers = Headers::of(&request);
+            // Absent only without credentials: bad ones are refused, never served as nobody.
+            if gate.has_credentials(&headers) {
+                match gate.authenticate_request::<P, C>(&headers, &path).await {
+                    Ok(caller) => {
+                        request.extensions_mut().insert(Caller(Arc::new(caller)));
+                    }
+                    Err(refusal) => return Ok(refusal_response(&refusal)),
+                }
+            }
+            inner.oneshot(request).await
+        })
+    }
+}
+
+/// The request as the gate reads it: its method and headers (not the request itself, whose
+/// body need not be `Sync`).
+struct Headers<'a>(&'a Method, &'a http::HeaderMap);
+
+impl<'r> Headers<'r> {
+    fn of<B>(request: &'r Request<B>) -> Self {
+        Self(request.method(), request.headers())
+    }
+}
+
+impl RequestHeaders for Headers<'_> {
+    fn method(&self) -> &str {
+        self.0.as_str()
+    }
+
+    fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> {
+        self.1.get_all(name).iter().map(HeaderValue::as_bytes)
     }
 }
 
@@ -230,6 +315,25 @@ where
             _types: PhantomData,
         };
         self.add(method, path, BoxCloneSyncService::new(guarded))
+    }
+
+    /// A route for anyone, with the caller in the extensions when the request carries
+    /// credentials; bad credentials are refused.
+    pub fn optional<S>(self, method: Method, path: &str, service: S) -> Self
+    where
+        S: Service<Request<B>, Response = Response<ResBody>, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        let optional = OptionalService::<S, P, C> {
+            inner: service,
+            gate: self.gate.clone(),
+            _types: PhantomData,
+        };
+        self.add(method, path, BoxCloneSyncService::new(optional))
     }
 }
 

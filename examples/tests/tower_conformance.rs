@@ -2,11 +2,13 @@
 
 use std::convert::Infallible;
 
-use authz_core::Granted;
-use authz_core::testkit::conformance::{DocsClaims, Kit, Outcome, Request, docs};
-use authz_examples::tower_adapter::{Caller, Routes};
+use authz_core::testkit::conformance::{self, DocsClaims, Kit, Outcome, Request, docs};
+use authz_core::{Granted, Refusal};
+use authz_examples::tower_adapter::{Caller, Routes, refusal_response};
 use http::{Method, Response};
 use tower::{ServiceExt, service_fn};
+
+type DocsCaller = Caller<docs::Policy, DocsClaims>;
 
 async fn ok(_: http::Request<String>) -> Result<Response<String>, Infallible> {
     Ok(Response::new("ok".into()))
@@ -18,9 +20,7 @@ async fn write(request: http::Request<String>) -> Result<Response<String>, Infal
         .extensions()
         .get::<Granted<docs::perm::DocsWrite>>()
         .is_some();
-    let caller = request
-        .extensions()
-        .get::<Caller<docs::Policy, DocsClaims>>();
+    let caller = request.extensions().get::<DocsCaller>();
     let writer = caller
         .and_then(|c| c.0.subject().map(str::to_owned))
         .unwrap_or_default();
@@ -31,13 +31,29 @@ async fn write(request: http::Request<String>) -> Result<Response<String>, Infal
     Ok(Response::new(writer))
 }
 
+/// The owner check, answered as the adapter answers refusals.
+async fn note(request: http::Request<String>) -> Result<Response<String>, Infallible> {
+    let caller = request.extensions().get::<DocsCaller>().expect("a caller");
+    Ok(match conformance::read_note(&caller.0) {
+        Ok(note) => Response::new(note.to_owned()),
+        Err(denied) => refusal_response(&Refusal::from(denied)),
+    })
+}
+
+async fn whoami(request: http::Request<String>) -> Result<Response<String>, Infallible> {
+    let caller = request.extensions().get::<DocsCaller>();
+    Ok(Response::new(conformance::whoami(caller.map(|c| &*c.0))))
+}
+
 #[tokio::test]
 async fn tower_adapter_passes_the_conformance_kit() {
     let kit = Kit::new();
     let routes = Routes::<docs::Policy, DocsClaims, String, String>::new(kit.gate())
         .public(Method::GET, "/public", service_fn(ok))
         .require::<docs::perm::DocsRead, _>(Method::GET, "/docs", service_fn(ok))
-        .require::<docs::perm::DocsWrite, _>(Method::POST, "/docs", service_fn(write));
+        .require::<docs::perm::DocsWrite, _>(Method::POST, "/docs", service_fn(write))
+        .require::<docs::perm::DocsRead, _>(Method::GET, "/notes", service_fn(note))
+        .optional(Method::GET, "/whoami", service_fn(whoami));
     let send = |request: Request| {
         let routes = routes.clone();
         async move {
@@ -51,13 +67,11 @@ async fn tower_adapter_passes_the_conformance_kit() {
                 .oneshot(builder.body(String::new()).unwrap())
                 .await
                 .unwrap();
-            Outcome {
-                status: response.status().as_u16(),
-                www_authenticate: response
-                    .headers()
-                    .get(http::header::WWW_AUTHENTICATE)
-                    .map(|v| v.to_str().unwrap().to_owned()),
+            let mut outcome = Outcome::new(response.status().as_u16());
+            for (name, value) in response.headers() {
+                outcome = outcome.header(name.as_str(), value.to_str().unwrap());
             }
+            outcome.body(response.into_body())
         }
     };
     let passed = kit

@@ -1,42 +1,33 @@
 //! The enforced policy in the API's OpenAPI document (feature `openapi`).
 //!
-//! [`RouteTable::document`] writes, for every route of a guarded router, the security
-//! requirement its guard enforces into an OpenAPI 3.1 document built with
-//! [utoipa](https://docs.rs/utoipa) (the OpenAPI crate most used with axum: its documents can
-//! come from its derive macros, from `utoipa-axum`, or be written by hand, and this function
-//! only adds to them). Documentation and enforcement cannot disagree, since both come from the
-//! same guards:
+//! [`RouteTable::document`] writes, for every route of a guarded router (any adapter's), the
+//! security requirement its guard enforces into an OpenAPI 3.1 document built with
+//! [utoipa](https://docs.rs/utoipa) (its documents can come from its derive macros, from
+//! `utoipa-axum` or `utoipa-actix-web`, or be written by hand, and this function only adds to
+//! them). Documentation and enforcement cannot disagree, since both come from the same guards:
 //!
 //! - a `#[require(...)]` route gets `security` alternatives on the `bearerAuth` scheme whose
 //!   scopes are the permissions (and roles) of the rule, one alternative per way to meet it
 //!   (an `any(...)` gives several), and the responses 401 and 403;
-//! - an `Auth<Authz>` route gets `bearerAuth` with no scopes, and 401;
+//! - a route for any authenticated caller gets `bearerAuth` with no scopes, and 401;
 //! - a `#[public]` route gets `security: []` (no authentication, whatever the document's
 //!   default);
 //! - every operation carries `x-authz-access`, the rule as the route table prints it.
 //!
+//! Path parameters are written the OpenAPI way whatever the framework's syntax: axum's
+//! `{*rest}` and actix-web's `{rest:.*}` both become `{rest}`.
+//!
 //! ```
-//! use authz_axum::{Router, get};
-//! use authz_core::{public, require};
+//! use authz_core::routes::{Access, RouteTable};
+//! use authz_core::requirement::Rule;
 //!
-//! authz_core::policy! {
-//!     /// Reports.
-//!     pub mod reports {
-//!         permissions { "reports:read", "reports:audit" }
-//!     }
-//! }
-//! #[derive(serde::Deserialize, authz_core::Claims)]
-//! struct Token { sub: String }
-//! type Authz = authz_axum::Authz<reports::Policy, Token>;
-//!
-//! #[public]
-//! async fn health() {}
-//! #[require(any("reports:read", "reports:audit"))]
-//! async fn read() {}
-//!
-//! let router: Router<authz_axum::Gate> =
-//!     Router::new().route("/health", get(health)).route("/reports/{id}", get(read));
-//! let doc = router.route_table().document(utoipa::openapi::OpenApi::default());
+//! let mut table = RouteTable::default();
+//! table.push("GET", "/health", Access::Public);
+//! table.push("GET", "/reports/{id}", Access::Rule(Rule::AnyOf(&[
+//!     Rule::Permission("reports:read"),
+//!     Rule::Permission("reports:audit"),
+//! ])));
+//! let doc = table.document(utoipa::openapi::OpenApi::default());
 //! let json = serde_json::to_value(&doc).unwrap();
 //!
 //! assert_eq!(json["paths"]["/health"]["get"]["security"], serde_json::json!([]));
@@ -51,14 +42,14 @@
 /// version.
 pub use utoipa;
 
-use authz_core::Rule;
+use crate::requirement::Rule;
 use utoipa::openapi::extensions::ExtensionsBuilder;
 use utoipa::openapi::path::{HttpMethod, Operation, PathItem};
 use utoipa::openapi::response::Response;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{Components, OpenApi};
 
-use crate::routing::{Access, RouteTable};
+use super::{ANY, Access, RouteTable};
 
 /// The name of the security scheme the document gets: HTTP bearer, JWT.
 pub const SECURITY_SCHEME: &str = "bearerAuth";
@@ -100,7 +91,7 @@ impl RouteTable {
             };
             let item = doc.paths.paths.entry(path).or_default();
             for (name, method) in &METHODS {
-                if route.method == *name || route.method == "ANY" {
+                if route.method == *name || route.method == ANY {
                     describe(operation(item, method), &route.access);
                 }
             }
@@ -109,13 +100,24 @@ impl RouteTable {
     }
 }
 
-/// axum's `/files/{*rest}` is OpenAPI's `/files/{rest}`; a fallback (`*`, `/prefix/*`) has no
-/// path in OpenAPI.
+/// axum's `/files/{*rest}` and actix-web's `/files/{rest:.*}` are OpenAPI's `/files/{rest}`; a
+/// fallback (`*`, `/prefix/*`) has no path in OpenAPI.
 fn openapi_path(path: &str) -> Option<String> {
     if path == "*" || path.ends_with("/*") {
         return None;
     }
-    Some(path.replace("{*", "{"))
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..=open]);
+        let inner = &rest[open + 1..];
+        let close = inner.find('}').unwrap_or(inner.len());
+        let name = inner[..close].trim_start_matches('*');
+        out.push_str(name.split(':').next().unwrap_or(name));
+        rest = &inner[close..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 fn operation<'a>(item: &'a mut PathItem, method: &HttpMethod) -> &'a mut Operation {

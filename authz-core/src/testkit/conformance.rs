@@ -1,41 +1,72 @@
-//! The adapter conformance kit (feature `test-util`): request cases with the outcome every
-//! adapter must produce (status, `WWW-Authenticate` challenge, audit decision), to run through
-//! an adapter's own framework. `authz-axum` and the tower adapter in `examples/` both pass it.
+//! The adapter conformance kit (feature `test-util`): request cases with the answer every
+//! adapter must give (status, `WWW-Authenticate`, `Content-Type`, problem body, `Retry-After`,
+//! the body of a few allowed requests) and the audit events it must write (event, decision or
+//! category, `route`), to run through an adapter's own framework. `authz-axum`, `authz-actix`
+//! and the tower adapter in `examples/` all pass it.
 //!
-//! An adapter exposes three routes over the kit's policy ([`docs`]) and claims
+//! An adapter exposes five routes over the kit's policy ([`docs`]) and claims
 //! ([`DocsClaims`]), with the kit's [`Gate`] ([`Kit::gate`]):
 //!
-//! | route | rule |
-//! |---|---|
-//! | `GET /public` | public |
-//! | `GET /docs` | `docs:read` |
-//! | `POST /docs` | `docs:write` |
+//! | route | rule | answers |
+//! |---|---|---|
+//! | `GET /public` | public | anything, 200 |
+//! | `GET /docs` | `docs:read` | anything, 200 |
+//! | `POST /docs` | `docs:write` | anything, 200 |
+//! | `GET /notes` | `docs:read` | [`read_note`]`(&caller)`: the note as the body, or its [`Denied`] refusal (a concealed 404) answered as the adapter answers refusals |
+//! | `GET /whoami` | an optional caller | [`whoami`]`(caller)` as the body |
 //!
-//! then hands [`Kit::run`] a function that sends one request through the framework:
+//! then hands [`Kit::run`] a function that sends one request through the framework and
+//! returns what came back as an [`Outcome`]. The kit captures the audit events with a
+//! `tracing` subscriber it installs as the global default (once per test binary) and also sets
+//! on the request future, so it sees them whether the adapter handles requests inline or on
+//! worker threads (a real server on loopback). Runs of any kits in one process take turns, and
+//! every audit event written during a case counts for it: do not run other tests that write
+//! audit events on other threads in the same test binary as a kit.
 //!
 //! ```
-//! use authz_core::testkit::conformance::{Kit, Outcome, Request};
+//! use authz_core::testkit::conformance::{self, DocsClaims, Kit, Outcome, Request, docs};
+//! use authz_core::{Authenticated, Gate, Refusal};
+//!
+//! /// A toy "framework": the gate called directly, as an adapter's extractors would.
+//! async fn serve(gate: &Gate, request: &Request) -> Result<String, Refusal> {
+//!     let headers: Vec<&[u8]> = request.authorization.iter().map(|v| v.as_bytes()).collect();
+//!     let caller = || gate.authenticate::<docs::Policy, DocsClaims>(headers.clone(), request.path);
+//!     match (request.method, request.path) {
+//!         ("GET", "/public") => Ok("hello".into()),
+//!         ("GET", "/whoami") => {
+//!             let present = authz_core::gate::bearer_credentials(headers.clone())
+//!                 != authz_core::gate::Credentials::Missing;
+//!             let caller = if present { Some(caller().await?) } else { None };
+//!             Ok(conformance::whoami(caller.as_ref()))
+//!         }
+//!         ("GET", "/docs") => {
+//!             gate.authorize::<docs::perm::DocsRead, _>(&caller().await?, request.path)?;
+//!             Ok("docs".into())
+//!         }
+//!         ("POST", "/docs") => {
+//!             gate.authorize::<docs::perm::DocsWrite, _>(&caller().await?, request.path)?;
+//!             Ok("written".into())
+//!         }
+//!         _ => {
+//!             let caller: Authenticated<_, _> = caller().await?;
+//!             gate.authorize::<docs::perm::DocsRead, _>(&caller, request.path)?;
+//!             Ok(conformance::read_note(&caller)?.to_owned())
+//!         }
+//!     }
+//! }
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let kit = Kit::new();
 //! let gate = kit.gate();
-//! // A toy "framework": the gate called directly, as an adapter would from its extractor.
 //! let send = |request: Request| {
 //!     let gate = gate.clone();
 //!     async move {
-//!         let values: Vec<&[u8]> = request.authorization.iter().map(|v| v.as_bytes()).collect();
-//!         if request.path == "/public" {
-//!             return Outcome { status: 200, www_authenticate: None };
-//!         }
-//!         let caller = gate.authenticate::<authz_core::testkit::conformance::docs::Policy,
-//!             authz_core::testkit::conformance::DocsClaims>(values, request.path).await;
-//!         let decision = caller.and_then(|caller| match request.method {
-//!             "GET" => gate.authorize::<authz_core::testkit::conformance::docs::perm::DocsRead, _>(&caller, request.path).map(drop),
-//!             _ => gate.authorize::<authz_core::testkit::conformance::docs::perm::DocsWrite, _>(&caller, request.path).map(drop),
-//!         });
-//!         match decision {
-//!             Ok(()) => Outcome { status: 200, www_authenticate: None },
-//!             Err(refusal) => Outcome { status: refusal.status(), www_authenticate: refusal.challenge() },
+//!         match serve(&gate, &request).await {
+//!             Ok(body) => Outcome::new(200).body(body),
+//!             // The whole response mapping: status, `Refusal::headers()`, the problem body.
+//!             Err(refusal) => refusal.headers()
+//!                 .fold(Outcome::new(refusal.status()), |out, (name, value)| out.header(name, value))
+//!                 .body(refusal.problem_json()),
 //!         }
 //!     }
 //! };
@@ -46,24 +77,30 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::json;
+use tracing::Dispatch;
 use tracing::instrument::WithSubscriber as _;
 
 use super::{TestKey, claims_for, now};
 use crate::audit::AUDIT_TARGET;
-use crate::gate::Gate;
-use crate::token::Algorithm;
+use crate::authorize::{Authenticated, Denied, HasOwner};
+use crate::gate::{Gate, PROBLEM_JSON, RETRY_AFTER_SECONDS};
+use crate::token::{
+    Algorithm, BoxFuture, Revocation, RevocationError, RevocationQuery, RevocationStatus,
+};
 
 crate::policy! {
     /// The conformance kit's policy.
     pub mod docs {
         permissions {
-            /// Read documents.
+            /// Read documents, and one's own notes.
             "docs:read",
             /// Write documents.
             "docs:write",
+            /// Read anyone's notes (no role grants it).
+            "docs:read_any",
         }
         roles {
             /// Reads.
@@ -91,13 +128,45 @@ pub const ISSUER: &str = "https://id.conformance.test";
 pub const AUDIENCE: &str = "conformance";
 /// The realm of the kit's gate.
 pub const REALM: &str = "conformance";
+/// The body of `GET /notes` for its owner.
+pub const NOTE: &str = "ann's note";
+/// The body of `GET /whoami` without credentials.
+pub const ANONYMOUS: &str = "anonymous";
+/// The subject whose tokens the kit's revocation backend cannot check (503).
+const OUTAGE_SUBJECT: &str = "sam";
+
+/// The note behind `GET /notes`, owned by `ann`.
+struct Note;
+
+impl HasOwner for Note {
+    fn owner(&self) -> &str {
+        "ann"
+    }
+}
+
+/// What `GET /notes` answers: [`NOTE`] to its owner (or a caller with `docs:read_any`), else
+/// a concealed refusal, which the adapter answers as 404.
+pub fn read_note(caller: &Authenticated<docs::Policy, DocsClaims>) -> Result<&'static str, Denied> {
+    caller
+        .check_owner(Note, docs::perm::DocsReadAny)
+        .map(|_| NOTE)
+        .map_err(Denied::conceal)
+}
+
+/// What `GET /whoami` answers: the caller's subject, or [`ANONYMOUS`] without credentials.
+pub fn whoami(caller: Option<&Authenticated<docs::Policy, DocsClaims>>) -> String {
+    caller
+        .and_then(Authenticated::subject)
+        .unwrap_or(ANONYMOUS)
+        .to_owned()
+}
 
 /// One request to send through the adapter.
 #[derive(Debug, Clone)]
 pub struct Request {
     /// `GET` or `POST`.
     pub method: &'static str,
-    /// `/public` or `/docs`.
+    /// `/public`, `/docs`, `/notes` or `/whoami` (also the route pattern audit events name).
     pub path: &'static str,
     /// The query string, without `?` (tokens there must be ignored).
     pub query: Option<String>,
@@ -115,13 +184,57 @@ impl Request {
     }
 }
 
-/// What the adapter answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the adapter answered: the status, every response header (name and value, in any
+/// case and order) and the body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outcome {
     /// The HTTP status.
     pub status: u16,
-    /// The `WWW-Authenticate` header, if any.
-    pub www_authenticate: Option<String>,
+    /// Every header, as (name, value).
+    pub headers: Vec<(String, String)>,
+    /// The body, as text.
+    pub body: String,
+}
+
+impl Outcome {
+    /// An answer with this status, no headers and an empty body.
+    pub fn new(status: u16) -> Self {
+        Self {
+            status,
+            ..Self::default()
+        }
+    }
+
+    /// With one more header.
+    #[must_use]
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// With this body.
+    #[must_use]
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Every value of header `name` (any case).
+    pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of header `name` when there is exactly one.
+    fn one<'a>(&'a self, name: &'a str) -> Result<Option<&'a str>, String> {
+        let mut values = self.values(name);
+        match (values.next(), values.next()) {
+            (value, None) => Ok(value),
+            _ => Err(format!("more than one {name} header")),
+        }
+    }
 }
 
 /// The challenge a case expects.
@@ -140,18 +253,19 @@ pub enum Challenge {
     },
 }
 
-/// The audit decision a case expects.
+/// An audit event a case expects (target `authz::audit`), each with `route` equal to the
+/// request's path. Successful authentication writes none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    /// An `authorization` event with `decision = "allow"`.
-    Allow,
-    /// An `authorization` event with `decision = "deny"`.
-    Deny,
-    /// No `authorization` event (refused before, or public).
-    None,
+pub enum Audit {
+    /// `event = "authentication"` (a failure) with this `category`.
+    Authentication(&'static str),
+    /// `event = "authorization"` with this `decision` (`allow`, `deny`).
+    Authorization(&'static str),
+    /// `event = "owner_check"` with this `decision`.
+    OwnerCheck(&'static str),
 }
 
-/// A request and the outcome every adapter must produce.
+/// A request and the answer and audit events every adapter must produce.
 #[derive(Debug, Clone)]
 pub struct Case {
     /// What the case checks.
@@ -162,21 +276,28 @@ pub struct Case {
     pub status: u16,
     /// The expected challenge.
     pub challenge: Challenge,
-    /// The expected audit decision.
-    pub decision: Decision,
+    /// The expected body of an allowed request, when the kit prescribes it.
+    pub body: Option<&'static str>,
+    /// The expected audit events, in order, and no others.
+    pub audit: Vec<Audit>,
 }
 
 impl Case {
-    /// Compares an outcome and the observed audit decision with the expectation.
-    pub fn check(&self, outcome: &Outcome, decision: Decision) -> Result<(), String> {
-        let fail = |what: String| Err(format!("{}: {what}", self.name));
+    /// Compares an outcome and the audit events observed with the expectation.
+    pub fn check(&self, outcome: &Outcome, events: &[AuditEvent]) -> Result<(), String> {
+        self.check_answer(outcome)
+            .and_then(|()| self.check_audit(events))
+            .map_err(|what| format!("{}: {what}", self.name))
+    }
+
+    fn check_answer(&self, outcome: &Outcome) -> Result<(), String> {
         if outcome.status != self.status {
-            return fail(format!(
+            return Err(format!(
                 "status {} (expected {})",
                 outcome.status, self.status
             ));
         }
-        let challenge = outcome.www_authenticate.as_deref();
+        let challenge = outcome.one("www-authenticate")?;
         let realm = format!("realm=\"{REALM}\"");
         match (self.challenge, challenge) {
             (Challenge::Absent, None) => {}
@@ -186,15 +307,108 @@ impl Case {
                     && c.contains(&realm)
                     && c.contains(&format!("error=\"{code}\""))
                     && scope.is_none_or(|s| c.contains(&format!("scope=\"{s}\""))) => {}
-            (expected, got) => return fail(format!("challenge {got:?} (expected {expected:?})")),
+            (expected, got) => return Err(format!("challenge {got:?} (expected {expected:?})")),
         }
-        if decision != self.decision {
-            return fail(format!(
-                "audit decision {decision:?} (expected {:?})",
-                self.decision
+        let retry_after = outcome.one("retry-after")?;
+        let expected_retry = (self.status == 503).then(|| RETRY_AFTER_SECONDS.to_string());
+        if retry_after != expected_retry.as_deref() {
+            return Err(format!(
+                "Retry-After {retry_after:?} (expected {expected_retry:?})"
+            ));
+        }
+        if self.status >= 400 {
+            let content_type = outcome.one("content-type")?;
+            if content_type != Some(PROBLEM_JSON) {
+                return Err(format!(
+                    "Content-Type {content_type:?} (expected {PROBLEM_JSON:?})"
+                ));
+            }
+            check_problem(&outcome.body, self.status)?;
+        } else if let Some(body) = self.body
+            && outcome.body != body
+        {
+            return Err(format!("body {:?} (expected {body:?})", outcome.body));
+        }
+        for secret in self.secrets() {
+            let leaked = outcome.body.contains(secret)
+                || outcome.headers.iter().any(|(_, v)| v.contains(secret));
+            if leaked {
+                return Err("the response contains the request's token".to_owned());
+            }
+        }
+        Ok(())
+    }
+
+    fn check_audit(&self, events: &[AuditEvent]) -> Result<(), String> {
+        let matching = events.len() == self.audit.len()
+            && events.iter().zip(&self.audit).all(|(e, a)| a.matches(e));
+        if !matching {
+            return Err(format!(
+                "audit events {events:?} (expected {:?})",
+                self.audit
+            ));
+        }
+        if let Some(event) = events
+            .iter()
+            .find(|e| e.route.as_deref() != Some(self.request.path))
+        {
+            return Err(format!(
+                "audit event {event:?} names route {:?} (expected {:?})",
+                event.route, self.request.path
             ));
         }
         Ok(())
+    }
+
+    /// The credentials of the request, which no answer may contain.
+    fn secrets(&self) -> Vec<&str> {
+        let header = self.request.authorization.iter().map(|value| {
+            let value = value.trim();
+            value.split_once(' ').map_or(value, |(_, rest)| rest.trim())
+        });
+        let query = self
+            .request
+            .query
+            .iter()
+            .filter_map(|q| q.split_once('=').map(|(_, token)| token));
+        header.chain(query).filter(|s| s.len() >= 16).collect()
+    }
+}
+
+/// An RFC 9457 body as `Refusal::problem_json` writes it: an object with `type`, `title`,
+/// `status` (the response's) and `detail`.
+fn check_problem(body: &str, status: u16) -> Result<(), String> {
+    let problem: serde_json::Value =
+        serde_json::from_str(body).map_err(|_| format!("problem body {body:?} is not JSON"))?;
+    let fine = problem["status"] == json!(status)
+        && problem["type"].is_string()
+        && problem["title"].is_string()
+        && problem["detail"].is_string();
+    if fine {
+        Ok(())
+    } else {
+        Err(format!(
+            "problem body {body:?} (expected type, title, detail and status {status})"
+        ))
+    }
+}
+
+/// The kit's revocation backend: down for the subject `sam`, every other token active.
+struct KitRevocation;
+
+impl Revocation for KitRevocation {
+    fn check<'a>(
+        &'a self,
+        token: RevocationQuery<'a>,
+    ) -> BoxFuture<'a, Result<RevocationStatus, RevocationError>> {
+        let down = token.sub == Some(OUTAGE_SUBJECT);
+        Box::pin(async move {
+            if down {
+                Err(RevocationError::new("down"))
+            } else {
+                Ok(RevocationStatus::Active)
+            }
+        })
     }
 }
 
@@ -225,7 +439,8 @@ impl Kit {
         }
     }
 
-    /// The gate the adapter under test must use.
+    /// The gate the adapter under test must use: the kit's key, issuer, audience and realm,
+    /// and a revocation backend that is down for one subject (the 503 case).
     #[allow(clippy::expect_used)]
     pub fn gate(&self) -> Gate {
         let validator = crate::Validator::builder()
@@ -233,6 +448,7 @@ impl Kit {
             .key(self.key.verification_key())
             .issuer(ISSUER)
             .audience(AUDIENCE)
+            .revocation(KitRevocation)
             .build()
             .expect("the kit's validator");
         Gate::new(validator).realm(REALM)
@@ -248,6 +464,7 @@ impl Kit {
     pub fn cases(&self) -> Vec<Case> {
         let reader = self.token("ann", &["reader"]);
         let writer = self.token("wes", &["writer"]);
+        let outage = self.token(OUTAGE_SUBJECT, &["reader"]);
         let mut expired = claims_for(ISSUER, AUDIENCE, "ann");
         expired["exp"] = json!(now() - 3600);
         expired["iat"] = json!(now() - 7200);
@@ -278,36 +495,47 @@ impl Kit {
             code: "invalid_request",
             scope: None,
         };
-        let case = |name, request, status, challenge, decision| Case {
+        let ok = |name, request| Case {
+            name,
+            request,
+            status: 200,
+            challenge: Challenge::Absent,
+            body: None,
+            audit: vec![Audit::Authorization("allow")],
+        };
+        let refused = |name, request, status, challenge, category| Case {
             name,
             request,
             status,
             challenge,
-            decision,
+            body: None,
+            audit: vec![Audit::Authentication(category)],
         };
+        let with_body = |case: Case, body| Case {
+            body: Some(body),
+            ..case
+        };
+        let with_audit = |case: Case, audit| Case { audit, ..case };
         vec![
-            case(
-                "public route, no credentials",
-                get("/public", vec![]),
-                200,
-                Challenge::Absent,
-                Decision::None,
+            with_audit(
+                ok("public route, no credentials", get("/public", vec![])),
+                vec![],
             ),
-            case(
+            refused(
                 "no credentials",
                 get("/docs", vec![]),
                 401,
                 Challenge::Bare,
-                Decision::None,
+                "missing_credentials",
             ),
-            case(
+            refused(
                 "another scheme",
                 get("/docs", vec!["Basic YW5uOnB3".into()]),
                 401,
                 Challenge::Bare,
-                Decision::None,
+                "missing_credentials",
             ),
-            case(
+            refused(
                 "token in the query string only",
                 Request {
                     query: Some(format!("access_token={reader}")),
@@ -315,94 +543,137 @@ impl Kit {
                 },
                 401,
                 Challenge::Bare,
-                Decision::None,
+                "missing_credentials",
             ),
-            case(
+            refused(
                 "empty bearer",
                 get("/docs", vec!["Bearer".into()]),
                 400,
                 invalid_request,
-                Decision::None,
+                "invalid_request",
             ),
-            case(
+            refused(
                 "two tokens",
                 get("/docs", vec![format!("Bearer {reader} {reader}")]),
                 400,
                 invalid_request,
-                Decision::None,
+                "invalid_request",
             ),
-            case(
+            refused(
                 "two headers",
                 get("/docs", [bearer(&reader), bearer(&reader)].concat()),
                 400,
                 invalid_request,
-                Decision::None,
+                "invalid_request",
             ),
-            case(
+            ok(
                 "scheme in any case",
                 get("/docs", vec![format!("bEARER {reader}")]),
-                200,
-                Challenge::Absent,
-                Decision::Allow,
             ),
-            case(
+            refused(
                 "garbage token",
                 get("/docs", bearer("not-a-token")),
                 401,
                 invalid_token,
-                Decision::None,
+                "invalid_token",
             ),
-            case(
+            refused(
                 "expired token",
                 get("/docs", bearer(&expired)),
                 401,
                 invalid_token,
-                Decision::None,
+                "invalid_token",
             ),
-            case(
+            refused(
                 "wrong audience",
                 get("/docs", bearer(&wrong_audience)),
                 401,
                 invalid_token,
-                Decision::None,
+                "invalid_token",
             ),
-            case(
+            refused(
                 "signed by another key",
                 get("/docs", bearer(&forged)),
                 401,
                 invalid_token,
-                Decision::None,
+                "invalid_token",
             ),
-            case(
-                "reader reads",
-                get("/docs", bearer(&reader)),
-                200,
+            refused(
+                "revocation backend down",
+                get("/docs", bearer(&outage)),
+                503,
                 Challenge::Absent,
-                Decision::Allow,
+                "unavailable",
             ),
-            case(
-                "reader writes",
-                post(bearer(&reader)),
-                403,
-                Challenge::Error {
+            ok("reader reads", get("/docs", bearer(&reader))),
+            Case {
+                status: 403,
+                challenge: Challenge::Error {
                     code: "insufficient_scope",
                     scope: Some("docs:write"),
                 },
-                Decision::Deny,
+                audit: vec![Audit::Authorization("deny")],
+                ..ok("reader writes", post(bearer(&reader)))
+            },
+            ok("writer writes", post(bearer(&writer))),
+            ok("writer reads (inherited)", get("/docs", bearer(&writer))),
+            with_audit(
+                with_body(
+                    ok("owner reads her note", get("/notes", bearer(&reader))),
+                    NOTE,
+                ),
+                vec![Audit::Authorization("allow"), Audit::OwnerCheck("allow")],
             ),
-            case(
-                "writer writes",
-                post(bearer(&writer)),
-                200,
-                Challenge::Absent,
-                Decision::Allow,
+            with_audit(
+                Case {
+                    status: 404,
+                    ..ok(
+                        "another's note is concealed",
+                        get("/notes", bearer(&writer)),
+                    )
+                },
+                vec![Audit::Authorization("allow"), Audit::OwnerCheck("deny")],
             ),
-            case(
-                "writer reads (inherited)",
-                get("/docs", bearer(&writer)),
-                200,
-                Challenge::Absent,
-                Decision::Allow,
+            with_audit(
+                with_body(
+                    ok("optional caller, no credentials", get("/whoami", vec![])),
+                    ANONYMOUS,
+                ),
+                vec![],
+            ),
+            with_audit(
+                with_body(
+                    ok(
+                        "optional caller, another scheme",
+                        get("/whoami", vec!["Basic YW5uOnB3".into()]),
+                    ),
+                    ANONYMOUS,
+                ),
+                vec![],
+            ),
+            with_audit(
+                with_body(
+                    ok(
+                        "optional caller, valid token",
+                        get("/whoami", bearer(&reader)),
+                    ),
+                    "ann",
+                ),
+                vec![],
+            ),
+            refused(
+                "optional caller, forged token",
+                get("/whoami", bearer(&forged)),
+                401,
+                invalid_token,
+                "invalid_token",
+            ),
+            refused(
+                "optional caller, malformed credentials",
+                get("/whoami", vec!["Bearer".into()]),
+                400,
+                invalid_request,
+                "invalid_request",
             ),
         ]
     }
@@ -414,26 +685,25 @@ impl Kit {
         F: Fn(Request) -> Fut,
         Fut: Future<Output = Outcome>,
     {
+        let capture = capture();
+        // One kit at a time per process: events are attributed to the case running.
+        let _turn = RUNS.lock().await;
         let cases = self.cases();
         let mut failures = Vec::new();
         for case in &cases {
-            let capture = Capture::default();
-            let decisions = capture.decisions.clone();
-            let outcome = send(case.request.clone()).with_subscriber(capture).await;
-            let decisions = decisions.lock().map(|d| d.clone()).unwrap_or_default();
-            let decision = match decisions.as_slice() {
-                [] => Decision::None,
-                [one] if one == "allow" => Decision::Allow,
-                [one] if one == "deny" => Decision::Deny,
-                more => {
-                    failures.push(format!(
-                        "{}: audit decisions {more:?} (expected one)",
-                        case.name
-                    ));
-                    continue;
+            capture.take();
+            let outcome = send(case.request.clone())
+                .with_subscriber(capture.dispatch.clone())
+                .await;
+            let events = capture.take();
+            if let Err(mut failure) = case.check(&outcome, &events) {
+                if !capture.global && failure.contains("audit events") {
+                    failure.push_str(
+                        " (another global tracing subscriber was set before the kit's, so \
+                         events written on worker threads are lost: run the kit in a test \
+                         binary that sets none)",
+                    );
                 }
-            };
-            if let Err(failure) = case.check(&outcome, decision) {
                 failures.push(failure);
             }
         }
@@ -445,11 +715,71 @@ impl Kit {
     }
 }
 
-/// A `tracing` subscriber that records the `decision` field of `authz::audit` authorization
-/// events.
-#[derive(Default)]
+/// Kit runs take turns within a process.
+static RUNS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// An audit event as the kit recorded it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// The `event` field.
+    pub event: String,
+    /// The `decision` field, if any.
+    pub decision: Option<String>,
+    /// The `category` field, if any.
+    pub category: Option<String>,
+    /// The `route` field, if any.
+    pub route: Option<String>,
+}
+
+impl Audit {
+    fn matches(self, event: &AuditEvent) -> bool {
+        let (name, field, value) = match self {
+            Audit::Authentication(category) => ("authentication", &event.category, category),
+            Audit::Authorization(decision) => ("authorization", &event.decision, decision),
+            Audit::OwnerCheck(decision) => ("owner_check", &event.decision, decision),
+        };
+        event.event == name && field.as_deref() == Some(value)
+    }
+}
+
+/// The process-wide capture: one subscriber, installed as the global default when no other
+/// was, and set on each request future too.
+struct Captured {
+    dispatch: Dispatch,
+    events: Arc<Mutex<Vec<AuditEvent>>>,
+    /// Whether the global default is the kit's.
+    global: bool,
+}
+
+impl Captured {
+    fn take(&self) -> Vec<AuditEvent> {
+        self.events
+            .lock()
+            .map(|mut events| std::mem::take(&mut *events))
+            .unwrap_or_default()
+    }
+}
+
+fn capture() -> &'static Captured {
+    static CAPTURE: OnceLock<Captured> = OnceLock::new();
+    CAPTURE.get_or_init(|| {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let dispatch = Dispatch::new(Capture {
+            events: events.clone(),
+            next_span: std::sync::atomic::AtomicU64::new(0),
+        });
+        let global = tracing::dispatcher::set_global_default(dispatch.clone()).is_ok();
+        Captured {
+            dispatch,
+            events,
+            global,
+        }
+    })
+}
+
+/// A `tracing` subscriber that records the events of the `authz::audit` target.
 struct Capture {
-    decisions: Arc<Mutex<Vec<String>>>,
+    events: Arc<Mutex<Vec<AuditEvent>>>,
     next_span: std::sync::atomic::AtomicU64,
 }
 
@@ -471,29 +801,27 @@ impl tracing::Subscriber for Capture {
     fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
 
     fn event(&self, event: &tracing::Event<'_>) {
-        struct Fields {
-            event: Option<String>,
-            decision: Option<String>,
-        }
+        struct Fields(AuditEvent);
         impl tracing::field::Visit for Fields {
             fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                let value = value.to_owned();
                 match field.name() {
-                    "event" => self.event = Some(value.to_owned()),
-                    "decision" => self.decision = Some(value.to_owned()),
+                    "event" => self.0.event = value,
+                    "decision" => self.0.decision = Some(value),
+                    "category" => self.0.category = Some(value),
+                    "route" => self.0.route = Some(value),
                     _ => {}
                 }
             }
             fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn fmt::Debug) {}
         }
-        let mut fields = Fields {
-            event: None,
-            decision: None,
-        };
+        if event.metadata().target() != AUDIT_TARGET {
+            return;
+        }
+        let mut fields = Fields(AuditEvent::default());
         event.record(&mut fields);
-        if fields.event.as_deref() == Some("authorization")
-            && let (Some(decision), Ok(mut decisions)) = (fields.decision, self.decisions.lock())
-        {
-            decisions.push(decision);
+        if let Ok(mut events) = self.events.lock() {
+            events.push(fields.0);
         }
     }
 
