@@ -9,6 +9,30 @@
 //!   |      ---             ^^^^ add `#[require(...)]` or `#[public]` to the handler
 //! ```
 //!
+//! As a test (a handler with no guard first, refused by `get`):
+//!
+//! ```compile_fail,E0277
+//! # authz_core::policy! { /// P
+//! # pub mod reports { permissions { /// r
+//! # "reports:read", } } }
+//! async fn list() -> &'static str { "[]" }
+//! let _ = authz_actix::Routes::new().get("/reports", list);
+//! ```
+//!
+//! while the same handler with `#[require(...)]` is accepted:
+//!
+//! ```
+//! # authz_core::policy! { /// P
+//! # pub mod reports { permissions { /// r
+//! # "reports:read", } } }
+//! # #[derive(serde::Deserialize, authz_core::Claims)] struct Token { sub: String }
+//! type Authz = authz_actix::Authz<reports::Policy, Token>;
+//! #[authz_core::require(permission = "reports:read")]
+//! async fn list() -> &'static str { "[]" }
+//! let routes = authz_actix::Routes::new().get("/reports", list);
+//! assert_eq!(routes.route_table().to_string(), "GET     /reports  permission(reports:read)\n");
+//! ```
+//!
 //! The routes reach actix-web as a configuration function ([`Routes::configure`], for
 //! `App::configure` or `Scope::configure`). Where the guarantee ends: anything registered on
 //! the `App` or a `Scope` directly (`route`, `service`, `default_service`, a handler with

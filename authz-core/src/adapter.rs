@@ -1,6 +1,8 @@
 //! What a web-framework adapter provides so that `#[require]` and `#[public]` work in it.
 //!
-//! The macros name no framework. `#[require(permission = "reports:read")]` rewrites a handler
+//! The macros name no framework: everything they generate is a path into `::authz_core`
+//! (or the re-export given as `crate = path`) and `::core`. `#[require(permission =
+//! "reports:read")]` rewrites a handler
 //! to take, first, a value of type `<Authz as Adapter>::Guard<R>`, where `R` is the requirement
 //! (`perm::ReportsRead` here) and `Authz` the type alias the application declares once (or the
 //! path given as `authz = …`). The adapter's
@@ -38,11 +40,12 @@ use crate::policy::Policy;
 use crate::requirement::Requirement;
 
 /// The link between the macros and a framework: the application's policy and claims type, and
-/// the framework's guard types. `authz_axum::Authz<P, C>` implements it for axum.
+/// the framework's guard types. Each adapter crate has one (`authz_axum::Authz<P, C>`,
+/// `authz_actix::Authz<P, C>`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not say which policy, claims and framework `#[require]` uses",
     label = "`#[require]` and `#[public]` look for a type alias `Authz` in scope",
-    note = "declare `type Authz = authz_axum::Authz<my_policy::Policy, MyClaims>;` beside your handlers, or pass `authz = path::To::It`"
+    note = "declare `type Authz = <your adapter crate>::Authz<my_policy::Policy, MyClaims>;` beside your handlers (the `Authz` of the adapter for your framework, such as `authz_axum` or `authz_actix`), or pass `authz = path::To::It`"
 )]
 pub trait Adapter {
     /// The policy permission and role names are looked up in.
