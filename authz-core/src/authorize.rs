@@ -239,6 +239,17 @@ impl Denied {
         }
     }
 
+    /// The answer for a resource that does not exist: the same 404 as a
+    /// [concealed](Self::conceal) refusal, byte for byte, so that "absent" and "not yours"
+    /// cannot be told apart by a caller probing ids.
+    pub fn not_found() -> Self {
+        Self {
+            rule: Rule::Check("exists"),
+            reason: DenyReason::Check,
+            conceal: true,
+        }
+    }
+
     /// The rule that was not met.
     pub fn rule(&self) -> Rule {
         self.rule

@@ -225,6 +225,19 @@ impl<P: Policy> RoleSet<P> {
     }
 }
 
+impl<P: Policy> fmt::Display for RoleSet<P> {
+    /// Space-separated role names, in declaration order.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, role) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(role.name())?;
+        }
+        Ok(())
+    }
+}
+
 impl<P: Policy> fmt::Debug for RoleSet<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set().entries(self.iter().map(Role::name)).finish()

@@ -387,3 +387,28 @@ fn checks_in_handlers_are_audited_with_tenant_and_route_and_scopes_make_no_noise
         .unwrap();
     assert_eq!(caller.unknown_counts(), (0, 1));
 }
+
+#[test]
+fn an_absent_resource_and_a_concealed_refusal_answer_alike() {
+    let auditor = caller("ann", Some("acme"), &["auditor"]);
+    let concealed = Refusal::from(
+        auditor
+            .check_owner(B_INVOICE, perm::InvoicesReadAny)
+            .unwrap_err()
+            .conceal(),
+    );
+    let absent = Refusal::from(authz_core::Denied::not_found());
+    assert_eq!(absent.status(), 404);
+    assert_eq!(
+        (absent.status(), absent.challenge(), absent.problem_json()),
+        (
+            concealed.status(),
+            concealed.challenge(),
+            concealed.problem_json()
+        )
+    );
+    assert_eq!(
+        absent.headers().collect::<Vec<_>>(),
+        concealed.headers().collect::<Vec<_>>()
+    );
+}

@@ -59,8 +59,9 @@ pub struct CreatedApiKey {
 /// known ones) or a bad subject; 400, 415 or 422 for a malformed body; 403 for a permission
 /// the caller does not hold, for another subject without `api_keys:manage_any`, or (an API
 /// key caller) a key outliving the caller's; 409 for a subject revoked past now; 503 when a
-/// store is down.
-#[require(permission = "api_keys:manage")]
+/// store is down. With `AUTHZ_STEP_UP_ACR` set: 401 `insufficient_user_authentication` for a
+/// login that is not fresh or strong enough.
+#[require(crate::IssueApiKeys)]
 pub(crate) async fn create(
     caller: Authenticated<reports::Policy, ReportsClaims>,
     State(keys): State<ApiKeys>,

@@ -76,7 +76,21 @@ pub struct ReportsClaims {
     #[serde(default)]
     #[claims(roles)]
     pub roles: Vec<String>,
+    /// How the user logged in (`acr`), for the step-up routes.
+    #[serde(default)]
+    pub acr: Option<String>,
+    /// When the user logged in (`auth_time`), for the step-up routes.
+    #[serde(default)]
+    pub auth_time: Option<u64>,
 }
+
+/// Revoking tokens (`POST /admin/revocations`): `users:revoke`, after a step-up login when the
+/// deployment asks for one (`AUTHZ_STEP_UP_ACR`).
+pub type RevokeTokens = authz_core::StepUp<reports::perm::UsersRevoke>;
+
+/// Issuing API keys (`POST /admin/api-keys`): `api_keys:manage`, after a step-up login when
+/// the deployment asks for one.
+pub type IssueApiKeys = authz_core::StepUp<reports::perm::ApiKeysManage>;
 
 /// The checked-in rendering of [`reports`], compared with the code by a test.
 pub const POLICY_MARKDOWN: &str = include_str!("../policy.md");
@@ -160,6 +174,9 @@ pub struct AppState {
     pub revocations: Revocations,
     /// API keys; `authz` must accept the same value (`Gate::api_keys`).
     pub api_keys: ApiKeys,
+    /// The back-channel logout receiver, when the deployment has one (`AUTHZ_LOGOUT_CLIENT_ID`):
+    /// it must write to `revocations`.
+    pub logout: Option<authz_core::token::BackChannelLogout>,
 }
 
 impl FromRef<AppState> for ApiKeys {
@@ -199,6 +216,7 @@ pub fn router() -> Router<AppState> {
     let router = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
+        .route("/backchannel-logout", post(backchannel_logout))
         .merge(reports)
         .nest("/admin", admin);
     // The document describes the router it is served by, itself included.
@@ -317,6 +335,65 @@ async fn delete_report(State(store): State<Store>, Path(id): Path<String>) -> St
     match store.write().remove(&id) {
         Some(_) => StatusCode::NO_CONTENT,
         None => StatusCode::NOT_FOUND,
+    }
+}
+
+/// The form `POST /backchannel-logout` receives (OpenID Connect Back-Channel Logout 1.0
+/// section 2.5).
+#[derive(Debug, Deserialize)]
+pub struct LogoutForm {
+    /// The logout token.
+    pub logout_token: String,
+}
+
+/// `POST /backchannel-logout` (public: the identity provider calls it, authenticated by the
+/// logout token's signature): 200 once the session's or user's tokens are revoked, 400 with an
+/// OAuth error body otherwise, `Cache-Control: no-store` on both; 404 when the deployment
+/// receives no logouts (`AUTHZ_LOGOUT_CLIENT_ID` unset).
+#[public]
+async fn backchannel_logout(
+    State(state): State<AppState>,
+    form: Result<axum::Form<LogoutForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+    let Some(logout) = &state.logout else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let no_store = [(CACHE_CONTROL, "no-store")];
+    let Ok(axum::Form(form)) = form else {
+        let body = serde_json::json!({
+            "error": "invalid_request",
+            "error_description": "expected a form body with logout_token",
+        });
+        return (StatusCode::BAD_REQUEST, no_store, Json(body)).into_response();
+    };
+    match logout.receive(&form.logout_token).await {
+        Ok(done) => {
+            tracing::info!(
+                target: authz_core::audit::AUDIT_TARGET,
+                event = "backchannel_logout",
+                issuer = ?done.issuer(),
+                subject = ?done.subject().unwrap_or(""),
+                session = ?done.session().unwrap_or(""),
+            );
+            (StatusCode::OK, no_store).into_response()
+        }
+        Err(error) => {
+            tracing::warn!(
+                target: authz_core::audit::AUDIT_TARGET,
+                event = "backchannel_logout",
+                reason = %error,
+            );
+            (
+                StatusCode::BAD_REQUEST,
+                [
+                    (CACHE_CONTROL, "no-store"),
+                    (CONTENT_TYPE, "application/json"),
+                ],
+                error.body(),
+            )
+                .into_response()
+        }
     }
 }
 

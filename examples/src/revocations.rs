@@ -271,8 +271,9 @@ impl IntoResponse for Problem {
 /// `POST /admin/revocations`: 204 once recorded; 400, 415 or 422 for a bad body; 503 when the
 /// store cannot be written. A subject revocation also revokes, for good, the subject's API keys
 /// created before the cut-off (the revocation entry itself is forgotten once the tokens it
-/// names have expired; keys may live longer).
-#[require(permission = "users:revoke")]
+/// names have expired; keys may live longer). With `AUTHZ_STEP_UP_ACR` set: 401
+/// `insufficient_user_authentication` for a login that is not fresh or strong enough.
+#[require(crate::RevokeTokens)]
 pub(crate) async fn revoke(
     caller: Authenticated<reports::Policy, ReportsClaims>,
     State(revocations): State<Revocations>,
@@ -318,4 +319,73 @@ pub(crate) async fn revoke(
         "revocation recorded"
     );
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The store a back-channel logout writes to: the same backend as `POST /admin/revocations`,
+/// so that the validator (and, on Redis, every instance) refuses what a logout revokes.
+impl authz_core::token::RevocationStore for Revocations {
+    fn revoke_jti<'a>(
+        &'a self,
+        jti: &'a str,
+        exp: u64,
+    ) -> authz_core::token::BoxFuture<'a, Result<(), RevocationError>> {
+        match &self.backend {
+            Backend::Memory(store) => {
+                authz_core::token::RevocationStore::revoke_jti(store.as_ref(), jti, exp)
+            }
+            Backend::Redis(store) => {
+                authz_core::token::RevocationStore::revoke_jti(store, jti, exp)
+            }
+        }
+    }
+
+    fn revoke_subject_of<'a>(
+        &'a self,
+        iss: &'a str,
+        sub: &'a str,
+        issued_before: u64,
+        until: u64,
+    ) -> authz_core::token::BoxFuture<'a, Result<(), RevocationError>> {
+        match &self.backend {
+            Backend::Memory(store) => authz_core::token::RevocationStore::revoke_subject_of(
+                store.as_ref(),
+                iss,
+                sub,
+                issued_before,
+                until,
+            ),
+            Backend::Redis(store) => authz_core::token::RevocationStore::revoke_subject_of(
+                store,
+                iss,
+                sub,
+                issued_before,
+                until,
+            ),
+        }
+    }
+
+    fn revoke_session<'a>(
+        &'a self,
+        iss: &'a str,
+        sid: &'a str,
+        issued_before: u64,
+        until: u64,
+    ) -> authz_core::token::BoxFuture<'a, Result<(), RevocationError>> {
+        match &self.backend {
+            Backend::Memory(store) => authz_core::token::RevocationStore::revoke_session(
+                store.as_ref(),
+                iss,
+                sid,
+                issued_before,
+                until,
+            ),
+            Backend::Redis(store) => authz_core::token::RevocationStore::revoke_session(
+                store,
+                iss,
+                sid,
+                issued_before,
+                until,
+            ),
+        }
+    }
 }

@@ -62,6 +62,7 @@ fn api() -> Api {
         store: Store::seeded(),
         revocations: revocations.clone(),
         api_keys,
+        logout: None,
     };
     Api {
         app: router().into_axum().with_state(state),

@@ -454,6 +454,7 @@ pub fn reports_api(
         store: Store::seeded(),
         revocations,
         api_keys,
+        logout: None,
     });
     (app, validator)
 }

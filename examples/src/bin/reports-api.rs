@@ -22,12 +22,27 @@
 //!   the token does; tokens with `iat` have no such gap.)
 //! - `AUTHZ_TOKEN_CACHE`: entries of the verified-token cache (see `docs/guide.md`, "Token validation"); a
 //!   repeated token is then not verified or parsed again. Default 0: off.
+//! - `AUTHZ_COOKIE_NAME`: also read the access token from this cookie (name it
+//!   `__Host-...`); state-changing requests with it need `Sec-Fetch-Site: same-origin` or an
+//!   allowed `Origin`. Unset: the `Authorization` header only.
+//! - `AUTHZ_ALLOWED_ORIGINS`: comma-separated origins allowed for state-changing requests with
+//!   cookie credentials.
+//! - `AUTHZ_STEP_UP_ACR`: space-separated `acr` values; when set, `POST /admin/api-keys` and
+//!   `POST /admin/revocations` require a login with one of them (RFC 9470).
+//! - `AUTHZ_STEP_UP_MAX_AGE_SECS`: with `AUTHZ_STEP_UP_ACR`, the oldest login accepted there
+//!   (`auth_time`), default 300.
+//! - `AUTHZ_LOGOUT_CLIENT_ID`: when set, `POST /backchannel-logout` accepts OpenID Connect
+//!   back-channel logout tokens from `AUTHZ_ISSUER` addressed to this client id, verified with
+//!   the same keys, and revokes the tokens they name (on every instance sharing
+//!   `AUTHZ_REDIS_URL`).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use authz_axum::Gate;
+use authz_core::gate::StepUpPolicy;
 use authz_core::testkit::{TestKey, now};
+use authz_core::token::{BackChannelLogout, ValidatorBuilder};
 use authz_core::{
     Algorithm, Validator, api_key::ApiKeys, api_key::InMemoryApiKeyStore, store::RedisApiKeyStore,
     store::RedisRevocation, token::RemoteConfig,
@@ -39,6 +54,7 @@ const DEFAULT_ISSUER: &str = "https://reports-api.invalid";
 const DEFAULT_AUDIENCE: &str = "reports-api";
 const DEFAULT_COOLDOWN_SECS: u64 = 5;
 const DEFAULT_MAX_TOKEN_LIFETIME_SECS: u64 = 24 * 3600;
+const DEFAULT_STEP_UP_MAX_AGE_SECS: u64 = 300;
 const REDIS_PREFIX: &str = "reports-api:revoked:";
 const API_KEY_REDIS_PREFIX: &str = "reports-api:api-key:";
 
@@ -107,52 +123,105 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .revocation(revocations.clone())
         .cache(cache);
 
-    let (validator, dev_key) = match env("AUTHZ_JWKS_URL") {
-        Some(url) => {
-            let cooldown = match env("AUTHZ_JWKS_COOLDOWN_SECS") {
-                Some(secs) => secs
-                    .parse()
-                    .map_err(|_| "AUTHZ_JWKS_COOLDOWN_SECS must be whole seconds")?,
-                None => DEFAULT_COOLDOWN_SECS,
-            };
-            let remote = RemoteConfig {
-                refetch_cooldown: Duration::from_secs(cooldown),
-                ..RemoteConfig::default()
-            };
-            let validator = builder
-                .algorithms([Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA])
-                .jwks_url(url.as_str())
-                .remote_config(remote)
-                .build()?;
-            let shown = authz_core::token::redact_url(&url);
-            println!("verifying tokens against {shown} (iss {issuer}, aud {audience})");
-            (validator, None)
-        }
-        None => {
-            let key = TestKey::generate(Algorithm::EdDSA, "dev");
-            let validator = builder
+    let jwks_url = env("AUTHZ_JWKS_URL");
+    let dev_key = match &jwks_url {
+        Some(_) => None,
+        None => Some(TestKey::generate(Algorithm::EdDSA, "dev")),
+    };
+    // The issuer's keys, for access tokens and (another audience) logout tokens alike.
+    let keys = |builder: ValidatorBuilder| -> Result<ValidatorBuilder, Box<dyn std::error::Error>> {
+        Ok(match (&jwks_url, &dev_key) {
+            (Some(url), _) => {
+                let cooldown = match env("AUTHZ_JWKS_COOLDOWN_SECS") {
+                    Some(secs) => secs
+                        .parse()
+                        .map_err(|_| "AUTHZ_JWKS_COOLDOWN_SECS must be whole seconds")?,
+                    None => DEFAULT_COOLDOWN_SECS,
+                };
+                let remote = RemoteConfig {
+                    refetch_cooldown: Duration::from_secs(cooldown),
+                    ..RemoteConfig::default()
+                };
+                builder
+                    .algorithms([Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA])
+                    .jwks_url(url.as_str())
+                    .remote_config(remote)
+            }
+            (None, Some(key)) => builder
                 .algorithms([Algorithm::EdDSA])
-                .key(key.verification_key())
-                .build()?;
-            (validator, Some(key))
+                .key(key.verification_key()),
+            (None, None) => unreachable!("a dev key is made when there is no JWKS URL"),
+        })
+    };
+    let validator = keys(builder)?.build()?;
+    if let Some(url) = &jwks_url {
+        let shown = authz_core::token::redact_url(url);
+        println!("verifying tokens against {shown} (iss {issuer}, aud {audience})");
+    }
+
+    let mut gate = Gate::new(validator)
+        .realm("reports-api")
+        .api_keys(api_keys.clone());
+    if let Some(name) = env("AUTHZ_COOKIE_NAME") {
+        let origins: Vec<String> = env("AUTHZ_ALLOWED_ORIGINS")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|o| !o.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        println!(
+            "access tokens also read from the cookie {name} (AUTHZ_COOKIE_NAME); origins allowed for state-changing requests: {}",
+            if origins.is_empty() {
+                "none".to_owned()
+            } else {
+                origins.join(", ")
+            }
+        );
+        gate = gate.cookie(name).allowed_origins(origins);
+    }
+    if let Some(acr) = env("AUTHZ_STEP_UP_ACR") {
+        let max_age = match env("AUTHZ_STEP_UP_MAX_AGE_SECS") {
+            Some(secs) => secs
+                .parse()
+                .map_err(|_| "AUTHZ_STEP_UP_MAX_AGE_SECS must be whole seconds")?,
+            None => DEFAULT_STEP_UP_MAX_AGE_SECS,
+        };
+        println!(
+            "step-up (AUTHZ_STEP_UP_ACR): acr {acr}, at most {max_age} s old, for issuing API keys and revoking tokens"
+        );
+        gate = gate.step_up(
+            StepUpPolicy::acr(acr.split_whitespace()).max_age(Duration::from_secs(max_age)),
+        );
+    }
+    let logout = match env("AUTHZ_LOGOUT_CLIENT_ID") {
+        Some(client_id) => {
+            let validator =
+                keys(Validator::builder().issuer(&issuer).audience(&client_id))?.build()?;
+            println!(
+                "back-channel logout: POST /backchannel-logout for client {client_id} (AUTHZ_LOGOUT_CLIENT_ID)"
+            );
+            Some(BackChannelLogout::new(validator, revocations.clone()).token_lifetime(lifetime))
         }
+        None => None,
     };
 
     let router = router();
     println!("routes:\n{}", router.route_table());
     let app = router.into_axum().with_state(AppState {
-        authz: Gate::new(validator)
-            .realm("reports-api")
-            .api_keys(api_keys.clone()),
+        authz: gate,
         store: Store::seeded(),
         revocations,
         api_keys,
+        logout,
     });
 
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     let local = listener.local_addr()?;
-    if let Some(key) = dev_key {
-        print_dev_tokens(&key, &issuer, &audience, &local.to_string());
+    if let Some(key) = &dev_key {
+        print_dev_tokens(key, &issuer, &audience, &local.to_string());
     }
     println!("listening on http://{local}");
     axum::serve(listener, app)

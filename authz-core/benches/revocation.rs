@@ -1,0 +1,107 @@
+//! The revocation check a request pays (issue 16), beside the verified-token cache hit it
+//! sits next to, in one run:
+//!
+//! - `in_memory`: [`InMemoryRevocation`], one process's list (the floor);
+//! - `redis_push`: [`RedisRevocation`] reading its pushed copy in memory (the default);
+//! - `redis_per_request`: [`RedisRevocation`] with `push(false)`, one `MGET` over loopback;
+//! - `cache_hit`: `Validator::validate_shared` on a cached HS256 token, no revocation hook.
+//!
+//! Each check is for a token with a `jti`, a `sub`, an `iss` and an `iat`, against a store
+//! holding 10,000 revoked `jti`s and 1,000 revoked subjects (none of them this token's).
+//! Starts its own `redis-server` (Debian package `redis-server`).
+//!
+//! `cargo bench -p authz-core --bench revocation`
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use authz_core::store::RedisRevocation;
+use authz_core::testkit::{RedisServer, TestKey, claims_for, now};
+use authz_core::token::{InMemoryRevocation, Revocation, RevocationQuery};
+use authz_core::{Algorithm, Claims, Validator};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+#[derive(serde::Deserialize, Claims)]
+struct Token {
+    sub: String,
+}
+
+fn bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let redis = RedisServer::start().expect("redis-server");
+    let exp = now() + 3600;
+    let memory = InMemoryRevocation::new();
+    let push = RedisRevocation::builder(redis.url()).build().unwrap();
+    let per_request = RedisRevocation::builder(redis.url())
+        .push(false)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        for i in 0..10_000 {
+            let jti = format!("revoked-{i}");
+            memory.revoke_jti(jti.as_str(), exp);
+            push.revoke_jti(&jti, exp).await.unwrap();
+        }
+        for i in 0..1_000 {
+            let sub = format!("gone-{i}");
+            memory.revoke_subject_of("https://id.example", sub.as_str(), now(), exp);
+            push.revoke_subject_of("https://id.example", &sub, now(), exp)
+                .await
+                .unwrap();
+        }
+        push.start();
+        while !push.is_synced() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    });
+    assert_eq!(push.entries_in_memory(), 11_000);
+    let query = RevocationQuery::new(Some("live-token"), Some("alice"), Some(now()), exp)
+        .with_issuer("https://id.example");
+
+    let mut group = c.benchmark_group("revocation_check");
+    group.bench_function("in_memory", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { black_box(memory.check(black_box(query)).await.unwrap()) });
+    });
+    group.bench_function("redis_push", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { black_box(push.check(black_box(query)).await.unwrap()) });
+    });
+    group.bench_function("redis_per_request", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { black_box(per_request.check(black_box(query)).await.unwrap()) });
+    });
+
+    let key = TestKey::generate(Algorithm::HS256, "k");
+    let validator = Validator::builder()
+        .algorithms([Algorithm::HS256])
+        .key(key.verification_key())
+        .issuer("https://id.example")
+        .audience("api")
+        .cache(1000)
+        .build()
+        .unwrap();
+    let token = key.mint(&claims_for("https://id.example", "api", "alice"));
+    runtime
+        .block_on(validator.validate_shared::<Token>(&token))
+        .unwrap();
+    group.bench_function("cache_hit", |b| {
+        b.to_async(&runtime).iter(|| async {
+            black_box(
+                validator
+                    .validate_shared::<Token>(black_box(&token))
+                    .await
+                    .unwrap(),
+            )
+        });
+    });
+    group.finish();
+    assert!(push.is_synced(), "the copy stayed trusted through the run");
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
