@@ -328,15 +328,8 @@ impl authz_core::token::RevocationStore for Revocations {
         &'a self,
         jti: &'a str,
         exp: u64,
-    ) -> authz_core::token::BoxFuture<'a, Result<(), RevocationError>> {
-        match &self.backend {
-            Backend::Memory(store) => {
-                authz_core::token::RevocationStore::revoke_jti(store.as_ref(), jti, exp)
-            }
-            Backend::Redis(store) => {
-                authz_core::token::RevocationStore::revoke_jti(store, jti, exp)
-            }
-        }
+    ) -> BoxFuture<'a, Result<(), RevocationError>> {
+        self.store().revoke_jti(jti, exp)
     }
 
     fn revoke_subject_of<'a>(
@@ -345,23 +338,9 @@ impl authz_core::token::RevocationStore for Revocations {
         sub: &'a str,
         issued_before: u64,
         until: u64,
-    ) -> authz_core::token::BoxFuture<'a, Result<(), RevocationError>> {
-        match &self.backend {
-            Backend::Memory(store) => authz_core::token::RevocationStore::revoke_subject_of(
-                store.as_ref(),
-                iss,
-                sub,
-                issued_before,
-                until,
-            ),
-            Backend::Redis(store) => authz_core::token::RevocationStore::revoke_subject_of(
-                store,
-                iss,
-                sub,
-                issued_before,
-                until,
-            ),
-        }
+    ) -> BoxFuture<'a, Result<(), RevocationError>> {
+        self.store()
+            .revoke_subject_of(iss, sub, issued_before, until)
     }
 
     fn revoke_session<'a>(
@@ -370,22 +349,17 @@ impl authz_core::token::RevocationStore for Revocations {
         sid: &'a str,
         issued_before: u64,
         until: u64,
-    ) -> authz_core::token::BoxFuture<'a, Result<(), RevocationError>> {
+    ) -> BoxFuture<'a, Result<(), RevocationError>> {
+        self.store().revoke_session(iss, sid, issued_before, until)
+    }
+}
+
+impl Revocations {
+    /// The backend, as a store the library writes to.
+    fn store(&self) -> &dyn authz_core::token::RevocationStore {
         match &self.backend {
-            Backend::Memory(store) => authz_core::token::RevocationStore::revoke_session(
-                store.as_ref(),
-                iss,
-                sid,
-                issued_before,
-                until,
-            ),
-            Backend::Redis(store) => authz_core::token::RevocationStore::revoke_session(
-                store,
-                iss,
-                sid,
-                issued_before,
-                until,
-            ),
+            Backend::Memory(store) => store.as_ref(),
+            Backend::Redis(store) => store,
         }
     }
 }

@@ -1,8 +1,9 @@
 //! End to end: the `reports-api` binary as users run it, over real TCP, verifying tokens against
 //! a JWKS served on loopback, with RS256, ES256 and EdDSA keys and a key rotation.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use common::ReportsApi;
 
 use authz_core::Algorithm;
 use authz_core::testkit::{JwksServer, TestKey, claims_for};
@@ -11,47 +12,14 @@ use serde_json::{Value, json};
 const ISSUER: &str = "https://id.e2e.test";
 const AUDIENCE: &str = "reports-api";
 
-/// The server process, killed when the test ends however it ends.
-struct Server {
-    child: Child,
-    base: String,
-    /// What it printed before listening.
-    startup: Vec<String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(jwks_url: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reports-api"))
-        .env("AUTHZ_ADDR", "127.0.0.1:0")
-        .env("AUTHZ_JWKS_URL", jwks_url)
-        .env("AUTHZ_ISSUER", ISSUER)
-        .env("AUTHZ_AUDIENCE", AUDIENCE)
-        .env("AUTHZ_JWKS_COOLDOWN_SECS", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start reports-api");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut server = Server {
-        child,
-        base: String::new(),
-        startup: Vec::new(),
-    };
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("read stdout");
-        server.startup.push(line.clone());
-        if let Some(addr) = line.strip_prefix("listening on ") {
-            server.base = addr.to_owned();
-            return server;
-        }
-    }
-    panic!("reports-api exited without listening");
+/// `reports-api` verifying tokens against `jwks_url`.
+fn start(jwks_url: &str) -> ReportsApi {
+    ReportsApi::start(&[
+        ("AUTHZ_JWKS_URL", jwks_url),
+        ("AUTHZ_ISSUER", ISSUER),
+        ("AUTHZ_AUDIENCE", AUDIENCE),
+        ("AUTHZ_JWKS_COOLDOWN_SECS", "1"),
+    ])
 }
 
 fn token(key: &TestKey, sub: &str, roles: &[&str]) -> String {
@@ -92,7 +60,7 @@ async fn reports_api_over_tcp_with_a_loopback_jwks() {
     jwks.set_keys(&[&rsa, &ec, &ed]);
     let server = start(&jwks.jwks_url());
     let client = reqwest::Client::new();
-    let url = |path: &str| format!("{}{path}", server.base);
+    let url = |path: &str| server.url(path);
 
     let (status, _, body) = get(&client, url("/health"), None).await;
     assert_eq!((status, body), (200, Value::String("ok".into())));

@@ -4,8 +4,9 @@
 //! killed both refuse with 503 and `Retry-After` (fail closed); once Redis is back on the same
 //! port they serve again without a restart.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use common::ReportsApi;
 use std::time::Duration;
 
 use authz_core::Algorithm;
@@ -15,47 +16,23 @@ use serde_json::{Value, json};
 const ISSUER: &str = "https://id.redis-e2e.test";
 const AUDIENCE: &str = "reports-api";
 
-/// A reports-api process, killed when the test ends however it ends.
-struct Instance {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(jwks_url: &str, redis_url: &str) -> Instance {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reports-api"))
-        .env("AUTHZ_ADDR", "127.0.0.1:0")
-        .env("AUTHZ_JWKS_URL", jwks_url)
-        .env("AUTHZ_ISSUER", ISSUER)
-        .env("AUTHZ_AUDIENCE", AUDIENCE)
-        .env("AUTHZ_REDIS_URL", redis_url)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start reports-api");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut instance = Instance {
-        child,
-        base: String::new(),
-    };
-    let mut shared = false;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("read stdout");
-        shared |= line.starts_with("revocations: shared on Redis");
-        if let Some(addr) = line.strip_prefix("listening on ") {
-            assert!(shared, "reports-api did not say it uses Redis");
-            assert!(!line.contains(redis_url));
-            instance.base = addr.to_owned();
-            return instance;
-        }
-    }
-    panic!("reports-api exited without listening");
+/// `reports-api` on `redis_url`, checking that it says so and never prints the URL.
+fn start(jwks_url: &str, redis_url: &str) -> ReportsApi {
+    let instance = ReportsApi::start(&[
+        ("AUTHZ_JWKS_URL", jwks_url),
+        ("AUTHZ_ISSUER", ISSUER),
+        ("AUTHZ_AUDIENCE", AUDIENCE),
+        ("AUTHZ_REDIS_URL", redis_url),
+    ]);
+    assert!(
+        instance
+            .startup
+            .iter()
+            .any(|line| line.starts_with("revocations: shared on Redis")),
+        "reports-api did not say it uses Redis"
+    );
+    assert!(!instance.startup.iter().any(|line| line.contains(redis_url)));
+    instance
 }
 
 fn token(key: &TestKey, sub: &str, roles: &[&str], jti: &str) -> String {
@@ -86,19 +63,14 @@ async fn send(request: reqwest::RequestBuilder) -> Answer {
     }
 }
 
-async fn read(client: &reqwest::Client, on: &Instance, token: &str) -> Answer {
-    send(
-        client
-            .get(format!("{}/reports/r1", on.base))
-            .bearer_auth(token),
-    )
-    .await
+async fn read(client: &reqwest::Client, on: &ReportsApi, token: &str) -> Answer {
+    send(client.get(on.url("/reports/r1")).bearer_auth(token)).await
 }
 
-async fn revoke(client: &reqwest::Client, on: &Instance, admin: &str, body: Value) -> u16 {
+async fn revoke(client: &reqwest::Client, on: &ReportsApi, admin: &str, body: Value) -> u16 {
     send(
         client
-            .post(format!("{}/admin/revocations", on.base))
+            .post(on.url("/admin/revocations"))
             .bearer_auth(admin)
             .header("content-type", "application/json")
             .body(body.to_string()),
@@ -147,13 +119,7 @@ async fn two_instances_share_revocations_on_redis_and_fail_closed_while_it_is_do
     assert_eq!(read(&client, &b, &alice).await.status, 200);
 
     // Log erin out everywhere through B: A refuses the tokens she had.
-    let erin_read = || {
-        send(
-            client
-                .get(format!("{}/reports/r1", a.base))
-                .bearer_auth(&erin),
-        )
-    };
+    let erin_read = || send(client.get(a.url("/reports/r1")).bearer_auth(&erin));
     assert_eq!(erin_read().await.status, 403); // her token works (r1 is alice's)
     assert_eq!(
         revoke(
