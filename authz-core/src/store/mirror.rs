@@ -15,6 +15,7 @@
 //! entry written during the gap is missed.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
@@ -77,10 +78,50 @@ pub(crate) fn start<F: Follower>(
     ));
 }
 
-/// The entries of one store, by Redis key: (value, expires at, unix seconds).
+/// An entry's identity: its kind (the index of its key's kind among the store's kinds) and
+/// the SHA-256 its key names, without the prefix and hex of the Redis key. What a check looks
+/// up, so that it builds no string.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Slot {
+    pub(crate) kind: u8,
+    pub(crate) digest: [u8; 32],
+}
+
+impl Hash for Slot {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // The digest is already uniform: eight of its bytes are a hash.
+        let mut head = [0u8; 8];
+        head.copy_from_slice(&self.digest[..8]);
+        state.write_u64(u64::from_le_bytes(head) ^ u64::from(self.kind));
+    }
+}
+
+/// Passes on the one `u64` a [`Slot`] writes.
 #[derive(Default)]
+pub(crate) struct SlotHasher(u64);
+
+impl Hasher for SlotHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+type Slots = HashMap<Slot, (u64, u64), BuildHasherDefault<SlotHasher>>;
+
+/// The entries of one store: (value, expires at, unix seconds) by [`Slot`].
 pub(crate) struct Mirror {
-    entries: RwLock<HashMap<Box<str>, (u64, u64)>>,
+    prefix: Box<str>,
+    /// The kinds of key, by their index in a [`Slot`]: `jti:`, `sub:`, ...
+    kinds: &'static [&'static str],
+    entries: RwLock<Slots>,
     synced: AtomicBool,
     started: AtomicBool,
     /// Loads completed, for tests and metrics.
@@ -88,24 +129,62 @@ pub(crate) struct Mirror {
 }
 
 impl Mirror {
-    /// The values of `keys`, or `None` when the copy is not trusted now.
-    pub(crate) fn get(&self, keys: &[&str]) -> Option<Vec<Option<u64>>> {
+    /// An empty copy of the entries under `prefix` whose keys are of `kinds`.
+    pub(crate) fn new(prefix: &str, kinds: &'static [&'static str]) -> Self {
+        Self {
+            prefix: prefix.into(),
+            kinds,
+            entries: RwLock::new(Slots::default()),
+            synced: AtomicBool::new(false),
+            started: AtomicBool::new(false),
+            loads: AtomicU64::new(0),
+        }
+    }
+
+    /// The values of `slots`, or `None` when the copy is not trusted now.
+    pub(crate) fn get<const N: usize>(
+        &self,
+        slots: &[Option<Slot>; N],
+    ) -> Option<[Option<u64>; N]> {
         if !self.synced.load(Ordering::Acquire) {
             return None;
         }
         let now = unix_now();
         let entries = read(&self.entries);
-        let values = keys
-            .iter()
-            .map(|key| {
+        let values = slots.map(|slot| {
+            slot.and_then(|slot| {
                 entries
-                    .get(*key)
+                    .get(&slot)
                     .filter(|(_, expires)| *expires > now)
                     .map(|(value, _)| *value)
             })
-            .collect();
+        });
+        drop(entries);
         // A copy that stopped being trusted while it was read answers nothing.
         self.synced.load(Ordering::Acquire).then_some(values)
+    }
+
+    /// The slot a Redis key of this store names, if it is one.
+    fn slot(&self, key: &str) -> Option<Slot> {
+        let rest = key.strip_prefix(&*self.prefix)?;
+        let (kind, hex) = self
+            .kinds
+            .iter()
+            .enumerate()
+            .find_map(|(i, kind)| rest.strip_prefix(kind).map(|hex| (i, hex)))?;
+        let hex = hex.as_bytes();
+        if hex.len() != 64 {
+            return None;
+        }
+        let mut digest = [0u8; 32];
+        for (byte, pair) in digest.iter_mut().zip(hex.chunks_exact(2)) {
+            let digit = |c: u8| char::from(c).to_digit(16);
+            *byte = u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()?;
+        }
+        Some(Slot {
+            kind: u8::try_from(kind).ok()?,
+            digest,
+        })
     }
 
     /// Whether checks read memory now.
@@ -123,21 +202,22 @@ impl Mirror {
         self.loads.load(Ordering::Relaxed)
     }
 
-    /// Records an entry, keeping the larger value and the later expiry.
+    /// Records the entry of Redis key `key`, keeping the larger value and the later expiry.
+    /// A key that is none of this store's is ignored.
     pub(crate) fn apply(&self, key: &str, value: u64, expires: u64) {
+        if let Some(slot) = self.slot(key) {
+            self.apply_slot(slot, value, expires);
+        }
+    }
+
+    fn apply_slot(&self, slot: Slot, value: u64, expires: u64) {
         if expires <= unix_now() {
             return;
         }
         let mut entries = write(&self.entries);
-        match entries.get_mut(key) {
-            Some(entry) => {
-                entry.0 = entry.0.max(value);
-                entry.1 = entry.1.max(expires);
-            }
-            None => {
-                entries.insert(key.into(), (value, expires));
-            }
-        }
+        let entry = entries.entry(slot).or_insert((value, expires));
+        entry.0 = entry.0.max(value);
+        entry.1 = entry.1.max(expires);
     }
 
     /// Starts the subscriber task once.
@@ -362,16 +442,32 @@ mod tests {
 
     #[test]
     fn entries_merge_by_maximum_and_expire() {
-        let mirror = Mirror::default();
-        mirror.synced.store(true, Ordering::Release);
+        let mirror = Mirror::new("p:", &["jti:", "sub:"]);
+        mirror.set_synced(true);
         let later = unix_now() + 100;
-        mirror.apply("k", 5, later);
-        mirror.apply("k", 3, later + 50);
-        assert_eq!(mirror.get(&["k", "x"]), Some(vec![Some(5), None]));
-        mirror.apply("gone", 1, unix_now());
+        let key = super::super::hex_key("p:", "sub:", &[7; 32]);
+        let slot = mirror.slot(&key).expect("a key of this store");
+        assert_eq!((slot.kind, slot.digest), (1, [7; 32]));
+        mirror.apply(&key, 5, later);
+        mirror.apply(&key, 3, later + 50);
+        let other = Slot {
+            kind: 0,
+            digest: [7; 32],
+        };
+        assert_eq!(
+            mirror.get(&[Some(slot), Some(other), None]),
+            Some([Some(5), None, None])
+        );
+        mirror.apply(
+            &super::super::hex_key("p:", "jti:", &[1; 32]),
+            1,
+            unix_now(),
+        );
+        mirror.apply("elsewhere:jti:00", 1, later);
+        mirror.apply("p:sub:0123", 1, later);
         assert_eq!(mirror.len(), 1);
         mirror.set_synced(false);
-        assert_eq!(mirror.get(&["k"]), None);
+        assert_eq!(mirror.get(&[Some(slot)]), None);
     }
 
     #[test]

@@ -236,19 +236,31 @@ impl Connection {
     }
 }
 
-/// `<prefix><kind><SHA-256 of the parts, in hex>`: any identifier makes a key of one length.
-pub(crate) fn hashed_key(prefix: &str, kind: &str, parts: &[&[u8]]) -> String {
+/// The SHA-256 of the parts, one after the other.
+pub(crate) fn digest(parts: &[&[u8]]) -> [u8; 32] {
     use sha2::{Digest, Sha256};
-    use std::fmt::Write as _;
     let mut hasher = Sha256::new();
     for part in parts {
         hasher.update(part);
     }
+    hasher.finalize().into()
+}
+
+/// `<prefix><kind><digest in hex>`: any identifier makes a key of one length.
+pub(crate) fn hex_key(prefix: &str, kind: &str, digest: &[u8; 32]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut key = String::with_capacity(prefix.len() + kind.len() + 64);
     key.push_str(prefix);
     key.push_str(kind);
-    for byte in hasher.finalize() {
-        let _ = write!(key, "{byte:02x}");
+    // Two hex digits a byte, from a table: a `write!` per byte cost more than the hash.
+    for byte in digest {
+        key.push(char::from(HEX[usize::from(byte >> 4)]));
+        key.push(char::from(HEX[usize::from(byte & 0x0f)]));
     }
     key
+}
+
+/// `<prefix><kind><SHA-256 of the parts, in hex>`.
+pub(crate) fn hashed_key(prefix: &str, kind: &str, parts: &[&[u8]]) -> String {
+    hex_key(prefix, kind, &digest(parts))
 }

@@ -45,8 +45,8 @@ use std::time::{Duration, Instant};
 
 use redis::Cmd;
 
-use super::mirror::{self, Mirror};
-use super::{Connection, RedisConfigError, RedisError, Settings, hashed_key};
+use super::mirror::{self, Mirror, Slot};
+use super::{Connection, RedisConfigError, RedisError, Settings, digest, hashed_key, hex_key};
 use crate::token::DEFAULT_LEEWAY;
 use crate::token::revocation::{
     BoxFuture, Revocation, RevocationError, RevocationQuery, RevocationStatus,
@@ -64,6 +64,8 @@ const JTI: &str = "jti:";
 const SUB: &str = "sub:";
 const ISSUER_SUB: &str = "isub:";
 const ISSUER_SID: &str = "isid:";
+/// The kinds of key, in the order of a check's slots.
+const KINDS: &[&str] = &[JTI, SUB, ISSUER_SUB, ISSUER_SID];
 
 /// Sets `KEYS[1]` to the larger of its number and `ARGV[1]`, and its TTL to the longer of its
 /// TTL and `ARGV[2]` seconds, atomically: revoking twice never shortens or weakens an entry.
@@ -286,7 +288,7 @@ impl RedisRevocationBuilder {
         Ok(RedisRevocation {
             inner: Arc::new(Inner {
                 connection: Arc::new(connection),
-                mirror: Arc::new(Mirror::default()),
+                mirror: Arc::new(Mirror::new(&prefix, KINDS)),
                 push: self.push,
                 timeout,
                 prefix,
@@ -527,58 +529,26 @@ impl RedisRevocation {
     }
 
     async fn status(&self, q: &RevocationQuery<'_>) -> Result<RevocationStatus, RevocationError> {
-        let jti_key = q.jti.map(|jti| self.jti_key(jti));
-        let sub_key = q.sub.map(|sub| self.subject_key(sub));
-        let issuer_sub_key = q
-            .iss
-            .zip(q.sub)
-            .map(|(iss, sub)| self.issuer_subject_key(iss, sub));
-        let session_key = q
-            .iss
-            .zip(q.sid)
-            .map(|(iss, sid)| self.session_key(iss, sid));
-        let keys: Vec<&str> = [
-            jti_key.as_deref(),
-            sub_key.as_deref(),
-            issuer_sub_key.as_deref(),
-            session_key.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        if keys.is_empty() {
+        let length = |s: &str| (s.len() as u64).to_be_bytes();
+        let pair = |a: &str, b: &str| digest(&[&length(a), a.as_bytes(), &length(b), b.as_bytes()]);
+        // The entries a token could have, in the order of KINDS.
+        let digests = [
+            q.jti.map(|jti| digest(&[jti.as_bytes()])),
+            q.sub.map(|sub| digest(&[sub.as_bytes()])),
+            q.iss.zip(q.sub).map(|(iss, sub)| pair(iss, sub)),
+            q.iss.zip(q.sid).map(|(iss, sid)| pair(iss, sid)),
+        ];
+        if digests.iter().all(Option::is_none) {
             return Ok(RevocationStatus::Active);
         }
         self.start_mirror();
-        let cached = self
-            .inner
-            .mirror
-            .get(&keys)
-            .or_else(|| self.inner.cache.as_ref().and_then(|c| c.get(&keys)));
-        let values = match cached {
+        let slots = [0u8, 1, 2, 3]
+            .map(|kind| digests[usize::from(kind)].map(|digest| Slot { kind, digest }));
+        let values = match self.inner.mirror.get(&slots) {
             Some(values) => values,
-            None => {
-                let mut cmd = redis::cmd("MGET");
-                cmd.arg(&keys);
-                let values: Vec<Option<u64>> = self.query(&cmd).await?;
-                if values.len() != keys.len() {
-                    return Err(RevocationError::new(RedisError::Unexpected(
-                        "MGET with a wrong count",
-                    )));
-                }
-                if let Some(cache) = &self.inner.cache {
-                    cache.put(&keys, &values);
-                }
-                values
-            }
+            None => self.ask(&digests).await?,
         };
-        // The values come in the order of `keys`: those of the absent keys are skipped.
-        let mut values = values.into_iter();
-        let mut value_of = |key: &Option<String>| key.as_ref().and_then(|_| values.next()?);
-        let jti = value_of(&jti_key);
-        let sub = value_of(&sub_key);
-        let issuer_sub = value_of(&issuer_sub_key);
-        let session = value_of(&session_key);
+        let [jti, sub, issuer_sub, session] = values;
         let covers = |issued_before: u64| q.iat.is_none_or(|iat| iat < issued_before);
         if jti.is_some()
             || sub.is_some_and(covers)
@@ -588,6 +558,37 @@ impl RedisRevocation {
             return Ok(RevocationStatus::Revoked);
         }
         Ok(RevocationStatus::Active)
+    }
+
+    /// The values of the entries `digests` name, from the opt-in cache or one `MGET`.
+    async fn ask(
+        &self,
+        digests: &[Option<[u8; 32]>; 4],
+    ) -> Result<[Option<u64>; 4], RevocationError> {
+        let keys: [Option<String>; 4] = [0, 1, 2, 3]
+            .map(|i| digests[i].map(|digest| hex_key(&self.inner.prefix, KINDS[i], &digest)));
+        let present: Vec<&str> = keys.iter().flatten().map(String::as_str).collect();
+        let cached = self.inner.cache.as_ref().and_then(|c| c.get(&present));
+        let answered = match cached {
+            Some(values) => values,
+            None => {
+                let mut cmd = redis::cmd("MGET");
+                cmd.arg(&present);
+                let values: Vec<Option<u64>> = self.query(&cmd).await?;
+                if values.len() != present.len() {
+                    return Err(RevocationError::new(RedisError::Unexpected(
+                        "MGET with a wrong count",
+                    )));
+                }
+                if let Some(cache) = &self.inner.cache {
+                    cache.put(&present, &values);
+                }
+                values
+            }
+        };
+        // The values come in the order of the present keys.
+        let mut answered = answered.into_iter();
+        Ok(keys.map(|key| key.and_then(|_| answered.next().flatten())))
     }
 
     async fn query<T: redis::FromRedisValue>(&self, cmd: &Cmd) -> Result<T, RevocationError> {
