@@ -101,6 +101,59 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
     assert!(push.is_synced(), "the copy stayed trusted through the run");
+    runtime.block_on(memory_per_entry(&redis));
+}
+
+/// The resident memory a loaded copy takes per entry: 100,000 `jti` entries written to Redis
+/// (one pipeline of `SET ... EX`), then a fresh store loads them; printed, not benchmarked.
+async fn memory_per_entry(redis: &RedisServer) {
+    const ENTRIES: usize = 100_000;
+    let prefix = "memory:";
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let probe = RedisRevocation::builder(redis.url())
+        .prefix(prefix)
+        .build()
+        .unwrap();
+    let mut pipe = redis::pipe();
+    for i in 0..ENTRIES {
+        pipe.cmd("SET")
+            .arg(probe.jti_key(&format!("memory-{i}")))
+            .arg(now() + 3600)
+            .arg("EX")
+            .arg(3600)
+            .ignore();
+    }
+    let () = pipe.query_async(&mut connection).await.unwrap();
+    let before = resident_bytes();
+    let store = RedisRevocation::builder(redis.url())
+        .prefix(prefix)
+        .build()
+        .unwrap();
+    store.start();
+    while !store.is_synced() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let after = resident_bytes();
+    assert_eq!(store.entries_in_memory(), ENTRIES);
+    println!(
+        "push copy: {ENTRIES} entries, resident memory +{:.1} MiB, {} bytes an entry",
+        after.saturating_sub(before) as f64 / (1 << 20) as f64,
+        after.saturating_sub(before) / ENTRIES as u64,
+    );
+}
+
+/// VmRSS of this process, from /proc (0 where there is none).
+fn resident_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmRSS:"))
+                .and_then(|kb| kb.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
 }
 
 criterion_group!(benches, bench);
