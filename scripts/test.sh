@@ -2,8 +2,9 @@
 # The README's test command: installs what the tests need that a fresh machine may lack, then
 # runs every test of the workspace (unit, integration, property, trybuild UI and doc tests).
 #
-# Needs: a Rust toolchain (1.88+), a C compiler (aws-lc-sys, the default crypto backend) and
-# redis-server (the shared-revocation and API-key tests start their own on a loopback port).
+# Needs: a Rust toolchain (1.88+), a C compiler (aws-lc-sys, the default crypto backend),
+# redis-server (the shared-revocation and API-key tests start their own on a loopback port) and
+# the kill command (procps).
 # Missing Debian packages are installed with apt-get when this runs as root; otherwise it says
 # what to install and stops.
 set -euo pipefail
@@ -12,6 +13,8 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# `kill -STOP`/`-CONT` pause redis-server in the revocation tests (a silent push channel).
+[ -x /bin/kill ] || [ -x /usr/bin/kill ] || missing+=(procps)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -q && apt-get install -y -q "${missing[@]}"
