@@ -382,6 +382,7 @@ fn route_table_snapshot() {
         "\
 GET     /health               public
 GET     /openapi.json         public
+POST    /backchannel-logout   public
 POST    /reports              permission(reports:write)
 GET     /reports/{id}         permission(reports:read)
 DELETE  /reports/{id}         permission(reports:delete)
@@ -395,6 +396,7 @@ DELETE  /admin/api-keys/{id}  permission(api_keys:manage)
         json!([
             {"method": "GET", "path": "/health", "access": "public"},
             {"method": "GET", "path": "/openapi.json", "access": "public"},
+            {"method": "POST", "path": "/backchannel-logout", "access": "public"},
             {"method": "POST", "path": "/reports", "access": "permission(reports:write)"},
             {"method": "GET", "path": "/reports/{id}", "access": "permission(reports:read)"},
             {"method": "DELETE", "path": "/reports/{id}", "access": "permission(reports:delete)"},
@@ -458,7 +460,7 @@ async fn openapi_document_lists_every_route_with_its_security() {
         .values()
         .map(|item| item.as_object().unwrap().len())
         .sum();
-    assert_eq!((operations, documented), (8, 8));
+    assert_eq!((operations, documented), (9, 9));
     assert_eq!(
         doc["paths"]["/reports/{id}"]["get"]["security"],
         json!([{"bearerAuth": ["reports:read"]}])
