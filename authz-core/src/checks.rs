@@ -221,3 +221,53 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         }
     }
 }
+
+/// Proofs chain: a proof of one check is still the resource for the next, so that a domain
+/// function can demand both (`&FourEyes<InTenant<Invoice>>`: approved by someone else, within
+/// the caller's tenant).
+macro_rules! pass_through {
+    ($($proof:ident),*) => {$(
+        impl<T: HasTenant> HasTenant for $proof<T> {
+            fn tenant(&self) -> &str {
+                self.resource.tenant()
+            }
+        }
+
+        impl<T: HasCreator> HasCreator for $proof<T> {
+            fn creator(&self) -> &str {
+                self.resource.creator()
+            }
+            fn creator_issuer(&self) -> Option<&str> {
+                self.resource.creator_issuer()
+            }
+        }
+
+        impl<T: crate::HasOwner> crate::HasOwner for $proof<T> {
+            fn owner(&self) -> &str {
+                self.resource.owner()
+            }
+            fn owner_issuer(&self) -> Option<&str> {
+                self.resource.owner_issuer()
+            }
+            fn owner_tenant(&self) -> Option<&str> {
+                self.resource.owner_tenant()
+            }
+        }
+    )*};
+}
+pass_through!(InTenant, FourEyes, Checked);
+
+impl<T: HasTenant> HasTenant for crate::Owned<T> {
+    fn tenant(&self) -> &str {
+        T::tenant(self)
+    }
+}
+
+impl<T: HasCreator> HasCreator for crate::Owned<T> {
+    fn creator(&self) -> &str {
+        T::creator(self)
+    }
+    fn creator_issuer(&self) -> Option<&str> {
+        T::creator_issuer(self)
+    }
+}

@@ -412,3 +412,23 @@ fn an_absent_resource_and_a_concealed_refusal_answer_alike() {
         concealed.headers().collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn proofs_chain_so_a_domain_function_can_demand_several() {
+    use authz_core::checks::{FourEyes, InTenant};
+    /// Approving needs both: within the caller's tenant, and not by its creator.
+    fn approve(invoice: &FourEyes<InTenant<Invoice>>) -> &'static str {
+        invoice.owner
+    }
+    let gil = caller("gil", Some("globex"), &["accountant"]);
+    let in_tenant = gil.check_tenant(B_INVOICE).unwrap();
+    let checked = gil.check_four_eyes(in_tenant).unwrap();
+    assert_eq!(approve(&checked), "bob");
+    // The creator is still refused through the chained proof.
+    let bob = caller("bob", Some("globex"), &["accountant"]);
+    let in_tenant = bob.check_tenant(B_INVOICE).unwrap();
+    assert_eq!(
+        bob.check_four_eyes(in_tenant).unwrap_err().reason(),
+        DenyReason::SameCreator
+    );
+}
