@@ -285,7 +285,7 @@ impl fmt::Debug for Denied {
 }
 
 /// A caller whose credentials passed validation, with permissions resolved once under policy
-/// `P`. Made from a [`Validated`](crate::token::Validated) token
+/// `P`. Made from a `token::Validated` token
 /// (`Authenticated::from(validated)`, feature `jwt`), a verified API key (feature
 /// `api-keys`), or claims the application verified itself
 /// ([`from_verified_claims`](Self::from_verified_claims)), so holding one means a credential
@@ -528,7 +528,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
 
     /// The separation-of-duties pair (two permission names) this credential held both sides
     /// of, if any. Both permissions are left out of [`permissions`](Self::permissions); a
-    /// [`Gate`](crate::gate::Gate) refuses such a caller unless configured to drop the pair.
+    /// `Gate` refuses such a caller unless configured to drop the pair.
     pub fn separated(&self) -> Option<(&'static str, &'static str)> {
         self.separated
     }

@@ -182,7 +182,7 @@ pub struct Resolution<P> {
     /// The first separation-of-duties pair of the policy whose two permissions the claims held
     /// together (NIST RBAC dynamic separation of duties), by name. Both permissions of every
     /// such pair are left out of [`permissions`](Self::permissions), whatever an adapter then
-    /// does (a [`Gate`](crate::gate::Gate) refuses such a caller by default).
+    /// does (a `Gate` refuses such a caller by default).
     pub separated: Option<(&'static str, &'static str)>,
 }
 

@@ -602,7 +602,7 @@ impl Gate {
     }
 
     /// Authenticates a request as [`authenticate`](Self::authenticate) does, reading the
-    /// `Authorization` header and, when the gate reads a [`cookie`](Self::cookie), the
+    /// `Authorization` header and, when the gate reads a cookie (`Gate::cookie`, feature `cookies`), the
     /// cookie, with its CSRF defence. What adapters call.
     pub async fn authenticate_request<P: Policy, C>(
         &self,

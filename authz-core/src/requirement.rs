@@ -71,7 +71,7 @@ pub trait Requirement: Copy + Default + fmt::Debug + Send + Sync + 'static {
 
     /// Whether the requirement also demands a recent, strong enough login (step-up
     /// authentication, RFC 9470), as [`StepUp`] does. What "strong enough" and "recent" mean
-    /// is the deployment's: [`Gate::step_up`](crate::gate::Gate::step_up).
+    /// is the deployment's: `Gate::step_up` (feature `jwt`).
     const STEP_UP: bool = false;
 
     /// Whether a caller with these effective permissions and roles (each role with the roles
@@ -81,7 +81,7 @@ pub trait Requirement: Copy + Default + fmt::Debug + Send + Sync + 'static {
 
 /// `R`, after a recent, strong enough login (step-up authentication, RFC 9470): a caller must
 /// meet `R`, and their token must show an authentication context (`acr`) and an authentication
-/// time (`auth_time`) that satisfy the deployment's [`StepUp`](crate::gate::StepUpPolicy)
+/// time (`auth_time`) that satisfy the deployment's `gate::StepUpPolicy`
 /// policy, or they get 401 `insufficient_user_authentication` with the `acr_values` and
 /// `max_age` to ask the identity provider for. Name it once and use it like any requirement:
 ///

@@ -363,7 +363,7 @@ impl Revocation for InMemoryRevocation {
 
 /// A revocation backend the library can also write to: what a back-channel logout receiver
 /// ([`BackChannelLogout`](crate::token::BackChannelLogout)) needs. [`InMemoryRevocation`] and
-/// [`RedisRevocation`](crate::store::RedisRevocation) implement it.
+/// `store::RedisRevocation` (feature `redis`) implement it.
 pub trait RevocationStore: Revocation {
     /// Revokes the token with this `jti`, which expires at `exp`.
     fn revoke_jti<'a>(

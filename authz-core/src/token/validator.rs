@@ -759,9 +759,9 @@ fn normalize_typ(typ: &str) -> &str {
 /// ([`DEFAULT_MAX_TOKEN_LEN`]), no maximum age, no `typ` check, no revocation.
 ///
 /// Keys belong to issuers (RFC 8725 section 3.8). With one issuer, the keys given with
-/// [`key`](Self::key), [`jwks_json`](Self::jwks_json), [`jwks_url`](Self::jwks_url) are that
+/// [`key`](Self::key), [`jwks_json`](Self::jwks_json), `jwks_url` (feature `remote`) are that
 /// issuer's. To accept several issuers, give each its own keys with [`trust`](Self::trust) (or
-/// [`oidc_issuer`](Self::oidc_issuer) once per issuer): a token is then verified only with the
+/// `oidc_issuer` (feature `remote`) once per issuer): a token is then verified only with the
 /// keys of the issuer it names, and refused when its `iss` is not the issuer of the key that
 /// verified it. Keys bound to no issuer while several are accepted are a build error.
 #[must_use]
