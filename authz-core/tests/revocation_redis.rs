@@ -784,7 +784,10 @@ fn redis_down_fails_closed_with_an_error_logged_then_recovers_without_restart() 
 #[tokio::test]
 async fn a_hung_redis_fails_closed_within_the_timeout() {
     let server = redis();
+    // The per-request path's timeout (a paused server with the push copy on is
+    // `a_paused_redis_makes_checks_fail_closed_then_recover`).
     let store = RedisRevocation::builder(server.url())
+        .push(false)
         .timeout(Duration::from_millis(200))
         .build()
         .unwrap();
