@@ -4,7 +4,7 @@
 #
 # Needs: a Rust toolchain (1.88+), a C compiler (aws-lc-sys, the default crypto backend),
 # redis-server (the shared-revocation and API-key tests start their own on a loopback port) and
-# the kill command (procps).
+# the kill and openssl commands (procps, openssl).
 # Missing Debian packages are installed with apt-get when this runs as root; otherwise it says
 # what to install and stops.
 set -euo pipefail
@@ -15,6 +15,8 @@ command -v cc >/dev/null 2>&1 || missing+=(build-essential)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # `kill -STOP`/`-CONT` pause redis-server in the revocation tests (a silent push channel).
 [ -x /bin/kill ] || [ -x /usr/bin/kill ] || missing+=(procps)
+# The Redis-over-TLS tests make their certificates with the openssl command.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -q && apt-get install -y -q "${missing[@]}"

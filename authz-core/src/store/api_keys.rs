@@ -152,6 +152,14 @@ pub struct RedisApiKeyStoreBuilder {
 }
 
 impl RedisApiKeyStoreBuilder {
+    /// With `redis-tls`: for a `rediss://` URL, trust this CA (PEM) instead of the system's
+    /// roots, as for a Redis whose certificate a private CA signed.
+    #[cfg(feature = "redis-tls")]
+    pub fn tls_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.settings.root_certificate = Some(pem.into());
+        self
+    }
+
     /// Records are `<prefix><id>` (default `authz:api_keys:`).
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.settings.prefix = prefix.into();

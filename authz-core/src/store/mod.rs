@@ -18,9 +18,10 @@
 //! # });
 //! ```
 //!
-//! URLs are `redis://[user:password@]host:port/db` (ACL users included). Neither TLS
-//! (`rediss://`), Sentinel nor Cluster is supported by these stores: each is one standalone
-//! server (or one primary behind a stable address).
+//! URLs are `redis://[user:password@]host:port/db` (ACL users included), or with the feature
+//! `redis-tls` `rediss://…` (TLS with rustls; the system's roots, or a CA given to the builder
+//! with `tls_root_certificate`). Neither Sentinel nor Cluster is supported by these stores: each
+//! is one standalone server (or one primary behind a stable address).
 
 #[cfg(feature = "api-keys")]
 mod api_keys;
@@ -94,6 +95,9 @@ pub(crate) struct Settings {
     pub(crate) url: String,
     pub(crate) prefix: String,
     pub(crate) timeout: Duration,
+    /// With `redis-tls`: the CA to trust for `rediss://` instead of the system's roots (PEM).
+    #[cfg(feature = "redis-tls")]
+    pub(crate) root_certificate: Option<Vec<u8>>,
 }
 
 impl Settings {
@@ -102,13 +106,16 @@ impl Settings {
             url,
             prefix: prefix.to_owned(),
             timeout: DEFAULT_REDIS_TIMEOUT,
+            #[cfg(feature = "redis-tls")]
+            root_certificate: None,
         }
     }
 
     /// The connection these settings describe, and the checked prefix.
     pub(crate) fn open(self) -> Result<(Connection, Box<str>), RedisConfigError> {
         // The URL may hold a password: only the parser's error kind is reported.
-        let client = Client::open(self.url.as_str())
+        let client = self
+            .client()
             .map_err(|e| RedisConfigError::Url(format!("{:?}", e.kind())))?;
         if self.prefix.is_empty() || self.prefix.len() > MAX_PREFIX_LEN {
             return Err(RedisConfigError::Prefix);
@@ -127,6 +134,29 @@ impl Settings {
             connecting: tokio::sync::Mutex::new(None),
         };
         Ok((connection, self.prefix.into_boxed_str()))
+    }
+}
+
+impl Settings {
+    #[cfg(not(feature = "redis-tls"))]
+    fn client(&self) -> redis::RedisResult<Client> {
+        Client::open(self.url.as_str())
+    }
+
+    #[cfg(feature = "redis-tls")]
+    fn client(&self) -> redis::RedisResult<Client> {
+        // rustls needs a crypto provider for the process; aws-lc-rs, unless one is set already.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        match &self.root_certificate {
+            None => Client::open(self.url.as_str()),
+            Some(root) => Client::build_with_tls(
+                self.url.as_str(),
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(root.clone()),
+                },
+            ),
+        }
     }
 }
 

@@ -217,6 +217,14 @@ impl fmt::Debug for RedisRevocation {
 }
 
 impl RedisRevocationBuilder {
+    /// With `redis-tls`: for a `rediss://` URL, trust this CA (PEM) instead of the system's
+    /// roots, as for a Redis whose certificate a private CA signed.
+    #[cfg(feature = "redis-tls")]
+    pub fn tls_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.settings.root_certificate = Some(pem.into());
+        self
+    }
+
     /// Keys start with this prefix (default [`DEFAULT_REDIS_PREFIX`]). Services that must not share
     /// revocations use different prefixes.
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
