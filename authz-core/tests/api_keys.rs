@@ -676,6 +676,26 @@ async fn a_key_revoked_on_one_instance_is_refused_by_another_within_a_second() {
         b.verify(issued.raw()).await.unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+    // From then on `b` verifies from memory: no read of the record reaches Redis.
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut raw = client.get_multiplexed_async_connection().await.unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    for _ in 0..10 {
+        b.verify(issued.raw()).await.unwrap();
+    }
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    assert!(
+        !stats.contains("cmdstat_hgetall:"),
+        "verification read Redis: {stats}"
+    );
     assert!(a.revoke(issued.id()).await.unwrap());
     let revoked_at = std::time::Instant::now();
     loop {

@@ -117,7 +117,7 @@ return ttl
 /// services often refuse, and carry no value) and over RESP3 client-side caching (it
 /// invalidates keys this client read, while a check needs keys it has never read: a new
 /// token's `jti`). The copy holds only unexpired entries (each with its Redis TTL), about
-/// 150 bytes an entry.
+/// 100 bytes an entry (measured: 9.9 MiB for 100,000).
 ///
 /// Fail closed on a lost channel: while the subscription is down, a `PING` on it goes
 /// unanswered for [`timeout`](RedisRevocationBuilder::timeout) (a paused or overloaded

@@ -101,6 +101,9 @@ pub struct InMemoryRevocation {
     now: fn() -> u64,
 }
 
+/// Cut-offs by issuer, then by subject or session.
+type PerIssuer = HashMap<String, HashMap<String, (u64, u64)>>;
+
 #[derive(Default)]
 struct Lists {
     /// jti -> forget after (unix seconds).
@@ -108,9 +111,9 @@ struct Lists {
     /// sub -> (revoke tokens issued before, forget after), under every issuer.
     subjects: HashMap<String, (u64, u64)>,
     /// iss -> sub -> (revoke tokens issued before, forget after).
-    issuer_subjects: HashMap<String, HashMap<String, (u64, u64)>>,
+    issuer_subjects: PerIssuer,
     /// iss -> sid -> (revoke tokens issued before, forget after).
-    issuer_sessions: HashMap<String, HashMap<String, (u64, u64)>>,
+    issuer_sessions: PerIssuer,
     inserts: u64,
 }
 
@@ -209,11 +212,13 @@ impl InMemoryRevocation {
         issued_before: u64,
         until: u64,
     ) {
-        let forget_after = until.saturating_add(self.grace);
-        self.with_lists(|l| {
-            let subjects = l.issuer_subjects.entry(iss.into()).or_default();
-            merge(subjects.entry(sub.into()), issued_before, forget_after);
-        });
+        self.revoke_of_issuer(
+            |l| &mut l.issuer_subjects,
+            iss.into(),
+            sub.into(),
+            issued_before,
+            until,
+        );
     }
 
     /// Revokes the tokens of session `sid` of issuer `iss` issued before `issued_before` (all
@@ -226,10 +231,29 @@ impl InMemoryRevocation {
         issued_before: u64,
         until: u64,
     ) {
+        self.revoke_of_issuer(
+            |l| &mut l.issuer_sessions,
+            iss.into(),
+            sid.into(),
+            issued_before,
+            until,
+        );
+    }
+
+    /// Records a cut-off for `name` of issuer `iss` in the per-issuer map `map` selects
+    /// (subjects or sessions).
+    fn revoke_of_issuer(
+        &self,
+        map: fn(&mut Lists) -> &mut PerIssuer,
+        iss: String,
+        name: String,
+        issued_before: u64,
+        until: u64,
+    ) {
         let forget_after = until.saturating_add(self.grace);
         self.with_lists(|l| {
-            let sessions = l.issuer_sessions.entry(iss.into()).or_default();
-            merge(sessions.entry(sid.into()), issued_before, forget_after);
+            let names = map(l).entry(iss).or_default();
+            merge(names.entry(name), issued_before, forget_after);
         });
     }
 
