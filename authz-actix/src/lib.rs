@@ -87,8 +87,8 @@ mod rejection;
 mod routing;
 
 pub use authz_core::Gate;
-pub use authz_core::routes::{Access, GuardedArgs, RouteGuard, RouteInfo, RouteTable};
-pub use extract::{ActixAdapter, Auth, Authz, MaybeAuth, Public, Require};
+pub use authz_core::routes::{Access, RouteInfo, RouteTable};
+pub use extract::{ActixAdapter, Auth, Authz, GuardedArgs, MaybeAuth, Public, Require, RouteGuard};
 pub use rejection::{ProblemJson, RefusalResponder, Rejection, problem_response};
 pub use routing::Routes;
 

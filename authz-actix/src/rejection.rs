@@ -87,6 +87,26 @@ impl<H> From<Denied> for Rejection<H> {
     }
 }
 
+/// `?` in a handler on the library's other fallible calls: each answers as its
+/// [`Refusal`] describes.
+macro_rules! rejection_from {
+    ($($(#[$cfg:meta])* $error:ty),*) => {$(
+        $(#[$cfg])*
+        impl<H> From<$error> for Rejection<H> {
+            fn from(error: $error) -> Self {
+                Self::from(Refusal::from(error))
+            }
+        }
+    )*};
+}
+rejection_from!(
+    #[cfg(feature = "api-keys")]
+    authz_core::api_key::IssueError,
+    #[cfg(feature = "api-keys")]
+    authz_core::api_key::RevokeError,
+    authz_core::token::LogoutError
+);
+
 impl<H: RefusalResponder> ResponseError for Rejection<H> {
     fn status_code(&self) -> StatusCode {
         self.refusal

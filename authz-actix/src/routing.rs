@@ -43,7 +43,9 @@ use std::fmt;
 use actix_web::http::Method;
 use actix_web::web::{self, ServiceConfig};
 use actix_web::{FromRequest, Handler, Responder};
-use authz_core::routes::{ANY, GuardedArgs, Plain, RouteInfo, RouteTable};
+use authz_core::routes::{ANY, Plain, RouteInfo, RouteTable};
+
+use crate::extract::GuardedArgs;
 
 type Register = Box<dyn FnOnce(&mut ServiceConfig)>;
 
@@ -193,6 +195,30 @@ impl Routes {
         self
     }
 
+    /// The OpenID Connect back-channel logout endpoint at `path` (`POST`, public: the identity
+    /// provider calls it, authenticated by the logout token's signature), ready made: the form
+    /// body read up to [`MAX_LOGOUT_BODY`](authz_core::token::MAX_LOGOUT_BODY) bytes, the token
+    /// verified and its session or user revoked
+    /// ([`BackChannelLogout::respond`](authz_core::token::BackChannelLogout::respond)), 200 or
+    /// 400 with an OAuth error body, `Cache-Control: no-store`, an audit event. The route table
+    /// lists it as `public`.
+    pub fn backchannel_logout(
+        mut self,
+        path: &str,
+        logout: authz_core::token::BackChannelLogout,
+    ) -> Self {
+        self.table.push("POST", path, authz_core::routes::Access::Public);
+        let path = path.to_owned();
+        self.register.push(Box::new(move |cfg: &mut ServiceConfig| {
+            let handler = move |request: actix_web::HttpRequest, body: web::Payload| {
+                let logout = logout.clone();
+                async move { logout_response(&logout, request, body).await }
+            };
+            cfg.route(&path, web::post().to(handler));
+        }));
+        self
+    }
+
     /// Every route and its rule.
     pub fn route_table(&self) -> &RouteTable {
         &self.table
@@ -208,6 +234,35 @@ impl Routes {
                 register(cfg);
             }
         }
+    }
+}
+
+/// Reads the logout request's body up to the limit and answers as `authz_core` describes.
+async fn logout_response(
+    logout: &authz_core::token::BackChannelLogout,
+    request: actix_web::HttpRequest,
+    body: web::Payload,
+) -> actix_web::HttpResponse {
+    use authz_core::token::{LogoutResponse, MAX_LOGOUT_BODY};
+    let answer = match body.to_bytes_limited(MAX_LOGOUT_BODY).await {
+        Ok(Ok(bytes)) => {
+            let content_type = request
+                .headers()
+                .get(actix_web::http::header::CONTENT_TYPE)
+                .map(|value| value.as_bytes());
+            logout.respond(content_type, &bytes).await
+        }
+        _ => LogoutResponse::body_too_large(),
+    };
+    let status = actix_web::http::StatusCode::from_u16(answer.status())
+        .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
+    let mut response = actix_web::HttpResponse::build(status);
+    for (name, value) in answer.headers() {
+        response.insert_header((name, value));
+    }
+    match answer.body() {
+        Some(body) => response.body(body.to_owned()),
+        None => response.finish(),
     }
 }
 

@@ -67,6 +67,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod extract;
+mod logout;
 mod rejection;
 mod routing;
 
@@ -75,11 +76,12 @@ pub use authz_core::Gate;
 /// `authz-core`, which writes it for every adapter's table.
 #[cfg(feature = "openapi")]
 pub use authz_core::routes::openapi;
-pub use authz_core::routes::{Access, GuardedArgs, RouteGuard, RouteInfo, RouteTable};
+pub use authz_core::routes::{Access, RouteInfo, RouteTable};
 pub use extract::{Auth, Authz, AxumAdapter, Public, Require};
 pub use rejection::{ProblemJson, Rejection, Responder, problem_response};
 pub use routing::{
-    GuardedService, MethodRoutes, Router, any, delete, get, head, options, patch, post, put, trace,
+    GuardedArgs, GuardedService, MethodRoutes, RouteGuard, Router, any, delete, get, head, options,
+    patch, post, put, trace,
 };
 
 /// The core crate, re-exported so an application can name one dependency.

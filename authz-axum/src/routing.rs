@@ -21,9 +21,7 @@
 use std::convert::Infallible;
 use std::fmt;
 
-use authz_core::routes::{
-    ANY, Access, GuardedArgs, LeadingMarker, RouteGuard, RouteInfo, RouteTable,
-};
+use authz_core::routes::{ANY, Access, LeadingMarker, RouteInfo, RouteTable};
 use authz_core::{Adapter, Requirement};
 use axum::extract::{FromRequestParts, Request};
 use axum::handler::Handler;
@@ -38,6 +36,23 @@ use crate::extract::{Auth, Public, Require};
 
 // The rules, the table and the "first argument is a guard" bound are authz-core's; axum lists
 // a handler's arguments after a marker type, hence `GuardedArgs<LeadingMarker>`.
+
+/// The seal of [`RouteGuard`]: only this crate's guards ([`Require`], [`Public`], [`Auth`])
+/// stand first in a handler on its router, so the rule a route prints is the one that runs.
+#[allow(unreachable_pub)]
+mod sealed {
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot stand in for an authz guard",
+        label = "an extractor of your own, not one of authz-axum's guards",
+        note = "the route table prints the rule of the guard that stands first, so only guards that run the check may: use `Require<Authz, R>`, `Auth<Authz>` or `Public<Authz>` (or `#[require(...)]` / `#[public]`), and take your own extractor after it"
+    )]
+    pub trait Guard {}
+}
+authz_core::guard_traits!(sealed by sealed::Guard);
+
+impl<A: Adapter, R: Requirement> sealed::Guard for Require<A, R> {}
+impl<A> sealed::Guard for Public<A> {}
+impl<A: Adapter> sealed::Guard for Auth<A> {}
 
 impl<A: Adapter, R: Requirement> RouteGuard for Require<A, R> {
     fn access() -> Access {
@@ -283,6 +298,27 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
             inner: axum::Router::new(),
             table: RouteTable::default(),
         }
+    }
+
+    /// The OpenID Connect back-channel logout endpoint at `path` (`POST`, public: the identity
+    /// provider calls it, authenticated by the logout token's signature), ready made: the form
+    /// body read up to [`MAX_LOGOUT_BODY`](authz_core::token::MAX_LOGOUT_BODY) bytes, the token
+    /// verified and its session or user revoked
+    /// ([`BackChannelLogout::respond`](authz_core::token::BackChannelLogout::respond)), 200 or
+    /// 400 with an OAuth error body, `Cache-Control: no-store`, an audit event. The route table
+    /// lists it as `public`.
+    pub fn backchannel_logout(
+        mut self,
+        path: &str,
+        logout: authz_core::token::BackChannelLogout,
+    ) -> Self {
+        let handler = move |request: Request| {
+            let logout = logout.clone();
+            async move { crate::logout::respond(&logout, request).await }
+        };
+        self.table.push("POST", path, Access::Public);
+        self.inner = self.inner.route(path, axum::routing::post(handler));
+        self
     }
 
     /// Adds the handlers of `path`. Panics, as axum does, on an invalid or duplicate path.

@@ -315,6 +315,10 @@ pub enum ApiKeyError {
     /// The key's subject was revoked, by a cut-off after the key was created.
     #[error("the subject of api key {0} was revoked")]
     SubjectRevoked(String),
+    /// The key came in a cookie: keys are read only from `Authorization: Bearer` (a cookie
+    /// rides along with requests other sites make the browser send). Not verified.
+    #[error("an api key is accepted only in the Authorization header, not in a cookie")]
+    InCookie,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -343,6 +347,7 @@ impl ApiKeyError {
             Self::Store(_) | Self::RevocationUnavailable { .. } => {
                 "the api key cannot be checked right now"
             }
+            Self::InCookie => "an api key is accepted only in the Authorization header",
             _ => "the api key is invalid, expired or revoked",
         }
     }
@@ -355,7 +360,7 @@ impl ApiKeyError {
             | Self::Revoked(id)
             | Self::SubjectRevoked(id) => Some(id),
             Self::Expired { id, .. } | Self::RevocationUnavailable { id, .. } => Some(id),
-            Self::Malformed | Self::Store(_) => None,
+            Self::Malformed | Self::InCookie | Self::Store(_) => None,
         }
     }
 }
@@ -419,6 +424,42 @@ impl IssueError {
             Self::SubjectRevoked => 409,
             Self::RevocationUnavailable(_) | Self::Store(_) => 503,
             Self::Random => 500,
+        }
+    }
+
+    /// A short description safe to send to the client, for the problem body of an adapter's
+    /// rejection (`?` on an issuance in a handler).
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::UnknownPermission { .. } => "the key names a permission the policy does not declare",
+            Self::BadSubject => "the subject must be 1 to 256 bytes",
+            Self::OtherSubject(_) => "a key for another subject needs a permission the caller lacks",
+            Self::NotHeld { .. } => "a key grants only permissions its issuer holds",
+            Self::OutlivesIssuer { .. } => "the new key must expire by the issuing key's expiry",
+            Self::SubjectRevoked => "the subject's credentials are revoked",
+            Self::RevocationUnavailable(_) | Self::Store(_) => {
+                "the api key store cannot be reached right now"
+            }
+            Self::Random => "the key could not be generated",
+        }
+    }
+}
+
+impl RevokeError {
+    /// The HTTP status a handler answers with: 403 when the caller may not revoke the key,
+    /// 503 when the store cannot be reached.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::OtherSubject(_) => 403,
+            Self::Store(_) => 503,
+        }
+    }
+
+    /// A short description safe to send to the client.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::OtherSubject(_) => "revoking another subject's key needs a permission the caller lacks",
+            Self::Store(_) => "the api key store cannot be reached right now",
         }
     }
 }

@@ -10,6 +10,7 @@
 //! | `four_eyes` | `DEBUG` allow, `WARN` deny | the same fields; `reason` (`not the creator`, `the approver created it`) |
 //! | `check` | `DEBUG` allow, `WARN` deny | the same fields; `rule` is `check(<name>)`, `reason` (`passed`, `check failed`) |
 //! | `separation_of_duties` | `WARN` | `decision` (`deny`, `drop`), `subject`, `issuer`, `key_id`, `tenant`, `first`, `second` (the pair's permissions), `route` |
+//! | `backchannel_logout` | `INFO` done, `WARN` refused | `issuer`, `subject`, `session` (what was logged out), or `reason` (why not) |
 //!
 //! Refusals are `WARN` and grants `DEBUG`, as ASP.NET Core logs authorization failures above
 //! successes and Spring Security publishes no granted events by default: a service logging at
@@ -165,6 +166,28 @@ pub(crate) fn separation_of_duties(
         second = pair.1,
         route,
     );
+}
+
+/// A back-channel logout received ([`BackChannelLogout::respond`](crate::token::BackChannelLogout::respond)):
+/// what was logged out at `INFO`, or why nothing was at `WARN`.
+#[cfg(feature = "jwt")]
+pub(crate) fn backchannel_logout(
+    outcome: Result<&crate::token::Logout, &crate::token::LogoutError>,
+) {
+    match outcome {
+        Ok(done) => tracing::info!(
+            target: AUDIT_TARGET,
+            event = "backchannel_logout",
+            issuer = ?done.issuer(),
+            subject = ?done.subject().unwrap_or(""),
+            session = ?done.session().unwrap_or(""),
+        ),
+        Err(error) => tracing::warn!(
+            target: AUDIT_TARGET,
+            event = "backchannel_logout",
+            reason = %error,
+        ),
+    }
 }
 
 /// Whether a subscriber wants the audit event of an allow (`DEBUG`) or a deny (`WARN`).

@@ -63,7 +63,7 @@ use crate::claims::Claims;
 #[cfg(feature = "api-keys")]
 use crate::claims::Resolution;
 use crate::policy::{NameKind, PermissionSet, Policy, RoleSet};
-use crate::requirement::{Implies, Requirement, Rule};
+use crate::requirement::{Implies, Requirement, Rule, StepUpPolicy};
 #[cfg(feature = "jwt")]
 use crate::token::Validated;
 
@@ -169,6 +169,9 @@ pub struct Denied {
     rule: Rule,
     reason: DenyReason,
     conceal: bool,
+    /// Why the login falls short of the step-up policy, with the policy to challenge for
+    /// (`None`: no gate with a step-up policy admitted the caller).
+    step_up: Option<(&'static str, Option<Arc<StepUpPolicy>>)>,
 }
 
 /// The kind of failed check.
@@ -189,6 +192,9 @@ pub enum DenyReason {
     Check,
     /// The credential holds both permissions of a separation-of-duties pair.
     SeparationOfDuties,
+    /// The rule demands a step-up ([`StepUp`](crate::requirement::StepUp)) the login does not
+    /// meet, or no step-up policy was configured to decide it.
+    StepUp,
 }
 
 impl DenyReason {
@@ -202,6 +208,7 @@ impl DenyReason {
             DenyReason::SameCreator => "the approver created it",
             DenyReason::Check => "check failed",
             DenyReason::SeparationOfDuties => "separation of duties",
+            DenyReason::StepUp => "insufficient user authentication",
         }
     }
 
@@ -214,6 +221,10 @@ impl DenyReason {
         )
     }
 }
+
+/// Why a `StepUp` requirement fails when no step-up policy decided the login.
+pub(crate) const STEP_UP_NOT_CONFIGURED: &str =
+    "this route requires a step-up login, but the service has no step-up policy (Gate::step_up)";
 
 /// "missing role" when the rule names roles and no permission, else "missing permission".
 fn missing(rule: Rule) -> DenyReason {
@@ -231,12 +242,23 @@ impl fmt::Display for DenyReason {
 }
 
 impl Denied {
+    /// A refusal; one for another tenant's resource is [concealed](Self::conceal) (404):
+    /// ids of other tenants must not be probed.
     pub(crate) fn new(rule: Rule, reason: DenyReason) -> Self {
         Self {
             rule,
             reason,
-            conceal: false,
+            conceal: reason == DenyReason::OtherTenant,
+            step_up: None,
         }
+    }
+
+    /// What a step-up refusal needs for its challenge: why the login falls short, and the
+    /// policy it must meet (`None` when no policy was configured).
+    pub(crate) fn step_up(&self) -> Option<(&'static str, Option<&Arc<StepUpPolicy>>)> {
+        self.step_up
+            .as_ref()
+            .map(|(reason, policy)| (*reason, policy.as_ref()))
     }
 
     /// The answer for a resource that does not exist: the same 404 as a
@@ -247,6 +269,7 @@ impl Denied {
             rule: Rule::Check("exists"),
             reason: DenyReason::Check,
             conceal: true,
+            step_up: None,
         }
     }
 
@@ -265,6 +288,16 @@ impl Denied {
     #[must_use]
     pub fn conceal(mut self) -> Self {
         self.conceal = true;
+        self
+    }
+
+    /// Answers 403 rather than 404: the opposite of [`conceal`](Self::conceal). A refusal
+    /// for another tenant's resource is concealed by default (the same 404 as a missing
+    /// resource, so that ids in other tenants cannot be probed); reveal it only where every
+    /// caller may know which ids exist.
+    #[must_use]
+    pub fn reveal(mut self) -> Self {
+        self.conceal = false;
         self
     }
 
@@ -304,6 +337,21 @@ pub struct Authenticated<P, C> {
     separated: Option<(&'static str, &'static str)>,
     /// The matched route of the request, for the audit events of checks made in handlers.
     route: Option<Arc<str>>,
+    /// Whether the login meets the deployment's step-up policy, decided once at admission.
+    step_up: StepUpStatus,
+}
+
+/// Whether the login behind a caller meets the deployment's step-up policy. A gate decides it
+/// once, when it admits the caller; every check that yields or accepts a proof of a
+/// [`StepUp`](crate::requirement::StepUp) requirement reads it.
+#[derive(Clone)]
+enum StepUpStatus {
+    /// No gate with a step-up policy admitted the caller: `StepUp` requirements fail closed.
+    Unassessed,
+    /// The login meets the policy.
+    Met,
+    /// The login falls short, for the reason given.
+    Unmet(&'static str, Arc<StepUpPolicy>),
 }
 
 enum Credential<C> {
@@ -332,6 +380,7 @@ impl<P, C> Clone for Authenticated<P, C> {
             unknown_permissions: self.unknown_permissions,
             separated: self.separated,
             route: self.route.clone(),
+            step_up: self.step_up.clone(),
         }
     }
 }
@@ -364,6 +413,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
             unknown_permissions: resolution.unknown_permissions,
             separated: resolution.separated,
             route: None,
+            step_up: StepUpStatus::Unassessed,
         }
     }
 }
@@ -380,7 +430,10 @@ impl<P: Policy, C: Claims> From<Arc<Validated<C>>> for Authenticated<P, C> {
     /// From a token validated by
     /// [`Validator::validate_shared`](crate::token::Validator::validate_shared).
     fn from(validated: Arc<Validated<C>>) -> Self {
-        let resolution = validated.claims.resolve::<P>();
+        let mut resolution = validated.claims.resolve::<P>();
+        if let Some(cap) = &validated.grants {
+            cap_grants(&mut resolution, cap);
+        }
         Self {
             credential: Credential::Token(validated),
             permissions: resolution.permissions,
@@ -389,6 +442,27 @@ impl<P: Policy, C: Claims> From<Arc<Validated<C>>> for Authenticated<P, C> {
             unknown_permissions: resolution.unknown_permissions,
             separated: resolution.separated,
             route: None,
+            step_up: StepUpStatus::Unassessed,
+        }
+    }
+}
+
+/// Applies an issuer's cap ([`Issuer::grants_at_most`](crate::Issuer::grants_at_most)): the
+/// permissions outside it go, and so does every role that grants one of them.
+#[cfg(feature = "jwt")]
+fn cap_grants<P: Policy>(resolution: &mut crate::claims::Resolution<P>, cap: &[Box<str>]) {
+    use crate::policy::{Permission as _, Role as _};
+    let allowed = cap
+        .iter()
+        .filter_map(|name| P::Permission::from_name(name))
+        .fold(PermissionSet::EMPTY, PermissionSet::with);
+    resolution.permissions = resolution.permissions.intersection(allowed);
+    for role in resolution.roles.iter() {
+        if !role.grants().is_subset(allowed) {
+            // The role itself goes; the roles it inherits stay if they fit the cap.
+            resolution.roles = resolution
+                .roles
+                .difference(RoleSet::from_bits(1u128 << role.index()));
         }
     }
 }
@@ -423,6 +497,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
             unknown_permissions,
             separated: resolution.separated,
             route: None,
+            step_up: StepUpStatus::Unassessed,
         }
     }
 
@@ -561,24 +636,59 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         (self.unknown_roles, self.unknown_permissions)
     }
 
-    /// Whether the caller meets `R`.
+    /// Whether the caller meets `R` (for a [`StepUp`](crate::requirement::StepUp)
+    /// requirement, with a login that meets the gate's step-up policy).
     #[inline]
     pub fn meets<R: Requirement<Policy = P>>(&self) -> bool {
         R::is_met(self.permissions, self.roles)
+            && (!R::STEP_UP || matches!(self.step_up, StepUpStatus::Met))
     }
 
-    /// Checks `R`; the proof on success.
+    /// Checks `R`; the proof on success. A [`StepUp`](crate::requirement::StepUp) requirement
+    /// also needs a login that the admitting gate found to meet its step-up policy.
     #[inline]
     pub fn require<R: Requirement<Policy = P>>(&self) -> Result<Granted<R>, Denied> {
-        if self.meets::<R>() {
-            Ok(Granted::new())
-        } else {
-            Err(Denied {
-                rule: R::RULE,
-                reason: missing(R::RULE),
-                conceal: false,
-            })
+        if !R::is_met(self.permissions, self.roles) {
+            return Err(Denied::new(R::RULE, missing(R::RULE)));
         }
+        if R::STEP_UP {
+            self.check_step_up(R::RULE)?;
+        }
+        Ok(Granted::new())
+    }
+
+    /// The step-up half of a check on `rule`: the decision made at admission.
+    fn check_step_up(&self, rule: Rule) -> Result<(), Denied> {
+        let step_up = match &self.step_up {
+            StepUpStatus::Met => return Ok(()),
+            StepUpStatus::Unmet(reason, policy) => (*reason, Some(policy.clone())),
+            StepUpStatus::Unassessed => (STEP_UP_NOT_CONFIGURED, None),
+        };
+        Err(Denied {
+            step_up: Some(step_up),
+            ..Denied::new(rule, DenyReason::StepUp)
+        })
+    }
+
+    /// Decides, once, whether the login meets `policy` (`None`: the gate has no step-up
+    /// policy, and `StepUp` requirements fail closed). Called when a gate admits the caller.
+    #[cfg(feature = "jwt")]
+    pub(crate) fn assess_step_up(&mut self, policy: Option<&Arc<StepUpPolicy>>, now: u64) {
+        self.step_up = match policy {
+            None => StepUpStatus::Unassessed,
+            Some(policy) => {
+                let claims = self.claims();
+                let unmet = policy.unmet(
+                    claims.and_then(Claims::acr),
+                    claims.and_then(Claims::auth_time),
+                    now,
+                );
+                match unmet {
+                    None => StepUpStatus::Met,
+                    Some(reason) => StepUpStatus::Unmet(reason, policy.clone()),
+                }
+            }
+        };
     }
 
     /// The owner check: succeeds when the caller is the resource's owner, or when the caller
@@ -609,14 +719,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
             }
             return Err(Denied::new(O::RULE, DenyReason::OtherTenant));
         }
-        let owns = self.subject().is_some_and(|subject| {
-            subject == resource.owner()
-                && match resource.owner_issuer() {
-                    Some(issuer) => self.issuer() == Some(issuer),
-                    None => !self.identity_includes_issuer(),
-                }
-        });
-        let outcome = if owns {
+        let outcome = if self.owns(&resource) {
             OwnerOutcome::Owner
         } else if self.meets::<O>() {
             OwnerOutcome::Override
@@ -635,16 +738,71 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         if outcome.allowed() {
             Ok(Owned { resource })
         } else {
-            Err(Denied {
-                rule: O::RULE,
-                reason: DenyReason::NotOwner,
-                conceal: false,
-            })
+            Err(Denied::new(O::RULE, DenyReason::NotOwner))
         }
     }
 }
 
 impl<P: Policy, C: Claims> Authenticated<P, C> {
+    /// The owner check most services want, in one call: the caller is the owner, or holds
+    /// `same_tenant` (say `perm::DocsReadAny`) within the resource's tenant, or holds
+    /// `any_tenant` (say `perm::DocsReadAnyTenant`, for support staff). Another tenant's
+    /// resource without `any_tenant` is refused as absent (404, [concealed](Denied::conceal));
+    /// within the tenant, a caller who is neither owner nor holder of `same_tenant` gets 403.
+    /// A resource without a tenant ([`HasOwner::owner_tenant`] `None`) is in every caller's.
+    /// With `#[derive(Resource)]` the resource describes its owner and tenant itself.
+    pub fn check_owner_or<T, S, X>(
+        &self,
+        resource: T,
+        same_tenant: S,
+        any_tenant: X,
+    ) -> Result<Owned<T>, Denied>
+    where
+        T: HasOwner,
+        S: Requirement<Policy = P>,
+        X: Requirement<Policy = P>,
+    {
+        let _ = (same_tenant, any_tenant);
+        let other_tenant = resource
+            .owner_tenant()
+            .is_some_and(|tenant| self.tenant() != Some(tenant));
+        let (allowed, reason, rule) = if other_tenant {
+            let crossed = self.meets::<X>();
+            let reason = if crossed {
+                "cross-tenant permission"
+            } else {
+                DenyReason::OtherTenant.as_str()
+            };
+            (crossed, reason, X::RULE)
+        } else if self.owns(&resource) {
+            (true, OwnerOutcome::Owner.reason(), S::RULE)
+        } else if self.meets::<S>() || self.meets::<X>() {
+            (true, OwnerOutcome::Override.reason(), S::RULE)
+        } else {
+            (false, OwnerOutcome::NotOwner.reason(), S::RULE)
+        };
+        if audit::may_record(allowed) {
+            audit::resource_check("owner_check", self.audit_who(), rule, allowed, reason);
+        }
+        match (allowed, other_tenant) {
+            (true, _) => Ok(Owned { resource }),
+            (false, true) => Err(Denied::new(X::RULE, DenyReason::OtherTenant)),
+            (false, false) => Err(Denied::new(S::RULE, DenyReason::NotOwner)),
+        }
+    }
+
+    /// Whether the caller is the resource's owner: the same subject and, where the resource
+    /// names its owner's issuer, the same issuer (see [`HasOwner`]).
+    fn owns<T: HasOwner>(&self, resource: &T) -> bool {
+        self.subject().is_some_and(|subject| {
+            subject == resource.owner()
+                && match resource.owner_issuer() {
+                    Some(issuer) => self.issuer() == Some(issuer),
+                    None => !self.identity_includes_issuer(),
+                }
+        })
+    }
+
     /// Who audit events about this caller name.
     pub(crate) fn audit_who(&self) -> audit::Who<'_> {
         audit::Who {

@@ -169,11 +169,12 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
             None => true,
             Some(subject) => {
                 subject == resource.creator()
-                    && match resource.creator_issuer() {
-                        Some(issuer) => self.issuer() == Some(issuer),
-                        // Several issuers trusted and no issuer named: the same subject may be
-                        // another person, but refusing is the side that cannot be abused.
-                        None => true,
+                    // Only two known, different issuers make the same subject someone else. An
+                    // unknown issuer on either side (an API key, verified claims, a resource
+                    // that names none) may be the creator: refusing cannot be abused.
+                    && match (resource.creator_issuer(), self.issuer()) {
+                        (Some(theirs), Some(mine)) => theirs == mine,
+                        _ => true,
                     }
             }
         };

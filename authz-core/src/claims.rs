@@ -3,7 +3,10 @@
 //! `#[derive(Claims)]` implements [`Claims`] for a serde claims struct. Field attributes say
 //! which field is the subject (default: the field `sub`), which hold role names, an OAuth
 //! `scope` string, or an array of permission names. Unknown names grant nothing and never
-//! fail; they are counted so that an audit log can report them.
+//! fail; they are counted so that an audit log can report them. A `map` on such a field says
+//! which permission or role each of an identity provider's own names stands for (see
+//! [`derive(Claims)`](derive@crate::Claims)), and [`NameList`] is the field type for a list
+//! claim a token may omit.
 //!
 //! ```
 //! use authz_core::{Claims, PermissionSet};
@@ -52,6 +55,12 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::policy::{NameKind, Permission, PermissionSet, Policy, Role, RoleSet};
+
+mod list;
+pub(crate) mod mapping;
+
+pub use list::NameList;
+pub use mapping::Name;
 
 /// The claims of a bearer: subject, role names and permission names.
 ///
@@ -105,30 +114,44 @@ pub trait Claims {
     /// known to the policy or not.
     fn permission_names(&self) -> impl Iterator<Item = &str>;
 
+    /// Every name the claims carry, as what it stands for under policy `P`: role and
+    /// permission names as the token spells them, and the provider's names that a
+    /// `map = { ... }` of the derive translates into a role or permission of `P` (see
+    /// [`Name`]). By default the [`role_names`](Self::role_names), then the
+    /// [`permission_names`](Self::permission_names), as written; the derive overrides it
+    /// when a field has a `map`. [`resolve`](Self::resolve) and
+    /// [`unknown_names`](Self::unknown_names) read the claims through it.
+    #[inline]
+    fn names<P: Policy>(&self) -> impl Iterator<Item = Name<'_, P>> {
+        self.role_names()
+            .map(Name::Role)
+            .chain(self.permission_names().map(Name::Permission))
+    }
+
     /// The effective permissions under policy `P`, with counts of the names `P` does not know.
     /// Allocates nothing.
     #[inline]
     fn resolve<P: Policy>(&self) -> Resolution<P> {
         let mut resolution = Resolution::default();
-        for name in self.role_names() {
-            match P::Role::from_name(name) {
-                Some(role) => {
-                    resolution.permissions |= role.grants();
-                    resolution.roles |= role.lineage();
-                }
+        // `for_each` rather than `for`: a chain of fields is then one tight loop per field.
+        self.names::<P>().for_each(|name| match name {
+            Name::Role(name) => match P::Role::from_name(name) {
+                Some(role) => resolution.grant_role(role),
                 None if is_ignored::<Self>(name) => {}
                 None => resolution.unknown_roles += 1,
-            }
-        }
-        for name in self.permission_names() {
-            match P::Permission::from_name(name) {
+            },
+            Name::Permission(name) => match P::Permission::from_name(name) {
                 Some(permission) => {
                     resolution.permissions.insert(permission);
                 }
                 None if is_ignored::<Self>(name) => {}
                 None => resolution.unknown_permissions += 1,
+            },
+            Name::MappedRole(role) => resolution.grant_role(role),
+            Name::MappedPermission(permission) => {
+                resolution.permissions.insert(permission);
             }
-        }
+        });
         resolution.separate();
         resolution
     }
@@ -140,17 +163,20 @@ pub trait Claims {
         self.resolve::<P>().permissions
     }
 
-    /// The role and permission names that policy `P` does not know, for audit logs.
+    /// The role and permission names that policy `P` does not know, for audit logs, as the
+    /// token spells them. A provider's name that the claims type maps is known.
     fn unknown_names<P: Policy>(&self) -> impl Iterator<Item = (NameKind, &str)> {
-        let roles = self
-            .role_names()
-            .filter(|name| P::Role::from_name(name).is_none() && !is_ignored::<Self>(name))
-            .map(|name| (NameKind::Role, name));
-        let permissions = self
-            .permission_names()
-            .filter(|name| P::Permission::from_name(name).is_none() && !is_ignored::<Self>(name))
-            .map(|name| (NameKind::Permission, name));
-        roles.chain(permissions)
+        self.names::<P>().filter_map(|name| match name {
+            Name::Role(name) if P::Role::from_name(name).is_none() && !is_ignored::<Self>(name) => {
+                Some((NameKind::Role, name))
+            }
+            Name::Permission(name)
+                if P::Permission::from_name(name).is_none() && !is_ignored::<Self>(name) =>
+            {
+                Some((NameKind::Permission, name))
+            }
+            _ => None,
+        })
     }
 }
 
@@ -199,6 +225,13 @@ impl<P> Default for Resolution<P> {
 }
 
 impl<P: Policy> Resolution<P> {
+    /// Adds a known role: its permissions, and it with every role it inherits.
+    #[inline]
+    fn grant_role(&mut self, role: P::Role) {
+        self.permissions |= role.grants();
+        self.roles |= role.lineage();
+    }
+
     /// Applies dynamic separation of duties: a set holding both permissions of a declared pair
     /// loses both, and the first such pair is recorded. A few ANDs per declared pair.
     #[inline]
@@ -208,6 +241,15 @@ impl<P: Policy> Resolution<P> {
                 self.separated.get_or_insert((a.name(), b.name()));
                 self.permissions.remove(a);
                 self.permissions.remove(b);
+                // A role that grants either side goes too: a role requirement met by it would
+                // otherwise pass, and its proof weaken to the separated permission.
+                let pair = PermissionSet::of(a).with(b);
+                let granting = self
+                    .roles
+                    .iter()
+                    .filter(|role| role.grants().intersects(pair))
+                    .fold(0u128, |bits, role| bits | 1u128 << role.index());
+                self.roles = self.roles.difference(RoleSet::from_bits(granting));
             }
         }
     }
@@ -618,7 +660,9 @@ impl fmt::Debug for Nested {
 
 impl<'de> serde::Deserialize<'de> for Nested {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(NestedVisitor)
+        // Through `deserialize_option`, as `Option` is read, so that a field of this type
+        // that the token omits is no value rather than a "missing field" error.
+        deserializer.deserialize_option(NestedVisitor)
     }
 }
 
@@ -664,7 +708,7 @@ impl<'de> serde::de::Visitor<'de> for NestedVisitor {
     }
 
     fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Nested, D::Error> {
-        serde::Deserialize::deserialize(d)
+        d.deserialize_any(NestedVisitor)
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Nested, A::Error> {

@@ -43,6 +43,7 @@ use crate::authorize::{Authenticated, Denied, DenyReason, Granted};
 use crate::claims::Claims;
 use crate::policy::Policy;
 use crate::requirement::{Requirement, Rule};
+pub use crate::requirement::StepUpPolicy;
 use crate::token::{ErrorCategory, TokenError, Validator};
 
 /// Seconds a client is asked to wait (`Retry-After`) when a dependency (keys, revocation
@@ -163,67 +164,26 @@ pub enum RefusalKind {
         /// The policy the login must meet.
         policy: Arc<StepUpPolicy>,
     },
-}
-
-/// What a step-up ([`StepUp`](crate::requirement::StepUp) requirement) demands of the login,
-/// configured once on the [`Gate`]: an authentication context class among `acr_values` (any,
-/// when empty) and a login at most `max_age` old (`auth_time`; no limit when `None`). A token
-/// without `auth_time` never meets a `max_age`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepUpPolicy {
-    acr_values: Vec<String>,
-    max_age: Option<u64>,
-}
-
-impl StepUpPolicy {
-    /// A login with one of these `acr` values (RFC 9470 section 3).
-    pub fn acr<S: Into<String>>(acr_values: impl IntoIterator<Item = S>) -> Self {
-        Self {
-            acr_values: acr_values.into_iter().map(Into::into).collect(),
-            max_age: None,
-        }
-    }
-
-    /// And at most this old (`auth_time`, whole seconds).
-    #[must_use]
-    pub fn max_age(mut self, max_age: std::time::Duration) -> Self {
-        self.max_age = Some(max_age.as_secs());
-        self
-    }
-
-    /// The accepted `acr` values.
-    pub fn acr_values(&self) -> &[String] {
-        &self.acr_values
-    }
-
-    /// Why a login with this `acr` and `auth_time` does not meet the policy at `now`, if it
-    /// does not.
-    pub fn unmet(
-        &self,
-        acr: Option<&str>,
-        auth_time: Option<u64>,
-        now: u64,
-    ) -> Option<&'static str> {
-        if !self.acr_values.is_empty() {
-            match acr {
-                None => return Some("the login's authentication context (acr) is unknown"),
-                Some(acr) if !self.acr_values.iter().any(|value| value == acr) => {
-                    return Some("a stronger authentication context (acr) is required");
-                }
-                Some(_) => {}
-            }
-        }
-        if let Some(max_age) = self.max_age {
-            match auth_time {
-                None => return Some("the time of the login (auth_time) is unknown"),
-                Some(at) if now.saturating_sub(at) > max_age => {
-                    return Some("a more recent login is required");
-                }
-                Some(_) => {}
-            }
-        }
-        None
-    }
+    /// The rule demands a step-up ([`StepUp`](crate::requirement::StepUp)) but the gate has
+    /// no step-up policy to decide it ([`Gate::step_up`]): 500, a configuration error of the
+    /// service, never a pass. Audited at `ERROR`.
+    #[error("step-up required but not configured: call Gate::step_up(StepUpPolicy::acr([..]))")]
+    StepUpNotConfigured,
+    /// Issuing an API key in a handler failed (`?` on [`ApiKeys::issue_by`](crate::api_key::ApiKeys::issue_by)):
+    /// its [`http_status`](crate::api_key::IssueError::http_status), no challenge.
+    #[cfg(feature = "api-keys")]
+    #[error("api key not issued: {0}")]
+    Issue(crate::api_key::IssueError),
+    /// Revoking an API key in a handler failed: 403 or 503, no challenge.
+    #[cfg(feature = "api-keys")]
+    #[error("api key not revoked: {0}")]
+    Revoke(crate::api_key::RevokeError),
+    /// A back-channel logout token was refused (`?` on
+    /// [`BackChannelLogout::receive`](crate::token::BackChannelLogout::receive)): 400, no
+    /// challenge. The ready endpoints (`Router::backchannel_logout`) answer with the OAuth
+    /// error body the specification asks for instead.
+    #[error("{0}")]
+    Logout(#[from] crate::token::LogoutError),
 }
 
 impl Refusal {
@@ -248,7 +208,13 @@ impl Refusal {
             #[cfg(feature = "api-keys")]
             RefusalKind::ApiKey(error) => error.category().http_status(),
             RefusalKind::StepUp { .. } => 401,
+            RefusalKind::StepUpNotConfigured => 500,
             RefusalKind::CrossSite(_) => 403,
+            #[cfg(feature = "api-keys")]
+            RefusalKind::Issue(error) => error.http_status(),
+            #[cfg(feature = "api-keys")]
+            RefusalKind::Revoke(error) => error.http_status(),
+            RefusalKind::Logout(_) => 400,
         }
     }
 
@@ -266,7 +232,11 @@ impl Refusal {
             #[cfg(feature = "api-keys")]
             RefusalKind::ApiKey(error) => error.category().rfc6750_code(),
             RefusalKind::StepUp { .. } => Some("insufficient_user_authentication"),
+            RefusalKind::StepUpNotConfigured => None,
             RefusalKind::CrossSite(_) => None,
+            #[cfg(feature = "api-keys")]
+            RefusalKind::Issue(_) | RefusalKind::Revoke(_) => None,
+            RefusalKind::Logout(error) => Some(error.error_code()),
         }
     }
 
@@ -289,7 +259,13 @@ impl Refusal {
             #[cfg(feature = "api-keys")]
             RefusalKind::ApiKey(error) => error.description(),
             RefusalKind::StepUp { reason, .. } => reason,
+            RefusalKind::StepUpNotConfigured => "the service cannot authorize this request",
             RefusalKind::CrossSite(reason) => reason,
+            #[cfg(feature = "api-keys")]
+            RefusalKind::Issue(error) => error.description(),
+            #[cfg(feature = "api-keys")]
+            RefusalKind::Revoke(error) => error.description(),
+            RefusalKind::Logout(error) => error.description(),
         }
     }
 
@@ -297,7 +273,7 @@ impl Refusal {
     /// on a 403 no permission would fix (another tenant, four eyes, separation of duties, an
     /// application check), which is no authentication challenge.
     pub fn challenge(&self) -> Option<String> {
-        if matches!(self.status(), 404 | 503) {
+        if matches!(self.status(), 404 | 500 | 503) {
             return None;
         }
         if let RefusalKind::Forbidden(denied) = &self.kind
@@ -305,7 +281,11 @@ impl Refusal {
         {
             return None;
         }
-        if let RefusalKind::CrossSite(_) = &self.kind {
+        if let RefusalKind::CrossSite(_) | RefusalKind::Logout(_) = &self.kind {
+            return None;
+        }
+        #[cfg(feature = "api-keys")]
+        if let RefusalKind::Issue(_) | RefusalKind::Revoke(_) = &self.kind {
             return None;
         }
         let mut params = Vec::new();
@@ -326,13 +306,13 @@ impl Refusal {
             }
         }
         if let RefusalKind::StepUp { policy, .. } = &self.kind {
-            if !policy.acr_values.is_empty() {
+            if !policy.acr_values().is_empty() {
                 params.push(format!(
                     "acr_values=\"{}\"",
-                    quoted(&policy.acr_values.join(" "))
+                    quoted(&policy.acr_values().join(" "))
                 ));
             }
-            if let Some(max_age) = policy.max_age {
+            if let Some(max_age) = policy.max_age_seconds() {
                 params.push(format!("max_age={max_age}"));
             }
         }
@@ -380,11 +360,67 @@ impl From<Denied> for Refusal {
     /// For checks made in a handler body (owner checks): the challenge carries no realm.
     fn from(denied: Denied) -> Self {
         Self {
-            kind: RefusalKind::Forbidden(denied),
+            kind: RefusalKind::from_denied(denied),
             realm: None,
         }
     }
 }
+
+impl RefusalKind {
+    /// A failed check's refusal: 403 (404 concealed), or the step-up refusals.
+    fn from_denied(denied: Denied) -> Self {
+        match denied.step_up() {
+            None => RefusalKind::Forbidden(denied),
+            Some((reason, Some(policy))) => RefusalKind::StepUp {
+                reason,
+                policy: policy.clone(),
+            },
+            Some((_, None)) => RefusalKind::StepUpNotConfigured,
+        }
+    }
+}
+
+/// For `?` in a handler: each converts to the refusal its kind describes (the adapters'
+/// rejections convert from these the same way).
+macro_rules! refusal_from {
+    ($($(#[$cfg:meta])* $error:ty),*) => {$(
+        $(#[$cfg])*
+        impl From<$error> for Refusal {
+            fn from(error: $error) -> Self {
+                Self { kind: RefusalKind::from(error), realm: None }
+            }
+        }
+    )*};
+}
+#[cfg(feature = "api-keys")]
+impl From<crate::api_key::IssueError> for RefusalKind {
+    /// A caller lacking the permission for another subject's key is refused as any missing
+    /// permission is (403 with the `insufficient_scope` challenge naming it).
+    fn from(error: crate::api_key::IssueError) -> Self {
+        match error {
+            crate::api_key::IssueError::OtherSubject(denied) => Self::from_denied(denied),
+            error => Self::Issue(error),
+        }
+    }
+}
+
+#[cfg(feature = "api-keys")]
+impl From<crate::api_key::RevokeError> for RefusalKind {
+    fn from(error: crate::api_key::RevokeError) -> Self {
+        match error {
+            crate::api_key::RevokeError::OtherSubject(denied) => Self::from_denied(denied),
+            error => Self::Revoke(error),
+        }
+    }
+}
+
+refusal_from!(
+    #[cfg(feature = "api-keys")]
+    crate::api_key::IssueError,
+    #[cfg(feature = "api-keys")]
+    crate::api_key::RevokeError,
+    crate::token::LogoutError
+);
 
 fn title(status: u16) -> &'static str {
     match status {
@@ -392,6 +428,8 @@ fn title(status: u16) -> &'static str {
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        409 => "Conflict",
+        500 => "Internal Server Error",
         503 => "Service Unavailable",
         _ => "Error",
     }
@@ -418,6 +456,20 @@ pub struct Gate {
     #[cfg(feature = "cookies")]
     cookie: Option<Arc<CookieCredentials>>,
 }
+
+/// Where a credential came from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// `Authorization: Bearer`.
+    Header,
+    /// The gate's cookie (feature `cookies`).
+    #[cfg_attr(not(feature = "cookies"), allow(dead_code))]
+    Cookie,
+}
+
+/// The prefix a credentials cookie must carry (RFC 6265bis 4.1.3.2).
+#[cfg(feature = "cookies")]
+const HOST_PREFIX: &str = "__Host-";
 
 /// Where a gate reads a request: its method and its header values by (lowercase) name. An
 /// adapter implements it for its framework's request type (a newtype around it), and hands it
@@ -483,9 +535,14 @@ impl Gate {
     }
 
     /// Also reads the access token from the cookie `name` (feature `cookies`); bearer-only is
-    /// the default. Name it with the `__Host-` prefix (`__Host-access_token`), so that it is
-    /// only ever set by this origin over HTTPS for the whole site (RFC 6265bis 4.1.3.2), and
-    /// set it `HttpOnly; Secure; SameSite=Strict`.
+    /// the default. The name must carry the `__Host-` prefix (`__Host-access_token`), so that
+    /// browsers accept it only when set by this origin over HTTPS for the whole site (RFC
+    /// 6265bis 4.1.3.2): a sibling subdomain cannot plant one. Set it
+    /// `HttpOnly; Secure; SameSite=Strict`. A request that sends the name more than once (a
+    /// planted cookie beside the real one) is refused with 400 `invalid_request`.
+    ///
+    /// Only JWT access tokens are read from the cookie: an API key there is refused (401), as
+    /// keys are read only from `Authorization: Bearer`.
     ///
     /// Cookies travel with every request the browser makes to the site, including those a
     /// hostile page triggers (CSRF), so a request that changes state (any method but `GET`,
@@ -494,9 +551,30 @@ impl Gate {
     /// [`allowed_origins`](Self::allowed_origins). Otherwise, and when it sends neither
     /// header, it is refused with 403. A request with both an `Authorization` header and the
     /// cookie is 400 `invalid_request` (RFC 6750 section 2: one method per request).
+    /// # Panics
+    ///
+    /// When `name` does not start with `__Host-`: a configuration error, found at start-up.
+    /// [`dangerously_cookie_without_host_prefix`](Self::dangerously_cookie_without_host_prefix)
+    /// is the explicit opt-out.
     #[cfg(feature = "cookies")]
     #[must_use]
-    pub fn cookie(mut self, name: impl Into<String>) -> Self {
+    #[track_caller]
+    pub fn cookie(self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        assert!(
+            name.starts_with(HOST_PREFIX),
+            "Gate::cookie({name:?}): name the access-token cookie with the `__Host-` prefix (say \"__Host-access_token\"), so that no sibling subdomain can set it; Gate::dangerously_cookie_without_host_prefix is the opt-out",
+        );
+        self.dangerously_cookie_without_host_prefix(name)
+    }
+
+    /// [`cookie`](Self::cookie) without the `__Host-` prefix: any subdomain of the site (and
+    /// any plain-HTTP page of it) can then set a cookie of that name, and have the browser
+    /// send it. Only for deployments that cannot use the prefix (no HTTPS in front of a
+    /// development server); duplicates are still refused.
+    #[cfg(feature = "cookies")]
+    #[must_use]
+    pub fn dangerously_cookie_without_host_prefix(mut self, name: impl Into<String>) -> Self {
         let allowed_origins = self
             .cookie
             .as_ref()
@@ -598,7 +676,7 @@ impl Gate {
                 return Err(self.refuse(RefusalKind::InvalidRequest(reason)));
             }
         };
-        self.authenticate_token(token, route).await
+        self.authenticate_token(token, route, Source::Header).await
     }
 
     /// Authenticates a request as [`authenticate`](Self::authenticate) does, reading the
@@ -616,6 +694,11 @@ impl Gate {
         if let Some(cookie) = &self.cookie
             && let Some(token) = cookie.token(request)
         {
+            let Ok(token) = token else {
+                let reason = "the credentials cookie is sent more than once";
+                audit::authentication(route, "invalid_request", None, &reason);
+                return Err(self.refuse(RefusalKind::InvalidRequest(reason)));
+            };
             let bearer = bearer_credentials(request.header_values("authorization"));
             if bearer != Credentials::Missing {
                 let reason = "credentials in both the Authorization header and a cookie";
@@ -631,7 +714,7 @@ impl Gate {
                 audit::authentication(route, "invalid_request", None, &reason);
                 return Err(self.refuse(RefusalKind::InvalidRequest(reason)));
             }
-            return self.authenticate_token(token, route).await;
+            return self.authenticate_token(token, route, Source::Cookie).await;
         }
         self.authenticate(request.header_values("authorization"), route)
             .await
@@ -654,16 +737,26 @@ impl Gate {
         &self,
         token: &str,
         route: &str,
+        source: Source,
     ) -> Result<Authenticated<P, C>, Refusal>
     where
         C: Claims + serde::de::DeserializeOwned + Send + Sync + 'static,
     {
+        #[cfg(not(feature = "api-keys"))]
+        let _ = source;
         #[cfg(feature = "api-keys")]
         if let Some(keys) = self
             .api_keys
             .as_ref()
             .filter(|keys| keys.claims_credential(token))
         {
+            if source == Source::Cookie {
+                // Keys are read from `Authorization: Bearer` only: a key in a cookie rides
+                // along with every cross-site request the browser makes.
+                let error = crate::api_key::ApiKeyError::InCookie;
+                audit::authentication(route, "invalid_token", None, &error);
+                return Err(self.refuse(RefusalKind::ApiKey(error)));
+            }
             return match keys.verify(token).await {
                 Ok(key) => self.admit(Authenticated::from_api_key(key), route),
                 Err(error) => {
@@ -686,14 +779,17 @@ impl Gate {
         }
     }
 
-    /// The last step of authentication: records the route on the caller and applies dynamic
-    /// separation of duties.
+    /// The last step of authentication: records the route on the caller, decides once whether
+    /// the login meets the step-up policy, and applies dynamic separation of duties.
     fn admit<P: Policy, C: Claims>(
         &self,
         mut caller: Authenticated<P, C>,
         route: &str,
     ) -> Result<Authenticated<P, C>, Refusal> {
         caller.set_route(route);
+        if let Some(policy) = &self.step_up {
+            caller.assess_step_up(Some(policy), crate::util::unix_now());
+        }
         let Some(pair) = caller.separated() else {
             return Ok(caller);
         };
@@ -717,34 +813,6 @@ impl Gate {
         C: Claims,
     {
         let decision = caller.require::<R>();
-        if R::STEP_UP
-            && decision.is_ok()
-            && let Some(policy) = &self.step_up
-        {
-            let now = crate::util::unix_now();
-            let claims = caller.claims();
-            let unmet = policy.unmet(
-                claims.and_then(Claims::acr),
-                claims.and_then(Claims::auth_time),
-                now,
-            );
-            if let Some(reason) = unmet {
-                if audit::may_record(false) {
-                    audit::authorization(
-                        route,
-                        caller.audit_who(),
-                        R::RULE,
-                        false,
-                        "insufficient user authentication",
-                        || caller.audit_unknown_names(),
-                    );
-                }
-                return Err(self.refuse(RefusalKind::StepUp {
-                    reason,
-                    policy: policy.clone(),
-                }));
-            }
-        }
         if audit::may_record(decision.is_ok()) {
             let reason = decision
                 .as_ref()
@@ -759,7 +827,18 @@ impl Gate {
                 || caller.audit_unknown_names(),
             );
         }
-        decision.map_err(|denied| self.refuse(RefusalKind::Forbidden(denied)))
+        decision.map_err(|denied| {
+            let kind = RefusalKind::from_denied(denied);
+            if let RefusalKind::StepUpNotConfigured = kind {
+                tracing::error!(
+                    target: audit::AUDIT_TARGET,
+                    route,
+                    rule = %R::RULE,
+                    "a route requires a step-up login but the gate has no step-up policy: call Gate::step_up(StepUpPolicy::acr([..]))",
+                );
+            }
+            self.refuse(kind)
+        })
     }
 }
 
@@ -772,16 +851,22 @@ fn category(category: ErrorCategory) -> &'static str {
 
 #[cfg(feature = "cookies")]
 impl CookieCredentials {
-    /// The value of the gate's cookie, if the request sends it (the first, if several).
-    fn token<'r>(&self, request: &'r impl RequestHeaders) -> Option<&'r str> {
-        request
+    /// The value of the gate's cookie, if the request sends it; `Err` when it sends the name
+    /// more than once (one of them may be planted: which one the browser sends first is not
+    /// the site's to choose). An empty value counts as sent.
+    fn token<'r>(&self, request: &'r impl RequestHeaders) -> Option<Result<&'r str, ()>> {
+        let mut values = request
             .header_values("cookie")
             .filter_map(|value| std::str::from_utf8(value).ok())
             .flat_map(cookie::Cookie::split_parse)
             .filter_map(Result::ok)
-            .find(|c| c.name() == &*self.name)
-            .and_then(|c| c.value_raw())
-            .filter(|value| !value.is_empty())
+            .filter(|c| c.name() == &*self.name)
+            .map(|c| c.value_raw().unwrap_or(""));
+        let first = values.next()?;
+        if values.next().is_some() {
+            return Some(Err(()));
+        }
+        (!first.is_empty()).then_some(Ok(first))
     }
 
     /// Why a request with cookie credentials may be a cross-site forgery, if it may.

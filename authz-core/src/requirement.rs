@@ -81,8 +81,7 @@ pub trait Requirement: Copy + Default + fmt::Debug + Send + Sync + 'static {
 
 /// `R`, after a recent, strong enough login (step-up authentication, RFC 9470): a caller must
 /// meet `R`, and their token must show an authentication context (`acr`) and an authentication
-/// time (`auth_time`) that satisfy the deployment's `gate::StepUpPolicy`
-/// policy, or they get 401 `insufficient_user_authentication` with the `acr_values` and
+/// time (`auth_time`) that satisfy the deployment's [`StepUpPolicy`], or they get 401 `insufficient_user_authentication` with the `acr_values` and
 /// `max_age` to ask the identity provider for. Name it once and use it like any requirement:
 ///
 /// ```
@@ -101,7 +100,7 @@ pub struct StepUp<R>(PhantomData<fn() -> R>);
 
 impl<R: Requirement> Requirement for StepUp<R> {
     type Policy = R::Policy;
-    const RULE: Rule = R::RULE;
+    const RULE: Rule = Rule::StepUp(&R::RULE);
     const STEP_UP: bool = true;
 
     #[inline]
@@ -135,6 +134,108 @@ impl<R> Implies<StepUp<R>, path::Itself> for StepUp<R> {}
 #[diagnostic::do_not_recommend]
 impl<R, W: Atom, I> Implies<W, path::Stepped<I>> for StepUp<R> where R: Implies<W, I> {}
 
+/// Seconds an `auth_time` may lie ahead of this server's clock (the identity provider's clock
+/// may run slightly ahead) and still count as a login made now.
+pub const AUTH_TIME_SKEW: u64 = 5;
+
+/// What a step-up ([`StepUp`] requirement) demands of the login, configured once on the
+/// deployment's `Gate` (`Gate::step_up`, feature `jwt`): an authentication context class among
+/// `acr_values` (any, when empty) and a login at most `max_age` old (`auth_time`; no limit when
+/// `None`). A token without `auth_time` never meets a `max_age`, and neither does one whose
+/// `auth_time` lies in the future (beyond [`AUTH_TIME_SKEW`] seconds of clock skew).
+///
+/// The gate decides once, when it admits a caller, whether the login meets the policy; every
+/// check made on that caller afterwards ([`Authenticated::require`](crate::Authenticated::require),
+/// `meets`, owner and tenant checks with a `StepUp` override) reads that decision. A caller
+/// no gate with a step-up policy admitted never meets a `StepUp` requirement.
+///
+/// ```
+/// use authz_core::requirement::StepUpPolicy;
+/// use std::time::Duration;
+/// let policy = StepUpPolicy::acr(["mfa"]).max_age(Duration::from_secs(300));
+/// let now = 1_700_000_000;
+/// assert_eq!(policy.unmet(Some("mfa"), Some(now - 60), now), None);
+/// assert!(policy.unmet(Some("pwd"), Some(now - 60), now).is_some());
+/// assert!(policy.unmet(Some("mfa"), Some(now - 3600), now).is_some());
+/// // A login "in the future" is no recent login.
+/// assert!(policy.unmet(Some("mfa"), Some(now + 365 * 86_400), now).is_some());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepUpPolicy {
+    acr_values: Vec<String>,
+    max_age: Option<u64>,
+}
+
+impl StepUpPolicy {
+    /// A login with one of these `acr` values (RFC 9470 section 3).
+    pub fn acr<S: Into<String>>(acr_values: impl IntoIterator<Item = S>) -> Self {
+        Self {
+            acr_values: acr_values.into_iter().map(Into::into).collect(),
+            max_age: None,
+        }
+    }
+
+    /// A policy every login meets: `StepUp` requirements then demand nothing beyond their
+    /// rule. For development and for deployments whose identity provider reports no `acr`;
+    /// a gate without any policy refuses `StepUp` routes instead (500), so that a forgotten
+    /// configuration never passes silently.
+    pub fn any_login() -> Self {
+        Self {
+            acr_values: Vec::new(),
+            max_age: None,
+        }
+    }
+
+    /// And at most this old (`auth_time`, whole seconds).
+    #[must_use]
+    pub fn max_age(mut self, max_age: std::time::Duration) -> Self {
+        self.max_age = Some(max_age.as_secs());
+        self
+    }
+
+    /// The accepted `acr` values.
+    pub fn acr_values(&self) -> &[String] {
+        &self.acr_values
+    }
+
+    /// The greatest age of a login, in seconds, when the policy limits it.
+    pub fn max_age_seconds(&self) -> Option<u64> {
+        self.max_age
+    }
+
+    /// Why a login with this `acr` and `auth_time` does not meet the policy at `now`, if it
+    /// does not.
+    pub fn unmet(
+        &self,
+        acr: Option<&str>,
+        auth_time: Option<u64>,
+        now: u64,
+    ) -> Option<&'static str> {
+        if !self.acr_values.is_empty() {
+            match acr {
+                None => return Some("the login's authentication context (acr) is unknown"),
+                Some(acr) if !self.acr_values.iter().any(|value| value == acr) => {
+                    return Some("a stronger authentication context (acr) is required");
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(max_age) = self.max_age {
+            match auth_time {
+                None => return Some("the time of the login (auth_time) is unknown"),
+                Some(at) if at > now.saturating_add(AUTH_TIME_SKEW) => {
+                    return Some("the time of the login (auth_time) is in the future");
+                }
+                Some(at) if now.saturating_sub(at) > max_age => {
+                    return Some("a more recent login is required");
+                }
+                Some(_) => {}
+            }
+        }
+        None
+    }
+}
+
 /// A requirement as data: what a route table prints, an audit event records and a 403 names.
 #[derive(Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -151,6 +252,9 @@ pub enum Rule {
     /// eyes, separation of duties, or one the application names
     /// ([`Authenticated::check_that`](crate::Authenticated::check_that)).
     Check(&'static str),
+    /// This rule, after a recent, strong enough login ([`StepUp`]): printed
+    /// `step-up(permission(keys:manage))`, so that a route table shows the step-up.
+    StepUp(&'static Rule),
 }
 
 impl Rule {
@@ -183,6 +287,7 @@ impl Rule {
                 }
             }
             Rule::Check(_) => {}
+            Rule::StepUp(rule) => rule.collect(permissions, roles),
         }
     }
 
@@ -201,6 +306,7 @@ impl fmt::Display for Rule {
             Rule::Permission(name) => write!(f, "permission({name})"),
             Rule::Role(name) => write!(f, "role({name})"),
             Rule::Check(name) => write!(f, "check({name})"),
+            Rule::StepUp(rule) => write!(f, "step-up({rule})"),
             Rule::AllOf([]) => f.write_str("authenticated"),
             // "and" is associative: a named AllOf inside another prints without parentheses.
             Rule::AllOf(rules) => {

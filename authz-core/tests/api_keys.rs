@@ -11,8 +11,9 @@ use authz_core::testkit::{RedisServer, TestKey, claims_for, now};
 use authz_core::{
     Algorithm, Authenticated, Issuer, Validator, api_key::ApiKeyError, api_key::ApiKeyStore,
     api_key::ApiKeys, api_key::InMemoryApiKeyStore, api_key::IssueError, api_key::RevokeError,
-    store::RedisApiKeyStore, token::BoxFuture, token::ErrorCategory, token::InMemoryRevocation,
-    token::Revocation, token::RevocationError, token::RevocationQuery, token::RevocationStatus,
+    store::RedisApiKeyStore, store::RedisError, token::BoxFuture, token::ErrorCategory,
+    token::InMemoryRevocation, token::Revocation, token::RevocationError, token::RevocationQuery,
+    token::RevocationStatus,
 };
 
 mod common;
@@ -286,12 +287,23 @@ async fn a_store_that_cannot_be_reached_refuses_issuance() {
         .prefix("x:")
         .build()
         .unwrap();
-    assert!(store.get("0123456789abcdef").await.is_err());
+    // Refused because Redis cannot be reached, not for another reason.
+    let error = store.get("0123456789abcdef").await.unwrap_err();
+    let cause = error
+        .get_ref()
+        .downcast_ref::<RedisError>()
+        .expect("a Redis error");
+    assert!(cause.is_unreachable(), "{cause:?}");
     let keys = ApiKeys::new(store, "rpt").unwrap();
-    assert!(matches!(
-        keys.issue::<P>("a", ["reports:read"], None).await,
-        Err(IssueError::Store(_))
-    ));
+    let refused = keys.issue::<P>("a", ["reports:read"], None).await;
+    let Err(IssueError::Store(error)) = refused else {
+        panic!("not refused by the store");
+    };
+    let cause = error
+        .get_ref()
+        .downcast_ref::<RedisError>()
+        .expect("a Redis error");
+    assert!(cause.is_unreachable(), "{cause:?}");
 }
 
 #[tokio::test]
@@ -708,5 +720,140 @@ async fn a_key_revoked_on_one_instance_is_refused_by_another_within_a_second() {
             Err(other) => panic!("{other}"),
         }
         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+}
+
+/// Issue 21, finding 5, on the API-key copy: a flood of forged ids on the channel only makes
+/// an instance read Redis, and a key revoked during the flood is refused by the other instance
+/// within 250 ms plus the timeout (the freshness barrier it shares with the revocation copy).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_forged_pushes_does_not_delay_a_key_revocation_past_the_bound() {
+    const FORGED: usize = 100_000;
+    let server = RedisServer::start().expect("redis-server must be installed (CI installs it)");
+    let timeout = Duration::from_millis(500);
+    let bound = Duration::from_millis(250) + timeout;
+    let instance = || {
+        ApiKeys::new(
+            RedisApiKeyStore::builder(server.url())
+                .prefix("flood:")
+                .timeout(timeout)
+                .build()
+                .unwrap(),
+            "rpt",
+        )
+        .unwrap()
+    };
+    let (a, b) = (instance(), instance());
+    let issued: Vec<_> = {
+        let mut issued = Vec::new();
+        for _ in 0..5 {
+            issued.push(a.issue::<P>("bot", ["reports:read"], None).await.unwrap());
+        }
+        issued
+    };
+    // `b` keeps the records once its channel is trusted.
+    for _ in 0..100 {
+        for key in &issued {
+            b.verify(key.raw()).await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let url = server.url();
+    let flood = tokio::spawn(async move {
+        let client = redis::Client::open(url).unwrap();
+        let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+        for start in (0..FORGED).step_by(1000) {
+            let mut pipe = redis::pipe();
+            for n in start..start + 1000 {
+                pipe.cmd("PUBLISH")
+                    .arg("flood:events")
+                    .arg(format!("{n:032x}"))
+                    .ignore();
+            }
+            let () = pipe.query_async(&mut connection).await.unwrap();
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let mut accepted_until = Duration::ZERO;
+    for key in &issued {
+        assert!(a.revoke(key.id()).await.unwrap());
+        let written = std::time::Instant::now();
+        loop {
+            let asked = written.elapsed();
+            match b.verify(key.raw()).await {
+                Err(ApiKeyError::Revoked(_)) => break,
+                Ok(_) => {
+                    assert!(
+                        asked < bound,
+                        "a revoked key accepted when asked {asked:?} after its revocation"
+                    );
+                    accepted_until = accepted_until.max(asked);
+                }
+                // Failing closed (Redis too busy to answer in time) is a refusal too.
+                Err(error) if error.category() == ErrorCategory::Unavailable => break,
+                Err(other) => panic!("{other}"),
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    flood.await.unwrap();
+    println!(
+        "API keys, {FORGED} forged pushes: a revoked key was last accepted when asked \
+         {accepted_until:?} after its revocation (bound {bound:?})"
+    );
+}
+
+/// Issue 21, finding 13: a change made outside the library (`HSET ... revoked 1`) publishes
+/// nothing, so an instance holding the record keeps using it (documented on
+/// `RedisApiKeyStore`); publishing the id on the channel, as the documentation says to, makes
+/// every instance read the record again.
+#[tokio::test]
+async fn a_record_changed_outside_the_library_is_seen_once_its_id_is_published() {
+    let server = RedisServer::start().expect("redis-server must be installed (CI installs it)");
+    let keys = ApiKeys::new(
+        RedisApiKeyStore::builder(server.url())
+            .prefix("outside:")
+            .build()
+            .unwrap(),
+        "rpt",
+    )
+    .unwrap();
+    let issued = keys
+        .issue::<P>("bot", ["reports:read"], None)
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        keys.verify(issued.raw()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut raw = client.get_multiplexed_async_connection().await.unwrap();
+    let _: () = redis::cmd("HSET")
+        .arg(format!("outside:{}", issued.id()))
+        .arg("revoked")
+        .arg("1")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    // Still accepted from memory: what the documentation warns about.
+    assert!(keys.verify(issued.raw()).await.is_ok());
+    let _: () = redis::cmd("PUBLISH")
+        .arg("outside:events")
+        .arg(issued.id())
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    let published = std::time::Instant::now();
+    loop {
+        match keys.verify(issued.raw()).await {
+            Err(ApiKeyError::Revoked(_)) => break,
+            Ok(_) => assert!(
+                published.elapsed() < Duration::from_secs(1),
+                "the published id was not read again within 1 s"
+            ),
+            Err(other) => panic!("{other}"),
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
     }
 }

@@ -140,10 +140,27 @@ async fn the_verified_token_cache_keeps_the_binding() {
         assert_eq!(ok.issuer(), Some(B));
     }
     assert_eq!(v.cache_stats().unwrap().hits, 1);
+    // B's key signs a token claiming A. Both issuers have a key `k`: the token is checked
+    // against A's (the claimed issuer's) key, every time, and never served from the cache
+    // that holds B's genuine token of the same subject.
     let forged = b.mint(&reader(A, "alice"));
     for _ in 0..2 {
-        assert!(v.validate_shared::<Token>(&forged).await.is_err());
+        let error = v.validate_shared::<Token>(&forged).await.unwrap_err();
+        assert!(
+            matches!(error, TokenError::BadSignature { .. }),
+            "A's key `k` refuses B's signature: {error}"
+        );
     }
+    let stats = v.cache_stats().unwrap();
+    assert_eq!(
+        (stats.hits, stats.misses),
+        (1, 3),
+        "the forgery went through verification both times"
+    );
+    // And the genuine entry still answers for B, not A.
+    let again: Arc<Validated<Token>> = v.validate_shared(&genuine).await.unwrap();
+    assert_eq!(again.issuer(), Some(B));
+    assert_eq!(v.cache_stats().unwrap().hits, 2);
 }
 
 #[tokio::test]
@@ -389,4 +406,178 @@ fn a_key_given_alone_still_stands_in_for_an_unknown_kid() {
         .build()
         .unwrap();
     rt.block_on(v.validate::<Token>(&token)).unwrap();
+}
+
+// Issue 21, finding 1: tenants, roles and permissions bound to the issuer. Realm A (`acme`'s
+// identity provider) and realm B (`globex`'s) distrust each other; B must not speak for acme.
+
+authz_core::policy! {
+    /// Invoices of many tenants.
+    pub mod invoices {
+        permissions {
+            /// Read one's own invoices.
+            "invoices:read",
+            /// Read every invoice of one's tenant.
+            "invoices:read_any",
+            /// Read invoices of every tenant (your own support staff).
+            "invoices:read_any_tenant",
+        }
+        roles {
+            /// Reads the tenant's invoices.
+            "auditor" = ["invoices:read", "invoices:read_any"],
+            /// Reads across tenants.
+            "support" = "auditor" + ["invoices:read_any_tenant"],
+        }
+    }
+}
+
+#[derive(Debug, serde::Deserialize, Claims)]
+struct TenantToken {
+    sub: String,
+    #[serde(default)]
+    #[claims(roles)]
+    roles: Vec<String>,
+    #[claims(tenant)]
+    tenant: Option<String>,
+}
+
+type TenantCaller = Authenticated<invoices::Policy, TenantToken>;
+
+#[derive(Debug)]
+struct AcmeInvoice;
+impl HasOwner for AcmeInvoice {
+    fn owner(&self) -> &str {
+        "alice"
+    }
+    fn owner_issuer(&self) -> Option<&str> {
+        Some(A)
+    }
+    fn owner_tenant(&self) -> Option<&str> {
+        Some("acme")
+    }
+}
+impl authz_core::checks::HasTenant for AcmeInvoice {
+    fn tenant(&self) -> &str {
+        "acme"
+    }
+}
+
+fn tenant_claims(issuer: &str, subject: &str, roles: &[&str], tenant: &str) -> serde_json::Value {
+    let mut claims = claims_for(issuer, AUD, subject);
+    claims["roles"] = serde_json::json!(roles);
+    claims["tenant"] = serde_json::json!(tenant);
+    claims
+}
+
+/// Two customers' issuers, each bound to its tenant, and our own staff issuer for every tenant.
+fn customer_issuers() -> (TestKey, TestKey, TestKey, Validator) {
+    let a = TestKey::generate(Algorithm::ES256, "a-1");
+    let b = TestKey::generate(Algorithm::ES256, "b-1");
+    let staff = TestKey::generate(Algorithm::ES256, "s-1");
+    let validator = Validator::builder()
+        .algorithms([Algorithm::ES256])
+        .trust(Issuer::new(A).key(a.verification_key()).tenants(["acme"]))
+        .trust(
+            Issuer::new(B)
+                .key(b.verification_key())
+                .tenants(["globex"])
+                .grants_at_most(["invoices:read", "invoices:read_any"]),
+        )
+        .trust(
+            Issuer::new("https://staff.example")
+                .key(staff.verification_key())
+                .any_tenant(),
+        )
+        .audience(AUD)
+        .cache(100)
+        .build()
+        .unwrap();
+    (a, b, staff, validator)
+}
+
+#[tokio::test]
+async fn an_issuer_cannot_speak_for_another_issuers_tenant() {
+    let (a, b, _, v) = customer_issuers();
+    // The audit's reproduction: signed by B (globex's realm), naming tenant acme.
+    let forged = b.mint(&tenant_claims(B, "mallory", &["auditor"], "acme"));
+    for _ in 0..2 {
+        let error = v
+            .validate_shared::<TenantToken>(&forged)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, TokenError::TenantNotAllowed),
+            "B may not assert tenant acme: {error}"
+        );
+        assert_eq!(error.category().http_status(), 401);
+    }
+    // A's own auditor still reads acme's invoice, and B's auditor its own tenant.
+    let alice: TenantCaller = v
+        .validate_shared::<TenantToken>(&a.mint(&tenant_claims(A, "ann", &["auditor"], "acme")))
+        .await
+        .unwrap()
+        .into();
+    assert!(alice.check_owner(AcmeInvoice, invoices::perm::InvoicesReadAny).is_ok());
+    assert!(alice.check_tenant(AcmeInvoice).is_ok());
+    let mallory: TenantCaller = v
+        .validate_shared::<TenantToken>(&b.mint(&tenant_claims(B, "mallory", &["auditor"], "globex")))
+        .await
+        .unwrap()
+        .into();
+    let denied = mallory.check_tenant(AcmeInvoice).unwrap_err();
+    assert_eq!(denied.reason(), DenyReason::OtherTenant);
+}
+
+#[tokio::test]
+async fn a_customers_issuer_cannot_grant_past_its_cap() {
+    let (_, b, staff, v) = customer_issuers();
+    // globex's realm hands out our support role, which reaches every tenant.
+    let token = b.mint(&tenant_claims(B, "mallory", &["support"], "globex"));
+    let mallory: TenantCaller = v.validate_shared(&token).await.unwrap().into();
+    assert!(!mallory.meets::<invoices::perm::InvoicesReadAnyTenant>());
+    let denied = mallory
+        .check_tenant_or(AcmeInvoice, invoices::perm::InvoicesReadAnyTenant)
+        .unwrap_err();
+    assert_eq!(denied.reason(), DenyReason::OtherTenant);
+    // The role that grants past the cap is gone too; the role it inherits, inside the cap, stays.
+    assert_eq!(
+        mallory.require::<invoices::role::Support>().unwrap_err().reason(),
+        DenyReason::MissingRole
+    );
+    assert!(mallory.require::<invoices::role::Auditor>().is_ok());
+    // Our own staff issuer is not capped.
+    let token = staff.mint(&tenant_claims("https://staff.example", "sam", &["support"], "globex"));
+    let sam: TenantCaller = v.validate_shared(&token).await.unwrap().into();
+    assert!(sam
+        .check_tenant_or(AcmeInvoice, invoices::perm::InvoicesReadAnyTenant)
+        .is_ok());
+}
+
+#[tokio::test]
+async fn with_several_issuers_an_undeclared_issuer_asserts_no_tenant() {
+    // Neither issuer declares its tenants: neither may name one.
+    let (a, _, v) = two_issuers();
+    let token = a.mint(&tenant_claims(A, "ann", &["reader"], "acme"));
+    let error = v.validate::<TenantToken>(&token).await.unwrap_err();
+    assert!(matches!(error, TokenError::TenantNotAllowed), "{error}");
+    assert!(
+        error.to_string().contains("Issuer::tenants"),
+        "the message names the fix: {error}"
+    );
+    // A token without a tenant is fine.
+    let token = a.mint(&reader(A, "ann"));
+    assert!(v.validate::<TenantToken>(&token).await.is_ok());
+    // With a single issuer, that issuer is the only authority: any tenant.
+    let single = Validator::builder()
+        .algorithms([Algorithm::ES256])
+        .key(a.verification_key())
+        .issuer(A)
+        .audience(AUD)
+        .build()
+        .unwrap();
+    let token = a.mint(&tenant_claims(A, "ann", &["reader"], "acme"));
+    assert_eq!(
+        single.validate::<TenantToken>(&token).await.unwrap().claims.tenant.as_deref(),
+        Some("acme")
+    );
 }

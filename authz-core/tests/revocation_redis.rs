@@ -940,3 +940,291 @@ async fn a_paused_redis_makes_checks_fail_closed_then_recover() {
     wait_until(|| store.is_synced()).await;
     assert_eq!(store.check(q).await.unwrap(), RevocationStatus::Active);
 }
+
+/// `PUBLISH channel message` from a client of the test's own: what anyone who can reach the
+/// server can do. The number of subscribers that received it.
+async fn publish(server: &RedisServer, channel: &str, message: &str) -> i64 {
+    redis::cmd("PUBLISH")
+        .arg(channel)
+        .arg(message)
+        .query_async(&mut raw(server).await)
+        .await
+        .unwrap()
+}
+
+/// Waits until `store` refuses `jti`, within 3 s.
+async fn wait_refused(store: &RedisRevocation, jti: &str) {
+    let q = RevocationQuery::new(Some(jti), None, None, now() + 300);
+    for _ in 0..300 {
+        if store.check(q).await.unwrap() == RevocationStatus::Revoked {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{jti} not refused within 3 s");
+}
+
+const CHANNEL: &str = "authz:revoked:events";
+
+/// Audit finding 5 (issue 21), performed: one forged message on the channel used to revoke
+/// alice on every instance, though Redis held nothing for her. A push is now a hint the
+/// instance reads back from Redis.
+#[tokio::test]
+async fn a_forged_push_revokes_no_one() {
+    let server = redis();
+    let a = RedisRevocation::builder(server.url()).build().unwrap();
+    let b = RedisRevocation::builder(server.url()).build().unwrap();
+    a.start();
+    b.start();
+    wait_until(|| a.is_synced() && b.is_synced()).await;
+    let t = now();
+    let alice = RevocationQuery::new(Some("alice-token"), Some("alice"), Some(t - 10), t + 300);
+    assert_eq!(b.check(alice).await.unwrap(), RevocationStatus::Active);
+
+    // The writers' own form, and the key alone, for alice's subject and her token's jti.
+    let forged = [
+        format!("{} {t} 3600", b.subject_key("alice")),
+        b.subject_key("alice"),
+        format!("{} {} 3600", b.jti_key("alice-token"), t + 300),
+    ];
+    for message in &forged {
+        assert_eq!(
+            publish(&server, CHANNEL, message).await,
+            2,
+            "both instances hear it"
+        );
+    }
+    // A genuine revocation published after the forged messages: once `b` has it, it has
+    // handled them (one subscription delivers in order).
+    a.revoke_jti("marker", t + 300).await.unwrap();
+    wait_refused(&b, "marker").await;
+    assert!(b.is_synced(), "answered from memory");
+    assert_eq!(b.check(alice).await.unwrap(), RevocationStatus::Active);
+    assert_eq!(a.check(alice).await.unwrap(), RevocationStatus::Active);
+    assert_eq!(b.entries_in_memory(), 1, "only the genuine entry is kept");
+
+    // A hint for an entry Redis does hold (written by another tool) is read back and kept.
+    let key = b.jti_key("written-by-hand");
+    let _: () = redis::cmd("SET")
+        .arg(&key)
+        .arg(t + 300)
+        .arg("PX")
+        .arg(60_000)
+        .query_async(&mut raw(&server).await)
+        .await
+        .unwrap();
+    publish(&server, CHANNEL, &key).await;
+    wait_refused(&b, "written-by-hand").await;
+    assert!(b.is_synced());
+    assert_eq!(b.entries_in_memory(), 2);
+}
+
+/// Audit finding 5, performed: 100,000 forged messages with chosen digests (all alike in the
+/// bytes the old, unkeyed hasher read) used to be kept, made inserts quadratic, and let a
+/// genuine revocation be accepted for 40-52 s while the copy said it was trusted. Now none is
+/// kept, and a revocation made during the flood is refused within the documented bound, 250 ms
+/// plus the timeout, by the copy or by Redis once the copy stops being trusted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_forged_pushes_keeps_the_bound_and_nothing_forged() {
+    const FORGED: usize = 100_000;
+    let server = redis();
+    let timeout = Duration::from_millis(500);
+    let bound = Duration::from_millis(250) + timeout;
+    let instance = || {
+        RedisRevocation::builder(server.url())
+            .timeout(timeout)
+            .build()
+            .unwrap()
+    };
+    let (a, b) = (instance(), instance());
+    a.start();
+    b.start();
+    wait_until(|| a.is_synced() && b.is_synced()).await;
+    let t = now();
+    let alice = RevocationQuery::new(None, Some("alice"), Some(t - 10), t + 300);
+
+    let flood = {
+        let url = server.url();
+        let prefix_of = |key: String| key[..key.len() - 64].to_owned();
+        // The same prefix and kinds as the store's keys, digests chosen to agree on all but
+        // their last bytes; alice's real subject key among them.
+        let kinds = [
+            prefix_of(b.jti_key("")),
+            prefix_of(b.subject_key("")),
+            prefix_of(b.issuer_subject_key("", "")),
+            prefix_of(b.session_key("", "")),
+        ];
+        let alice_key = b.subject_key("alice");
+        tokio::spawn(async move {
+            let client = redis::Client::open(url).unwrap();
+            let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+            for start in (0..FORGED).step_by(1000) {
+                let mut pipe = redis::pipe();
+                for n in start..start + 1000 {
+                    let key = if n % 1000 == 0 {
+                        alice_key.clone()
+                    } else {
+                        format!("{}{}{n:016x}", kinds[n % 4], "ab".repeat(24))
+                    };
+                    pipe.cmd("PUBLISH")
+                        .arg(CHANNEL)
+                        .arg(format!("{key} {t} 4294967295"))
+                        .ignore();
+                }
+                let () = pipe.query_async(&mut connection).await.unwrap();
+            }
+        })
+    };
+
+    // Genuine revocations through `a` while the flood lasts, each timed until `b` refuses it.
+    let mut slowest = Duration::ZERO;
+    let mut accepted_until = Duration::ZERO;
+    let mut untrusted_seen = false;
+    let mut genuine = 0;
+    while !flood.is_finished() || genuine < 5 {
+        let jti = format!("genuine-{genuine}");
+        let q = RevocationQuery::new(Some(&jti), None, None, now() + 300);
+        a.revoke_jti(&jti, now() + 300).await.unwrap();
+        let written = std::time::Instant::now();
+        let refused_after = loop {
+            // The bound is about when a check is asked: one asked after it must refuse.
+            let asked = written.elapsed();
+            let synced = b.is_synced();
+            untrusted_seen |= !synced;
+            match b.check(q).await {
+                Ok(RevocationStatus::Revoked) | Err(_) => break asked,
+                Ok(RevocationStatus::Active) => {
+                    assert!(
+                        asked < bound,
+                        "{jti} accepted when asked {asked:?} after it was revoked (copy \
+                         trusted: {synced})"
+                    );
+                    accepted_until = accepted_until.max(asked);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        };
+        slowest = slowest.max(refused_after);
+        assert!(
+            b.entries_in_memory() <= genuine + 1,
+            "a forged entry was kept"
+        );
+        genuine += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    flood.await.unwrap();
+    println!(
+        "{FORGED} forged pushes: of {genuine} revocations, the latest still accepted was asked \
+         {accepted_until:?} after it was written, the first refusal came {slowest:?} after at \
+         the slowest (bound {bound:?}); the copy stopped being trusted meanwhile: \
+         {untrusted_seen}"
+    );
+
+    // Once the flood is over, the copy is trusted again, and holds the genuine entries once the
+    // last of them has been read back: never a forged one.
+    for store in [&a, &b] {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !(store.is_synced() && store.entries_in_memory() == genuine) {
+            assert!(
+                store.entries_in_memory() <= genuine,
+                "a forged entry was kept"
+            );
+            assert!(
+                std::time::Instant::now() < deadline,
+                "not trusted and whole again after the flood: {} entries, trusted: {}",
+                store.entries_in_memory(),
+                store.is_synced()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(store.check(alice).await.unwrap(), RevocationStatus::Active);
+    }
+}
+
+/// Audit finding 9 (issue 21), performed: a copy loaded from Redis used to forget an entry up
+/// to a second early (whole-second TTLs added to a whole-second clock), so a revoked `jti` was
+/// accepted in its last second while Redis still held it. Entries are written with
+/// millisecond expiries here, spread over a second so that one of them falls at any point of
+/// the clock's second; a freshly loaded copy must refuse each for as long as Redis holds it.
+#[tokio::test]
+async fn a_loaded_entry_is_refused_until_its_last_millisecond_in_redis() {
+    const KEYS: usize = 10;
+    let server = redis();
+    let store = RedisRevocation::builder(server.url()).build().unwrap();
+    let jtis: Vec<String> = (0..KEYS).map(|i| format!("last-second-{i}")).collect();
+    let mut connection = raw(&server).await;
+    for (i, jti) in jtis.iter().enumerate() {
+        let _: () = redis::cmd("SET")
+            .arg(store.jti_key(jti))
+            .arg(now() + 300)
+            .arg("PX")
+            .arg(1500 + 100 * i)
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+    }
+    store.start();
+    wait_until(|| store.is_synced()).await;
+    assert_eq!(store.entries_in_memory(), KEYS, "loaded, not pushed");
+    // Each jti, until Redis has dropped it: refused from memory while Redis holds it, and
+    // seen so at least once within its last second there.
+    let mut in_last_second = [false; KEYS];
+    let mut left = KEYS;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while left > 0 {
+        assert!(std::time::Instant::now() < deadline, "Redis kept the keys");
+        left = 0;
+        for (i, jti) in jtis.iter().enumerate() {
+            let key = store.jti_key(jti);
+            let before: i64 = redis::cmd("PTTL")
+                .arg(&key)
+                .query_async(&mut connection)
+                .await
+                .unwrap();
+            if before == -2 {
+                continue;
+            }
+            left += 1;
+            let q = RevocationQuery::new(Some(jti), None, None, now() + 300);
+            let status = store.check(q).await.unwrap();
+            assert!(store.is_synced(), "read from memory");
+            let after: i64 = redis::cmd("EXISTS")
+                .arg(&key)
+                .query_async(&mut connection)
+                .await
+                .unwrap();
+            if status == RevocationStatus::Active {
+                assert_eq!(after, 0, "{jti} forgotten while Redis still held it");
+            } else if before < 1000 {
+                in_last_second[i] = true;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(in_last_second, [true; KEYS]);
+}
+
+/// Audit finding 5: a copy that would hold more entries than its capacity stops being
+/// trusted, and checks ask Redis, which still refuses every revoked token.
+#[tokio::test]
+async fn past_its_capacity_the_copy_is_not_trusted() {
+    let server = redis();
+    let a = RedisRevocation::builder(server.url()).build().unwrap();
+    let b = RedisRevocation::builder(server.url())
+        .push_capacity(5)
+        .build()
+        .unwrap();
+    b.start();
+    wait_until(|| b.is_synced()).await;
+    for i in 0..6 {
+        a.revoke_jti(&format!("t-{i}"), now() + 300).await.unwrap();
+    }
+    wait_until(|| !b.is_synced()).await;
+    assert!(b.entries_in_memory() <= 5);
+    for i in 0..6 {
+        let jti = format!("t-{i}");
+        let q = RevocationQuery::new(Some(&jti), None, None, now() + 300);
+        assert_eq!(b.check(q).await.unwrap(), RevocationStatus::Revoked);
+    }
+    assert!(!b.is_synced(), "trusted again while over its capacity");
+}

@@ -112,16 +112,23 @@ fn an_override_never_crosses_tenants() {
         .check_owner(B_INVOICE, perm::InvoicesReadAny)
         .unwrap_err();
     assert_eq!(denied.reason(), DenyReason::OtherTenant);
-    // Concealed, it answers as a missing resource would: 404, no challenge.
-    let refusal = Refusal::from(denied.conceal());
+    // Concealed by default (issue 23 item 4): it answers as a missing resource would, byte
+    // for byte, so ids in other tenants cannot be probed.
+    assert!(denied.is_concealed());
+    let refusal = Refusal::from(denied);
     assert_eq!(refusal.status(), 404);
     assert_eq!(refusal.challenge(), None);
-    // Unconcealed: 403 naming the reason, and no `insufficient_scope` challenge, since no
-    // permission would help.
+    assert_eq!(
+        refusal.problem_json(),
+        Refusal::from(authz_core::Denied::not_found()).problem_json()
+    );
+    // Revealed by choice: 403 naming the reason, and no `insufficient_scope` challenge, since
+    // no permission would help.
     let refusal = Refusal::from(
         auditor
             .check_owner(B_INVOICE, perm::InvoicesReadAny)
-            .unwrap_err(),
+            .unwrap_err()
+            .reveal(),
     );
     assert_eq!(refusal.status(), 403);
     assert_eq!(refusal.challenge(), None);
@@ -179,6 +186,51 @@ fn the_creator_may_not_approve() {
     assert_eq!(Refusal::from(denied).status(), 403);
     let gil = caller("gil", Some("globex"), &["accountant"]);
     assert_eq!(gil.check_four_eyes(B_INVOICE).unwrap().created_by, "bob");
+}
+
+/// An invoice that records its creator's issuer, as a multi-issuer service does.
+#[derive(Debug)]
+struct IssuedInvoice {
+    created_by: &'static str,
+}
+impl HasCreator for IssuedInvoice {
+    fn creator(&self) -> &str {
+        self.created_by
+    }
+    fn creator_issuer(&self) -> Option<&str> {
+        Some("https://id.example")
+    }
+}
+
+#[tokio::test]
+async fn four_eyes_holds_for_a_caller_without_an_issuer() {
+    // Issue 21, finding 3: carol created an invoice with her token, minted herself an API key,
+    // and approved her own invoice with it (a key has no issuer, so "not the creator" followed).
+    use authz_core::api_key::{ApiKeys, InMemoryApiKeyStore};
+    let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "inv").unwrap();
+    let issued = keys
+        .issue::<invoices::Policy>("carol", ["invoices:approve"], None)
+        .await
+        .unwrap();
+    let carol_by_key: Authenticated<invoices::Policy, Token> =
+        Authenticated::from_api_key(keys.verify(issued.raw()).await.unwrap());
+    let invoice = IssuedInvoice { created_by: "carol" };
+    let denied = carol_by_key.check_four_eyes(invoice).unwrap_err();
+    assert_eq!(denied.reason(), DenyReason::SameCreator);
+    // Verified claims have no issuer either.
+    let carol = caller("carol", None, &["accountant"]);
+    let denied = carol
+        .check_four_eyes(IssuedInvoice { created_by: "carol" })
+        .unwrap_err();
+    assert_eq!(denied.reason(), DenyReason::SameCreator);
+    // Someone else's key approves.
+    let dave = keys
+        .issue::<invoices::Policy>("dave", ["invoices:approve"], None)
+        .await
+        .unwrap();
+    let dave: Authenticated<invoices::Policy, Token> =
+        Authenticated::from_api_key(keys.verify(dave.raw()).await.unwrap());
+    assert!(dave.check_four_eyes(IssuedInvoice { created_by: "carol" }).is_ok());
 }
 
 #[test]
@@ -331,6 +383,17 @@ fn a_gate_told_to_drop_lets_the_caller_in_without_the_pair_and_audits_it() {
     assert!(caller.require::<perm::InvoicesRead>().is_ok());
     assert!(caller.require::<perm::InvoicesApprove>().is_err());
     assert!(caller.require::<perm::InvoicesCreate>().is_err());
+    // Issue 21, finding 4: the roles that grant either side go with the pair, so no role
+    // requirement passes on them and no proof weakens to a separated permission.
+    for denied in [
+        caller.require::<invoices::role::Accountant>().unwrap_err(),
+        caller.require::<invoices::role::Clerk>().unwrap_err(),
+    ] {
+        assert_eq!(denied.reason(), DenyReason::MissingRole);
+    }
+    assert!(!caller.roles().contains(invoices::Role::Accountant));
+    // The role they inherit, which grants neither side, stays.
+    assert!(caller.require::<invoices::role::Viewer>().is_ok());
     let seen = seen.lock().unwrap();
     let event = seen
         .iter()

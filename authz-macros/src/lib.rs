@@ -12,6 +12,7 @@ mod errors;
 mod names;
 mod policy;
 mod require;
+mod resource;
 mod tokens;
 
 /// Declares a policy. Documented at `authz_core::policy!`.
@@ -24,6 +25,13 @@ pub fn policy(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(Claims, attributes(claims))]
 pub fn derive_claims(input: TokenStream) -> TokenStream {
     claims::expand(input.into()).into()
+}
+
+/// Implements `HasOwner`, `checks::HasTenant` and `checks::HasCreator` from field attributes.
+/// Documented at `authz_core::Resource`.
+#[proc_macro_derive(Resource, attributes(resource))]
+pub fn derive_resource(input: TokenStream) -> TokenStream {
+    resource::expand(input.into()).into()
 }
 
 /// Enforces a rule before an `async fn` handler runs. Documented at `authz_core::require`.

@@ -27,13 +27,11 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use authz_axum::{Gate, Rejection, Router, get, post};
-use authz_core::api_key::{ApiKeys, InMemoryApiKeyStore, IssueError};
-use authz_core::checks::{FourEyes, HasCreator, HasTenant};
+use authz_core::api_key::{ApiKeys, InMemoryApiKeyStore};
+use authz_core::checks::FourEyes;
 use authz_core::claims::Nested;
 use authz_core::token::ValidatorBuilder;
-use authz_core::{
-    Authenticated, Claims, Denied, DenyReason, HasOwner, Owned, Validator, public, require,
-};
+use authz_core::{Authenticated, Claims, Denied, Owned, Validator, public, require};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRef, Path, State};
@@ -138,44 +136,25 @@ pub fn keycloak(builder: ValidatorBuilder, issuer: &str, audience: &str) -> Vali
         .require_claim("typ", "Bearer")
 }
 
-/// A stored invoice.
-#[derive(Debug, Clone, Serialize)]
+/// A stored invoice. It names its owner, tenant and creator for the owner, tenant and
+/// four-eyes checks.
+#[derive(Debug, Clone, Serialize, authz_core::Resource)]
 pub struct Invoice {
     /// Its id, `inv-1`, `inv-2`, ...
     pub id: String,
     /// The tenant it belongs to.
+    #[resource(tenant)]
     pub tenant: String,
     /// The subject responsible for it, who may read it with `invoices:read` alone.
+    #[resource(owner)]
     pub owner: String,
     /// The subject that created it, who may not approve it.
+    #[resource(creator)]
     pub created_by: String,
     /// The amount, in cents.
     pub amount_cents: u64,
     /// Who approved it, once approved.
     pub approved_by: Option<String>,
-}
-
-impl HasOwner for Invoice {
-    fn owner(&self) -> &str {
-        &self.owner
-    }
-
-    /// An owner check refuses a caller of another tenant before ownership and the override.
-    fn owner_tenant(&self) -> Option<&str> {
-        Some(&self.tenant)
-    }
-}
-
-impl HasTenant for Invoice {
-    fn tenant(&self) -> &str {
-        &self.tenant
-    }
-}
-
-impl HasCreator for Invoice {
-    fn creator(&self) -> &str {
-        &self.created_by
-    }
 }
 
 /// The invoices, in memory.
@@ -312,23 +291,6 @@ async fn health() -> &'static str {
     "ok"
 }
 
-/// The answer for an unknown id: the status, content type and body of a concealed refusal
-/// (`Denied::conceal`), so that "no such invoice" and "another tenant's invoice" look alike.
-fn not_found() -> Response {
-    Problem::new(StatusCode::NOT_FOUND, "not found").into_response()
-}
-
-/// Another tenant's invoice is answered as an unknown id (404), so that ids of other tenants
-/// cannot be probed. Other refusals stay 403: within a tenant, a caller may learn that a
-/// colleague's invoice exists and ask for access.
-fn conceal_other_tenants(denied: Denied) -> Denied {
-    if denied.reason() == DenyReason::OtherTenant {
-        denied.conceal()
-    } else {
-        denied
-    }
-}
-
 /// What a reader sees; takes the owner-check proof.
 fn view(invoice: Owned<Invoice>) -> Json<Invoice> {
     Json(invoice.into_inner())
@@ -361,12 +323,9 @@ async fn read_invoice(
     State(store): State<InvoiceStore>,
     Path(id): Path<String>,
 ) -> Result<Response, Rejection> {
-    let Some(invoice) = store.get(&id) else {
-        return Ok(not_found());
-    };
-    let invoice = caller
-        .check_owner(invoice, perm::InvoicesReadAny)
-        .map_err(conceal_other_tenants)?;
+    // Another tenant's invoice answers as an unknown id does (404): ids cannot be probed.
+    let invoice = store.get(&id).ok_or_else(Denied::not_found)?;
+    let invoice = caller.check_owner(invoice, perm::InvoicesReadAny)?;
     Ok(view(invoice).into_response())
 }
 
@@ -378,12 +337,8 @@ async fn support_read_invoice(
     State(store): State<InvoiceStore>,
     Path(id): Path<String>,
 ) -> Result<Response, Rejection> {
-    let Some(invoice) = store.get(&id) else {
-        return Ok(not_found());
-    };
-    let invoice = caller
-        .check_tenant_or(invoice, perm::InvoicesReadAnyTenant)
-        .map_err(Denied::conceal)?;
+    let invoice = store.get(&id).ok_or_else(Denied::not_found)?;
+    let invoice = caller.check_tenant_or(invoice, perm::InvoicesReadAnyTenant)?;
     Ok(Json(invoice.into_inner()).into_response())
 }
 
@@ -431,10 +386,8 @@ async fn approve_invoice(
     State(store): State<InvoiceStore>,
     Path(id): Path<String>,
 ) -> Result<Response, Rejection> {
-    let Some(invoice) = store.get(&id) else {
-        return Ok(not_found());
-    };
-    let invoice = caller.check_tenant(invoice).map_err(Denied::conceal)?;
+    let invoice = store.get(&id).ok_or_else(Denied::not_found)?;
+    let invoice = caller.check_tenant(invoice)?;
     let invoice = caller.check_four_eyes(invoice.into_inner())?;
     let approver = caller.subject().unwrap_or_default();
     Ok(match store.approve(&invoice, approver) {
@@ -497,12 +450,7 @@ async fn create_api_key(
             &new.permissions,
             new.expires_in.map(Duration::from_secs),
         )
-        .await;
-    let issued = match issued {
-        Ok(issued) => issued,
-        Err(IssueError::OtherSubject(denied)) => return Err(denied.into()),
-        Err(error) => return Ok(not_issued(&error)),
-    };
+        .await?;
     let record = issued.record();
     let created = IssuedInvoicesApiKey {
         id: record.id.clone(),
@@ -514,14 +462,3 @@ async fn create_api_key(
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
-/// A refused issuance: the error's own status; its text for the client's mistakes, nothing
-/// about the backend for the server's.
-fn not_issued(error: &IssueError) -> Response {
-    let status =
-        StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if status.is_server_error() {
-        tracing::error!(%error, "api key not issued");
-        return Problem::new(status, "the key could not be issued; retry later").into_response();
-    }
-    Problem::new(status, error.to_string()).into_response()
-}

@@ -352,6 +352,23 @@ impl authz_core::token::RevocationStore for Revocations {
     ) -> BoxFuture<'a, Result<(), RevocationError>> {
         self.store().revoke_session(iss, sid, issued_before, until)
     }
+
+    fn logout_received<'a>(
+        &'a self,
+        iss: &'a str,
+        jti: &'a str,
+    ) -> BoxFuture<'a, Result<bool, RevocationError>> {
+        self.store().logout_received(iss, jti)
+    }
+
+    fn record_logout<'a>(
+        &'a self,
+        iss: &'a str,
+        jti: &'a str,
+        until: u64,
+    ) -> BoxFuture<'a, Result<bool, RevocationError>> {
+        self.store().record_logout(iss, jti, until)
+    }
 }
 
 impl Revocations {

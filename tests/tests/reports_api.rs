@@ -58,6 +58,7 @@ fn api() -> Api {
     let state = AppState {
         authz: Gate::new(validator)
             .realm("reports-api")
+            .step_up(authz_core::gate::StepUpPolicy::any_login())
             .api_keys(api_keys.clone()),
         store: Store::seeded(),
         revocations: revocations.clone(),
@@ -386,8 +387,8 @@ POST    /backchannel-logout   public
 POST    /reports              permission(reports:write)
 GET     /reports/{id}         permission(reports:read)
 DELETE  /reports/{id}         permission(reports:delete)
-POST    /admin/revocations    permission(users:revoke)
-POST    /admin/api-keys       permission(api_keys:manage)
+POST    /admin/revocations    step-up(permission(users:revoke))
+POST    /admin/api-keys       step-up(permission(api_keys:manage))
 DELETE  /admin/api-keys/{id}  permission(api_keys:manage)
 "
     );
@@ -400,8 +401,8 @@ DELETE  /admin/api-keys/{id}  permission(api_keys:manage)
             {"method": "POST", "path": "/reports", "access": "permission(reports:write)"},
             {"method": "GET", "path": "/reports/{id}", "access": "permission(reports:read)"},
             {"method": "DELETE", "path": "/reports/{id}", "access": "permission(reports:delete)"},
-            {"method": "POST", "path": "/admin/revocations", "access": "permission(users:revoke)"},
-            {"method": "POST", "path": "/admin/api-keys", "access": "permission(api_keys:manage)"},
+            {"method": "POST", "path": "/admin/revocations", "access": "step-up(permission(users:revoke))"},
+            {"method": "POST", "path": "/admin/api-keys", "access": "step-up(permission(api_keys:manage))"},
             {"method": "DELETE", "path": "/admin/api-keys/{id}", "access": "permission(api_keys:manage)"},
         ])
     );

@@ -13,4 +13,7 @@ fn ui() {
     t.compile_fail("tests/ui/require/fail/*.rs");
     t.pass("tests/ui/axum/pass/*.rs");
     t.compile_fail("tests/ui/axum/fail/*.rs");
+    t.compile_fail("tests/ui/actix/fail/*.rs");
+    t.pass("tests/ui/resource/pass/*.rs");
+    t.compile_fail("tests/ui/resource/fail/*.rs");
 }

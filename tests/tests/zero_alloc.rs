@@ -2,6 +2,7 @@
 //! One test in this binary, so no other test thread allocates while it counts.
 
 use authz_core::Claims;
+use authz_core::claims::NameList;
 use authz_examples::reports;
 
 #[global_allocator]
@@ -16,6 +17,20 @@ struct Token {
     scope: Option<String>,
 }
 
+/// The same names as an identity provider spells them, through maps.
+#[derive(Claims)]
+#[claims(policy = reports::Policy)]
+struct Provider {
+    sub: String,
+    #[claims(roles, map = { "Report Viewers" => "viewer", "Report Admins" => "admin" })]
+    groups: NameList,
+    #[claims(
+        scope,
+        map = { "Reports.Read" => "reports:read", "reports-api/admin" => role "admin" },
+    )]
+    scope: NameList,
+}
+
 #[test]
 fn resolution_and_checks_do_not_allocate() {
     let _profiler = dhat::Profiler::builder().testing().build();
@@ -27,6 +42,12 @@ fn resolution_and_checks_do_not_allocate() {
         scope: Some("reports:read reports:write openid".into()),
     };
     let probe = std::hint::black_box(&token);
+    let provider = Provider {
+        sub: "bob".into(),
+        groups: ["Report Viewers", "Everyone", "Report Admins"].into(),
+        scope: "Reports.Read reports-api/admin openid".into(),
+    };
+    let mapped = std::hint::black_box(&provider);
 
     let before = dhat::HeapStats::get();
     let mut granted = 0;
@@ -40,12 +61,18 @@ fn resolution_and_checks_do_not_allocate() {
         );
         granted += probe.unknown_names::<reports::Policy>().count();
         granted += usize::from(probe.subject() == Some("alice"));
+
+        let resolved = mapped.resolve::<reports::Policy>();
+        granted += resolved.permissions.len() + resolved.unknown_roles as usize;
+        granted += mapped.unknown_names::<reports::Policy>().count();
     }
     let after = dhat::HeapStats::get();
 
     // Admin's permissions + 1 unknown role + delete + 1 unknown name + subject, each round
-    // (`openid` is an OpenID Connect scope, not an unknown name).
+    // (`openid` is an OpenID Connect scope, not an unknown name); then, through the maps,
+    // admin's permissions + `Everyone` unknown, counted and listed.
     let per_round = reports::Role::Admin.grants().len() + 1 + 1 + 1 + 1;
+    let per_round = per_round + reports::Role::Admin.grants().len() + 1 + 1;
     assert_eq!(granted, 1000 * per_round);
     assert_eq!(
         after.total_blocks - before.total_blocks,

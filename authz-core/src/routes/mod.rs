@@ -1,31 +1,29 @@
-//! Route rules for every adapter: who may call a route ([`Access`]), the guard types that say so
-//! ([`RouteGuard`]), the bound a deny-by-default router puts on handlers ([`GuardedArgs`]), and
-//! the table of every route and its rule ([`RouteTable`]), printed for review. Nothing here
+//! Route rules for every adapter: who may call a route ([`Access`]), the sealed traits of the
+//! guards that say so and of the bound a deny-by-default router puts on handlers
+//! ([`guard_traits!`](crate::guard_traits)), and the table of every route and its rule ([`RouteTable`]), printed for review. Nothing here
 //! names a web framework; `authz-axum` and `authz-actix` build their routers on it.
 //!
 //! A framework whose handlers take typed arguments lists them as a tuple in its handler trait
 //! (actix-web's `Handler<Args>`, axum's `Handler<T, S>`). A router that accepts a handler only
-//! when that tuple is [`GuardedArgs`] accepts only handlers whose first argument is a guard,
-//! and learns the guard's rule from the bound:
+//! when that tuple is `GuardedArgs` accepts only handlers whose first argument is a guard, and
+//! learns the guard's rule from the bound. Each adapter declares these traits with
+//! [`guard_traits!`](crate::guard_traits), sealed so that only its own guards implement them:
 //!
 //! ```
-//! use authz_core::routes::{Access, GuardedArgs, Plain, RouteGuard, RouteTable};
+//! mod sealed { pub trait Guard {} }
+//! authz_core::guard_traits!(sealed by sealed::Guard);
 //!
+//! use authz_core::routes::{Access, Plain, RouteTable};
 //! /// A (toy) guard: any authenticated caller.
-//! struct Auth;
+//! pub struct Auth;
+//! impl sealed::Guard for Auth {}
 //! impl RouteGuard for Auth {
 //!     fn access() -> Access { Access::Authenticated }
 //! }
 //!
-//! /// A router method: `Args` is the handler's argument tuple.
-//! fn route<Args: GuardedArgs<Plain>>(table: &mut RouteTable, method: &str, path: &str) {
-//!     table.push(method, path, Args::access());
-//! }
-//!
 //! let mut table = RouteTable::default();
-//! route::<(Auth, String)>(&mut table, "GET", "/whoami");
+//! table.push("GET", "/whoami", <(Auth, String) as GuardedArgs<Plain>>::access());
 //! assert_eq!(table.to_string(), "GET     /whoami  authenticated\n");
-//! // route::<(String, Auth)>(..) does not compile: the first argument is no guard.
 //! ```
 
 use std::fmt;
@@ -64,19 +62,6 @@ impl fmt::Display for Access {
     }
 }
 
-/// A type that may stand first in a handler on a deny-by-default router: an adapter's guard
-/// (the one `#[require(...)]` inserts), its public marker (`#[public]`) or its caller
-/// extractor (any authenticated caller). Adapters implement it for those three.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not an authz guard",
-    label = "not a guard",
-    note = "name the guard the route needs: the adapter's `Public<Authz>`, `Auth<Authz>` (any authenticated caller) or `Require<Authz, R>` with a permission or role requirement `R`"
-)]
-pub trait RouteGuard {
-    /// The access rule it enforces.
-    fn access() -> Access;
-}
-
 /// How a framework lists a handler's arguments: the tuple is the arguments, `(T1, ..., Tn)`
 /// (actix-web's `Handler<Args>`, and most frameworks).
 #[derive(Debug, Clone, Copy)]
@@ -87,54 +72,107 @@ pub enum Plain {}
 #[derive(Debug, Clone, Copy)]
 pub enum LeadingMarker {}
 
-/// A handler's argument tuple, listed the framework's way (`Shape`: [`Plain`] or
-/// [`LeadingMarker`]), whose first argument is a [`RouteGuard`]. The bound a deny-by-default
-/// router puts on the handlers it accepts; implemented for up to 16 arguments.
-#[diagnostic::on_unimplemented(
-    message = "this handler does not declare who may call it",
-    label = "add `#[require(...)]` or `#[public]` to the handler",
-    note = "the router denies by default: a handler's first parameter must be an authz guard, which `#[require(...)]` and `#[public]` insert"
-)]
-pub trait GuardedArgs<Shape = Plain> {
-    /// The access rule of the guard.
-    fn access() -> Access;
+/// Declares, in an adapter crate, the two traits of deny-by-default routing, sealed by a trait
+/// only that crate can implement:
+///
+/// - `RouteGuard: Seal`, with `fn access() -> Access`: a type that may stand first in a
+///   handler (the adapter's guard, public marker and caller extractor).
+/// - `GuardedArgs<Shape>`: a handler's argument tuple, listed the framework's way (`Shape`:
+///   [`Plain`] or [`LeadingMarker`]), whose first argument is a `RouteGuard`; implemented for
+///   up to 16 arguments. The bound the adapter's router puts on every handler it accepts.
+///
+/// The seal is what makes the route table trustworthy: the rule a route prints comes from a
+/// guard of the adapter, whose extraction runs the check. An application's own extractor
+/// cannot implement the seal (it cannot name it), so it cannot stand first and print a rule
+/// it never checks. Each adapter seals its own traits; the rules, the table and the
+/// diagnostics are shared. See `docs/adapters.md`.
+///
+/// ```
+/// mod sealed {
+///     /// Only this crate's guards.
+///     pub trait Guard {}
+/// }
+/// authz_core::guard_traits!(sealed by sealed::Guard);
+///
+/// use authz_core::routes::{Access, Plain, RouteTable};
+/// /// The adapter's own guard: any authenticated caller.
+/// pub struct Auth;
+/// impl sealed::Guard for Auth {}
+/// impl RouteGuard for Auth {
+///     fn access() -> Access { Access::Authenticated }
+/// }
+///
+/// /// A router method: `Args` is the handler's argument tuple.
+/// fn route<Args: GuardedArgs<Plain>>(table: &mut RouteTable, method: &str, path: &str) {
+///     table.push(method, path, Args::access());
+/// }
+/// let mut table = RouteTable::default();
+/// route::<(Auth, String)>(&mut table, "GET", "/whoami");
+/// assert_eq!(table.to_string(), "GET     /whoami  authenticated\n");
+/// // route::<(String, Auth)>(..) does not compile: the first argument is no guard.
+/// ```
+#[macro_export]
+macro_rules! guard_traits {
+    (sealed by $seal:path) => {
+        /// A type that may stand first in a handler on this adapter's deny-by-default router:
+        /// the guard `#[require(...)]` inserts, the public marker (`#[public]`) or the caller
+        /// extractor (any authenticated caller). Sealed: only the adapter's own guards, whose
+        /// extraction runs the check, implement it, so the rule a route table prints is the
+        /// rule that runs.
+        #[diagnostic::on_unimplemented(
+            message = "`{Self}` is not an authz guard",
+            label = "not a guard",
+            note = "name the guard the route needs: the adapter's `Public<Authz>`, `Auth<Authz>` (any authenticated caller) or `Require<Authz, R>` with a permission or role requirement `R`; an extractor of your own cannot stand in for one"
+        )]
+        pub trait RouteGuard: $seal {
+            /// The access rule it enforces.
+            fn access() -> $crate::routes::Access;
+        }
+
+        /// A handler's argument tuple, listed the framework's way (`Shape`:
+        /// [`Plain`]($crate::routes::Plain) or [`LeadingMarker`]($crate::routes::LeadingMarker)),
+        /// whose first argument is a [`RouteGuard`]. The bound the deny-by-default router puts
+        /// on the handlers it accepts; implemented for up to 16 arguments.
+        #[diagnostic::on_unimplemented(
+            message = "this handler does not declare who may call it",
+            label = "add `#[require(...)]` or `#[public]` to the handler",
+            note = "the router denies by default: a handler's first parameter must be an authz guard, which `#[require(...)]` and `#[public]` insert"
+        )]
+        pub trait GuardedArgs<Shape = $crate::routes::Plain> {
+            /// The access rule of the guard.
+            fn access() -> $crate::routes::Access;
+        }
+
+        $crate::__guarded_args!(RouteGuard, GuardedArgs; T1 T2 T3 T4 T5 T6 T7 T8 T9 T10 T11 T12 T13 T14 T15);
+    };
 }
 
-macro_rules! guarded_args {
-    ($($ty:ident),*) => {
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __guarded_args {
+    (@impl $guard:ident, $args:ident; $($ty:ident)*) => {
         #[diagnostic::do_not_recommend]
-        impl<G: RouteGuard, $($ty,)*> GuardedArgs<Plain> for (G, $($ty,)*) {
-            fn access() -> Access {
+        impl<G: $guard, $($ty,)*> $args<$crate::routes::Plain> for (G, $($ty,)*) {
+            fn access() -> $crate::routes::Access {
                 G::access()
             }
         }
 
         #[diagnostic::do_not_recommend]
-        impl<M, G: RouteGuard, $($ty,)*> GuardedArgs<LeadingMarker> for (M, G, $($ty,)*) {
-            fn access() -> Access {
+        impl<M, G: $guard, $($ty,)*> $args<$crate::routes::LeadingMarker> for (M, G, $($ty,)*) {
+            fn access() -> $crate::routes::Access {
                 G::access()
             }
         }
     };
+    ($guard:ident, $args:ident; $first:ident $($rest:ident)*) => {
+        $crate::__guarded_args!(@impl $guard, $args; $first $($rest)*);
+        $crate::__guarded_args!($guard, $args; $($rest)*);
+    };
+    ($guard:ident, $args:ident;) => {
+        $crate::__guarded_args!(@impl $guard, $args;);
+    };
 }
-guarded_args!();
-guarded_args!(T1);
-guarded_args!(T1, T2);
-guarded_args!(T1, T2, T3);
-guarded_args!(T1, T2, T3, T4);
-guarded_args!(T1, T2, T3, T4, T5);
-guarded_args!(T1, T2, T3, T4, T5, T6);
-guarded_args!(T1, T2, T3, T4, T5, T6, T7);
-guarded_args!(T1, T2, T3, T4, T5, T6, T7, T8);
-guarded_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9);
-guarded_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10);
-guarded_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11);
-guarded_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12);
-guarded_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13);
-guarded_args!(T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14);
-guarded_args!(
-    T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15
-);
 
 /// The method column of a route that takes every method.
 pub const ANY: &str = "ANY";

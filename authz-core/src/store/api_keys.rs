@@ -2,8 +2,8 @@
 //! revocations, so every instance sees a key the moment it is issued or revoked.
 //!
 //! ```
-//! use authz_core::api_key::ApiKeys;
-//! use authz_core::store::RedisApiKeyStore;
+//! use authz_core::api_key::{ApiKeys, IssueError};
+//! use authz_core::store::{RedisApiKeyStore, RedisError};
 //! # authz_core::policy! { /// P
 //! # pub mod reports { permissions { /// r
 //! # "reports:read", } } }
@@ -11,7 +11,10 @@
 //! // Nothing listens on port 1: issuing and verifying fail (closed), nothing panics.
 //! let store = RedisApiKeyStore::builder("redis://127.0.0.1:1/").prefix("k:").build().unwrap();
 //! let keys = ApiKeys::new(store, "rpt").unwrap();
-//! assert!(keys.issue::<reports::Policy>("bot", ["reports:read"], None).await.is_err());
+//! let refused = keys.issue::<reports::Policy>("bot", ["reports:read"], None).await;
+//! let Err(IssueError::Store(error)) = refused else { panic!("not refused by the store") };
+//! let cause = error.get_ref().downcast_ref::<RedisError>().unwrap();
+//! assert!(cause.is_unreachable(), "{cause}");
 //! # });
 //! ```
 //!
@@ -31,7 +34,7 @@ use std::time::Duration;
 
 use redis::Cmd;
 
-use super::mirror::{self, Follower};
+use super::mirror::{self, Follower, Trust};
 use super::{Connection, RedisConfigError, Settings, hashed_key};
 use crate::api_key::{ApiKeyRecord, ApiKeyStore, StoreError};
 use crate::token::BoxFuture;
@@ -93,10 +96,21 @@ return 1
 /// API key records on Redis. Configured as [`RedisRevocation`](super::RedisRevocation) is,
 /// through a builder, and connected the same way (see [the module](super)).
 ///
-/// Records read by verification are kept in memory while the push channel is up, as
-/// revocations are (see [`RedisRevocation`](super::RedisRevocation#push)): revoking a key
-/// publishes its id, and every instance forgets its copy within milliseconds (unknown ids are
-/// not kept, and a lost channel makes every read go to Redis until it is back).
+/// Records read by verification are kept in memory while the push channel is trusted, as
+/// revocations are (see [`RedisRevocation`](super::RedisRevocation#push), whose freshness
+/// barrier this store shares): revoking a key through this library publishes its id, and
+/// every instance forgets its copy within milliseconds, and at the latest 250 ms plus the
+/// timeout later (unknown ids are not kept, and a lost, silent or flooded channel makes every
+/// read go to Redis until it is back). A pushed id only makes instances forget a record, so a
+/// forged one costs one read of Redis.
+///
+/// **Changes made outside this library are not seen while the copy is trusted.** An
+/// `HSET <prefix><id> revoked 1` or a `DEL` by hand or by another tool publishes nothing: an
+/// instance that holds the record in memory keeps verifying the key with it until its channel
+/// is lost or it restarts. After such a change, publish the id on the channel
+/// (`PUBLISH <prefix>events <id>`), which makes every instance read the record again; or build
+/// the store with [`push(false)`](RedisApiKeyStoreBuilder::push), which reads Redis on every
+/// verification.
 pub struct RedisApiKeyStore {
     connection: Arc<Connection>,
     cache: Arc<KeyCache>,
@@ -105,11 +119,12 @@ pub struct RedisApiKeyStore {
     prefix: Box<str>,
 }
 
-/// The records verification read, by id, trusted while the channel is up.
+/// The records verification read, by id (a map keyed by the process's random SipHash keys),
+/// trusted while the channel is.
 #[derive(Default)]
 struct KeyCache {
     records: RwLock<HashMap<String, ApiKeyRecord>>,
-    synced: AtomicBool,
+    trust: Trust,
     started: AtomicBool,
     /// Bumped by every invalidation: a read that raced with one does not keep what it read.
     invalidations: AtomicU64,
@@ -119,27 +134,50 @@ struct KeyCache {
 /// then read Redis until the records are read again).
 const MAX_CACHED: usize = 100_000;
 
-impl Follower for KeyCache {
-    fn load<'a>(
-        &'a self,
-        _connection: &'a Connection,
-        _prefix: &'a str,
-    ) -> crate::token::BoxFuture<'a, Result<(), &'static str>> {
-        // Read-through: nothing is loaded, and nothing read before the gap is kept.
+impl KeyCache {
+    /// Forgets the records of `ids`; a read that raced with this does not keep what it read.
+    fn forget<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
         self.invalidations.fetch_add(1, Ordering::AcqRel);
-        write(&self.records).clear();
-        Box::pin(core::future::ready(Ok(())))
-    }
-
-    fn push(&self, payload: &[u8]) {
-        self.invalidations.fetch_add(1, Ordering::AcqRel);
-        if let Ok(id) = std::str::from_utf8(payload) {
-            write(&self.records).remove(id);
+        let mut records = write(&self.records);
+        for id in ids {
+            records.remove(id);
         }
     }
 
-    fn set_synced(&self, synced: bool) {
-        self.synced.store(synced, Ordering::Release);
+    /// Forgets every record.
+    fn forget_all(&self) {
+        self.invalidations.fetch_add(1, Ordering::AcqRel);
+        write(&self.records).clear();
+    }
+}
+
+impl Follower for KeyCache {
+    /// An id whose record to forget.
+    type Hint = String;
+
+    fn load<'a>(&'a self, _connection: &'a Connection) -> BoxFuture<'a, Result<(), &'static str>> {
+        // Read-through: nothing is loaded, and nothing read before the gap is kept.
+        self.forget_all();
+        Box::pin(core::future::ready(Ok(())))
+    }
+
+    fn hint(&self, payload: &[u8]) -> Option<String> {
+        // Forgetting is always safe: a forged id costs one read of Redis, no confirmation
+        // needed.
+        mirror::hinted_key(payload).map(str::to_owned)
+    }
+
+    fn confirm<'a>(
+        &'a self,
+        _connection: &'a Connection,
+        hints: Vec<String>,
+    ) -> BoxFuture<'a, Result<(), &'static str>> {
+        self.forget(hints.iter().map(String::as_str));
+        Box::pin(core::future::ready(Ok(())))
+    }
+
+    fn trust(&self) -> &Trust {
+        &self.trust
     }
 }
 
@@ -287,13 +325,12 @@ impl ApiKeyStore for RedisApiKeyStore {
                 mirror::start(
                     &self.cache,
                     &self.cache.started,
-                    self.connection.client(),
                     &self.connection,
                     &self.prefix,
                     self.timeout,
                 );
             }
-            let trusted = self.cache.synced.load(Ordering::Acquire);
+            let trusted = self.cache.trust.holds();
             if trusted && let Some(record) = read(&self.cache.records).get(id) {
                 return Ok(Some(record.clone()));
             }
@@ -311,7 +348,7 @@ impl ApiKeyStore for RedisApiKeyStore {
             }
             if let Some(record) = &record
                 && trusted
-                && self.cache.synced.load(Ordering::Acquire)
+                && self.cache.trust.holds()
             {
                 let mut records = write(&self.cache.records);
                 // Kept only if no invalidation came while it was read.
@@ -373,7 +410,7 @@ impl ApiKeyStore for RedisApiKeyStore {
                 .set_if_exists(id, "revoked", "1".to_owned(), true)
                 .await?;
             // This instance forgets its copy at once, before its push comes back.
-            self.cache.push(id.as_bytes());
+            self.cache.forget([id]);
             Ok(found)
         })
     }
@@ -403,7 +440,7 @@ impl ApiKeyStore for RedisApiKeyStore {
             let count = self.run(&invocation).await?;
             // This instance's copies of the subject's keys go at once (all of them: simpler
             // than finding the subject's, and rare).
-            self.cache.load(&self.connection, &self.prefix).await.ok();
+            self.cache.forget_all();
             Ok(count)
         })
     }

@@ -1,87 +1,34 @@
-//! A copy in process memory of a Redis store's entries under one prefix, kept current by a
-//! push channel (Redis pub/sub) so that a check reads memory only.
+//! A copy in process memory of a Redis store's entries under one prefix, kept current by the
+//! push channel ([`push`](super::push)) so that a check reads memory only.
 //!
-//! Writers publish each entry as they store it (`<key> <value> <ttl>` on the channel
-//! `<prefix>events`, from the same Lua script that writes it). A background task per store
-//! subscribes, then loads every entry (`SCAN` with `MGET` and `TTL`), then applies what it is
-//! pushed. Entries merge by maximum (value and expiry), so the order in which a load and a
-//! push arrive does not matter, and the copy only ever holds unexpired entries.
-//!
-//! The copy is trusted only while it is synchronized: after the load, and while a `PING` on
-//! the subscription comes back within the timeout. A lost connection, a server that stops
-//! answering (paused, overloaded) or a subscriber that falls behind all make it untrusted at
-//! once, and checks fall back to asking Redis per request (and fail closed when that fails
-//! too); after reconnecting, the task loads everything again before the copy is trusted, so no
-//! entry written during the gap is missed.
+//! The copy believes Redis only: it is loaded with `SCAN`, then `MGET` and `PTTL`, and a key a
+//! pushed message names is read back the same way (in batches of up to [`BATCH`] distinct
+//! keys) before it changes. Entries merge by maximum (value and expiry), so the order in which
+//! a load and a read-back arrive does not matter. Expiries are Redis's own remaining time in
+//! milliseconds (`PTTL`) counted from when it answered, on a monotonic clock, and rounded
+//! towards keeping: the copy never forgets an entry Redis still holds. Past its capacity the
+//! copy stops being trusted until a load fits again.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
-
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
-use futures_core::Stream;
-use redis::Client;
+use super::push::{self, BATCH, FULL, Follower, Trust, hinted_key, now_ms};
+use super::{Connection, hex_key};
+use crate::token::BoxFuture;
+use crate::util::{read, write};
 
-use super::Connection;
-use crate::util::{read, unix_now, write};
-
-/// How often the subscriber checks that the channel still delivers.
-const HEARTBEAT: Duration = Duration::from_millis(250);
-/// Keys per `SCAN` step and per `MGET` of a load.
-const LOAD_BATCH: usize = 1000;
-
-/// What the subscriber keeps current: a store's copy in memory.
-pub(crate) trait Follower: Send + Sync + 'static {
-    /// Makes the copy whole again after (re)subscribing: everything written before is in it.
-    fn load<'a>(
-        &'a self,
-        connection: &'a Connection,
-        prefix: &'a str,
-    ) -> crate::token::BoxFuture<'a, Result<(), &'static str>>;
-
-    /// Applies one pushed message.
-    fn push(&self, payload: &[u8]);
-
-    /// Drops what has expired; called on every heartbeat.
-    fn purge(&self) {}
-
-    /// Whether checks may read the copy.
-    fn set_synced(&self, synced: bool);
-}
-
-/// Starts `follower`'s subscriber task on the current tokio runtime, unless `started` says it
-/// runs already (none: the copy stays untrusted and every check asks Redis).
-pub(crate) fn start<F: Follower>(
-    follower: &Arc<F>,
-    started: &AtomicBool,
-    client: &Client,
-    connection: &Arc<Connection>,
-    prefix: &str,
-    timeout: Duration,
-) {
-    if started.swap(true, Ordering::AcqRel) {
-        return;
-    }
-    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        started.store(false, Ordering::Release);
-        return;
-    };
-    let weak: Weak<F> = Arc::downgrade(follower);
-    runtime.spawn(subscribe(
-        weak,
-        client.clone(),
-        Arc::clone(connection),
-        prefix.to_owned(),
-        timeout,
-    ));
-}
+/// Milliseconds an entry is kept past Redis's remaining time: one for Redis's whole
+/// milliseconds, one for this clock's.
+const KEEP_MARGIN_MS: u64 = 2;
 
 /// An entry's identity: its kind (the index of its key's kind among the store's kinds) and
 /// the SHA-256 its key names, without the prefix and hex of the Redis key. What a check looks
-/// up, so that it builds no string.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// up, so that it builds no string. Hashed whole, with keys no one outside the process knows
+/// ([`SlotKeys`]): digests chosen to collide cannot make the map quadratic.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct Slot {
     pub(crate) kind: u8,
     pub(crate) digest: [u8; 32],
@@ -89,53 +36,110 @@ pub(crate) struct Slot {
 
 impl Hash for Slot {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        // The digest is already uniform: eight of its bytes are a hash.
-        let mut head = [0u8; 8];
-        head.copy_from_slice(&self.digest[..8]);
-        state.write_u64(u64::from_le_bytes(head) ^ u64::from(self.kind));
+        state.write(&self.digest);
+        state.write_u8(self.kind);
     }
 }
 
-/// Passes on the one `u64` a [`Slot`] writes.
-#[derive(Default)]
-pub(crate) struct SlotHasher(u64);
+/// Builds [`SlotHasher`]s with 256 bits of key drawn once per process from the operating
+/// system's randomness (through std's [`RandomState`]). SipHash, std's own, cost a third of a
+/// check; a keyed folded multiply (as in `foldhash`) of the digest's four words costs a tenth
+/// of it, and an attacker who cannot read the keys cannot choose digests that collide.
+#[derive(Clone, Copy)]
+pub(crate) struct SlotKeys([u64; 4]);
 
-impl Hasher for SlotHasher {
-    fn finish(&self) -> u64 {
-        self.0
+impl Default for SlotKeys {
+    fn default() -> Self {
+        static KEYS: OnceLock<[u64; 4]> = OnceLock::new();
+        Self(*KEYS.get_or_init(|| {
+            let random = RandomState::new();
+            // Odd multipliers never zero a word.
+            [0u8, 1, 2, 3].map(|i| random.hash_one(i) | 1)
+        }))
     }
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+}
+
+impl BuildHasher for SlotKeys {
+    type Hasher = SlotHasher;
+
+    fn build_hasher(&self) -> SlotHasher {
+        SlotHasher {
+            keys: self.0,
+            state: self.0[3],
         }
     }
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
+}
+
+/// A keyed folded-multiply hash of 16-byte blocks (see [`SlotKeys`]).
+pub(crate) struct SlotHasher {
+    keys: [u64; 4],
+    state: u64,
+}
+
+/// The two halves of `a × b`, folded.
+fn fold(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
+impl Hasher for SlotHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for block in bytes.chunks(16) {
+            let mut words = [0u8; 16];
+            words[..block.len()].copy_from_slice(block);
+            let (low, high) = words.split_at(8);
+            let word = |half: &[u8]| u64::from_le_bytes(half.try_into().unwrap_or_default());
+            self.state = fold(
+                word(low) ^ self.keys[0] ^ self.state,
+                word(high) ^ self.keys[1],
+            );
+        }
+        self.state ^= bytes.len() as u64;
+    }
+
+    fn write_u8(&mut self, value: u8) {
+        self.state = fold(self.state ^ u64::from(value) ^ self.keys[2], self.keys[3]);
+    }
+
+    fn finish(&self) -> u64 {
+        self.state
     }
 }
 
-type Slots = HashMap<Slot, (u64, u64), BuildHasherDefault<SlotHasher>>;
+/// An entry's value, and when (a [`now_ms`] reading, exclusive) it expires.
+#[derive(Clone, Copy)]
+struct Entry {
+    value: u64,
+    expires: u64,
+}
 
-/// The entries of one store: (value, expires at, unix seconds) by [`Slot`].
+/// The entries of one store, by [`Slot`].
 pub(crate) struct Mirror {
     prefix: Box<str>,
     /// The kinds of key, by their index in a [`Slot`]: `jti:`, `sub:`, ...
     kinds: &'static [&'static str],
-    entries: RwLock<Slots>,
-    synced: AtomicBool,
+    /// More entries than this and the copy stops being trusted.
+    capacity: usize,
+    entries: RwLock<HashMap<Slot, Entry, SlotKeys>>,
+    trust: Trust,
+    /// Set when an entry did not fit; cleared by the next load.
+    full: AtomicBool,
     started: AtomicBool,
     /// Loads completed, for tests and metrics.
     loads: AtomicU64,
 }
 
 impl Mirror {
-    /// An empty copy of the entries under `prefix` whose keys are of `kinds`.
-    pub(crate) fn new(prefix: &str, kinds: &'static [&'static str]) -> Self {
+    /// An empty copy of the entries under `prefix` whose keys are of `kinds`, trusted only
+    /// while it holds at most `capacity` entries.
+    pub(crate) fn new(prefix: &str, kinds: &'static [&'static str], capacity: usize) -> Self {
         Self {
             prefix: prefix.into(),
             kinds,
-            entries: RwLock::new(Slots::default()),
-            synced: AtomicBool::new(false),
+            capacity,
+            entries: RwLock::new(HashMap::default()),
+            trust: Trust::default(),
+            full: AtomicBool::new(false),
             started: AtomicBool::new(false),
             loads: AtomicU64::new(0),
         }
@@ -146,22 +150,26 @@ impl Mirror {
         &self,
         slots: &[Option<Slot>; N],
     ) -> Option<[Option<u64>; N]> {
-        if !self.synced.load(Ordering::Acquire) {
+        let now = now_ms();
+        if !self.trusted_at(now) {
             return None;
         }
-        let now = unix_now();
         let entries = read(&self.entries);
         let values = slots.map(|slot| {
             slot.and_then(|slot| {
                 entries
                     .get(&slot)
-                    .filter(|(_, expires)| *expires > now)
-                    .map(|(value, _)| *value)
+                    .filter(|entry| entry.expires > now)
+                    .map(|entry| entry.value)
             })
         });
         drop(entries);
         // A copy that stopped being trusted while it was read answers nothing.
-        self.synced.load(Ordering::Acquire).then_some(values)
+        self.trusted_at(now).then_some(values)
+    }
+
+    fn trusted_at(&self, now: u64) -> bool {
+        self.trust.holds_at(now) && !self.full.load(Ordering::Acquire)
     }
 
     /// The slot a Redis key of this store names, if it is one.
@@ -187,9 +195,18 @@ impl Mirror {
         })
     }
 
+    /// The Redis key of `slot`.
+    fn key(&self, slot: &Slot) -> String {
+        hex_key(
+            &self.prefix,
+            self.kinds[usize::from(slot.kind)],
+            &slot.digest,
+        )
+    }
+
     /// Whether checks read memory now.
     pub(crate) fn is_synced(&self) -> bool {
-        self.synced.load(Ordering::Acquire)
+        self.trusted_at(now_ms())
     }
 
     /// How many entries are held.
@@ -202,215 +219,152 @@ impl Mirror {
         self.loads.load(Ordering::Relaxed)
     }
 
-    /// Records the entry of Redis key `key`, keeping the larger value and the later expiry.
-    /// A key that is none of this store's is ignored.
-    pub(crate) fn apply(&self, key: &str, value: u64, expires: u64) {
+    /// Records what Redis answered for key `key` just now: `value`, for `pttl` more
+    /// milliseconds (-1: no expiry). A key that is none of this store's is ignored.
+    pub(crate) fn remember(&self, key: &str, value: u64, pttl: i64) {
         if let Some(slot) = self.slot(key) {
-            self.apply_slot(slot, value, expires);
+            self.keep(slot, value, pttl, now_ms());
         }
     }
 
-    fn apply_slot(&self, slot: Slot, value: u64, expires: u64) {
-        if expires <= unix_now() {
-            return;
-        }
+    /// Records `value` for `slot`, which Redis holds for `pttl` more milliseconds (-1: no
+    /// expiry) as of `at` (a [`now_ms`] reading taken once it answered), keeping the larger
+    /// value and the later expiry.
+    fn keep(&self, slot: Slot, value: u64, pttl: i64, at: u64) {
+        let expires = match u64::try_from(pttl) {
+            Ok(left) => at.saturating_add(left).saturating_add(KEEP_MARGIN_MS),
+            Err(_) if pttl == -1 => u64::MAX,
+            Err(_) => return,
+        };
         let mut entries = write(&self.entries);
-        let entry = entries.entry(slot).or_insert((value, expires));
-        entry.0 = entry.0.max(value);
-        entry.1 = entry.1.max(expires);
+        if let Some(entry) = entries.get_mut(&slot) {
+            entry.value = entry.value.max(value);
+            entry.expires = entry.expires.max(expires);
+        } else if entries.len() < self.capacity {
+            entries.insert(slot, Entry { value, expires });
+        } else {
+            // Not kept: the copy is incomplete from now on, and must not be read.
+            self.full.store(true, Ordering::Release);
+            self.trust.revoke();
+        }
+    }
+
+    /// Reads the entries of `slots` from Redis and keeps what it holds.
+    async fn read_back(&self, connection: &Connection, slots: &[Slot]) -> Result<(), &'static str> {
+        if slots.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<String> = slots.iter().map(|slot| self.key(slot)).collect();
+        let mut pipe = redis::pipe();
+        pipe.cmd("MGET").arg(&keys);
+        for key in &keys {
+            pipe.cmd("PTTL").arg(key);
+        }
+        let mut answers: Vec<redis::Value> = connection
+            .query_pipe(&pipe)
+            .await
+            .map_err(|_| "cannot read entries back")?;
+        let at = now_ms();
+        if answers.len() != keys.len() + 1 {
+            return Err("Redis answered a read-back unexpectedly");
+        }
+        let pttls = answers.split_off(1);
+        let values: Vec<redis::Value> = redis::from_redis_value(answers.remove(0))
+            .map_err(|_| "Redis answered MGET unexpectedly")?;
+        if values.len() != keys.len() {
+            return Err("Redis answered MGET with a wrong count");
+        }
+        for ((slot, value), pttl) in slots.iter().zip(values).zip(pttls) {
+            // A value that is not a number belongs to no entry (another tool's key of the
+            // same shape): skipped, alone. A key without TTL (-1) never expires; a key that is
+            // gone (-2, nil) is not kept.
+            let (Ok(value), Ok(pttl)) = (
+                redis::from_redis_value::<u64>(value),
+                redis::from_redis_value::<i64>(pttl),
+            ) else {
+                continue;
+            };
+            self.keep(*slot, value, pttl, at);
+        }
+        Ok(())
+    }
+
+    /// Loads every entry under the prefix into an empty copy.
+    async fn load_all(&self, connection: &Connection) -> Result<(), &'static str> {
+        write(&self.entries).clear();
+        self.full.store(false, Ordering::Release);
+        let pattern = format!("{}*", escape_glob(&self.prefix));
+        let mut cursor: u64 = 0;
+        loop {
+            let mut scan = redis::cmd("SCAN");
+            scan.arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(BATCH);
+            let (next, keys): (u64, Vec<String>) =
+                connection.query(&scan).await.map_err(|_| "cannot load")?;
+            let slots: Vec<Slot> = keys.iter().filter_map(|key| self.slot(key)).collect();
+            self.read_back(connection, &slots).await?;
+            self.check()?;
+            if next == 0 {
+                return Ok(());
+            }
+            cursor = next;
+        }
     }
 
     /// Starts the subscriber task once.
-    pub(crate) fn start(
-        self: &Arc<Self>,
-        client: &Client,
-        connection: &Arc<Connection>,
-        prefix: &str,
-        timeout: Duration,
-    ) {
-        start(self, &self.started, client, connection, prefix, timeout);
+    pub(crate) fn start(self: &Arc<Self>, connection: &Arc<Connection>, timeout: Duration) {
+        let prefix = self.prefix.clone();
+        start(self, &self.started, connection, &prefix, timeout);
     }
 }
 
 impl Follower for Mirror {
-    fn load<'a>(
-        &'a self,
-        connection: &'a Connection,
-        prefix: &'a str,
-    ) -> crate::token::BoxFuture<'a, Result<(), &'static str>> {
+    type Hint = Slot;
+
+    fn load<'a>(&'a self, connection: &'a Connection) -> BoxFuture<'a, Result<(), &'static str>> {
         Box::pin(async move {
-            load(self, connection, prefix).await?;
+            self.load_all(connection).await?;
             self.loads.fetch_add(1, Ordering::Relaxed);
             Ok(())
         })
     }
 
-    fn push(&self, payload: &[u8]) {
-        if let Some((key, value, ttl)) = parse(payload) {
-            self.apply(key, value, unix_now().saturating_add(ttl));
-        }
+    fn hint(&self, payload: &[u8]) -> Option<Slot> {
+        self.slot(hinted_key(payload)?)
+    }
+
+    fn confirm<'a>(
+        &'a self,
+        connection: &'a Connection,
+        hints: Vec<Slot>,
+    ) -> BoxFuture<'a, Result<(), &'static str>> {
+        Box::pin(async move {
+            for batch in hints.chunks(BATCH) {
+                self.read_back(connection, batch).await?;
+            }
+            self.check()
+        })
     }
 
     fn purge(&self) {
-        let now = unix_now();
-        write(&self.entries).retain(|_, (_, expires)| *expires > now);
+        let now = now_ms();
+        write(&self.entries).retain(|_, entry| entry.expires > now);
     }
 
-    fn set_synced(&self, synced: bool) {
-        self.synced.store(synced, Ordering::Release);
-    }
-}
-
-/// The channel a store publishes its entries on.
-pub(crate) fn channel(prefix: &str) -> String {
-    format!("{prefix}events")
-}
-
-/// The subscriber: (re)connects, subscribes, loads, then applies pushes until the channel
-/// fails; ends when the store is dropped.
-async fn subscribe<F: Follower>(
-    follower: Weak<F>,
-    client: Client,
-    connection: Arc<Connection>,
-    prefix: String,
-    timeout: Duration,
-) {
-    let channel = channel(&prefix);
-    loop {
-        let Some(strong) = follower.upgrade() else {
-            return;
-        };
-        strong.set_synced(false);
-        drop(strong);
-        let session = async {
-            let pubsub = tokio::time::timeout(timeout, client.get_async_pubsub())
-                .await
-                .map_err(|_| "timed out")?
-                .map_err(|_| "cannot connect")?;
-            let (mut sink, mut stream) = pubsub.split();
-            tokio::time::timeout(timeout, sink.subscribe(&channel))
-                .await
-                .map_err(|_| "timed out")?
-                .map_err(|_| "cannot subscribe")?;
-            // Subscribed first, loaded second: an entry written meanwhile arrives by either
-            // way, and applying it twice changes nothing.
-            {
-                let Some(strong) = follower.upgrade() else {
-                    return Ok(());
-                };
-                strong.load(&connection, &prefix).await?;
-                strong.set_synced(true);
-            }
-            let mut heartbeat = tokio::time::interval(HEARTBEAT);
-            loop {
-                tokio::select! {
-                    message = std::future::poll_fn(|cx| std::pin::Pin::new(&mut stream).poll_next(cx)) => {
-                        let Some(message) = message else {
-                            return Err("the subscription ended");
-                        };
-                        let Some(strong) = follower.upgrade() else {
-                            return Ok(());
-                        };
-                        strong.push(message.get_payload_bytes());
-                    }
-                    _ = heartbeat.tick() => {
-                        let Some(strong) = follower.upgrade() else {
-                            return Ok(());
-                        };
-                        strong.purge();
-                        drop(strong);
-                        // A PING answered on the subscription shows that the server still
-                        // delivers (pushes meanwhile are buffered by the connection's driver).
-                        let answered = tokio::time::timeout(timeout, sink.ping::<redis::Value>())
-                            .await
-                            .is_ok_and(|answer| answer.is_ok());
-                        if !answered {
-                            return Err("the subscription stopped answering");
-                        }
-                    }
-                }
-            }
-        };
-        let result: Result<(), &str> = session.await;
-        let Some(strong) = follower.upgrade() else {
-            return;
-        };
-        strong.set_synced(false);
-        drop(strong);
-        match result {
-            Ok(()) => return,
-            Err(reason) => {
-                tracing::warn!(
-                    reason,
-                    "Redis push channel lost: reads ask Redis per request until it is back and reloaded"
-                );
-                tokio::time::sleep(HEARTBEAT).await;
-            }
+    fn check(&self) -> Result<(), &'static str> {
+        if self.full.load(Ordering::Acquire) {
+            Err(FULL)
+        } else {
+            Ok(())
         }
     }
-}
 
-/// Loads every entry under `prefix` into the copy.
-async fn load(mirror: &Mirror, connection: &Connection, prefix: &str) -> Result<(), &'static str> {
-    let pattern = format!("{}*", escape_glob(prefix));
-    let mut cursor: u64 = 0;
-    loop {
-        let mut scan = redis::cmd("SCAN");
-        scan.arg(cursor)
-            .arg("MATCH")
-            .arg(&pattern)
-            .arg("COUNT")
-            .arg(LOAD_BATCH);
-        let (next, keys): (u64, Vec<String>) =
-            connection.query(&scan).await.map_err(|_| "cannot load")?;
-        if !keys.is_empty() {
-            let mut pipe = redis::pipe();
-            pipe.cmd("MGET").arg(&keys);
-            for key in &keys {
-                pipe.cmd("TTL").arg(key);
-            }
-            let (values, ttls): (Vec<Option<u64>>, Vec<i64>) = {
-                let mut answers: Vec<redis::Value> = connection
-                    .query_pipe(&pipe)
-                    .await
-                    .map_err(|_| "cannot load")?;
-                if answers.len() != keys.len() + 1 {
-                    return Err("Redis answered the load unexpectedly");
-                }
-                let ttls = answers
-                    .split_off(1)
-                    .into_iter()
-                    .map(|v| redis::from_redis_value(v).unwrap_or(-2))
-                    .collect();
-                let values = redis::from_redis_value(answers.remove(0)).unwrap_or_default();
-                (values, ttls)
-            };
-            let now = unix_now();
-            for ((key, value), ttl) in keys.iter().zip(values).zip(ttls) {
-                // Values that are not numbers belong to no revocation (another tool's keys
-                // under the prefix): skipped. A key without TTL (-1) never expires.
-                if let (Some(value), Ok(ttl)) = (value, u64::try_from(ttl)) {
-                    mirror.apply(key, value, now.saturating_add(ttl));
-                } else if let (Some(value), -1) = (value, ttl) {
-                    mirror.apply(key, value, u64::MAX);
-                }
-            }
-        }
-        if next == 0 {
-            return Ok(());
-        }
-        cursor = next;
+    fn trust(&self) -> &Trust {
+        &self.trust
     }
-}
-
-/// `key value ttl`, as the writers' script publishes it.
-fn parse(payload: &[u8]) -> Option<(&str, u64, u64)> {
-    let text = std::str::from_utf8(payload).ok()?;
-    let mut parts = text.rsplitn(3, ' ');
-    let ttl = parts.next()?.parse().ok()?;
-    let value = parts.next()?.parse().ok()?;
-    let key = parts.next()?;
-    Some((key, value, ttl))
 }
 
 /// `prefix` with the glob characters of `SCAN MATCH` escaped.
@@ -425,31 +379,51 @@ fn escape_glob(prefix: &str) -> String {
     out
 }
 
+/// For the `push_message` fuzz target: the key of the entry a pushed message would have read
+/// back by a copy of `kinds` under `prefix`, if any.
+#[cfg(feature = "test-util")]
+pub(crate) fn hinted_entry(
+    prefix: &str,
+    kinds: &'static [&'static str],
+    payload: &[u8],
+) -> Option<String> {
+    let mirror = Mirror::new(prefix, kinds, 1);
+    mirror.hint(payload).map(|slot| mirror.key(&slot))
+}
+
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
+    const KINDS: &[&str] = &["jti:", "sub:"];
+
     #[test]
-    fn messages_parse_with_any_key() {
-        assert_eq!(parse(b"p:jti:ab 17 300"), Some(("p:jti:ab", 17, 300)));
+    fn a_message_names_a_key_of_the_store_or_nothing() {
+        let mirror = Mirror::new("p:", KINDS, 10);
+        let key = super::super::hex_key("p:", "sub:", &[7; 32]);
         assert_eq!(
-            parse(b"a b c:jti:ab 17 300"),
-            Some(("a b c:jti:ab", 17, 300))
+            mirror.hint(format!("{key} 17 300").as_bytes()),
+            Some(Slot {
+                kind: 1,
+                digest: [7; 32]
+            })
         );
-        assert_eq!(parse(b"p:jti:ab x 300"), None);
-        assert_eq!(parse(b"300"), None);
+        assert_eq!(mirror.hint(key.as_bytes()).map(|s| s.kind), Some(1));
+        assert_eq!(mirror.hint(format!("{key}0 1 1").as_bytes()), None);
+        assert_eq!(mirror.hint(b"q:sub:00 1 1"), None);
     }
 
     #[test]
-    fn entries_merge_by_maximum_and_expire() {
-        let mirror = Mirror::new("p:", &["jti:", "sub:"]);
-        mirror.set_synced(true);
-        let later = unix_now() + 100;
+    fn entries_merge_by_maximum_expire_and_are_read_only_while_trusted() {
+        let mirror = Mirror::new("p:", KINDS, 10);
+        mirror.trust.until(u64::MAX);
         let key = super::super::hex_key("p:", "sub:", &[7; 32]);
         let slot = mirror.slot(&key).expect("a key of this store");
         assert_eq!((slot.kind, slot.digest), (1, [7; 32]));
-        mirror.apply(&key, 5, later);
-        mirror.apply(&key, 3, later + 50);
+        mirror.remember(&key, 5, 100_000);
+        mirror.remember(&key, 3, 150_000);
         let other = Slot {
             kind: 0,
             digest: [7; 32],
@@ -458,16 +432,88 @@ mod tests {
             mirror.get(&[Some(slot), Some(other), None]),
             Some([Some(5), None, None])
         );
-        mirror.apply(
-            &super::super::hex_key("p:", "jti:", &[1; 32]),
-            1,
-            unix_now(),
-        );
-        mirror.apply("elsewhere:jti:00", 1, later);
-        mirror.apply("p:sub:0123", 1, later);
+        // Gone from Redis (-2): not kept.
+        mirror.remember(&super::super::hex_key("p:", "jti:", &[1; 32]), 1, -2);
+        mirror.remember("elsewhere:jti:00", 1, 100_000);
+        mirror.remember("p:sub:0123", 1, 100_000);
         assert_eq!(mirror.len(), 1);
-        mirror.set_synced(false);
+        mirror.trust.revoke();
         assert_eq!(mirror.get(&[Some(slot)]), None);
+        // A deadline in the past is no trust either.
+        mirror.trust.until(now_ms());
+        assert_eq!(mirror.get(&[Some(slot)]), None);
+    }
+
+    #[test]
+    fn an_entry_is_kept_while_redis_may_hold_it_and_not_much_longer() {
+        let mirror = Mirror::new("p:", KINDS, 10);
+        mirror.trust.until(u64::MAX);
+        let slot = Slot {
+            kind: 0,
+            digest: [3; 32],
+        };
+        // Redis answered, at `at`, that it holds the key 1500 ms more.
+        let at = now_ms();
+        mirror.keep(slot, 9, 1500, at);
+        let entry = read(&mirror.entries)[&slot];
+        assert_eq!(entry.expires, at + 1500 + KEEP_MARGIN_MS);
+        mirror.keep(slot, 9, -1, at);
+        assert_eq!(read(&mirror.entries)[&slot].expires, u64::MAX);
+    }
+
+    #[test]
+    fn past_its_capacity_the_copy_is_not_read() {
+        let mirror = Mirror::new("p:", KINDS, 2);
+        mirror.trust.until(u64::MAX);
+        let slot = |n: u8| Slot {
+            kind: 0,
+            digest: [n; 32],
+        };
+        mirror.keep(slot(1), 1, 10_000, now_ms());
+        mirror.keep(slot(2), 1, 10_000, now_ms());
+        // An entry already held is updated in place.
+        mirror.keep(slot(2), 2, 20_000, now_ms());
+        assert_eq!(mirror.check(), Ok(()));
+        assert_eq!(mirror.get(&[Some(slot(2))]), Some([Some(2)]));
+        mirror.keep(slot(3), 1, 10_000, now_ms());
+        assert_eq!(mirror.len(), 2);
+        assert_eq!(mirror.check(), Err(FULL));
+        assert_eq!(mirror.get(&[Some(slot(1))]), None);
+        // A barrier coming back does not make it trusted again: only a load does.
+        mirror.trust.until(u64::MAX);
+        assert!(!mirror.is_synced());
+    }
+
+    #[test]
+    fn chosen_digests_do_not_collide_in_the_map() {
+        let hasher = SlotKeys::default();
+        let hash = |kind: u8, digest: [u8; 32]| hasher.hash_one(Slot { kind, digest });
+        // Digests that agree on their first 8 bytes (the old hasher's whole input).
+        let hashes: HashSet<u64> = (0..1000u16)
+            .map(|n| {
+                let mut digest = [0u8; 32];
+                digest[30..].copy_from_slice(&n.to_le_bytes());
+                hash(0, digest)
+            })
+            .collect();
+        assert_eq!(hashes.len(), 1000);
+        // Every byte and the kind reach the hash.
+        let base = hash(0, [0; 32]);
+        for position in 0..32 {
+            let mut digest = [0u8; 32];
+            digest[position] = 1;
+            assert_ne!(hash(0, digest), base, "byte {position}");
+        }
+        assert_ne!(hash(1, [0; 32]), base);
+        // Keyed: another process (other keys) hashes differently.
+        let other = SlotKeys([3, 5, 7, 9]);
+        assert_ne!(
+            other.hash_one(Slot {
+                kind: 0,
+                digest: [0; 32]
+            }),
+            base
+        );
     }
 
     #[test]

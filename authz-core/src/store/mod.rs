@@ -7,14 +7,16 @@
 //! timeout. A call the store cannot answer fails closed.
 //!
 //! ```
-//! use authz_core::store::RedisRevocation;
+//! use authz_core::store::{RedisError, RedisRevocation};
 //! use authz_core::token::{Revocation, RevocationQuery};
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! // Nothing listens on port 1: every check fails, and fails closed.
 //! let revocations = RedisRevocation::builder("redis://127.0.0.1:1/").build().unwrap();
 //! let query = RevocationQuery::new(Some("token-1"), Some("alice"), Some(1), u64::MAX);
-//! assert!(revocations.check(query).await.is_err());
+//! let error = revocations.check(query).await.unwrap_err();
+//! let cause = error.get_ref().downcast_ref::<RedisError>().unwrap();
+//! assert!(cause.is_unreachable(), "{cause}");
 //! # });
 //! ```
 //!
@@ -26,6 +28,7 @@
 #[cfg(feature = "api-keys")]
 mod api_keys;
 mod mirror;
+mod push;
 mod revocation;
 
 #[cfg(feature = "api-keys")]
@@ -33,7 +36,8 @@ pub use api_keys::{
     DEFAULT_PREFIX as DEFAULT_API_KEY_PREFIX, RedisApiKeyStore, RedisApiKeyStoreBuilder,
 };
 pub use revocation::{
-    DEFAULT_REDIS_PREFIX, MAX_CACHE_STALENESS, RedisRevocation, RedisRevocationBuilder,
+    DEFAULT_PUSH_CAPACITY, DEFAULT_REDIS_PREFIX, MAX_CACHE_STALENESS, RedisRevocation,
+    RedisRevocationBuilder,
 };
 
 use std::sync::Mutex;
@@ -72,6 +76,9 @@ pub enum RedisConfigError {
     /// The timeout is zero.
     #[error("the Redis timeout must not be zero")]
     Timeout,
+    /// The push copy's capacity is zero.
+    #[error("the push copy's capacity must be at least 1 (push(false) turns the copy off)")]
+    PushCapacity,
 }
 
 /// Why a store could not answer. The source error (from the `redis` crate) is kept; its
@@ -88,6 +95,25 @@ pub enum RedisError {
     /// Redis answered something the store did not expect.
     #[error("Redis answered unexpectedly: {0}")]
     Unexpected(&'static str),
+}
+
+impl RedisError {
+    /// Whether the server could not be reached or did not answer in time: the connection was
+    /// refused, dropped or timed out, the TLS handshake failed (an untrusted certificate, or
+    /// plain Redis on a TLS port), or the last attempt failed less than 250 ms ago. `false`
+    /// when the server answered, with an error or with something unexpected.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            Self::Backoff => true,
+            Self::Redis(e) => {
+                e.is_io_error()
+                    || e.is_connection_refusal()
+                    || e.is_timeout()
+                    || e.is_connection_dropped()
+            }
+            Self::Unexpected(_) => false,
+        }
+    }
 }
 
 /// The settings both stores share, checked once.
@@ -264,6 +290,21 @@ impl Connection {
             *live = None;
         }
     }
+}
+
+/// Milliseconds since the Unix epoch, by this host's clock.
+pub(crate) fn unix_now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// For the `push_message` fuzz target, not an API: the key of the revocation entry a
+/// [`RedisRevocation`] with prefix `prefix` reads back from Redis when pushed `payload`.
+#[doc(hidden)]
+#[cfg(feature = "test-util")]
+pub fn __push_message_key(prefix: &str, payload: &[u8]) -> Option<String> {
+    mirror::hinted_entry(prefix, revocation::KINDS, payload)
 }
 
 /// The SHA-256 of the parts, one after the other.

@@ -4,14 +4,17 @@
 //! token as unavailable (503), never accepts it. Runnable without a server:
 //!
 //! ```
-//! use authz_core::store::RedisRevocation;
+//! use authz_core::store::{RedisError, RedisRevocation};
 //! use authz_core::token::{Revocation, RevocationQuery};
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-//! // Nothing listens on port 1: every check fails, and fails closed.
+//! // Nothing listens on port 1: every check fails, and fails closed, because Redis is
+//! // unreachable.
 //! let revocations = RedisRevocation::builder("redis://127.0.0.1:1/").build().unwrap();
 //! let query = RevocationQuery::new(Some("token-1"), Some("alice"), Some(1), u64::MAX);
-//! assert!(revocations.check(query).await.is_err());
+//! let error = revocations.check(query).await.unwrap_err();
+//! let cause = error.get_ref().downcast_ref::<RedisError>().unwrap();
+//! assert!(cause.is_unreachable(), "{cause}");
 //! # });
 //! ```
 //!
@@ -23,11 +26,14 @@
 //! | `PREFIX jti: SHA-256(jti)` | the revoked token's `exp` | [`RedisRevocation::revoke_jti`] |
 //! | `PREFIX sub: SHA-256(sub)` | tokens of `sub` from *any* issuer issued before this time are revoked | [`RedisRevocation::revoke_subject`] |
 //! | `PREFIX isub: SHA-256(len(iss) iss len(sub) sub)` | the same, for tokens of `sub` whose `iss` is this issuer | [`RedisRevocation::revoke_subject_of`] |
+//! | `PREFIX isid: SHA-256(len(iss) iss len(sid) sid)` | the same, for tokens of session `sid` of this issuer | [`RedisRevocation::revoke_session`] |
+//! | `PREFIX lrp: SHA-256(len(iss) iss len(jti) jti)` | `1`: the back-channel logout token `jti` of `iss` was received (a replay marker; never read by a token check) | [`RedisRevocation::record_logout`] |
 //!
 //! (`len` is the byte length as 8 bytes, big-endian.) A check reads the keys of the token's
-//! `jti`, `sub` and (`iss`, `sub`) with one `MGET`. Identifiers are hashed, so a hostile `jti`,
-//! `sub` or `iss` (long, binary, full of `:`) always makes a key of the same length that cannot
-//! collide with another; the length prefixes keep (`a:b`, `c`) and (`a`, `b:c`) apart.
+//! `jti`, `sub`, (`iss`, `sub`) and (`iss`, `sid`) with one `MGET`. Identifiers are hashed, so
+//! a hostile `jti`, `sub` or `iss` (long, binary, full of `:`) always makes a key of the same
+//! length that cannot collide with another; the length prefixes keep (`a:b`, `c`) and (`a`,
+//! `b:c`) apart.
 //!
 //! A `jti` is unique only per issuer (RFC 7519 §4.1.7), yet `jti` entries are keyed by the `jti`
 //! alone: revoking one refuses every token that carries it, whatever its issuer. That errs on the
@@ -36,7 +42,10 @@
 //! Each key expires (Redis TTL) once no token it names can be accepted any more, so the store
 //! never grows without bound: a `jti` entry at the token's `exp` plus the validator's leeway, a
 //! subject entry at `until` plus **twice** the leeway (see
-//! [`revoke_subject`](RedisRevocation::revoke_subject) for why).
+//! [`revoke_subject`](RedisRevocation::revoke_subject) for why), a replay marker when its
+//! logout token would be refused anyway (`PX`, to the millisecond). Replay markers are keyed
+//! by (`iss`, `jti`) in a space of their own: a logout token's `jti` never lands in the
+//! access tokens' `jti:` deny-list.
 
 use core::fmt;
 use std::collections::HashMap;
@@ -46,12 +55,14 @@ use std::time::{Duration, Instant};
 use redis::Cmd;
 
 use super::mirror::{self, Mirror, Slot};
-use super::{Connection, RedisConfigError, RedisError, Settings, digest, hashed_key, hex_key};
+use super::{
+    Connection, RedisConfigError, RedisError, Settings, digest, hashed_key, hex_key, unix_now_ms,
+};
 use crate::token::DEFAULT_LEEWAY;
 use crate::token::revocation::{
     BoxFuture, Revocation, RevocationError, RevocationQuery, RevocationStatus,
 };
-use crate::util::{lock, unix_now};
+use crate::util::lock;
 
 /// The default key prefix: keys are `authz:revoked:jti:<hex>`, `authz:revoked:sub:<hex>` and
 /// `authz:revoked:isub:<hex>`.
@@ -59,18 +70,25 @@ pub const DEFAULT_REDIS_PREFIX: &str = "authz:revoked:";
 /// The longest staleness the opt-in cache accepts (see [`RedisRevocationBuilder::cache`]).
 pub const MAX_CACHE_STALENESS: Duration = Duration::from_secs(30);
 /// A TTL is capped at 2^32 - 1 s (136 years), so an absurd `exp` cannot overflow Redis.
-const MAX_TTL_SECS: u64 = u32::MAX as u64;
+const MAX_TTL_MS: u64 = u32::MAX as u64 * 1000;
+/// The default [`RedisRevocationBuilder::push_capacity`]: a million entries, about 100 MB.
+pub const DEFAULT_PUSH_CAPACITY: usize = 1_000_000;
 const JTI: &str = "jti:";
 const SUB: &str = "sub:";
 const ISSUER_SUB: &str = "isub:";
 const ISSUER_SID: &str = "isid:";
+/// Replay markers of back-channel logout tokens: never read by a check, so not in [`KINDS`]
+/// (the copy in memory ignores them).
+const LOGOUT_REPLAY: &str = "lrp:";
 /// The kinds of key, in the order of a check's slots.
-const KINDS: &[&str] = &[JTI, SUB, ISSUER_SUB, ISSUER_SID];
+pub(super) const KINDS: &[&str] = &[JTI, SUB, ISSUER_SUB, ISSUER_SID];
 
 /// Sets `KEYS[1]` to the larger of its number and `ARGV[1]`, and its TTL to the longer of its
-/// TTL and `ARGV[2]` seconds, atomically: revoking twice never shortens or weakens an entry.
-/// Then publishes the entry on the channel `ARGV[3]`, so that every instance's copy in memory
-/// learns it (see [`store::mirror`](super::mirror)).
+/// TTL and `ARGV[2]` milliseconds, atomically: revoking twice never shortens or weakens an
+/// entry. Then publishes a hint on the channel `ARGV[3]`, so that every instance's copy in
+/// memory reads the entry back (see [`store::mirror`](super::mirror)); the value and TTL in
+/// seconds (rounded up) follow the key for instances of earlier versions. Returns the TTL in
+/// milliseconds.
 const MAX_SET: &str = r"
 local value = ARGV[1]
 local ttl = tonumber(ARGV[2])
@@ -78,10 +96,10 @@ local current = redis.call('GET', KEYS[1])
 if current and tonumber(current) and tonumber(current) > tonumber(value) then
   value = current
 end
-local left = redis.call('TTL', KEYS[1])
+local left = redis.call('PTTL', KEYS[1])
 if left > ttl then ttl = left end
-redis.call('SET', KEYS[1], value, 'EX', ttl)
-redis.call('PUBLISH', ARGV[3], KEYS[1] .. ' ' .. value .. ' ' .. ttl)
+redis.call('SET', KEYS[1], value, 'PX', ttl)
+redis.call('PUBLISH', ARGV[3], KEYS[1] .. ' ' .. value .. ' ' .. math.ceil(ttl / 1000))
 return ttl
 ";
 
@@ -109,21 +127,32 @@ return ttl
 ///
 /// # Push
 ///
-/// Each revocation is written by a Lua script that also publishes it (`PUBLISH
-/// <prefix>events "<key> <value> <ttl>"`). Each instance subscribes at its first check (or at
-/// [`start`](Self::start)), loads every entry under its prefix (`SCAN`, `MGET`, `TTL`), and
-/// from then on answers checks from memory. Redis pub/sub was chosen over keyspace
-/// notifications (they need a server setting, `notify-keyspace-events`, that managed Redis
-/// services often refuse, and carry no value) and over RESP3 client-side caching (it
+/// Each revocation is written by a Lua script that also publishes a hint naming its key
+/// (`PUBLISH <prefix>events "<key> <value> <ttl>"`). Each instance subscribes at its first
+/// check (or at [`start`](Self::start)), loads every entry under its prefix (`SCAN`, `MGET`,
+/// `PTTL`), and from then on answers checks from memory. Redis pub/sub was chosen over
+/// keyspace notifications (they need a server setting, `notify-keyspace-events`, that managed
+/// Redis services often refuse, and carry no value) and over RESP3 client-side caching (it
 /// invalidates keys this client read, while a check needs keys it has never read: a new
-/// token's `jti`). The copy holds only unexpired entries (each with its Redis TTL), about
-/// 100 bytes an entry (measured: 9.9 MiB for 100,000).
+/// token's `jti`). The copy holds only unexpired entries, each until Redis's own expiry in
+/// milliseconds (rounded towards keeping), about 100 bytes an entry (measured: 9.9 MiB for
+/// 100,000), and at most [`push_capacity`](RedisRevocationBuilder::push_capacity) of them.
 ///
-/// Fail closed on a lost channel: while the subscription is down, a `PING` on it goes
-/// unanswered for [`timeout`](RedisRevocationBuilder::timeout) (a paused or overloaded
-/// server), or the copy is not loaded yet, checks ask Redis per request (refusing with 503
-/// when that fails too). A lost connection is noticed at once, a silent one within 250 ms plus
-/// the timeout. After reconnecting, the instance loads everything again before trusting
+/// **A pushed message is a hint, not an entry**: whoever can `PUBLISH` on the server can send
+/// one, so an instance reads the key it names back from Redis (batched `MGET` and `PTTL`)
+/// before it changes its copy. A forged message costs one key read and changes nothing. An
+/// entry written outside this library (`SET` by hand) is seen by the copies only if its key is
+/// then published on `<prefix>events` (the key alone is a hint), or after their next load.
+///
+/// **Bounded staleness, failing closed**: every 250 ms each instance publishes a random nonce
+/// on the channel, and trusts its copy only until 250 ms plus the
+/// [`timeout`](RedisRevocationBuilder::timeout) after sending the last nonce that came back
+/// through its subscription with every hint before it read back. So a revocation written at
+/// `t` is refused by every instance from `t` + 250 ms + the timeout on at the latest, whatever
+/// happens to the channel: while it is down, silent (a paused or overloaded server), flooded
+/// so that the subscriber falls behind, or while the copy is loading or over its capacity,
+/// checks ask Redis per request (refusing with 503 when that fails too). A lost connection is
+/// noticed at once. After reconnecting, the instance loads everything again before trusting
 /// memory, so a revocation made during the gap is never missed. [`is_synced`](Self::is_synced)
 /// says which mode a store is in.
 ///
@@ -186,6 +215,7 @@ struct Outage {
 pub struct RedisRevocationBuilder {
     settings: Settings,
     push: bool,
+    push_capacity: usize,
     leeway: Duration,
     cache: Option<(Duration, usize)>,
     fail_open: bool,
@@ -196,6 +226,7 @@ impl fmt::Debug for RedisRevocationBuilder {
         f.debug_struct("RedisRevocationBuilder")
             .field("settings", &self.settings)
             .field("push", &self.push)
+            .field("push_capacity", &self.push_capacity)
             .field("leeway", &self.leeway)
             .field("cache", &self.cache)
             .field("fail_open", &self.fail_open)
@@ -277,8 +308,21 @@ impl RedisRevocationBuilder {
         self
     }
 
+    /// The most entries the copy in memory holds (default [`DEFAULT_PUSH_CAPACITY`], about
+    /// 100 MB). Past it the copy stops being trusted: checks ask Redis per request, an error
+    /// is logged, and a full load is tried again every 30 s. Redis decides what the copy holds
+    /// (a pushed message is only a hint the instance reads back), so only entries really
+    /// stored count.
+    pub fn push_capacity(mut self, entries: usize) -> Self {
+        self.push_capacity = entries;
+        self
+    }
+
     /// Checks the settings. Does not connect: the first check does.
     pub fn build(self) -> Result<RedisRevocation, RedisConfigError> {
+        if self.push_capacity == 0 {
+            return Err(RedisConfigError::PushCapacity);
+        }
         let timeout = self.settings.timeout;
         let (connection, prefix) = self.settings.open()?;
         let cache = match self.cache {
@@ -296,7 +340,7 @@ impl RedisRevocationBuilder {
         Ok(RedisRevocation {
             inner: Arc::new(Inner {
                 connection: Arc::new(connection),
-                mirror: Arc::new(Mirror::new(&prefix, KINDS)),
+                mirror: Arc::new(Mirror::new(&prefix, KINDS, self.push_capacity)),
                 push: self.push,
                 timeout,
                 prefix,
@@ -316,6 +360,7 @@ impl RedisRevocation {
         RedisRevocationBuilder {
             settings: Settings::new(url.into(), DEFAULT_REDIS_PREFIX),
             push: true,
+            push_capacity: DEFAULT_PUSH_CAPACITY,
             leeway: DEFAULT_LEEWAY,
             cache: None,
             fail_open: false,
@@ -431,12 +476,7 @@ impl RedisRevocation {
         if !inner.push {
             return;
         }
-        inner.mirror.start(
-            inner.connection.client(),
-            &inner.connection,
-            &inner.prefix,
-            inner.timeout,
-        );
+        inner.mirror.start(&inner.connection, inner.timeout);
     }
 
     /// The Redis key that revokes a `jti`: the prefix, `jti:`, and the SHA-256 of `jti` in hex.
@@ -494,11 +534,76 @@ impl RedisRevocation {
             .await
     }
 
+    /// The Redis key of a back-channel logout token's replay marker: the prefix, `lrp:`, and in
+    /// hex the SHA-256 of the byte length of `issuer` (8 bytes, big-endian), `issuer`, the
+    /// byte length of `jti` and `jti`. Apart from [`jti_key`](Self::jti_key): a logout token's
+    /// `jti` never revokes an access token, and one issuer's logout never pre-empts another's.
+    pub fn logout_replay_key(&self, issuer: &str, jti: &str) -> String {
+        let (issuer_len, jti_len) = (
+            (issuer.len() as u64).to_be_bytes(),
+            (jti.len() as u64).to_be_bytes(),
+        );
+        hashed_key(
+            &self.inner.prefix,
+            LOGOUT_REPLAY,
+            &[&issuer_len, issuer.as_bytes(), &jti_len, jti.as_bytes()],
+        )
+    }
+
+    /// Records the replay marker of the logout token `jti` of `issuer` (`SET NX PX`), kept
+    /// until `until` (unix seconds: when the logout token is refused anyway), so for the
+    /// token's remaining validity window to the millisecond. Returns whether this call set it
+    /// (`false`: it was held already). Nothing is stored when the window is over.
+    pub async fn record_logout(
+        &self,
+        issuer: &str,
+        jti: &str,
+        until: u64,
+    ) -> Result<bool, RevocationError> {
+        let window_ms = until
+            .saturating_mul(1000)
+            .saturating_sub(unix_now_ms())
+            .min(MAX_TTL_MS);
+        if window_ms == 0 {
+            return Ok(true);
+        }
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.logout_replay_key(issuer, jti))
+            .arg(1)
+            .arg("NX")
+            .arg("PX")
+            .arg(window_ms);
+        // `OK` when set, nil when the key exists.
+        let set = self.query::<Option<String>>(&cmd).await;
+        self.outcome(set.map(|set| set.is_some()))
+    }
+
+    /// Whether the replay marker of the logout token `jti` of `issuer` is held (`EXISTS`).
+    pub async fn logout_received(&self, issuer: &str, jti: &str) -> Result<bool, RevocationError> {
+        let mut cmd = redis::cmd("EXISTS");
+        cmd.arg(self.logout_replay_key(issuer, jti));
+        let exists = self.query::<i64>(&cmd).await;
+        self.outcome(exists.map(|n| n > 0))
+    }
+
+    /// Notes a marker's write or read for the rate-limited outage log.
+    fn outcome<T>(&self, result: Result<T, RevocationError>) -> Result<T, RevocationError> {
+        match &result {
+            Ok(_) => self.inner.recovered(),
+            Err(e) => self.inner.failed(e),
+        }
+        result
+    }
+
     /// Stores `value` under `key` until `refused_from` (unix seconds): the first second at
     /// which the validator refuses every token the entry names.
     async fn put(&self, key: String, value: u64, refused_from: u64) -> Result<(), RevocationError> {
-        let now = unix_now();
-        let ttl = refused_from.saturating_sub(now).min(MAX_TTL_SECS);
+        // Milliseconds: the entry lives until the second `refused_from` begins, not up to a
+        // second less or more.
+        let ttl = refused_from
+            .saturating_mul(1000)
+            .saturating_sub(unix_now_ms())
+            .min(MAX_TTL_MS);
         if let Some(cache) = &self.inner.cache {
             cache.forget(&key);
         }
@@ -513,12 +618,8 @@ impl RedisRevocation {
             .arg(ttl)
             .arg(mirror::channel(&self.inner.prefix));
         let result = self.query::<i64>(&cmd).await.map(|ttl| {
-            // This instance's own revocation holds here at once, before its push comes back.
-            if let Ok(ttl) = u64::try_from(ttl) {
-                self.inner
-                    .mirror
-                    .apply(&key, value, now.saturating_add(ttl));
-            }
+            // This instance's own revocation holds here at once, before its hint comes back.
+            self.inner.mirror.remember(&key, value, ttl);
         });
         if let Some(cache) = &self.inner.cache {
             // A check that raced with the write may have cached the old answer.
@@ -685,6 +786,23 @@ impl crate::token::RevocationStore for RedisRevocation {
             issued_before,
             until,
         ))
+    }
+
+    fn logout_received<'a>(
+        &'a self,
+        iss: &'a str,
+        jti: &'a str,
+    ) -> BoxFuture<'a, Result<bool, RevocationError>> {
+        Box::pin(RedisRevocation::logout_received(self, iss, jti))
+    }
+
+    fn record_logout<'a>(
+        &'a self,
+        iss: &'a str,
+        jti: &'a str,
+        until: u64,
+    ) -> BoxFuture<'a, Result<bool, RevocationError>> {
+        Box::pin(RedisRevocation::record_logout(self, iss, jti, until))
     }
 }
 
@@ -864,6 +982,10 @@ mod tests {
         assert!(matches!(
             b().timeout(Duration::ZERO).build(),
             Err(RedisConfigError::Timeout)
+        ));
+        assert!(matches!(
+            b().push_capacity(0).build(),
+            Err(RedisConfigError::PushCapacity)
         ));
         assert!(b().cache(MAX_CACHE_STALENESS, 1).build().is_ok());
     }

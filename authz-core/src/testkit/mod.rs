@@ -1,5 +1,7 @@
-//! The test kit (feature `test-util`): token minting with generated keys, a JWKS server on
-//! loopback whose keys and failure mode a test can change while it runs, a throwaway
+//! The test kit (feature `test-util`): token minting with generated keys (access tokens with
+//! [`claims_for`], back-channel logout tokens with [`TestKey::logout_token`], tokens shaped like
+//! an identity provider's with [`ProviderClaims`], tampered tokens with [`tamper`]), a JWKS
+//! server on loopback whose keys and failure mode a test can change while it runs, a throwaway
 //! `redis-server` ([`RedisServer`]), and the adapter [`conformance`] kit. Meant for your own
 //! test suites (`[dev-dependencies] authz-core = { features = ["test-util"] }`).
 //!
@@ -31,8 +33,11 @@
 //! ```
 
 pub mod conformance;
+mod provider;
 mod redis_server;
+pub mod tamper;
 mod tokens;
 
+pub use provider::{Provider, ProviderClaims};
 pub use redis_server::RedisServer;
 pub use tokens::*;

@@ -16,7 +16,7 @@ use http_body_util::Full;
 use hyper::body::Bytes;
 use serde_json::{Value, json};
 
-use crate::token::{Algorithm, Key};
+use crate::token::{Algorithm, BACKCHANNEL_LOGOUT_EVENT, Key};
 use crate::util::unix_now;
 
 /// The current time in unix seconds, as the validator reads it.
@@ -25,9 +25,86 @@ pub fn now() -> u64 {
 }
 
 /// Claims with `iss`, `aud`, `sub`, `iat` = now and `exp` = now + 5 min.
+///
+/// [`TestKey::mint`] signs them as an access token: under the header `typ: at+jwt` of RFC 9068,
+/// so a validator that requires it ([`typ("at+jwt")`](crate::token::ValidatorBuilder::typ))
+/// accepts them as it accepts no ID token or logout token. For a provider's own layout
+/// (Keycloak's payload `typ: "Bearer"`, Cognito's `token_use`), see [`ProviderClaims`].
+///
+/// ```
+/// use authz_core::testkit::{TestKey, claims_for};
+/// use authz_core::{Algorithm, Validator};
+///
+/// # #[derive(serde::Deserialize, authz_core::Claims)] struct MyClaims { sub: String }
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let key = TestKey::generate(Algorithm::ES256, "k1");
+/// let validator = Validator::builder()
+///     .algorithms([Algorithm::ES256])
+///     .key(key.verification_key())
+///     .issuer("https://id.example")
+///     .audience("reports-api")
+///     .typ("at+jwt")
+///     .build()
+///     .unwrap();
+/// let token = key.mint(&claims_for("https://id.example", "reports-api", "alice"));
+/// assert!(validator.validate::<MyClaims>(&token).await.is_ok());
+///
+/// // The same claims under another `typ` are not an access token.
+/// let mut header = key.header();
+/// header["typ"] = "JWT".into();
+/// let other = key.sign(&header, &claims_for("https://id.example", "reports-api", "alice"));
+/// assert!(validator.validate::<MyClaims>(&other).await.is_err());
+/// # });
+/// ```
 pub fn claims_for(issuer: &str, audience: &str, subject: &str) -> Value {
     let now = now();
     json!({ "iss": issuer, "aud": audience, "sub": subject, "iat": now, "exp": now + 300 })
+}
+
+/// The claims of an OpenID Connect back-channel logout token (Back-Channel Logout 1.0 section
+/// 2.4) from `issuer` to the client `audience`, naming the user `subject`, the session
+/// `session`, or both: `iss`, `aud`, `iat` = now, `exp` = now + 2 min, a fresh random `jti`,
+/// `events` with [`BACKCHANNEL_LOGOUT_EVENT`] and no `nonce`. Sign them with
+/// [`TestKey::mint_logout`], or in one call with [`TestKey::logout_token`]; edit the value in
+/// between to test a refusal.
+///
+/// ```
+/// use authz_core::testkit::logout_claims;
+///
+/// let mut claims = logout_claims("https://id.example", "reports-web", Some("ann"), None);
+/// claims.as_object_mut().unwrap().remove("jti"); // a logout token without a jti
+/// assert!(claims.get("sid").is_none() && claims["sub"] == "ann");
+/// ```
+pub fn logout_claims(
+    issuer: &str,
+    audience: &str,
+    subject: Option<&str>,
+    session: Option<&str>,
+) -> Value {
+    let now = now();
+    let mut claims = json!({
+        "iss": issuer,
+        "aud": audience,
+        "iat": now,
+        "exp": now + 120,
+        "jti": random_id(),
+        "events": { BACKCHANNEL_LOGOUT_EVENT: {} },
+    });
+    if let Some(subject) = subject {
+        claims["sub"] = json!(subject);
+    }
+    if let Some(session) = session {
+        claims["sid"] = json!(session);
+    }
+    claims
+}
+
+/// 16 random bytes, base64url: a `jti` no other minted token shares.
+#[allow(clippy::expect_used)]
+pub(crate) fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::fill(&mut bytes).expect("random jti");
+    b64(&bytes)
 }
 
 enum Signer {
@@ -192,14 +269,60 @@ impl TestKey {
         Key::from_jwk(&jwk).expect("generated keys are valid JWKs")
     }
 
-    /// The default header: `alg`, `typ: JWT`, `kid`.
+    /// The header of an access token: `alg`, `typ: at+jwt` (RFC 9068), `kid`.
     pub fn header(&self) -> Value {
-        json!({ "alg": self.alg.name(), "typ": "JWT", "kid": self.kid })
+        json!({ "alg": self.alg.name(), "typ": "at+jwt", "kid": self.kid })
     }
 
-    /// Signs `claims` under the default header.
+    /// Signs `claims` as an access token, under [`header`](Self::header).
     pub fn mint(&self, claims: &Value) -> String {
         self.sign(&self.header(), claims)
+    }
+
+    /// Signs `claims` as a back-channel logout token: under the header `typ: logout+jwt`
+    /// (Back-Channel Logout 1.0 section 2.4), with `alg` and `kid`. See [`logout_claims`].
+    pub fn mint_logout(&self, claims: &Value) -> String {
+        self.sign(
+            &json!({ "alg": self.alg.name(), "typ": "logout+jwt", "kid": self.kid }),
+            claims,
+        )
+    }
+
+    /// A back-channel logout token in one call: [`logout_claims`] signed with
+    /// [`mint_logout`](Self::mint_logout). Name the user, the session, or both.
+    ///
+    /// ```
+    /// use authz_core::testkit::TestKey;
+    /// use authz_core::token::{BackChannelLogout, InMemoryRevocation};
+    /// use authz_core::{Algorithm, Validator};
+    /// use std::sync::Arc;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let key = TestKey::generate(Algorithm::RS256, "k1");
+    /// let validator = Validator::builder()
+    ///     .algorithms([Algorithm::RS256])
+    ///     .key(key.verification_key())
+    ///     .issuer("https://id.example")
+    ///     .audience("reports-web")
+    ///     .build()
+    ///     .unwrap();
+    /// let logout = BackChannelLogout::new(validator, Arc::new(InMemoryRevocation::new()));
+    ///
+    /// let token = key.logout_token("https://id.example", "reports-web", Some("ann"), Some("s-1"));
+    /// let done = logout.receive(&token).await.unwrap();
+    /// assert_eq!((done.subject(), done.session()), (Some("ann"), Some("s-1")));
+    /// // Received once only.
+    /// assert!(logout.receive(&token).await.is_err());
+    /// # });
+    /// ```
+    pub fn logout_token(
+        &self,
+        issuer: &str,
+        audience: &str,
+        subject: Option<&str>,
+        session: Option<&str>,
+    ) -> String {
+        self.mint_logout(&logout_claims(issuer, audience, subject, session))
     }
 
     /// Signs any header and payload JSON, as given (the header's `alg` is not checked, so

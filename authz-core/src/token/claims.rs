@@ -40,6 +40,11 @@ pub(crate) struct RawRegistered<'a> {
     /// `sid` (OpenID Connect: the identity provider's session), when it is a string: read for
     /// back-channel logout; another type is ignored, as it names no session.
     pub(crate) sid: Option<Cow<'a, str>>,
+    /// Whether `events` is an object with a [`BACKCHANNEL_LOGOUT_EVENT`] member (whatever its
+    /// value): the token is a logout token, which must never pass for an access token.
+    ///
+    /// [`BACKCHANNEL_LOGOUT_EVENT`]: super::BACKCHANNEL_LOGOUT_EVENT
+    pub(crate) logout_event: bool,
     /// The extra claims, by their position in [`Registered::extra`]; `None` when absent.
     pub(crate) extra: Vec<Option<ClaimValue<'a>>>,
 }
@@ -295,6 +300,7 @@ impl<'de> Visitor<'de> for Registered<'_> {
             jti: None,
             aud: None,
             sid: None,
+            logout_event: false,
             extra: self.extra.iter().map(|_| None).collect(),
         };
         let mut seen_sid = false;
@@ -322,6 +328,10 @@ impl<'de> Visitor<'de> for Registered<'_> {
                 if let ClaimValue::Str(sid) = map.next_value::<ClaimValue<'de>>()? {
                     out.sid = Some(sid);
                 }
+            } else if name == "events" {
+                // Twice is refused by the logout receiver's own parser; here either one
+                // naming the logout event marks the token.
+                out.logout_event |= map.next_value::<LogoutEvent>()?.0;
             } else if let Some(j) = self.extra.iter().position(|claim| *claim == name) {
                 if out.extra[j].is_some() {
                     return Err(de::Error::duplicate_field(self.extra[j]));
@@ -332,6 +342,55 @@ impl<'de> Visitor<'de> for Registered<'_> {
             }
         }
         Ok(out)
+    }
+}
+
+/// Whether an `events` value names the back-channel logout event. Never an error for another
+/// JSON type: `events` is not this validator's to check on an access token, only to notice.
+struct LogoutEvent(bool);
+
+struct LogoutEventVisitor;
+
+impl<'de> Visitor<'de> for LogoutEventVisitor {
+    type Value = LogoutEvent;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = false;
+        while let Some(Name(name)) = map.next_key()? {
+            found |= name == super::BACKCHANNEL_LOGOUT_EVENT;
+            map.next_value::<IgnoredAny>()?;
+        }
+        Ok(LogoutEvent(found))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(LogoutEvent(false))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(LogoutEvent(false))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(LogoutEvent(false))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(LogoutEvent(false))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(LogoutEvent(false))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(LogoutEvent(false))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(LogoutEvent(false))
+    }
+}
+
+impl<'de> Deserialize<'de> for LogoutEvent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(LogoutEventVisitor)
     }
 }
 
@@ -434,6 +493,24 @@ mod tests {
         let r = reg(r#"{"aud":["a","b"]}"#).unwrap();
         assert_eq!(r.aud.unwrap(), ["a", "b"]);
         assert!(reg("{}").unwrap().exp.is_none());
+    }
+
+    #[test]
+    fn the_logout_event_is_noticed_in_any_events_shape() {
+        for (json, logout) in [
+            (r#"{"events":{"http://schemas.openid.net/event/backchannel-logout":{}}}"#, true),
+            // A non-object event value still marks a logout token (refused as access token).
+            (r#"{"events":{"x":1,"http://schemas.openid.net/event/backchannel-logout":7}}"#, true),
+            // Escaped key: the same member.
+            (r#"{"events":{"http:\/\/schemas.openid.net\/event\/backchannel-logout":{}}}"#, true),
+            (r#"{"events":{"http://schemas.openid.net/event/backchannel-logout/x":{}}}"#, false),
+            (r#"{"events":["http://schemas.openid.net/event/backchannel-logout"]}"#, false),
+            (r#"{"events":"http://schemas.openid.net/event/backchannel-logout"}"#, false),
+            (r#"{"events":null,"x":{"http://schemas.openid.net/event/backchannel-logout":{}}}"#, false),
+            ("{}", false),
+        ] {
+            assert_eq!(reg(json).unwrap().logout_event, logout, "{json}");
+        }
     }
 
     #[test]

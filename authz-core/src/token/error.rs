@@ -214,9 +214,23 @@ pub enum TokenError {
     /// The payload does not deserialize into the claims type.
     #[error("the token's claims do not fit the claims type: {0}")]
     Claims(ClaimsMismatch),
+    /// The token's tenant claim names a tenant its issuer may not speak for: a trusted issuer
+    /// speaks only for the tenants declared with [`Issuer::tenants`](super::Issuer::tenants)
+    /// (or any, with [`Issuer::any_tenant`](super::Issuer::any_tenant)); with several issuers
+    /// trusted, an issuer that declares neither asserts no tenant at all.
+    #[error(
+        "the token's issuer may not speak for the tenant it names: declare the issuer's tenants with Issuer::tenants([..]) (or Issuer::any_tenant() for your own identity provider)"
+    )]
+    TenantNotAllowed,
     /// The revocation hook says the token was revoked.
     #[error("the token was revoked")]
     Revoked,
+    /// The token is an OpenID Connect back-channel logout token (its `events` names
+    /// [`BACKCHANNEL_LOGOUT_EVENT`](super::BACKCHANNEL_LOGOUT_EVENT)): it is addressed to the
+    /// client's logout endpoint, and is never accepted as an access token, even when the
+    /// audiences coincide and no `typ` is required.
+    #[error("the token is a back-channel logout token, not an access token")]
+    LogoutToken,
     /// No key could be obtained (remote JWKS or discovery unreachable and nothing cached).
     #[error("no signing keys are available: {0}")]
     KeysUnavailable(FetchError),
@@ -267,7 +281,9 @@ impl TokenError {
             }
             Self::WrongIssuer => "the token's issuer is not accepted",
             Self::WrongAudience => "the token is not meant for this audience",
+            Self::TenantNotAllowed => "the token's issuer may not speak for its tenant",
             Self::Revoked => "the token has been revoked",
+            Self::LogoutToken => "a logout token is not an access token",
             Self::KeysUnavailable(_) => "the signing keys are temporarily unavailable",
             Self::RevocationUnavailable(_) => "the token cannot be checked right now",
         }

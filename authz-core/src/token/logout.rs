@@ -49,7 +49,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use super::revocation::{RevocationError, RevocationQuery, RevocationStatus, RevocationStore};
+use super::revocation::{RevocationError, RevocationStore};
 use super::{TokenError, Validator};
 use crate::claims::{Claims, Names, RegisteredClaims};
 use crate::util::unix_now;
@@ -64,14 +64,30 @@ pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/back
 /// `iss`, `aud` = this client, `exp`, `iat`) and it has a `jti`, an `iat` at most
 /// [`max_age`](Self::max_age) old, `events` with [`BACKCHANNEL_LOGOUT_EVENT`], a `sub` or a
 /// `sid`, no `nonce` (which only ID tokens carry, so an ID token cannot pass for a logout
-/// token), and, when it has one, the header `typ` `logout+jwt`. A `jti` seen before is a
-/// replay: the store remembers it until the token expires.
+/// token), and, when it has one, the header `typ` `logout+jwt`; `events` must be an object
+/// whose [`BACKCHANNEL_LOGOUT_EVENT`] member is an object too (section 2.4). The validator's
+/// revocation hook is not consulted for a logout token, and no access-token check accepts one
+/// (such a token is refused there with [`TokenError::LogoutToken`]).
 ///
-/// Then, with a `sid`, the tokens of that session are revoked (section 2.6: the session the
-/// logout names); with only a `sub`, every token of that user at that issuer issued before the
-/// logout. Access tokens carry `sid` only if the identity provider puts it there (Keycloak
-/// does): where they do not, a session logout cannot find them, so configure the provider to
-/// send `sub` alone, or both.
+/// Replays: a logout token of an issuer whose `jti` was received before is refused. The store
+/// keeps a replay marker per (issuer, `jti`), in a key space of its own (never the access
+/// tokens' `jti` deny-list), until the token would be refused anyway: its `exp` plus the
+/// validator's leeway, or its `iat` plus [`max_age`](Self::max_age), whichever comes first.
+/// The marker is written **after** the revocations: if the store fails in between, the logout
+/// is answered `temporarily_unavailable` and the provider's retry is accepted, never refused
+/// as a replay.
+///
+/// What is revoked, at the token's issuer:
+/// - with a `sid`, every token of that session, whenever issued (section 2.6: the session
+///   the logout names);
+/// - with a `sub`, every token of that user issued up to the logout (its `iat`, clamped to
+///   this clock's present, so that an `iat` ahead of this clock cannot revoke a login made
+///   after the logout);
+/// - with both, both: the session's tokens **and every token of the user issued up to the
+///   logout, in any session**. Access tokens carry `sid` only if the identity provider puts
+///   it there (Keycloak does); one without a `sid` cannot be told apart by session, so the
+///   user's other sessions end too. Send `sid` alone to end one session exactly, when every
+///   access token carries `sid`.
 #[derive(Clone)]
 pub struct BackChannelLogout {
     validator: Validator,
@@ -228,7 +244,7 @@ impl BackChannelLogout {
     pub async fn receive(&self, logout_token: &str) -> Result<Logout, LogoutError> {
         let validated = self
             .validator
-            .validate::<LogoutClaims>(logout_token)
+            .validate_logout::<LogoutClaims>(logout_token)
             .await?;
         if validated
             .typ()
@@ -243,13 +259,18 @@ impl BackChannelLogout {
         if claims.nonce.is_some() {
             return Err(LogoutError::NotLogout("a logout token carries no nonce"));
         }
-        if !claims
+        let Some(event) = claims
             .events
             .as_ref()
-            .is_some_and(|events| events.contains_key(BACKCHANNEL_LOGOUT_EVENT))
-        {
+            .and_then(|events| events.get(BACKCHANNEL_LOGOUT_EVENT))
+        else {
             return Err(LogoutError::NotLogout(
                 "the token's events do not name a back-channel logout",
+            ));
+        };
+        if !event.is_object() {
+            return Err(LogoutError::NotLogout(
+                "the back-channel logout event's value is not an object",
             ));
         }
         if claims.sub.is_none() && claims.sid.is_none() {
@@ -271,22 +292,38 @@ impl BackChannelLogout {
             return Err(LogoutError::NotLogout("a logout token has an iss"));
         };
 
-        // A replay: the store remembers each logout token's jti until the token expires.
-        let seen = RevocationQuery::new(Some(jti), None, None, validated.expires_at());
-        if self.store.check(seen).await? == RevocationStatus::Revoked {
+        // A replay: the marker of (issuer, jti), in its own key space. Checked first so that a
+        // replay stores nothing; set last (atomically, below) so that a logout whose
+        // revocations failed half-way is not refused when the provider retries.
+        if self.store.logout_received(issuer, jti).await? {
             return Err(LogoutError::Replayed);
         }
-        self.store.revoke_jti(jti, validated.expires_at()).await?;
 
         let until = now.saturating_add(self.token_lifetime);
         if let Some(sid) = &claims.sid {
             // Every token of the session, whenever issued.
             self.store.revoke_session(issuer, sid, until, until).await?;
-        } else if let Some(sub) = &claims.sub {
-            // Every token of the user issued before the logout (including its second).
+        }
+        if let Some(sub) = &claims.sub {
+            // Every token of the user issued up to the logout (including its second), but not
+            // past this clock's present: an `iat` ahead of it (accepted within the leeway)
+            // must not revoke a login made after the logout. With a `sid` too, the user's
+            // tokens without one would otherwise stay valid (see the type's docs).
+            let issued_before = iat.min(now).saturating_add(1);
             self.store
-                .revoke_subject_of(issuer, sub, iat.saturating_add(1), until)
+                .revoke_subject_of(issuer, sub, issued_before, until)
                 .await?;
+        }
+
+        // The token is refused from the first second past its `exp` plus the leeway, or past
+        // `iat` plus the maximum age: the marker is needed until then, no longer.
+        let refused_from = validated
+            .expires_at()
+            .saturating_add(self.validator.leeway())
+            .min(iat.saturating_add(self.max_age).saturating_add(1));
+        if !self.store.record_logout(issuer, jti, refused_from).await? {
+            // Another receipt of this token came first (its revocations, identical, stand).
+            return Err(LogoutError::Replayed);
         }
         Ok(Logout {
             issuer: issuer.to_owned(),

@@ -11,6 +11,7 @@ mod error;
 mod jwks;
 mod keys;
 mod logout;
+mod logout_endpoint;
 mod provider;
 pub(crate) mod revocation;
 mod validator;
@@ -24,6 +25,7 @@ pub use error::{
 pub use jwks::{RemoteConfig, redact_url};
 pub use keys::{Key, MAX_KID_LEN};
 pub use logout::{BACKCHANNEL_LOGOUT_EVENT, BackChannelLogout, Logout, LogoutError};
+pub use logout_endpoint::{LogoutResponse, MAX_LOGOUT_BODY};
 pub use revocation::{
     BoxFuture, InMemoryRevocation, Revocation, RevocationError, RevocationQuery, RevocationStatus,
     RevocationStore,

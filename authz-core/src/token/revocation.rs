@@ -114,19 +114,23 @@ struct Lists {
     issuer_subjects: PerIssuer,
     /// iss -> sid -> (revoke tokens issued before, forget after).
     issuer_sessions: PerIssuer,
+    /// iss -> logout token's jti -> held while the clock is before this (unix seconds): the
+    /// replay markers of back-channel logout, apart from the access tokens' `jtis`.
+    logouts: HashMap<String, HashMap<String, u64>>,
     inserts: u64,
 }
 
 impl fmt::Debug for InMemoryRevocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (jtis, subjects) = self
+        let (jtis, subjects, logouts) = self
             .inner
             .lock()
-            .map(|l| (l.jtis.len(), l.subject_count()))
+            .map(|l| (l.jtis.len(), l.subject_count(), l.logout_count()))
             .unwrap_or_default();
         f.debug_struct("InMemoryRevocation")
             .field("jtis", &jtis)
             .field("subjects", &subjects)
+            .field("logouts", &logouts)
             .finish()
     }
 }
@@ -240,6 +244,52 @@ impl InMemoryRevocation {
         );
     }
 
+    /// Records the replay marker of the back-channel logout token `jti` of issuer `iss`, held
+    /// while the clock is before `until` (unix seconds: when the logout token is refused
+    /// anyway), unless one is held already. Returns whether this call recorded it (`false`: the
+    /// same logout token was recorded before). Markers are keyed by (issuer, `jti`), apart from
+    /// the `jti` deny-list of access tokens ([`revoke_jti`](Self::revoke_jti)).
+    pub fn record_logout(
+        &self,
+        iss: impl Into<String>,
+        jti: impl Into<String>,
+        until: u64,
+    ) -> bool {
+        let now = (self.now)();
+        if until <= now {
+            // The logout token is refused from now on: nothing to remember.
+            return true;
+        }
+        self.with_lists(|l| {
+            let held = l
+                .logouts
+                .entry(iss.into())
+                .or_default()
+                .entry(jti.into())
+                .or_insert(0);
+            let recorded = *held <= now;
+            if recorded {
+                *held = until;
+            }
+            recorded
+        })
+    }
+
+    /// Whether the replay marker of the logout token `jti` of issuer `iss` is held (see
+    /// [`record_logout`](Self::record_logout)).
+    pub fn logout_received(&self, iss: &str, jti: &str) -> Result<bool, RevocationError> {
+        let now = (self.now)();
+        let lists = self
+            .inner
+            .lock()
+            .map_err(|_| RevocationError::new("revocation list poisoned"))?;
+        Ok(lists
+            .logouts
+            .get(iss)
+            .and_then(|jtis| jtis.get(jti))
+            .is_some_and(|until| *until > now))
+    }
+
     /// Records a cut-off for `name` of issuer `iss` in the per-issuer map `map` selects
     /// (subjects or sessions).
     fn revoke_of_issuer(
@@ -261,7 +311,7 @@ impl InMemoryRevocation {
     pub fn len(&self) -> usize {
         self.inner
             .lock()
-            .map(|l| l.jtis.len() + l.subject_count())
+            .map(|l| l.jtis.len() + l.subject_count() + l.logout_count())
             .unwrap_or(0)
     }
 
@@ -275,6 +325,10 @@ impl InMemoryRevocation {
         let now = (self.now)();
         if let Ok(mut l) = self.inner.lock() {
             l.jtis.retain(|_, forget_after| *forget_after >= now);
+            l.logouts.retain(|_, jtis| {
+                jtis.retain(|_, until| *until > now);
+                !jtis.is_empty()
+            });
             l.subjects
                 .retain(|_, (_, forget_after)| *forget_after >= now);
             let lists = &mut *l;
@@ -287,23 +341,21 @@ impl InMemoryRevocation {
         }
     }
 
-    fn with_lists(&self, f: impl FnOnce(&mut Lists)) {
-        let purge = match self.inner.lock() {
+    fn with_lists<R>(&self, f: impl FnOnce(&mut Lists) -> R) -> R {
+        let (result, purge) = match self.inner.lock() {
             Ok(mut l) => {
-                f(&mut l);
+                let result = f(&mut l);
                 l.inserts += 1;
-                l.inserts % 64 == 0
+                (result, l.inserts % 64 == 0)
             }
             // A panic while holding the lock cannot leave the maps inconsistent (every update
             // is a single insert), so the data is still good.
-            Err(poisoned) => {
-                f(&mut poisoned.into_inner());
-                false
-            }
+            Err(poisoned) => (f(&mut poisoned.into_inner()), false),
         };
         if purge {
             self.purge_expired();
         }
+        result
     }
 
     fn status(&self, q: &RevocationQuery<'_>) -> Result<RevocationStatus, RevocationError> {
@@ -353,6 +405,10 @@ impl InMemoryRevocation {
 }
 
 impl Lists {
+    fn logout_count(&self) -> usize {
+        self.logouts.values().map(HashMap::len).sum()
+    }
+
     fn subject_count(&self) -> usize {
         self.subjects.len()
             + self
@@ -415,6 +471,31 @@ pub trait RevocationStore: Revocation {
         issued_before: u64,
         until: u64,
     ) -> BoxFuture<'a, Result<(), RevocationError>>;
+
+    /// Whether the back-channel logout token `jti` of issuer `iss` was received before: its
+    /// replay marker ([`record_logout`](Self::record_logout)) is held.
+    fn logout_received<'a>(
+        &'a self,
+        iss: &'a str,
+        jti: &'a str,
+    ) -> BoxFuture<'a, Result<bool, RevocationError>>;
+
+    /// Records the replay marker of the back-channel logout token `jti` of issuer `iss`, held
+    /// until `until` (unix seconds: when that token is refused anyway), unless one is held
+    /// already; returns whether this call recorded it. Atomic: of two concurrent calls, one
+    /// answers `true`.
+    ///
+    /// Markers live in a key space of their own, keyed by (issuer, `jti`): never in the `jti`
+    /// deny-list of [`revoke_jti`](Self::revoke_jti), so that one issuer's logout token can
+    /// neither revoke an access token nor pre-empt another issuer's logout with the same
+    /// `jti`. The receiver records the marker only after the revocations are stored, so a
+    /// failure in between leaves the provider's retry accepted.
+    fn record_logout<'a>(
+        &'a self,
+        iss: &'a str,
+        jti: &'a str,
+        until: u64,
+    ) -> BoxFuture<'a, Result<bool, RevocationError>>;
 }
 
 impl RevocationStore for InMemoryRevocation {
@@ -448,6 +529,26 @@ impl RevocationStore for InMemoryRevocation {
         InMemoryRevocation::revoke_session(self, iss, sid, issued_before, until);
         Box::pin(core::future::ready(Ok(())))
     }
+
+    fn logout_received<'a>(
+        &'a self,
+        iss: &'a str,
+        jti: &'a str,
+    ) -> BoxFuture<'a, Result<bool, RevocationError>> {
+        Box::pin(core::future::ready(InMemoryRevocation::logout_received(
+            self, iss, jti,
+        )))
+    }
+
+    fn record_logout<'a>(
+        &'a self,
+        iss: &'a str,
+        jti: &'a str,
+        until: u64,
+    ) -> BoxFuture<'a, Result<bool, RevocationError>> {
+        let recorded = InMemoryRevocation::record_logout(self, iss, jti, until);
+        Box::pin(core::future::ready(Ok(recorded)))
+    }
 }
 
 impl<T: RevocationStore + ?Sized> RevocationStore for std::sync::Arc<T> {
@@ -477,6 +578,23 @@ impl<T: RevocationStore + ?Sized> RevocationStore for std::sync::Arc<T> {
         until: u64,
     ) -> BoxFuture<'a, Result<(), RevocationError>> {
         (**self).revoke_session(iss, sid, issued_before, until)
+    }
+
+    fn logout_received<'a>(
+        &'a self,
+        iss: &'a str,
+        jti: &'a str,
+    ) -> BoxFuture<'a, Result<bool, RevocationError>> {
+        (**self).logout_received(iss, jti)
+    }
+
+    fn record_logout<'a>(
+        &'a self,
+        iss: &'a str,
+        jti: &'a str,
+        until: u64,
+    ) -> BoxFuture<'a, Result<bool, RevocationError>> {
+        (**self).record_logout(iss, jti, until)
     }
 }
 
@@ -521,6 +639,32 @@ mod tests {
         assert_eq!(r.len(), 2);
         r.purge_expired();
         assert_eq!(r.len(), 2);
+    }
+
+    #[test]
+    fn logout_markers_are_per_issuer_apart_from_jtis_and_expire_with_their_window() {
+        let r = InMemoryRevocation::with_clock(at_10000);
+        assert!(r.record_logout("https://a", "at-1", 10_100));
+        // Held: a second record (a concurrent receipt) is told so.
+        assert!(!r.record_logout("https://a", "at-1", 10_200));
+        assert!(r.logout_received("https://a", "at-1").unwrap());
+        // Another issuer's token with the same jti is another marker.
+        assert!(!r.logout_received("https://b", "at-1").unwrap());
+        assert!(r.record_logout("https://b", "at-1", 10_100));
+        // No access token's jti is revoked by a marker.
+        let q = RevocationQuery::new(Some("at-1"), None, None, 10_500).with_issuer("https://a");
+        assert_eq!(r.status(&q).unwrap(), RevocationStatus::Active);
+        // A window already over records nothing.
+        assert!(r.record_logout("https://a", "gone", 10_000));
+        assert!(!r.logout_received("https://a", "gone").unwrap());
+        assert_eq!(r.len(), 2);
+
+        let later = InMemoryRevocation::with_clock(|| 10_100);
+        later.record_logout("https://a", "at-1", 10_100 + 1);
+        later.record_logout("https://a", "at-2", 10_100);
+        assert!(!later.logout_received("https://a", "at-2").unwrap());
+        later.purge_expired();
+        assert_eq!(later.len(), 1);
     }
 
     #[test]

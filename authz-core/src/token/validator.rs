@@ -127,6 +127,42 @@ impl fmt::Debug for KeySource {
 struct Trusted {
     issuer: Option<String>,
     keys: KeySource,
+    /// What the issuer may assert beyond who the subject is.
+    authority: Authority,
+}
+
+/// What one issuer may assert about its subjects: the tenants it speaks for, and the most it
+/// may grant. A customer-run identity provider's roles and tenants are that customer's
+/// assertions; these bounds keep them inside the customer's own tenant and grants.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Authority {
+    tenants: TenantScope,
+    /// Permission names outside which the issuer's tokens grant nothing (`None`: no cap).
+    pub(crate) grants: Option<Arc<[Box<str>]>>,
+}
+
+/// The tenants an issuer may name in its tokens' tenant claim.
+#[derive(Debug, Clone, Default)]
+enum TenantScope {
+    /// Not declared: any tenant when this is the only trusted issuer, none when there are
+    /// several (an issuer that distrusts the others may not speak for their tenants).
+    #[default]
+    Undeclared,
+    /// Any tenant ([`Issuer::any_tenant`]).
+    Any,
+    /// These tenants only ([`Issuer::tenants`]).
+    Only(Box<[Box<str>]>),
+}
+
+impl Authority {
+    /// Whether a token of this issuer may name `tenant`, among `sources` trusted issuers.
+    fn may_assert(&self, tenant: &str, sources: usize) -> bool {
+        match &self.tenants {
+            TenantScope::Undeclared => sources == 1,
+            TenantScope::Any => true,
+            TenantScope::Only(tenants) => tenants.iter().any(|t| **t == *tenant),
+        }
+    }
 }
 
 impl fmt::Debug for Validator {
@@ -187,6 +223,10 @@ pub struct Validated<C> {
     aud: Vec<String>,
     sid: Option<String>,
     several_issuers: bool,
+    /// `events` names the back-channel logout event (see [`Inner::read`]).
+    logout_event: bool,
+    /// The issuer's cap on what the token may grant ([`Issuer::grants_at_most`]).
+    pub(crate) grants: Option<Arc<[Box<str>]>>,
 }
 
 impl<C> Validated<C> {
@@ -336,6 +376,26 @@ impl Validator {
         Ok(validated)
     }
 
+    /// Validates a back-channel logout token ([`BackChannelLogout`](super::BackChannelLogout)):
+    /// every check of [`validate`](Self::validate) but two. A token naming the logout event is
+    /// what is expected here; and the revocation hook is not consulted, since a logout token's
+    /// `jti` is in its own key space (replay markers by issuer), not the access tokens'
+    /// deny-list. Never cached.
+    pub(crate) async fn validate_logout<C: Claims + DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<Validated<C>, TokenError> {
+        let inner = &*self.inner;
+        let parts = inner.split(token)?;
+        let (validated, _) = inner.read_any::<C>(&parts, CacheUse::Off, unix_now()).await?;
+        Ok(validated)
+    }
+
+    /// The leeway in seconds: a token is accepted until `exp` plus this.
+    pub(crate) fn leeway(&self) -> u64 {
+        self.inner.leeway
+    }
+
     /// The revocation backend, for credentials the validator does not read (API keys).
     #[cfg_attr(not(feature = "api-keys"), allow(dead_code))]
     pub(crate) fn revocation_backend(&self) -> Option<Arc<dyn Revocation>> {
@@ -473,10 +533,27 @@ impl Inner {
         })
     }
 
+    /// [`read_any`](Self::read_any), for access tokens: a logout token (OpenID Connect
+    /// Back-Channel Logout) is refused, so that it cannot pass for an access token when the
+    /// audiences coincide and no `typ` is required. Every access path goes through here
+    /// (cached entries are only made from its results); the logout receiver does not.
+    async fn read<C: Claims + DeserializeOwned>(
+        &self,
+        parts: &Parts<'_>,
+        cache_use: CacheUse<'_>,
+        now: u64,
+    ) -> Result<(Validated<C>, Option<super::cache::Digest32>), TokenError> {
+        let read = self.read_any::<C>(parts, cache_use, now).await?;
+        if read.0.logout_event {
+            return Err(TokenError::LogoutToken);
+        }
+        Ok(read)
+    }
+
     /// Everything but revocation: header, key, signature, registered claims, the claims type.
     /// Returns the verifying key's digest when the cache should store the result (the
     /// signature was checked and the cache is on).
-    async fn read<C: Claims + DeserializeOwned>(
+    async fn read_any<C: Claims + DeserializeOwned>(
         &self,
         parts: &Parts<'_>,
         cache_use: CacheUse<'_>,
@@ -503,7 +580,7 @@ impl Inner {
             (trusted, Some(payload))
         };
         let issuer = trusted.issuer.as_deref();
-        match &trusted.keys {
+        let (mut validated, key) = match &trusted.keys {
             KeySource::Static(set) => {
                 self.finish::<C>(parts, payload, &header, issuer, set, cache_use, now)
             }
@@ -512,7 +589,15 @@ impl Inner {
                 let set = remote.keys_for(header.kid.as_deref(), header.alg).await?;
                 self.finish::<C>(parts, payload, &header, issuer, &set, cache_use, now)
             }
+        }?;
+        // The issuer speaks for its own tenants only, and grants at most its cap.
+        if let Some(tenant) = validated.claims.tenant()
+            && !trusted.authority.may_assert(tenant, self.sources.len())
+        {
+            return Err(TokenError::TenantNotAllowed);
         }
+        validated.grants = trusted.authority.grants.clone();
+        Ok((validated, key))
     }
 
     /// The key source for a token claiming issuer `iss`.
@@ -738,6 +823,8 @@ impl Inner {
                 .map(|s| s.into_owned())
                 .collect(),
             several_issuers: self.sources.len() > 1,
+            logout_event: reg.logout_event,
+            grants: None,
             claims,
         };
         Ok((validated, store))
@@ -933,6 +1020,7 @@ impl KeySpec {
 pub struct Issuer {
     issuer: String,
     keys: KeySpec,
+    authority: Authority,
 }
 
 impl fmt::Debug for Issuer {
@@ -940,6 +1028,7 @@ impl fmt::Debug for Issuer {
         f.debug_struct("Issuer")
             .field("issuer", &self.issuer)
             .field("keys", &self.keys.keys)
+            .field("tenants", &self.authority.tenants)
             .finish_non_exhaustive()
     }
 }
@@ -950,7 +1039,56 @@ impl Issuer {
         Self {
             issuer: issuer.into(),
             keys: KeySpec::default(),
+            authority: Authority::default(),
         }
+    }
+
+    /// The tenants this issuer may speak for: a token of this issuer whose tenant claim
+    /// (`#[claims(tenant)]`) names another tenant is refused at authentication
+    /// ([`TokenError::TenantNotAllowed`](super::TokenError::TenantNotAllowed), 401). Declare
+    /// it for every issuer run by a customer (one identity provider per customer): its
+    /// tokens' tenants and roles are that customer's assertions, and must not reach another
+    /// customer's data.
+    ///
+    /// When a validator trusts several issuers, an issuer that declares neither `tenants` nor
+    /// [`any_tenant`](Self::any_tenant) may assert no tenant at all: a token of it that
+    /// names one is refused. With a single trusted issuer, its tokens may name any tenant.
+    #[must_use]
+    pub fn tenants<S: Into<String>>(mut self, tenants: impl IntoIterator<Item = S>) -> Self {
+        self.authority.tenants = TenantScope::Only(
+            tenants
+                .into_iter()
+                .map(|t| t.into().into_boxed_str())
+                .collect(),
+        );
+        self
+    }
+
+    /// This issuer may speak for every tenant: your own identity provider, beside customers'
+    /// ones that are bound to their tenants with [`tenants`](Self::tenants).
+    #[must_use]
+    pub fn any_tenant(mut self) -> Self {
+        self.authority.tenants = TenantScope::Any;
+        self
+    }
+
+    /// The most a token of this issuer may grant: permission names of the policy. Every other
+    /// permission is dropped from its callers, and so is every role that grants one (a role
+    /// requirement passes only on roles wholly inside the cap). A name the policy does not
+    /// declare allows nothing. Use it to keep a customer's issuer from granting what only
+    /// your own staff may hold, such as a cross-tenant permission.
+    #[must_use]
+    pub fn grants_at_most<S: Into<String>>(
+        mut self,
+        permissions: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.authority.grants = Some(
+            permissions
+                .into_iter()
+                .map(|p| p.into().into_boxed_str())
+                .collect(),
+        );
+        self
     }
 
     /// Adds a static key of this issuer.
@@ -989,6 +1127,7 @@ impl Issuer {
                 ..KeySpec::default()
             },
             issuer,
+            authority: Authority::default(),
         }
     }
 }
@@ -1263,12 +1402,14 @@ impl ValidatorBuilder {
         // accepted issuer, or (with any issuer accepted) stand alone.
         let mut owners: Vec<Option<String>> = Vec::new();
         let mut spec_list = Vec::new();
+        let mut authorities = Vec::new();
         for trusted in self.trusted {
             if owners.contains(&Some(trusted.issuer.clone())) {
                 return Err(ConfigError::IssuerKeysTwice(trusted.issuer));
             }
             owners.push(Some(trusted.issuer));
             spec_list.push(trusted.keys);
+            authorities.push(trusted.authority);
         }
         if !self.unbound.is_empty() {
             let owner = match issuers.as_slice() {
@@ -1281,6 +1422,7 @@ impl ValidatorBuilder {
             }
             owners.push(owner);
             spec_list.push(self.unbound);
+            authorities.push(Authority::default());
         }
         if spec_list.is_empty() {
             return Err(ConfigError::NoKeys);
@@ -1292,14 +1434,18 @@ impl ValidatorBuilder {
             return Err(ConfigError::IssuerWithoutKeys(issuer.clone()));
         }
         let mut sources = Vec::with_capacity(spec_list.len());
-        for (issuer, spec) in owners.into_iter().zip(spec_list) {
+        for ((issuer, spec), authority) in owners.into_iter().zip(spec_list).zip(authorities) {
             let keys = spec.build(
                 &self.algorithms,
                 #[cfg(feature = "remote")]
                 &self.remote_config,
                 symmetric != 0,
             )?;
-            sources.push(Trusted { issuer, keys });
+            sources.push(Trusted {
+                issuer,
+                keys,
+                authority,
+            });
         }
         Ok(Validator {
             inner: Arc::new(Inner {

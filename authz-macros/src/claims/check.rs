@@ -1,6 +1,6 @@
 //! Which field plays which part, and the rules between fields.
 
-use super::parse::{Field, Kind, Parsed};
+use super::parse::{Field, Kind, MapEntry, Parsed, StructAttrs};
 use crate::errors::Errors;
 
 /// The registered claims of RFC 7519 section 4.1 that `Claims::REGISTERED` reports.
@@ -20,7 +20,16 @@ pub(crate) struct Model<'a> {
     pub(crate) registered: Vec<&'static str>,
 }
 
-pub(crate) fn check<'a>(parsed: Parsed<'a>, errors: &mut Errors) -> Option<Model<'a>> {
+pub(crate) fn check<'a>(
+    parsed: Parsed<'a>,
+    attrs: &StructAttrs,
+    errors: &mut Errors,
+) -> Option<Model<'a>> {
+    for field in &parsed.fields {
+        if let Some((entries, span)) = &field.map {
+            check_map(entries, *span, attrs, errors);
+        }
+    }
     let registered = REGISTERED
         .into_iter()
         .filter(|claim| parsed.fields.iter().any(|f| f.serde_name == *claim))
@@ -84,4 +93,47 @@ pub(crate) fn check<'a>(parsed: Parsed<'a>, errors: &mut Errors) -> Option<Model
         auth_time,
         registered,
     })
+}
+
+/// A `map`: checked against a policy named on the struct, not empty, each provider name once.
+/// Whether each policy name exists is checked by the compiler, against the policy itself.
+fn check_map(
+    entries: &[MapEntry],
+    span: proc_macro2::Span,
+    attrs: &StructAttrs,
+    errors: &mut Errors,
+) {
+    if attrs.policy.is_none() {
+        errors.push(syn::Error::new(
+            span,
+            "a `map` is checked against the policy its names belong to: name it on the struct, `#[claims(policy = path::to::Policy)]`",
+        ));
+    }
+    if entries.is_empty() {
+        errors.push(syn::Error::new(
+            span,
+            "this `map` is empty: list the provider's names, `map = { \"Orders.Read\" => \"orders:read\" }`, or remove it",
+        ));
+    }
+    for (i, entry) in entries.iter().enumerate() {
+        let name = entry.provider.value();
+        if name.is_empty() {
+            errors.error(
+                &entry.provider,
+                "an empty provider name: a token never carries one, so it would map nothing",
+            );
+        }
+        if let Some(first) = entries[..i]
+            .iter()
+            .find(|earlier| earlier.provider.value() == name)
+        {
+            errors.error(
+                &entry.provider,
+                format!(
+                    "`{name}` is mapped twice in this `map` (first to `{}`): a provider name stands for one permission or role; remove one of the two",
+                    first.target.value()
+                ),
+            );
+        }
+    }
 }

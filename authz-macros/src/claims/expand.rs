@@ -1,13 +1,13 @@
 //! The `Claims` impl. Each field is read through a trait of `authz_core` called at the field's
 //! type, so a field of the wrong type fails with that trait's message, pointing at the type.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::DeriveInput;
 use syn::spanned::Spanned;
 
 use super::check::Model;
-use super::parse::{Field, StructAttrs};
+use super::parse::{Field, StructAttrs, Target};
 use crate::tokens::respan;
 
 pub(crate) fn expand(
@@ -77,6 +77,11 @@ pub(crate) fn expand(
             ),
     );
 
+    let names = attrs
+        .policy
+        .as_ref()
+        .and_then(|policy| mapped_names(krate, model, policy));
+
     let names_ty = quote!(impl ::core::iter::Iterator<Item = &::core::primitive::str>);
     let (roles_ty, permissions_ty) = (&names_ty, &names_ty);
 
@@ -111,8 +116,92 @@ pub(crate) fn expand(
             fn permission_names(&self) -> #permissions_ty {
                 #permissions
             }
+
+            #names
         }
     }
+}
+
+/// `Claims::names`, when a field has a `map`: each field's names in the order `role_names`
+/// and `permission_names` give them, the mapped field's through a `match` on the provider's
+/// string. Each arm's index in the policy is a constant argument, `Index::<{ lookup }>`, so
+/// the compiler looks the policy's name up when it checks the crate, and an undeclared name is
+/// an error on that string, with the policy's suggestion.
+fn mapped_names(krate: &TokenStream, model: &Model<'_>, policy: &syn::Path) -> Option<TokenStream> {
+    if ![&model.roles, &model.scopes, &model.permissions]
+        .into_iter()
+        .flatten()
+        .any(|field| field.map.is_some())
+    {
+        return None;
+    }
+    let private = quote!(#krate::__private_0_1);
+    let param = quote!(__AuthzPolicy);
+    let field_names = |field: &Field<'_>, method: TokenStream, split: bool, kind: Target| {
+        let read = read_names(krate, field, method, split);
+        let as_written = match kind {
+            Target::Role => quote!(#private::Name::Role),
+            Target::Permission => quote!(#private::Name::Permission),
+        };
+        let Some((entries, _)) = &field.map else {
+            return quote!(::core::iter::Iterator::map(#read, #as_written));
+        };
+        let arms = entries.iter().map(|entry| {
+            let (provider, target) = (&entry.provider, &entry.target);
+            let (index, mapped) = match entry.kind.map_or(kind, |(kind, _)| kind) {
+                Target::Permission => (quote!(mapped_permission_index), quote!(mapped_permission)),
+                Target::Role => (quote!(mapped_role_index), quote!(mapped_role)),
+            };
+            let hash = Literal::u64_suffixed(crate::names::name_hash(&target.value()));
+            // Every token of the lookup carries the policy name's span: a failed const
+            // evaluation is reported there.
+            let lookup = respan(
+                quote!(#private::#index::<#policy>(#hash, #target)),
+                target.span(),
+            );
+            quote! {
+                #provider => #private::#mapped::<#param, #policy>(
+                    #private::Index::<{ #lookup }>::VALUE,
+                    __authz_name,
+                ),
+            }
+        });
+        quote! {
+            ::core::iter::Iterator::map(#read, |__authz_name| match __authz_name {
+                #(#arms)*
+                _ => #as_written(__authz_name),
+            })
+        }
+    };
+    let mut parts = model
+        .roles
+        .iter()
+        .map(|f| field_names(f, quote!(role_names), false, Target::Role))
+        .chain(
+            model
+                .scopes
+                .iter()
+                .map(|f| field_names(f, quote!(scope_names), true, Target::Permission)),
+        )
+        .chain(
+            model
+                .permissions
+                .iter()
+                .map(|f| field_names(f, quote!(permission_names), false, Target::Permission)),
+        );
+    let first = parts.next()?;
+    let chained = parts.fold(
+        first,
+        |acc, next| quote!(::core::iter::Iterator::chain(#acc, #next)),
+    );
+    Some(quote! {
+        #[inline]
+        fn names<#param: #private::Policy>(
+            &self,
+        ) -> impl ::core::iter::Iterator<Item = #private::Name<'_, #param>> {
+            #chained
+        }
+    })
 }
 
 /// `__private_0_1::method::<FieldType>(&self.field)`, spanned at the field's type. The helper is

@@ -17,7 +17,21 @@ pub(crate) const PERMISSIONS: &str = "permissions";
 pub(crate) const TENANT: &str = "tenant";
 /// With `roles`, `scope` or `permissions`: where the names sit inside the field's value.
 pub(crate) const AT: &str = "at";
-const KEYS: [&str; 6] = [SUBJECT, ROLES, SCOPE, PERMISSIONS, TENANT, AT];
+/// With `roles`, `scope` or `permissions`: the provider's names and what each stands for.
+pub(crate) const MAP: &str = "map";
+const KEYS: [&str; 7] = [SUBJECT, ROLES, SCOPE, PERMISSIONS, TENANT, AT, MAP];
+
+/// The keys `#[claims(...)]` accepts on the struct.
+pub(crate) const CRATE: &str = "crate";
+pub(crate) const IGNORE: &str = "ignore";
+/// The policy a `map` is checked against.
+pub(crate) const POLICY: &str = "policy";
+const STRUCT_KEYS: [&str; 3] = [CRATE, IGNORE, POLICY];
+
+/// In a `map` entry, the words that say what the policy's name is, when it is not what the
+/// field holds (a role for `roles`, a permission for `scope` and `permissions`).
+pub(crate) const ROLE_WORD: &str = "role";
+pub(crate) const PERMISSION_WORD: &str = "permission";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -37,6 +51,58 @@ pub(crate) struct Field<'a> {
     pub(crate) kind: Option<(Kind, Span)>,
     /// `at = "a.b"`: the path of the names inside the field's value, split at dots.
     pub(crate) at: Option<(Vec<String>, Span)>,
+    /// `map = { "Provider.Name" => "policy:name", ... }`, with the span of `map`.
+    pub(crate) map: Option<(Vec<MapEntry>, Span)>,
+}
+
+/// What a mapped provider name stands for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    Permission,
+    Role,
+}
+
+/// `"Provider.Name" => "policy:name"`, or `=> role "name"` / `=> permission "name"`.
+pub(crate) struct MapEntry {
+    /// The name as the identity provider sends it.
+    pub(crate) provider: syn::LitStr,
+    /// `role` or `permission` when written, with its span.
+    pub(crate) kind: Option<(Target, Span)>,
+    /// The policy's name it stands for.
+    pub(crate) target: syn::LitStr,
+}
+
+impl syn::parse::Parse for MapEntry {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        let provider: syn::LitStr = input.parse()?;
+        input.parse::<Token![=>]>()?;
+        let kind = if input.peek(Ident) {
+            let word: Ident = input.parse()?;
+            let kind = match word.to_string().as_str() {
+                ROLE_WORD => Target::Role,
+                PERMISSION_WORD => Target::Permission,
+                other => {
+                    let hint = match names::closest(other, [ROLE_WORD, PERMISSION_WORD]) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => "write `role` or `permission` before the policy's name, or nothing for what the field holds".to_owned(),
+                    };
+                    return Err(syn::Error::new(
+                        word.span(),
+                        format!("unknown word `{other}`; {hint}"),
+                    ));
+                }
+            };
+            Some((kind, word.span()))
+        } else {
+            None
+        };
+        let target = input.parse()?;
+        Ok(Self {
+            provider,
+            kind,
+            target,
+        })
+    }
 }
 
 pub(crate) struct Parsed<'a> {
@@ -45,12 +111,14 @@ pub(crate) struct Parsed<'a> {
 }
 
 /// The struct's own `#[claims(...)]`: `crate = path` (where generated code finds
-/// `authz_core`) and `ignore = ["name", ...]` (names that are not permissions or roles, never
-/// reported as unknown).
+/// `authz_core`), `ignore = ["name", ...]` (names that are not permissions or roles, never
+/// reported as unknown) and `policy = path` (the policy the fields' `map`s are checked
+/// against).
 #[derive(Default)]
 pub(crate) struct StructAttrs {
     pub(crate) krate: Option<syn::Path>,
     pub(crate) ignore: Vec<syn::LitStr>,
+    pub(crate) policy: Option<syn::Path>,
 }
 
 pub(crate) fn struct_attrs(input: &DeriveInput, errors: &mut Errors) -> StructAttrs {
@@ -60,17 +128,27 @@ pub(crate) fn struct_attrs(input: &DeriveInput, errors: &mut Errors) -> StructAt
             if meta.path.is_ident("crate") {
                 out.krate = Some(meta.value()?.parse()?);
                 Ok(())
-            } else if meta.path.is_ident("ignore") {
+            } else if meta.path.is_ident(IGNORE) {
                 let value = meta.value()?;
                 let content;
                 syn::bracketed!(content in value);
                 let names = Punctuated::<syn::LitStr, Token![,]>::parse_terminated(&content)?;
                 out.ignore.extend(names);
                 Ok(())
+            } else if meta.path.is_ident(POLICY) {
+                out.policy = Some(meta.value()?.parse()?);
+                Ok(())
             } else {
-                Err(meta.error(
-                    "on the struct, `#[claims(...)]` takes `crate = path` and `ignore = [\"name\", ...]`; the other keys go on fields",
-                ))
+                let key = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
+                let hint = match names::closest(&key, STRUCT_KEYS) {
+                    Some(close) if !KEYS.contains(&key.as_str()) => {
+                        format!("did you mean `{close}`? ")
+                    }
+                    _ => String::new(),
+                };
+                Err(meta.error(format!(
+                    "{hint}on the struct, `#[claims(...)]` takes `crate = path`, `ignore = [\"name\", ...]` and `policy = path::Policy`; the other keys go on fields",
+                )))
             }
         });
         if let Err(error) = result {
@@ -121,6 +199,7 @@ pub(crate) fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<P
         let Some(ident) = &field.ident else { continue };
         let mut kind: Option<(Kind, Span)> = None;
         let mut at: Option<(Vec<String>, Span)> = None;
+        let mut map: Option<(Vec<MapEntry>, Span)> = None;
         for attr in field.attrs.iter().filter(|a| a.path().is_ident("claims")) {
             let result = attr.parse_nested_meta(|meta| {
                 let key = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
@@ -143,10 +222,25 @@ pub(crate) fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<P
                         at = Some((segments, path.span()));
                         return Ok(());
                     }
+                    MAP => {
+                        let span = syn::spanned::Spanned::span(&meta.path);
+                        let value = meta.value()?;
+                        let content;
+                        syn::braced!(content in value);
+                        let entries = Punctuated::<MapEntry, Token![,]>::parse_terminated(&content)?;
+                        if map.is_some() {
+                            return Err(syn::Error::new(
+                                span,
+                                "one `map` per field: list every provider name in it",
+                            ));
+                        }
+                        map = Some((entries.into_iter().collect(), span));
+                        return Ok(());
+                    }
                     _ => {
                         let hint = match names::closest(&key, KEYS) {
                             Some(close) => format!("did you mean `{close}`?"),
-                            None => "expected one of `subject`, `roles`, `scope`, `permissions`, `tenant`, `at`"
+                            None => "expected one of `subject`, `roles`, `scope`, `permissions`, `tenant`, `at`, `map`"
                                 .to_owned(),
                         };
                         return Err(meta.error(format!("unknown claims attribute `{key}`; {hint}")));
@@ -175,6 +269,17 @@ pub(crate) fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<P
                 "`at` says where names sit inside the field's value: use it with `roles`, `scope` or `permissions`",
             );
         }
+        if let Some((_, span)) = &map
+            && !matches!(
+                kind,
+                Some((Kind::Roles | Kind::Scope | Kind::Permissions, _))
+            )
+        {
+            errors.error(
+                *span,
+                "`map` translates the names a field holds: use it with `roles`, `scope` or `permissions`",
+            );
+        }
         let unraw = syn::ext::IdentExt::unraw(ident).to_string();
         let serde_name = serde_rename(&field.attrs)
             .unwrap_or_else(|| rename_all.map_or_else(|| unraw.clone(), |rule| rule.apply(&unraw)));
@@ -184,6 +289,7 @@ pub(crate) fn parse<'a>(input: &'a DeriveInput, errors: &mut Errors) -> Option<P
             serde_name,
             kind,
             at,
+            map,
         });
     }
     Some(Parsed {

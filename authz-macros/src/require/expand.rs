@@ -9,6 +9,7 @@ use syn::{FnArg, ItemFn, LitStr, Token};
 
 use super::check::{CALLER_ATTR, PROOF_ATTR, Rule};
 use super::parse::{Args, Kind};
+use super::{probe, receiver};
 use crate::tokens::{core_path, respan};
 
 /// The handler with its guard. `valid` is false when errors were reported: the handler is
@@ -38,6 +39,7 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
     let mut bindings = Vec::new();
     let mut inputs: Punctuated<FnArg, Token![,]> = Punctuated::new();
     inputs.push(guard_param);
+    let mut receiver = None;
     for (index, mut input) in std::mem::take(&mut function.sig.inputs)
         .into_iter()
         .enumerate()
@@ -46,8 +48,12 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
             FnArg::Typed(typed) => typed
                 .attrs
                 .retain(|a| !a.path().is_ident(CALLER_ATTR) && !a.path().is_ident(PROOF_ATTR)),
-            // Reported by the checks; dropped so that it is not reported again.
-            FnArg::Receiver(_) => continue,
+            // Reported by the checks; dropped so that it is not reported again, and the body's
+            // `self` replaced (below) so that its absence is not reported either.
+            FnArg::Receiver(r) => {
+                receiver = Some(r.clone());
+                continue;
+            }
         }
         let source = if Some(index) == rule.granted_param && !public {
             quote!(__authz_granted)
@@ -62,7 +68,17 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
             bindings.push(quote!(#(#attrs)* let #pat: #ty = #source;));
         }
     }
+    // Parameters the framework extracts, past the guard: an alias of the caller or the proof
+    // among them is reported as such.
+    let probes = if public {
+        TokenStream::new()
+    } else {
+        probe::probes(&krate, inputs.iter().skip(1))
+    };
     function.sig.inputs = inputs;
+    if let Some(receiver) = &receiver {
+        receiver::replace_self(&mut function, receiver);
+    }
 
     if !public {
         // The body's statements, not its block: a block inside the new one would make a
@@ -82,6 +98,7 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
                 #krate::__private_0_1::Guard::into_parts(__authz_guard);
             #unused_granted
             #unused_caller
+            #probes
             #(#bindings)*
             #(#body)*
         });

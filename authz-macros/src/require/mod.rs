@@ -3,6 +3,8 @@
 mod check;
 mod expand;
 mod parse;
+mod probe;
+mod receiver;
 
 use proc_macro2::TokenStream;
 

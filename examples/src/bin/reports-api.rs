@@ -163,6 +163,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .realm("reports-api")
         .api_keys(api_keys.clone());
     if let Some(name) = env("AUTHZ_COOKIE_NAME") {
+        if !name.starts_with("__Host-") {
+            return Err("AUTHZ_COOKIE_NAME must start with __Host- (say __Host-access_token), so that no sibling subdomain can set it".into());
+        }
         let origins: Vec<String> = env("AUTHZ_ALLOWED_ORIGINS")
             .map(|list| {
                 list.split(',')
@@ -195,6 +198,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         gate = gate.step_up(
             StepUpPolicy::acr(acr.split_whitespace()).max_age(Duration::from_secs(max_age)),
         );
+    } else {
+        // Said explicitly: a gate with no policy refuses step-up routes (500).
+        println!(
+            "step-up: AUTHZ_STEP_UP_ACR unset, any login may issue API keys and revoke tokens"
+        );
+        gate = gate.step_up(StepUpPolicy::any_login());
     }
     let logout = match env("AUTHZ_LOGOUT_CLIENT_ID") {
         Some(client_id) => {

@@ -1,0 +1,16 @@
+authz_core::policy! {
+    pub mod reports {
+        permissions { "reports:read", "reports:write" }
+        roles { "viewer" = ["reports:read"], "editor" = "viewer" + ["reports:write"] }
+    }
+}
+
+#[derive(serde::Deserialize, authz_core::Claims)]
+#[claims(policy = reports::Policy)]
+struct Okta {
+    sub: String,
+    #[claims(roles, map = { "Report Admins" => "admin" })]
+    groups: authz_core::claims::NameList,
+}
+
+fn main() {}
