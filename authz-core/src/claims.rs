@@ -417,8 +417,10 @@ pub trait ScopeString {
 
 /// The names in one claims field, borrowed from it. A concrete type rather than
 /// `impl Iterator`, so a field of the wrong type is one compile error, not two.
+#[derive(Clone)]
 pub struct Names<'a>(Source<'a>);
 
+#[derive(Clone)]
 enum Source<'a> {
     Strings(core::slice::Iter<'a, String>),
     Boxed(core::slice::Iter<'a, Box<str>>),
@@ -449,6 +451,21 @@ impl<'a> Iterator for Names<'a> {
             Source::Nested(it) => it.find_map(Nested::as_str),
             Source::One(name) => name.take(),
             Source::Empty => None,
+        }
+    }
+
+    /// The source is matched once, not once a name: resolution folds over the names.
+    #[inline]
+    fn fold<B, F: FnMut(B, &'a str) -> B>(self, init: B, f: F) -> B {
+        match self.0 {
+            Source::Strings(it) => it.map(String::as_str).fold(init, f),
+            Source::Boxed(it) => it.map(|name| &**name).fold(init, f),
+            Source::HashSet(it) => it.map(String::as_str).fold(init, f),
+            Source::BTreeSet(it) => it.map(String::as_str).fold(init, f),
+            Source::Scope(it) => it.filter(|name| !name.is_empty()).fold(init, f),
+            Source::Nested(it) => it.filter_map(Nested::as_str).fold(init, f),
+            Source::One(name) => name.into_iter().fold(init, f),
+            Source::Empty => init,
         }
     }
 }
@@ -572,6 +589,39 @@ mod tests {
         assert_eq!(scope.scope_names().collect::<Vec<_>>(), ["a:b", "c:d\te:f"]);
         let none: Option<String> = None;
         assert_eq!(none.scope_names().count(), 0);
+    }
+
+    // `fold` (what resolution uses) gives the names `next` gives, for every source.
+    #[test]
+    fn fold_and_next_agree() {
+        let strings: Vec<String> = vec!["a".into(), "b".into()];
+        let boxed: Vec<Box<str>> = vec!["c".into()];
+        let set: HashSet<String> = ["d".to_owned()].into();
+        let tree: BTreeSet<String> = ["e".to_owned(), "f".to_owned()].into();
+        let scope = String::from(" g  h ");
+        let nested: Nested = serde_json::from_str(r#"{"r":["i",1,"j"]}"#).unwrap();
+        let one: Nested = serde_json::from_str(r#"{"r":"k"}"#).unwrap();
+        let sources = [
+            strings.role_names(),
+            boxed.role_names(),
+            set.role_names(),
+            tree.role_names(),
+            scope.scope_names(),
+            nested.names_at(&["r"], false),
+            one.names_at(&["r"], false),
+            Names::EMPTY,
+        ];
+        let mut all = Vec::new();
+        for names in sources {
+            let by_next: Vec<&str> = names.clone().collect();
+            let by_fold = names.fold(Vec::new(), |mut out, name| {
+                out.push(name);
+                out
+            });
+            assert_eq!(by_next, by_fold);
+            all.extend(by_fold);
+        }
+        assert_eq!(all, ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]);
     }
 
     #[test]

@@ -457,6 +457,14 @@ pub struct Gate {
     cookie: Option<Arc<CookieCredentials>>,
 }
 
+/// [`Gate::backchannel_logout`] on a gate whose validator has no revocation store: a logout
+/// would be answered 200 while the tokens it names stay valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "back-channel logout needs the revocation store the validator consults: give it with ValidatorBuilder::revocation_store(store)"
+)]
+pub struct LogoutWithoutStore;
+
 /// Where a credential came from.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Source {
@@ -648,6 +656,25 @@ impl Gate {
     /// The validator.
     pub fn validator(&self) -> &Validator {
         &self.validator
+    }
+
+    /// A back-channel logout receiver that writes to the revocation store this gate's
+    /// validator consults ([`ValidatorBuilder::revocation_store`](crate::token::ValidatorBuilder::revocation_store)),
+    /// so that a logout cannot succeed while the tokens it revokes stay valid: the store is
+    /// given once, and reaches validation, API keys and logout. `logout_tokens` validates the
+    /// logout tokens (the identity provider's issuer and keys, this client's id as the
+    /// audience). Serve it with the adapter's ready endpoint
+    /// (`Router::backchannel_logout` in authz-axum, `Routes::backchannel_logout` in
+    /// authz-actix).
+    ///
+    /// Refused when the validator has no revocation store (only a read-only
+    /// [`revocation`](crate::token::ValidatorBuilder::revocation) hook, or none).
+    pub fn backchannel_logout(
+        &self,
+        logout_tokens: Validator,
+    ) -> Result<crate::token::BackChannelLogout, LogoutWithoutStore> {
+        let store = self.validator.revocation_store().ok_or(LogoutWithoutStore)?;
+        Ok(crate::token::BackChannelLogout::new(logout_tokens, store))
     }
 
     fn refuse(&self, kind: RefusalKind) -> Refusal {

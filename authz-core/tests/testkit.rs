@@ -294,7 +294,10 @@ async fn entra_id() {
 #[claims(policy = reports::Policy)]
 struct Auth0 {
     sub: String,
-    #[claims(permissions, map = { "read:reports" => "reports:read", "write:reports" => "reports:write" })]
+    #[claims(
+        permissions,
+        map = { "read:reports" => "reports:read", "write:reports" => "reports:write" },
+    )]
     permissions: NameList,
     #[serde(rename = "https://reports.example.com/roles")]
     #[claims(roles, map = { "Report Editor" => "editor" })]

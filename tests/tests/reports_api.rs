@@ -436,6 +436,11 @@ async fn openapi_document_lists_every_route_with_its_security() {
         let expected = match route.access.to_string().as_str() {
             "public" => json!([]),
             rule => {
+                // A step-up names the permission it wraps; the OpenAPI scope is that permission.
+                let rule = rule
+                    .strip_prefix("step-up(")
+                    .and_then(|r| r.strip_suffix(')'))
+                    .unwrap_or(rule);
                 let permission = rule
                     .strip_prefix("permission(")
                     .and_then(|r| r.strip_suffix(')'))
@@ -465,6 +470,11 @@ async fn openapi_document_lists_every_route_with_its_security() {
     assert_eq!(
         doc["paths"]["/reports/{id}"]["get"]["security"],
         json!([{"bearerAuth": ["reports:read"]}])
+    );
+    // The step-up shows in the document reviewers read.
+    assert_eq!(
+        doc["paths"]["/admin/api-keys"]["post"]["x-authz-access"],
+        "step-up(permission(api_keys:manage))"
     );
 }
 

@@ -34,7 +34,7 @@ use std::time::Duration;
 
 use redis::Cmd;
 
-use super::mirror::{self, Follower, Trust};
+use super::push::{self, Follower, Trust};
 use super::{Connection, RedisConfigError, Settings, hashed_key};
 use crate::api_key::{ApiKeyRecord, ApiKeyStore, StoreError};
 use crate::token::BoxFuture;
@@ -162,9 +162,12 @@ impl Follower for KeyCache {
     }
 
     fn hint(&self, payload: &[u8]) -> Option<String> {
-        // Forgetting is always safe: a forged id costs one read of Redis, no confirmation
-        // needed.
-        mirror::hinted_key(payload).map(str::to_owned)
+        // The message is the id. Forgetting is always safe: a forged id costs one read of
+        // Redis, no confirmation needed.
+        if push::is_barrier(payload) {
+            return None;
+        }
+        std::str::from_utf8(payload).ok().map(str::to_owned)
     }
 
     fn confirm<'a>(
@@ -275,7 +278,7 @@ impl RedisApiKeyStore {
         publish: bool,
     ) -> Result<bool, StoreError> {
         let channel = if publish {
-            mirror::channel(&self.prefix)
+            push::channel(&self.prefix)
         } else {
             String::new()
         };
@@ -322,7 +325,7 @@ impl ApiKeyStore for RedisApiKeyStore {
     fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<ApiKeyRecord>, StoreError>> {
         Box::pin(async move {
             if self.push {
-                mirror::start(
+                push::start(
                     &self.cache,
                     &self.cache.started,
                     &self.connection,
@@ -436,7 +439,7 @@ impl ApiKeyStore for RedisApiKeyStore {
                 .arg(self.subject_key(subject))
                 .arg(&*self.prefix)
                 .arg(before)
-                .arg(mirror::channel(&self.prefix));
+                .arg(push::channel(&self.prefix));
             let count = self.run(&invocation).await?;
             // This instance's copies of the subject's keys go at once (all of them: simpler
             // than finding the subject's, and rare).

@@ -69,15 +69,19 @@ impl Trust {
     }
 
     /// Whether the copy may be read now.
+    #[cfg_attr(not(feature = "api-keys"), allow(dead_code))]
     pub(crate) fn holds(&self) -> bool {
         self.holds_at(now_ms())
     }
 
-    fn until(&self, deadline: u64) {
+    /// Trusts the copy until `deadline` (a [`now_ms`] reading): what a barrier that came back
+    /// earns.
+    pub(crate) fn until(&self, deadline: u64) {
         self.0.store(deadline, Ordering::Release);
     }
 
-    fn revoke(&self) {
+    /// Stops trusting the copy at once.
+    pub(crate) fn revoke(&self) {
         self.0.store(0, Ordering::Release);
     }
 }
@@ -141,7 +145,7 @@ pub(crate) fn start<F: Follower>(
 /// scripts publish), or else the whole message. `None` for a barrier or a message that is not
 /// UTF-8. Whether the key is one of a store's is for the store to say.
 pub(crate) fn hinted_key(payload: &[u8]) -> Option<&str> {
-    if payload.starts_with(BARRIER) {
+    if is_barrier(payload) {
         return None;
     }
     let text = std::str::from_utf8(payload).ok()?;
@@ -151,6 +155,11 @@ pub(crate) fn hinted_key(payload: &[u8]) -> Option<&str> {
         (Some(ttl), Some(value), Some(key)) if number(ttl) && number(value) => key,
         _ => text,
     })
+}
+
+/// Whether `payload` is a barrier (any instance's): never a hint.
+pub(crate) fn is_barrier(payload: &[u8]) -> bool {
+    payload.starts_with(BARRIER)
 }
 
 /// The channel a store publishes its hints on.

@@ -54,7 +54,8 @@ use std::time::{Duration, Instant};
 
 use redis::Cmd;
 
-use super::mirror::{self, Mirror, Slot};
+use super::mirror::{Mirror, Slot};
+use super::push;
 use super::{
     Connection, RedisConfigError, RedisError, Settings, digest, hashed_key, hex_key, unix_now_ms,
 };
@@ -86,7 +87,7 @@ pub(super) const KINDS: &[&str] = &[JTI, SUB, ISSUER_SUB, ISSUER_SID];
 /// Sets `KEYS[1]` to the larger of its number and `ARGV[1]`, and its TTL to the longer of its
 /// TTL and `ARGV[2]` milliseconds, atomically: revoking twice never shortens or weakens an
 /// entry. Then publishes a hint on the channel `ARGV[3]`, so that every instance's copy in
-/// memory reads the entry back (see [`store::mirror`](super::mirror)); the value and TTL in
+/// memory reads the entry back (see [`store::push`](super::push)); the value and TTL in
 /// seconds (rounded up) follow the key for instances of earlier versions. Returns the TTL in
 /// milliseconds.
 const MAX_SET: &str = r"
@@ -616,7 +617,7 @@ impl RedisRevocation {
             .arg(&key)
             .arg(value)
             .arg(ttl)
-            .arg(mirror::channel(&self.inner.prefix));
+            .arg(push::channel(&self.inner.prefix));
         let result = self.query::<i64>(&cmd).await.map(|ttl| {
             // This instance's own revocation holds here at once, before its hint comes back.
             self.inner.mirror.remember(&key, value, ttl);

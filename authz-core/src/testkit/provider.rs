@@ -120,6 +120,16 @@ fn or_default<'a>(scope: &'a str, default: &'a str) -> &'a str {
 impl ProviderClaims {
     /// An access token of `provider`, issued by `issuer` for the API `audience` (Cognito: the
     /// app client, in `client_id`) to `subject` (Entra ID: the `oid`), with no names yet.
+    ///
+    /// ```
+    /// use authz_core::testkit::{Provider, ProviderClaims};
+    ///
+    /// let iss = "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0";
+    /// let claims = ProviderClaims::new(Provider::EntraId, iss, "api-client-id", "alice").build();
+    /// assert_eq!((&claims["oid"], &claims["ver"]), (&"alice".into(), &"2.0".into()));
+    /// assert_eq!(claims["tid"], "72f988bf-86f1-41af-91ab-2d7cd011db47");
+    /// assert_ne!(claims["sub"], "alice"); // pairwise
+    /// ```
     pub fn new(provider: Provider, issuer: &str, audience: &str, subject: &str) -> Self {
         Self {
             provider,
@@ -139,6 +149,16 @@ impl ProviderClaims {
     /// The provider's role names: Keycloak's realm roles (`realm_access.roles`), Entra ID's app
     /// roles (`roles`), Auth0's roles (in [`roles_claim`](Self::roles_claim)), Cognito's groups
     /// (`cognito:groups`), Okta's groups (`groups`).
+    ///
+    /// ```
+    /// use authz_core::testkit::{Provider, ProviderClaims};
+    ///
+    /// let iss = "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_example";
+    /// let claims = ProviderClaims::new(Provider::Cognito, iss, "app-client", "alice")
+    ///     .roles(["viewer"])
+    ///     .build();
+    /// assert_eq!(claims["cognito:groups"], serde_json::json!(["viewer"]));
+    /// ```
     #[must_use]
     pub fn roles<I>(mut self, names: I) -> Self
     where
@@ -153,6 +173,16 @@ impl ProviderClaims {
     ///
     /// # Panics
     /// For another provider: none has client roles (give them as [`roles`](Self::roles)).
+    ///
+    /// ```
+    /// use authz_core::testkit::{Provider, ProviderClaims};
+    ///
+    /// let claims = ProviderClaims::new(Provider::Keycloak, "https://sso/realms/r", "api", "alice")
+    ///     .client_roles("api", ["manage-reports"])
+    ///     .build();
+    /// let roles = &claims["resource_access"]["api"]["roles"];
+    /// assert_eq!(roles, &serde_json::json!(["manage-reports"]));
+    /// ```
     #[must_use]
     pub fn client_roles<I>(mut self, client: &str, names: I) -> Self
     where
@@ -170,6 +200,19 @@ impl ProviderClaims {
 
     /// The granted scopes: `scope` (a space-separated string) at Keycloak, Auth0 and Cognito,
     /// `scp` at Entra ID (a string) and Okta (an array).
+    ///
+    /// ```
+    /// use authz_core::testkit::{Provider, ProviderClaims};
+    ///
+    /// let okta = ProviderClaims::new(Provider::Okta, "https://o/oauth2/default", "api", "alice")
+    ///     .scopes(["openid", "reports.read"])
+    ///     .build();
+    /// assert_eq!(okta["scp"], serde_json::json!(["openid", "reports.read"]));
+    /// let auth0 = ProviderClaims::new(Provider::Auth0, "https://a.auth0.com/", "api", "alice")
+    ///     .scopes(["openid", "read:reports"])
+    ///     .build();
+    /// assert_eq!(auth0["scope"], "openid read:reports");
+    /// ```
     #[must_use]
     pub fn scopes<I>(mut self, names: I) -> Self
     where
@@ -183,6 +226,15 @@ impl ProviderClaims {
     /// The `permissions` claim: Auth0's API permissions (with RBAC and "Add Permissions in the
     /// Access Token"). Other providers send no such claim unless a mapper adds it; it is set
     /// for them all the same.
+    ///
+    /// ```
+    /// use authz_core::testkit::{Provider, ProviderClaims};
+    ///
+    /// let claims = ProviderClaims::new(Provider::Auth0, "https://a.auth0.com/", "api", "m2m")
+    ///     .permissions(["read:reports"])
+    ///     .build();
+    /// assert_eq!(claims["permissions"], serde_json::json!(["read:reports"]));
+    /// ```
     #[must_use]
     pub fn permissions<I>(mut self, names: I) -> Self
     where
@@ -197,6 +249,15 @@ impl ProviderClaims {
     /// `https://login.microsoftonline.com/<tid>/v2.0`), Auth0's organization `org_id`; the
     /// other providers have no tenant claim of their own, and get `tenant` (what a mapper
     /// would add; use [`claim`](Self::claim) for another name).
+    ///
+    /// ```
+    /// use authz_core::testkit::{Provider, ProviderClaims};
+    ///
+    /// let claims = ProviderClaims::new(Provider::Auth0, "https://a.auth0.com/", "api", "alice")
+    ///     .tenant("org_1")
+    ///     .build();
+    /// assert_eq!(claims["org_id"], "org_1");
+    /// ```
     #[must_use]
     pub fn tenant(mut self, tenant: &str) -> Self {
         self.tenant = Some(tenant.to_owned());
@@ -205,6 +266,17 @@ impl ProviderClaims {
 
     /// The claim Auth0's roles go in: Auth0 has none of its own, an Action adds a namespaced
     /// one (`https://<namespace>/roles`). Needed for Auth0 roles.
+    ///
+    /// ```
+    /// use authz_core::testkit::{Provider, ProviderClaims};
+    ///
+    /// let claims = ProviderClaims::new(Provider::Auth0, "https://a.auth0.com/", "api", "alice")
+    ///     .roles(["Report Editor"])
+    ///     .roles_claim("https://reports.example.com/roles")
+    ///     .build();
+    /// let roles = &claims["https://reports.example.com/roles"];
+    /// assert_eq!(roles, &serde_json::json!(["Report Editor"]));
+    /// ```
     #[must_use]
     pub fn roles_claim(mut self, name: &str) -> Self {
         self.roles_claim = Some(name.to_owned());
@@ -213,6 +285,18 @@ impl ProviderClaims {
 
     /// Sets any claim, replacing the layout's value (`Value::Null` removes it): a custom
     /// claim, or a refusal to test (`("token_use", "id".into())`).
+    ///
+    /// ```
+    /// use authz_core::testkit::{Provider, ProviderClaims};
+    /// use serde_json::Value;
+    ///
+    /// let claims = ProviderClaims::new(Provider::Keycloak, "https://sso/realms/r", "api", "alice")
+    ///     .claim("typ", "ID".into()) // a Keycloak ID token
+    ///     .claim("sid", Value::Null)
+    ///     .build();
+    /// assert_eq!(claims["typ"], "ID");
+    /// assert!(claims.get("sid").is_none());
+    /// ```
     #[must_use]
     pub fn claim(mut self, name: &str, value: Value) -> Self {
         self.extra.insert(name.to_owned(), value);
@@ -222,7 +306,19 @@ impl ProviderClaims {
     /// The payload.
     ///
     /// # Panics
-    /// For Auth0 roles without a [`roles_claim`](Self::roles_claim).
+    /// For Auth0 roles without a [`roles_claim`](Self::roles_claim) (test code only).
+    ///
+    /// ```
+    /// use authz_core::testkit::{Provider, ProviderClaims};
+    ///
+    /// let iss = "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_example";
+    /// let claims = ProviderClaims::new(Provider::Cognito, iss, "app-client", "alice").build();
+    /// // Cognito's access tokens name the app client in `client_id` and have no `aud`.
+    /// assert_eq!(claims["client_id"], "app-client");
+    /// assert_eq!(claims["token_use"], "access");
+    /// assert!(claims.get("aud").is_none());
+    /// ```
+    #[allow(clippy::panic)]
     pub fn build(&self) -> Value {
         let now = now();
         let scope = self.scopes.join(" ");
@@ -375,6 +471,17 @@ impl ProviderClaims {
 
     /// The provider's header for `key`: `alg` and `kid`, with `typ: JWT` at Keycloak, Entra
     /// ID (also `x5t`) and Auth0, without `typ` at Cognito and Okta.
+    ///
+    /// ```
+    /// use authz_core::testkit::{Provider, ProviderClaims, TestKey};
+    ///
+    /// let key = TestKey::generate(authz_core::Algorithm::RS256, "k1");
+    /// let okta = ProviderClaims::new(Provider::Okta, "https://o/oauth2/default", "api", "alice");
+    /// assert!(okta.header(&key).get("typ").is_none());
+    /// let iss = "https://login.microsoftonline.com/t/v2.0";
+    /// let entra = ProviderClaims::new(Provider::EntraId, iss, "api", "alice");
+    /// assert_eq!(entra.header(&key)["x5t"], "k1");
+    /// ```
     pub fn header(&self, key: &TestKey) -> Value {
         let (alg, kid) = (key.algorithm().name(), key.kid());
         match self.provider {
@@ -385,6 +492,17 @@ impl ProviderClaims {
     }
 
     /// The token: [`build`](Self::build) signed by `key` under [`header`](Self::header).
+    ///
+    /// ```
+    /// use authz_core::testkit::{Provider, ProviderClaims, TestKey, tamper};
+    ///
+    /// let key = TestKey::generate(authz_core::Algorithm::RS256, "k1");
+    /// let token = ProviderClaims::new(Provider::Okta, "https://o/oauth2/default", "api", "alice")
+    ///     .roles(["Report Admins"])
+    ///     .mint(&key);
+    /// let payload = tamper::decode(token.split('.').nth(1).unwrap()).unwrap();
+    /// assert_eq!(payload["groups"], serde_json::json!(["Report Admins"]));
+    /// ```
     ///
     /// # Panics
     /// As [`build`](Self::build).

@@ -50,7 +50,8 @@ use crate::token::Algorithm;
 /// The three segments of a compact JWS.
 ///
 /// # Panics
-/// If `token` is not three dot-separated segments (the token is not shown).
+/// If `token` is not three dot-separated segments (the token is not shown). Test code only.
+#[allow(clippy::panic)]
 fn segments(token: &str) -> [&str; 3] {
     let mut parts = token.split('.');
     match (parts.next(), parts.next(), parts.next(), parts.next()) {
@@ -62,7 +63,8 @@ fn segments(token: &str) -> [&str; 3] {
 /// A segment's JSON object, edited and re-encoded.
 ///
 /// # Panics
-/// If the segment is not base64url JSON (its content is not shown).
+/// If the segment is not base64url JSON (its content is not shown). Test code only.
+#[allow(clippy::panic)]
 fn edit_segment(segment: &str, what: &str, edit: impl FnOnce(&mut Value)) -> String {
     let mut value = decode(segment)
         .unwrap_or_else(|| panic!("tamper: the token's {what} is not base64url JSON"));

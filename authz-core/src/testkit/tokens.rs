@@ -29,7 +29,8 @@ pub fn now() -> u64 {
 /// [`TestKey::mint`] signs them as an access token: under the header `typ: at+jwt` of RFC 9068,
 /// so a validator that requires it ([`typ("at+jwt")`](crate::token::ValidatorBuilder::typ))
 /// accepts them as it accepts no ID token or logout token. For a provider's own layout
-/// (Keycloak's payload `typ: "Bearer"`, Cognito's `token_use`), see [`ProviderClaims`].
+/// (Keycloak's payload `typ: "Bearer"`, Cognito's `token_use`), see
+/// [`ProviderClaims`](super::ProviderClaims).
 ///
 /// ```
 /// use authz_core::testkit::{TestKey, claims_for};
@@ -281,6 +282,17 @@ impl TestKey {
 
     /// Signs `claims` as a back-channel logout token: under the header `typ: logout+jwt`
     /// (Back-Channel Logout 1.0 section 2.4), with `alg` and `kid`. See [`logout_claims`].
+    ///
+    /// ```
+    /// use authz_core::testkit::{TestKey, logout_claims, tamper};
+    ///
+    /// let key = TestKey::generate(authz_core::Algorithm::ES256, "k1");
+    /// let mut claims = logout_claims("https://id.example", "reports-web", None, Some("s-1"));
+    /// claims["nonce"] = "n-1".into(); // an ID token's member, which a receiver refuses
+    /// let token = key.mint_logout(&claims);
+    /// let header = tamper::decode(token.split('.').next().unwrap()).unwrap();
+    /// assert_eq!(header["typ"], "logout+jwt");
+    /// ```
     pub fn mint_logout(&self, claims: &Value) -> String {
         self.sign(
             &json!({ "alg": self.alg.name(), "typ": "logout+jwt", "kid": self.kid }),

@@ -18,7 +18,7 @@ use super::claims::{
 use super::error::{ClaimsMismatch, ConfigError, TokenError, TokenPart};
 use super::keys::{JwksOrigin, Key, KeySet, MAX_KID_LEN, parse_jwks, read_file};
 use super::provider::install_process_default;
-use super::revocation::{Revocation, RevocationQuery, RevocationStatus};
+use super::revocation::{Revocation, RevocationQuery, RevocationStatus, RevocationStore};
 use crate::claims::{Claims, RegisteredClaims};
 
 /// Default leeway for `exp`, `nbf` and `iat`: 60 s, as Envoy's `jwt_authn` and jsonwebtoken.
@@ -102,6 +102,9 @@ struct Inner {
     required: RegisteredClaims,
     optional: RegisteredClaims,
     revocation: Option<Arc<dyn Revocation>>,
+    /// The same backend as `revocation`, when it was given as a store
+    /// ([`ValidatorBuilder::revocation_store`]): what logouts and API keys write to.
+    store: Option<Arc<dyn RevocationStore>>,
     cache: Option<super::cache::VerifiedCache>,
 }
 
@@ -400,6 +403,12 @@ impl Validator {
     #[cfg_attr(not(feature = "api-keys"), allow(dead_code))]
     pub(crate) fn revocation_backend(&self) -> Option<Arc<dyn Revocation>> {
         self.inner.revocation.clone()
+    }
+
+    /// The revocation store the validator consults, when it was given one with
+    /// [`ValidatorBuilder::revocation_store`]: the one a logout receiver must write to.
+    pub fn revocation_store(&self) -> Option<Arc<dyn RevocationStore>> {
+        self.inner.store.clone()
     }
 
     /// The verified-token cache's counters, when [`ValidatorBuilder::cache`] turned it on.
@@ -874,6 +883,7 @@ pub struct ValidatorBuilder {
     required: RegisteredClaims,
     optional: RegisteredClaims,
     revocation: Option<Arc<dyn Revocation>>,
+    store: Option<Arc<dyn RevocationStore>>,
     cache: Option<usize>,
 }
 
@@ -1053,7 +1063,6 @@ impl Issuer {
     /// When a validator trusts several issuers, an issuer that declares neither `tenants` nor
     /// [`any_tenant`](Self::any_tenant) may assert no tenant at all: a token of it that
     /// names one is refused. With a single trusted issuer, its tokens may name any tenant.
-    #[must_use]
     pub fn tenants<S: Into<String>>(mut self, tenants: impl IntoIterator<Item = S>) -> Self {
         self.authority.tenants = TenantScope::Only(
             tenants
@@ -1066,7 +1075,6 @@ impl Issuer {
 
     /// This issuer may speak for every tenant: your own identity provider, beside customers'
     /// ones that are bound to their tenants with [`tenants`](Self::tenants).
-    #[must_use]
     pub fn any_tenant(mut self) -> Self {
         self.authority.tenants = TenantScope::Any;
         self
@@ -1077,7 +1085,6 @@ impl Issuer {
     /// requirement passes only on roles wholly inside the cap). A name the policy does not
     /// declare allows nothing. Use it to keep a customer's issuer from granting what only
     /// your own staff may hold, such as a cross-tenant permission.
-    #[must_use]
     pub fn grants_at_most<S: Into<String>>(
         mut self,
         permissions: impl IntoIterator<Item = S>,
@@ -1154,6 +1161,7 @@ impl Default for ValidatorBuilder {
             required: RegisteredClaims::NONE,
             optional: RegisteredClaims::NONE,
             revocation: None,
+            store: None,
             cache: None,
         }
     }
@@ -1336,6 +1344,19 @@ impl ValidatorBuilder {
     /// Consults this revocation backend after every other check.
     pub fn revocation(mut self, revocation: impl Revocation) -> Self {
         self.revocation = Some(Arc::new(revocation));
+        self.store = None;
+        self
+    }
+
+    /// Consults this revocation store after every other check, as
+    /// [`revocation`](Self::revocation) does, and hands it on: to the API keys a
+    /// [`Gate`](crate::Gate) accepts, and to the logout receiver
+    /// [`Gate::backchannel_logout`](crate::Gate::backchannel_logout) builds. Give the store
+    /// once, here, and every path that revokes or checks uses it.
+    pub fn revocation_store(mut self, store: impl RevocationStore) -> Self {
+        let store: Arc<dyn RevocationStore> = Arc::new(store);
+        self.revocation = Some(store.clone());
+        self.store = Some(store);
         self
     }
 
@@ -1463,6 +1484,7 @@ impl ValidatorBuilder {
                 required: self.required,
                 optional: self.optional,
                 revocation: self.revocation,
+                store: self.store,
                 cache: self.cache.map(super::cache::VerifiedCache::new),
             }),
         })

@@ -24,6 +24,9 @@ pub(crate) struct Rule {
     /// the caller (`Authenticated<...>` or `#[caller]`): their index among the inputs.
     pub(crate) granted_param: Option<usize>,
     pub(crate) caller_param: Option<usize>,
+    /// Every parameter that asks for the proof or the caller, by name or mark, accepted or
+    /// reported: the expansion does not check it again as an extractor.
+    pub(crate) slot_params: Vec<usize>,
 }
 
 impl Rule {
@@ -50,6 +53,7 @@ pub(crate) fn check(kind: Kind, args: &Args, function: &ItemFn, errors: &mut Err
         named: args.named.clone(),
         granted_param: None,
         caller_param: None,
+        slot_params: Vec::new(),
     };
     if function.sig.asyncness.is_none() {
         errors.error(
@@ -115,6 +119,7 @@ pub(crate) fn check(kind: Kind, args: &Args, function: &ItemFn, errors: &mut Err
         let Some(which) = marked.or_else(|| slot_by_name(&typed.ty)) else {
             continue;
         };
+        rule.slot_params.push(index);
         if kind == Kind::Public {
             errors.error(
                 &typed.ty,

@@ -40,6 +40,8 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
     let mut inputs: Punctuated<FnArg, Token![,]> = Punctuated::new();
     inputs.push(guard_param);
     let mut receiver = None;
+    // The parameters the framework extracts, to be checked for an unmarked caller or proof.
+    let mut extracted = Vec::new();
     for (index, mut input) in std::mem::take(&mut function.sig.inputs)
         .into_iter()
         .enumerate()
@@ -60,6 +62,9 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
         } else if Some(index) == rule.caller_param && !public {
             quote!(__authz_caller)
         } else {
+            if !rule.slot_params.contains(&index) {
+                extracted.push(input.clone());
+            }
             inputs.push(input);
             continue;
         };
@@ -68,12 +73,11 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
             bindings.push(quote!(#(#attrs)* let #pat: #ty = #source;));
         }
     }
-    // Parameters the framework extracts, past the guard: an alias of the caller or the proof
-    // among them is reported as such.
+    // An alias of the caller or the proof among the extracted parameters is reported as such.
     let probes = if public {
         TokenStream::new()
     } else {
-        probe::probes(&krate, inputs.iter().skip(1))
+        probe::probes(&krate, &extracted)
     };
     function.sig.inputs = inputs;
     if let Some(receiver) = &receiver {

@@ -29,8 +29,8 @@ pub(crate) fn probes<'a>(
                 {
                     let __authz_kind =
                         (&__AuthzProbe::<#ty>(::core::marker::PhantomData)).__authz_kind();
-                    __authz_not_caller(&__authz_kind);
-                    __authz_not_proof(&__authz_kind);
+                    extracted_not_caller(&__authz_kind);
+                    extracted_not_proof(&__authz_kind);
                 }
             }
         })
@@ -38,56 +38,62 @@ pub(crate) fn probes<'a>(
     if checks.is_empty() {
         return TokenStream::new();
     }
-    quote! {
+    // In a block of their own, so that the items cannot meet the body's. Their names are
+    // plain words because the compiler prints them beside the message.
+    quote! {{
         #[allow(dead_code)]
         struct __AuthzProbe<T: ?::core::marker::Sized>(::core::marker::PhantomData<T>);
         #[allow(dead_code)]
-        struct __AuthzCaller;
+        struct UnmarkedCaller;
         #[allow(dead_code)]
-        struct __AuthzProof;
+        struct UnmarkedProof;
         #[allow(dead_code)]
-        struct __AuthzOther;
+        struct ExtractedParam;
         #[diagnostic::on_unimplemented(
             message = "this parameter is the caller: mark it `#[caller]`",
             label = "an `Authenticated<..>` under another name: write `#[caller]` before the parameter",
             note = "`#[require]` sees the name of a type, not the type an alias stands for; unmarked, the parameter would be read from the request"
         )]
-        trait __AuthzNotCaller {}
+        trait ExtractedNotCaller {}
         #[diagnostic::on_unimplemented(
             message = "this parameter is the proof: mark it `#[proof]`",
             label = "a `Granted<..>` under another name: write `#[proof]` before the parameter",
             note = "`#[require]` sees the name of a type, not the type an alias stands for; unmarked, the parameter would be read from the request"
         )]
-        trait __AuthzNotProof {}
-        impl __AuthzNotCaller for __AuthzOther {}
-        impl __AuthzNotCaller for __AuthzProof {}
-        impl __AuthzNotProof for __AuthzOther {}
-        impl __AuthzNotProof for __AuthzCaller {}
+        trait ExtractedNotProof {}
+        #[diagnostic::do_not_recommend]
+        impl ExtractedNotCaller for ExtractedParam {}
+        #[diagnostic::do_not_recommend]
+        impl ExtractedNotCaller for UnmarkedProof {}
+        #[diagnostic::do_not_recommend]
+        impl ExtractedNotProof for ExtractedParam {}
+        #[diagnostic::do_not_recommend]
+        impl ExtractedNotProof for UnmarkedCaller {}
         #[allow(dead_code)]
         trait __AuthzIsCaller {
-            fn __authz_kind(&self) -> __AuthzCaller {
-                __AuthzCaller
+            fn __authz_kind(&self) -> UnmarkedCaller {
+                UnmarkedCaller
             }
         }
         impl<P, C> __AuthzIsCaller for __AuthzProbe<#krate::Authenticated<P, C>> {}
         #[allow(dead_code)]
         trait __AuthzIsProof {
-            fn __authz_kind(&self) -> __AuthzProof {
-                __AuthzProof
+            fn __authz_kind(&self) -> UnmarkedProof {
+                UnmarkedProof
             }
         }
         impl<R> __AuthzIsProof for __AuthzProbe<#krate::Granted<R>> {}
         #[allow(dead_code)]
         trait __AuthzIsOther {
-            fn __authz_kind(&self) -> __AuthzOther {
-                __AuthzOther
+            fn __authz_kind(&self) -> ExtractedParam {
+                ExtractedParam
             }
         }
         impl<T: ?::core::marker::Sized> __AuthzIsOther for &__AuthzProbe<T> {}
-        fn __authz_not_caller<K: __AuthzNotCaller>(_: &K) {}
-        fn __authz_not_proof<K: __AuthzNotProof>(_: &K) {}
+        fn extracted_not_caller<K: ExtractedNotCaller>(_: &K) {}
+        fn extracted_not_proof<K: ExtractedNotProof>(_: &K) {}
         #(#checks)*
-    }
+    }}
 }
 
 /// Whether the type can be written in the body: not with `impl Trait` in it.

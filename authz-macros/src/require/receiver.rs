@@ -30,7 +30,7 @@ pub(crate) fn replace_self(function: &mut ItemFn, receiver: &Receiver) {
         0,
         syn::parse_quote!(let #mutability #local: #ty = ::core::unreachable!();),
     );
-    function.block = Box::new(block);
+    *function.block = block;
     function
         .attrs
         .push(syn::parse_quote!(#[allow(unreachable_code, unused_mut)]));

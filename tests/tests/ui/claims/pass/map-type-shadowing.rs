@@ -22,7 +22,8 @@ struct str;
 struct core;
 trait Claims {}
 
-#[derive(serde::Deserialize, authz_core::Claims)]
+// Not `serde::Deserialize`: serde's derive itself needs the primitive `str` in scope.
+#[derive(authz_core::Claims)]
 #[claims(policy = reports::Policy)]
 struct Token<T> {
     sub: String,
@@ -36,10 +37,13 @@ struct Token<T> {
 }
 
 fn main() {
-    let token: Token<u8> = serde_json::from_str(
-        r#"{"sub":"a","roles":"Reports.Read.All","permissions":["read:reports"],"extra":1}"#,
-    )
-    .unwrap();
+    let token = Token {
+        sub: String::from("a"),
+        roles: authz_core::claims::NameList::from("Reports.Read.All"),
+        scope: authz_core::claims::NameList::EMPTY,
+        permissions: vec![String::from("read:reports")],
+        extra: 1u8,
+    };
     let resolved = token.resolve::<reports::Policy>();
     assert_eq!(resolved.permissions.to_string(), "reports:read");
     assert_eq!((resolved.unknown_roles, resolved.unknown_permissions), (0, 0));

@@ -1,5 +1,6 @@
 // A caller received through a type alias must be marked `#[caller]`: the macro sees the name
 // `Caller`, not the type behind it, so without the mark the parameter stays a request extractor.
+// Routed, the handler also gets axum's own error (the parameter is no extractor), after ours.
 use authz_axum::{Router, get};
 use authz_core::{Authenticated, require};
 

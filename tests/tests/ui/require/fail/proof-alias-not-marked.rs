@@ -1,6 +1,5 @@
 // A proof received through a type alias must be marked `#[proof]`: the macro sees the name
 // `CanRead`, not the `Granted<...>` behind it.
-use authz_axum::{Router, get};
 use authz_core::{Granted, require};
 
 authz_core::policy! {
@@ -20,10 +19,6 @@ type CanRead = Granted<reports::perm::ReportsRead>;
 #[require(permission = "reports:read")]
 async fn read(_proof: CanRead) -> &'static str {
     "report"
-}
-
-fn router() -> Router<authz_axum::Gate> {
-    Router::new().route("/reports", get(read))
 }
 
 fn main() {}
