@@ -207,7 +207,8 @@ impl Routes {
         path: &str,
         logout: authz_core::token::BackChannelLogout,
     ) -> Self {
-        self.table.push("POST", path, authz_core::routes::Access::Public);
+        self.table
+            .push("POST", path, authz_core::routes::Access::Public);
         let path = path.to_owned();
         self.register.push(Box::new(move |cfg: &mut ServiceConfig| {
             let handler = move |request: actix_web::HttpRequest, body: web::Payload| {

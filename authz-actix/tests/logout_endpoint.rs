@@ -98,7 +98,10 @@ async fn a_logout_revokes_the_session_and_a_replay_is_refused() {
     };
     let done = test::call_service(&app, post()).await;
     assert_eq!(done.status(), StatusCode::OK);
-    assert_eq!(done.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
+    assert_eq!(
+        done.headers().get(header::CACHE_CONTROL).unwrap(),
+        "no-store"
+    );
     assert_eq!(
         test::call_service(&app, read()).await.status(),
         StatusCode::UNAUTHORIZED
@@ -106,7 +109,10 @@ async fn a_logout_revokes_the_session_and_a_replay_is_refused() {
 
     let replay = test::call_service(&app, post()).await;
     assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(replay.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
+    assert_eq!(
+        replay.headers().get(header::CACHE_CONTROL).unwrap(),
+        "no-store"
+    );
     let body: serde_json::Value = test::read_body_json(replay).await;
     assert_eq!(body["error"], "invalid_request");
     assert_eq!(

@@ -6,7 +6,9 @@
 //! (groups `Report Viewers`, scopes `Reports.Read`) through `map`s of the derive; issue 22 asks
 //! it to cost at most 1.2 times the same token in the policy's own names, read by a struct
 //! without maps (`resolve/mapped/plain_policy_names`) or by the mapped struct, where the names
-//! miss the `match` first (`resolve/mapped/policy_names`).
+//! miss the `match` first (`resolve/mapped/policy_names`). Criterion measures them one after
+//! the other; the bench also prints the ratio of the first two measured in alternating batches
+//! (`interleaved_ratio`), which a shared machine's changing load cannot skew.
 //!
 //! Run: `cargo bench -p authz-core --bench policy`
 
@@ -73,6 +75,34 @@ struct Plain {
     scope: NameList,
 }
 
+/// The cost of `provider` over `plain`, measured in alternating batches and printed: criterion
+/// runs one benchmark after the other, and on a shared machine the load changes between them
+/// by more than the difference measured; batches taken in turn see the same load. Prints the
+/// median ratio of 400 pairs of batches and its quartiles.
+fn interleaved_ratio(provider: &Mapped, plain: &Plain) {
+    use std::time::Instant;
+    const BATCH: u32 = 2000;
+    let time = |claims: &dyn Fn() -> authz_core::claims::Resolution<reports::Policy>| {
+        let start = Instant::now();
+        for _ in 0..BATCH {
+            black_box(claims());
+        }
+        start.elapsed().as_secs_f64()
+    };
+    let mut ratios: Vec<f64> = (0..400)
+        .map(|_| {
+            let mapped = time(&|| black_box(provider).resolve::<reports::Policy>());
+            let direct = time(&|| black_box(plain).resolve::<reports::Policy>());
+            mapped / direct
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    eprintln!(
+        "resolve/mapped: provider_names / plain_policy_names, interleaved: median {:.3} (quartiles {:.3}, {:.3})",
+        ratios[200], ratios[100], ratios[300]
+    );
+}
+
 fn policy(c: &mut Criterion) {
     let mut group = c.benchmark_group("policy");
 
@@ -134,6 +164,7 @@ fn policy(c: &mut Criterion) {
             (other.permissions, other.roles, other.unknown_roles)
         );
     }
+    interleaved_ratio(&provider, &plain);
     group.bench_function("resolve/mapped/plain_policy_names", |b| {
         b.iter(|| black_box(&plain).resolve::<reports::Policy>())
     });

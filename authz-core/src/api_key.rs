@@ -431,9 +431,13 @@ impl IssueError {
     /// rejection (`?` on an issuance in a handler).
     pub fn description(&self) -> &'static str {
         match self {
-            Self::UnknownPermission { .. } => "the key names a permission the policy does not declare",
+            Self::UnknownPermission { .. } => {
+                "the key names a permission the policy does not declare"
+            }
             Self::BadSubject => "the subject must be 1 to 256 bytes",
-            Self::OtherSubject(_) => "a key for another subject needs a permission the caller lacks",
+            Self::OtherSubject(_) => {
+                "a key for another subject needs a permission the caller lacks"
+            }
             Self::NotHeld { .. } => "a key grants only permissions its issuer holds",
             Self::OutlivesIssuer { .. } => "the new key must expire by the issuing key's expiry",
             Self::SubjectRevoked => "the subject's credentials are revoked",
@@ -458,7 +462,9 @@ impl RevokeError {
     /// A short description safe to send to the client.
     pub fn description(&self) -> &'static str {
         match self {
-            Self::OtherSubject(_) => "revoking another subject's key needs a permission the caller lacks",
+            Self::OtherSubject(_) => {
+                "revoking another subject's key needs a permission the caller lacks"
+            }
             Self::Store(_) => "the api key store cannot be reached right now",
         }
     }

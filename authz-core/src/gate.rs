@@ -42,8 +42,8 @@ use crate::audit;
 use crate::authorize::{Authenticated, Denied, DenyReason, Granted};
 use crate::claims::Claims;
 use crate::policy::Policy;
-use crate::requirement::{Requirement, Rule};
 pub use crate::requirement::StepUpPolicy;
+use crate::requirement::{Requirement, Rule};
 use crate::token::{ErrorCategory, TokenError, Validator};
 
 /// Seconds a client is asked to wait (`Retry-After`) when a dependency (keys, revocation
@@ -673,7 +673,10 @@ impl Gate {
         &self,
         logout_tokens: Validator,
     ) -> Result<crate::token::BackChannelLogout, LogoutWithoutStore> {
-        let store = self.validator.revocation_store().ok_or(LogoutWithoutStore)?;
+        let store = self
+            .validator
+            .revocation_store()
+            .ok_or(LogoutWithoutStore)?;
         Ok(crate::token::BackChannelLogout::new(logout_tokens, store))
     }
 

@@ -501,10 +501,7 @@ async fn an_issuer_cannot_speak_for_another_issuers_tenant() {
     // The audit's reproduction: signed by B (globex's realm), naming tenant acme.
     let forged = b.mint(&tenant_claims(B, "mallory", &["auditor"], "acme"));
     for _ in 0..2 {
-        let error = v
-            .validate_shared::<TenantToken>(&forged)
-            .await
-            .unwrap_err();
+        let error = v.validate_shared::<TenantToken>(&forged).await.unwrap_err();
         assert!(
             matches!(error, TokenError::TenantNotAllowed),
             "B may not assert tenant acme: {error}"
@@ -517,10 +514,19 @@ async fn an_issuer_cannot_speak_for_another_issuers_tenant() {
         .await
         .unwrap()
         .into();
-    assert!(alice.check_owner(AcmeInvoice, invoices::perm::InvoicesReadAny).is_ok());
+    assert!(
+        alice
+            .check_owner(AcmeInvoice, invoices::perm::InvoicesReadAny)
+            .is_ok()
+    );
     assert!(alice.check_tenant(AcmeInvoice).is_ok());
     let mallory: TenantCaller = v
-        .validate_shared::<TenantToken>(&b.mint(&tenant_claims(B, "mallory", &["auditor"], "globex")))
+        .validate_shared::<TenantToken>(&b.mint(&tenant_claims(
+            B,
+            "mallory",
+            &["auditor"],
+            "globex",
+        )))
         .await
         .unwrap()
         .into();
@@ -541,16 +547,25 @@ async fn a_customers_issuer_cannot_grant_past_its_cap() {
     assert_eq!(denied.reason(), DenyReason::OtherTenant);
     // The role that grants past the cap is gone too; the role it inherits, inside the cap, stays.
     assert_eq!(
-        mallory.require::<invoices::role::Support>().unwrap_err().reason(),
+        mallory
+            .require::<invoices::role::Support>()
+            .unwrap_err()
+            .reason(),
         DenyReason::MissingRole
     );
     assert!(mallory.require::<invoices::role::Auditor>().is_ok());
     // Our own staff issuer is not capped.
-    let token = staff.mint(&tenant_claims("https://staff.example", "sam", &["support"], "globex"));
+    let token = staff.mint(&tenant_claims(
+        "https://staff.example",
+        "sam",
+        &["support"],
+        "globex",
+    ));
     let sam: TenantCaller = v.validate_shared(&token).await.unwrap().into();
-    assert!(sam
-        .check_tenant_or(AcmeInvoice, invoices::perm::InvoicesReadAnyTenant)
-        .is_ok());
+    assert!(
+        sam.check_tenant_or(AcmeInvoice, invoices::perm::InvoicesReadAnyTenant)
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -577,7 +592,13 @@ async fn with_several_issuers_an_undeclared_issuer_asserts_no_tenant() {
         .unwrap();
     let token = a.mint(&tenant_claims(A, "ann", &["reader"], "acme"));
     assert_eq!(
-        single.validate::<TenantToken>(&token).await.unwrap().claims.tenant.as_deref(),
+        single
+            .validate::<TenantToken>(&token)
+            .await
+            .unwrap()
+            .claims
+            .tenant
+            .as_deref(),
         Some("acme")
     );
 }

@@ -99,7 +99,10 @@ fn assert_step_up_refusal(denied: authz_core::Denied, why: &str) {
     assert_eq!(denied.reason(), DenyReason::StepUp, "{why}");
     let refusal = Refusal::from(denied);
     assert_eq!(refusal.status(), 401, "{why}");
-    assert_eq!(refusal.error_code(), Some("insufficient_user_authentication"));
+    assert_eq!(
+        refusal.error_code(),
+        Some("insufficient_user_authentication")
+    );
     let challenge = refusal.challenge().unwrap();
     assert!(challenge.contains(r#"acr_values="mfa""#), "{challenge}");
     assert!(challenge.contains("max_age=300"), "{challenge}");
@@ -184,8 +187,15 @@ async fn a_login_in_the_future_is_not_a_recent_login() {
     // A genuine fresh multi-factor login passes every path.
     let fresh = admitted(&gate, &key, "mfa", now() - 10).await;
     assert!(fresh.require::<StepUp<perm::DocsReadAny>>().is_ok());
-    assert!(fresh.check_owner(Doc, StepUp::<perm::DocsReadAny>::default()).is_ok());
-    assert!(gate.authorize::<StepUp<perm::DocsRead>, _>(&fresh, "/docs").is_ok());
+    assert!(
+        fresh
+            .check_owner(Doc, StepUp::<perm::DocsReadAny>::default())
+            .is_ok()
+    );
+    assert!(
+        gate.authorize::<StepUp<perm::DocsRead>, _>(&fresh, "/docs")
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -214,7 +224,10 @@ async fn a_step_up_rule_without_a_policy_fails_closed_with_a_clear_error() {
     };
     let caller = Caller::from_verified_claims(claims);
     assert_eq!(
-        caller.require::<StepUp<perm::DocsRead>>().unwrap_err().reason(),
+        caller
+            .require::<StepUp<perm::DocsRead>>()
+            .unwrap_err()
+            .reason(),
         DenyReason::StepUp
     );
 }

@@ -214,13 +214,17 @@ async fn four_eyes_holds_for_a_caller_without_an_issuer() {
         .unwrap();
     let carol_by_key: Authenticated<invoices::Policy, Token> =
         Authenticated::from_api_key(keys.verify(issued.raw()).await.unwrap());
-    let invoice = IssuedInvoice { created_by: "carol" };
+    let invoice = IssuedInvoice {
+        created_by: "carol",
+    };
     let denied = carol_by_key.check_four_eyes(invoice).unwrap_err();
     assert_eq!(denied.reason(), DenyReason::SameCreator);
     // Verified claims have no issuer either.
     let carol = caller("carol", None, &["accountant"]);
     let denied = carol
-        .check_four_eyes(IssuedInvoice { created_by: "carol" })
+        .check_four_eyes(IssuedInvoice {
+            created_by: "carol",
+        })
         .unwrap_err();
     assert_eq!(denied.reason(), DenyReason::SameCreator);
     // Someone else's key approves.
@@ -230,7 +234,12 @@ async fn four_eyes_holds_for_a_caller_without_an_issuer() {
         .unwrap();
     let dave: Authenticated<invoices::Policy, Token> =
         Authenticated::from_api_key(keys.verify(dave.raw()).await.unwrap());
-    assert!(dave.check_four_eyes(IssuedInvoice { created_by: "carol" }).is_ok());
+    assert!(
+        dave.check_four_eyes(IssuedInvoice {
+            created_by: "carol"
+        })
+        .is_ok()
+    );
 }
 
 #[test]

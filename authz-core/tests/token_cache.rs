@@ -75,7 +75,11 @@ async fn a_repeated_token_hits_and_a_different_one_misses() {
             "refused for its signature: {error}"
         );
         let stats = validator.cache_stats().unwrap();
-        assert_eq!((stats.misses, stats.hits), (2, 2), "the forgery was verified, not served");
+        assert_eq!(
+            (stats.misses, stats.hits),
+            (2, 2),
+            "the forgery was verified, not served"
+        );
     }
 }
 

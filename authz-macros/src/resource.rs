@@ -9,7 +9,13 @@ use syn::spanned::Spanned;
 use crate::errors::Errors;
 
 /// The field attribute keys, in the order the errors name them.
-const KEYS: [&str; 5] = ["owner", "owner_issuer", "tenant", "creator", "creator_issuer"];
+const KEYS: [&str; 5] = [
+    "owner",
+    "owner_issuer",
+    "tenant",
+    "creator",
+    "creator_issuer",
+];
 
 /// The fields marked by each key, with the span of the key.
 #[derive(Default)]
@@ -126,7 +132,8 @@ fn generate(input: &syn::DeriveInput, marks: &Marks, krate: Option<&syn::Path>) 
     let name = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let text = |member: &syn::Member| quote!(#private::FieldStr::field_str(&self.#member));
-    let optional = |member: &syn::Member| quote!(#private::FieldOptStr::field_opt_str(&self.#member));
+    let optional =
+        |member: &syn::Member| quote!(#private::FieldOptStr::field_opt_str(&self.#member));
     let mut out = TokenStream::new();
     let tenant = marks.get("tenant").map(text);
     if let Some(owner) = marks.get("owner") {
@@ -135,9 +142,9 @@ fn generate(input: &syn::DeriveInput, marks: &Marks, krate: Option<&syn::Path>) 
             let issuer = optional(m);
             quote!(fn owner_issuer(&self) -> #private::Option<&str> { #issuer })
         });
-        let owner_tenant = tenant
-            .as_ref()
-            .map(|t| quote!(fn owner_tenant(&self) -> #private::Option<&str> { #private::Some(#t) }));
+        let owner_tenant = tenant.as_ref().map(
+            |t| quote!(fn owner_tenant(&self) -> #private::Option<&str> { #private::Some(#t) }),
+        );
         out.extend(quote! {
             impl #impl_generics #core::HasOwner for #name #ty_generics #where_clause {
                 fn owner(&self) -> &str { #owner }

@@ -461,4 +461,3 @@ async fn create_api_key(
     };
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
-

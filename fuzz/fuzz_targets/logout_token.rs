@@ -147,7 +147,10 @@ fn check(f: &Fixture, token: &str, payload: Option<&[u8]>) {
             assert_eq!(error.error_code(), "invalid_request");
             let _ = error.description();
             if token.len() > 160 {
-                assert!(!error.to_string().contains(token), "the error echoes the token");
+                assert!(
+                    !error.to_string().contains(token),
+                    "the error echoes the token"
+                );
                 assert!(!error.body().contains(token), "the body echoes the token");
             }
         }
@@ -163,7 +166,11 @@ fuzz_target!(|data: &[u8]| {
         0 | 1 => check(f, &String::from_utf8_lossy(rest), None),
         2 => {
             let header = br#"{"alg":"HS256","kid":"k1","typ":"logout+jwt"}"#;
-            check(f, &f.key.sign_segments(&b64(header), &b64(rest)), Some(rest));
+            check(
+                f,
+                &f.key.sign_segments(&b64(header), &b64(rest)),
+                Some(rest),
+            );
         }
         _ => {
             let (header, payload) = match rest.iter().position(|b| *b == 0) {

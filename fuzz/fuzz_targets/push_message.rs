@@ -32,7 +32,8 @@ fuzz_target!(|data: &[u8]| {
     let hex = &rest[kind.len()..];
     assert_eq!(hex.len(), 64, "{key}");
     assert!(
-        hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+        hex.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
         "{key}"
     );
     // Named at the start of the message (hex in any case), alone or with two numbers after.
@@ -40,7 +41,10 @@ fuzz_target!(|data: &[u8]| {
     assert!(text.len() >= key.len(), "{text:?} -> {key}");
     let (named, tail) = text.split_at(key.len());
     assert_eq!(&named[..key.len() - 64], &key[..key.len() - 64]);
-    assert!(named[key.len() - 64..].eq_ignore_ascii_case(hex), "{text:?} -> {key}");
+    assert!(
+        named[key.len() - 64..].eq_ignore_ascii_case(hex),
+        "{text:?} -> {key}"
+    );
     if !tail.is_empty() {
         let numbers: Vec<&str> = tail
             .strip_prefix(' ')

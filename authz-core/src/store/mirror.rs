@@ -327,8 +327,7 @@ impl Mirror {
 
     /// Starts the subscriber task once.
     pub(crate) fn start(self: &Arc<Self>, connection: &Arc<Connection>, timeout: Duration) {
-        let prefix = self.prefix.clone();
-        push::start(self, &self.started, connection, &prefix, timeout);
+        push::start(self, &self.started, connection, &self.prefix, timeout);
     }
 }
 

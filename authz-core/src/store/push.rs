@@ -125,7 +125,8 @@ pub(crate) fn start<F: Follower>(
     prefix: &str,
     timeout: Duration,
 ) {
-    if started.swap(true, Ordering::AcqRel) {
+    // A load first: every check calls this, and a swap would write the shared line each time.
+    if started.load(Ordering::Acquire) || started.swap(true, Ordering::AcqRel) {
         return;
     }
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {

@@ -498,15 +498,36 @@ mod tests {
     #[test]
     fn the_logout_event_is_noticed_in_any_events_shape() {
         for (json, logout) in [
-            (r#"{"events":{"http://schemas.openid.net/event/backchannel-logout":{}}}"#, true),
+            (
+                r#"{"events":{"http://schemas.openid.net/event/backchannel-logout":{}}}"#,
+                true,
+            ),
             // A non-object event value still marks a logout token (refused as access token).
-            (r#"{"events":{"x":1,"http://schemas.openid.net/event/backchannel-logout":7}}"#, true),
+            (
+                r#"{"events":{"x":1,"http://schemas.openid.net/event/backchannel-logout":7}}"#,
+                true,
+            ),
             // Escaped key: the same member.
-            (r#"{"events":{"http:\/\/schemas.openid.net\/event\/backchannel-logout":{}}}"#, true),
-            (r#"{"events":{"http://schemas.openid.net/event/backchannel-logout/x":{}}}"#, false),
-            (r#"{"events":["http://schemas.openid.net/event/backchannel-logout"]}"#, false),
-            (r#"{"events":"http://schemas.openid.net/event/backchannel-logout"}"#, false),
-            (r#"{"events":null,"x":{"http://schemas.openid.net/event/backchannel-logout":{}}}"#, false),
+            (
+                r#"{"events":{"http:\/\/schemas.openid.net\/event\/backchannel-logout":{}}}"#,
+                true,
+            ),
+            (
+                r#"{"events":{"http://schemas.openid.net/event/backchannel-logout/x":{}}}"#,
+                false,
+            ),
+            (
+                r#"{"events":["http://schemas.openid.net/event/backchannel-logout"]}"#,
+                false,
+            ),
+            (
+                r#"{"events":"http://schemas.openid.net/event/backchannel-logout"}"#,
+                false,
+            ),
+            (
+                r#"{"events":null,"x":{"http://schemas.openid.net/event/backchannel-logout":{}}}"#,
+                false,
+            ),
             ("{}", false),
         ] {
             assert_eq!(reg(json).unwrap().logout_event, logout, "{json}");

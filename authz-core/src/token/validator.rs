@@ -390,7 +390,9 @@ impl Validator {
     ) -> Result<Validated<C>, TokenError> {
         let inner = &*self.inner;
         let parts = inner.split(token)?;
-        let (validated, _) = inner.read_any::<C>(&parts, CacheUse::Off, unix_now()).await?;
+        let (validated, _) = inner
+            .read_any::<C>(&parts, CacheUse::Off, unix_now())
+            .await?;
         Ok(validated)
     }
 

@@ -46,5 +46,8 @@ fn main() {
     };
     let resolved = token.resolve::<reports::Policy>();
     assert_eq!(resolved.permissions.to_string(), "reports:read");
-    assert_eq!((resolved.unknown_roles, resolved.unknown_permissions), (0, 0));
+    assert_eq!(
+        (resolved.unknown_roles, resolved.unknown_permissions),
+        (0, 0)
+    );
 }
