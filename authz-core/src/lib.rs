@@ -123,11 +123,21 @@ pub mod __private_0_1 {
 
     /// How `#[derive(Resource)]` reads an owner, tenant or creator field: the string types
     /// (never an `Option`: a resource without an owner must not match an empty subject).
+    #[diagnostic::on_unimplemented(
+        message = "a `{Self}` field cannot name an owner, tenant or creator",
+        label = "expected a string type here",
+        note = "`#[resource(owner)]`, `tenant` and `creator` take `String`, `&str`, `Box<str>`, `Arc<str>`, `Rc<str>` or `Cow<str>`; an `Option` is refused, so that a resource without an owner is never owned by a caller with an empty subject"
+    )]
     pub trait FieldStr {
         /// The field as text.
         fn field_str(&self) -> &str;
     }
     /// How `#[derive(Resource)]` reads an issuer field: a string type, or an `Option` of one.
+    #[diagnostic::on_unimplemented(
+        message = "a `{Self}` field cannot name an issuer",
+        label = "expected a string type, or an `Option` of one",
+        note = "`#[resource(owner_issuer)]` and `creator_issuer` take `String`, `&str`, `Box<str>`, `Arc<str>`, `Rc<str>`, `Cow<str>` or an `Option` of one"
+    )]
     pub trait FieldOptStr {
         /// The field as optional text.
         fn field_opt_str(&self) -> Option<&str>;

@@ -20,13 +20,16 @@ const KEYS: [&str; 5] = [
 /// The fields marked by each key, with the span of the key.
 #[derive(Default)]
 struct Marks {
-    fields: [Option<(syn::Member, Span)>; 5],
+    fields: [Option<(syn::Member, Span, Span)>; 5],
 }
 
 impl Marks {
-    fn get(&self, key: &str) -> Option<&syn::Member> {
+    /// The field `key` marks, with the span of its type.
+    fn get(&self, key: &str) -> Option<(&syn::Member, Span)> {
         let index = KEYS.iter().position(|k| *k == key)?;
-        self.fields[index].as_ref().map(|(member, _)| member)
+        self.fields[index]
+            .as_ref()
+            .map(|(member, _, ty)| (member, *ty))
     }
 }
 
@@ -95,7 +98,7 @@ fn parse_fields(input: &syn::DeriveInput, errors: &mut Errors) -> Marks {
                         KEYS[key].replace('_', " ")
                     )));
                 }
-                marks.fields[key] = Some((member.clone(), span));
+                marks.fields[key] = Some((member.clone(), span, field.ty.span()));
                 Ok(())
             });
             if let Err(error) = result {
@@ -109,7 +112,7 @@ fn parse_fields(input: &syn::DeriveInput, errors: &mut Errors) -> Marks {
 fn check(input: &syn::DeriveInput, marks: &Marks, errors: &mut Errors) {
     for (issuer, of) in [("owner_issuer", "owner"), ("creator_issuer", "creator")] {
         let index = KEYS.iter().position(|k| *k == issuer).unwrap_or(0);
-        if let Some((_, span)) = &marks.fields[index]
+        if let Some((_, span, _)) = &marks.fields[index]
             && marks.get(of).is_none()
         {
             errors.push(syn::Error::new(
@@ -118,7 +121,11 @@ fn check(input: &syn::DeriveInput, marks: &Marks, errors: &mut Errors) {
             ));
         }
     }
-    if matches!(input.data, syn::Data::Struct(_)) && marks.fields.iter().all(Option::is_none) {
+    // Only when nothing else is wrong: a misspelt key already says what the field lacks.
+    if errors.is_empty()
+        && matches!(input.data, syn::Data::Struct(_))
+        && marks.fields.iter().all(Option::is_none)
+    {
         errors.error(
             input.ident.span(),
             "`#[derive(Resource)]` needs at least one field marked `#[resource(owner)]`, `#[resource(tenant)]` or `#[resource(creator)]`",
@@ -131,9 +138,9 @@ fn generate(input: &syn::DeriveInput, marks: &Marks, krate: Option<&syn::Path>) 
     let private = quote!(#core::__private_0_1);
     let name = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let text = |member: &syn::Member| quote!(#private::FieldStr::field_str(&self.#member));
-    let optional =
-        |member: &syn::Member| quote!(#private::FieldOptStr::field_opt_str(&self.#member));
+    // Spanned at the field's type, so that a type that cannot hold the text is reported there.
+    let text = |(member, ty): (&syn::Member, Span)| quote::quote_spanned!(ty=> #private::FieldStr::field_str(&self.#member));
+    let optional = |(member, ty): (&syn::Member, Span)| quote::quote_spanned!(ty=> #private::FieldOptStr::field_opt_str(&self.#member));
     let mut out = TokenStream::new();
     let tenant = marks.get("tenant").map(text);
     if let Some(owner) = marks.get("owner") {
