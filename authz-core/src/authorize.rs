@@ -255,6 +255,7 @@ impl Denied {
 
     /// What a step-up refusal needs for its challenge: why the login falls short, and the
     /// policy it must meet (`None` when no policy was configured).
+    #[cfg_attr(not(feature = "jwt"), allow(dead_code))]
     pub(crate) fn step_up(&self) -> Option<(&'static str, Option<&Arc<StepUpPolicy>>)> {
         self.step_up
             .as_ref()
@@ -345,6 +346,8 @@ pub struct Authenticated<P, C> {
 /// once, when it admits the caller; every check that yields or accepts a proof of a
 /// [`StepUp`](crate::requirement::StepUp) requirement reads it.
 #[derive(Clone)]
+// Without `jwt` there is no gate to assess a login: every caller stays `Unassessed`.
+#[cfg_attr(not(feature = "jwt"), allow(dead_code))]
 enum StepUpStatus {
     /// No gate with a step-up policy admitted the caller: `StepUp` requirements fail closed.
     Unassessed,
