@@ -451,23 +451,15 @@ impl<P: Policy, C: Claims> From<Arc<Validated<C>>> for Authenticated<P, C> {
 }
 
 /// Applies an issuer's cap ([`Issuer::grants_at_most`](crate::Issuer::grants_at_most)): the
-/// permissions outside it go, and so does every role that grants one of them.
+/// permissions outside it are withheld, with every role that grants one of them.
 #[cfg(feature = "jwt")]
 fn cap_grants<P: Policy>(resolution: &mut crate::claims::Resolution<P>, cap: &[Box<str>]) {
-    use crate::policy::{Permission as _, Role as _};
+    use crate::policy::Permission as _;
     let allowed = cap
         .iter()
         .filter_map(|name| P::Permission::from_name(name))
         .fold(PermissionSet::EMPTY, PermissionSet::with);
-    resolution.permissions = resolution.permissions.intersection(allowed);
-    for role in resolution.roles.iter() {
-        if !role.grants().is_subset(allowed) {
-            // The role itself goes; the roles it inherits stay if they fit the cap.
-            resolution.roles = resolution
-                .roles
-                .difference(RoleSet::from_bits(1u128 << role.index()));
-        }
-    }
+    resolution.withhold(PermissionSet::all().difference(allowed));
 }
 
 #[cfg(feature = "api-keys")]

@@ -232,6 +232,20 @@ impl<P: Policy> Resolution<P> {
         self.roles |= role.lineage();
     }
 
+    /// Takes `forbidden` out of the caller's permissions, and with it every role that grants
+    /// any of it, so that no role requirement passes on such a role and no proof weakens to a
+    /// withheld permission. The roles a removed role inherits stay if they grant none of it.
+    /// What separation of duties and an issuer's cap both do.
+    pub(crate) fn withhold(&mut self, forbidden: PermissionSet<P>) {
+        self.permissions = self.permissions.difference(forbidden);
+        let granting = self
+            .roles
+            .iter()
+            .filter(|role| role.grants().intersects(forbidden))
+            .fold(0u128, |bits, role| bits | 1u128 << role.index());
+        self.roles = self.roles.difference(RoleSet::from_bits(granting));
+    }
+
     /// Applies dynamic separation of duties: a set holding both permissions of a declared pair
     /// loses both, and the first such pair is recorded. A few ANDs per declared pair.
     #[inline]
@@ -239,17 +253,7 @@ impl<P: Policy> Resolution<P> {
         for &(a, b) in P::SEPARATED {
             if self.permissions.contains(a) && self.permissions.contains(b) {
                 self.separated.get_or_insert((a.name(), b.name()));
-                self.permissions.remove(a);
-                self.permissions.remove(b);
-                // A role that grants either side goes too: a role requirement met by it would
-                // otherwise pass, and its proof weaken to the separated permission.
-                let pair = PermissionSet::of(a).with(b);
-                let granting = self
-                    .roles
-                    .iter()
-                    .filter(|role| role.grants().intersects(pair))
-                    .fold(0u128, |bits, role| bits | 1u128 << role.index());
-                self.roles = self.roles.difference(RoleSet::from_bits(granting));
+                self.withhold(PermissionSet::of(a).with(b));
             }
         }
     }
