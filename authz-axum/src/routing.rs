@@ -22,7 +22,6 @@ use std::convert::Infallible;
 use std::fmt;
 
 use authz_core::routes::{ANY, Access, LeadingMarker, RouteInfo, RouteTable};
-use authz_core::{Adapter, Requirement};
 use axum::extract::{FromRequestParts, Request};
 use axum::handler::Handler;
 use axum::http::Method;
@@ -37,40 +36,9 @@ use crate::extract::{Auth, Public, Require};
 // The rules, the table and the "first argument is a guard" bound are authz-core's; axum lists
 // a handler's arguments after a marker type, hence `GuardedArgs<LeadingMarker>`.
 
-/// The seal of [`RouteGuard`]: only this crate's guards ([`Require`], [`Public`], [`Auth`])
-/// stand first in a handler on its router, so the rule a route prints is the one that runs.
-#[allow(unreachable_pub)]
-mod sealed {
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` cannot stand in for an authz guard",
-        label = "an extractor of your own, not one of authz-axum's guards",
-        note = "the route table prints the rule of the guard that stands first, so only guards that run the check may: use `Require<Authz, R>`, `Auth<Authz>` or `Public<Authz>` (or `#[require(...)]` / `#[public]`), and take your own extractor after it"
-    )]
-    pub trait Guard {}
-}
-authz_core::guard_traits!(sealed by sealed::Guard);
-
-impl<A: Adapter, R: Requirement> sealed::Guard for Require<A, R> {}
-impl<A> sealed::Guard for Public<A> {}
-impl<A: Adapter> sealed::Guard for Auth<A> {}
-
-impl<A: Adapter, R: Requirement> RouteGuard for Require<A, R> {
-    fn access() -> Access {
-        Access::Rule(R::RULE)
-    }
-}
-
-impl<A> RouteGuard for Public<A> {
-    fn access() -> Access {
-        Access::Public
-    }
-}
-
-impl<A: Adapter> RouteGuard for Auth<A> {
-    fn access() -> Access {
-        Access::Authenticated
-    }
-}
+// The seal, `RouteGuard`, `GuardedArgs` and the three guards' rules: only these guards stand
+// first in a handler, so the rule a route prints is the one that runs.
+authz_core::guard_traits!(require = Require, public = Public, auth = Auth);
 
 /// The handlers of one path, by method, each with its access rule.
 #[must_use]

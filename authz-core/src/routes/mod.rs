@@ -87,6 +87,11 @@ pub enum LeadingMarker {}
 /// it never checks. Each adapter seals its own traits; the rules, the table and the
 /// diagnostics are shared. See `docs/adapters.md`.
 ///
+/// An adapter whose guards are shaped as authz-axum's and authz-actix's (`Require<A, R>`,
+/// `Public<A>`, `Auth<A>`) writes `guard_traits!(require = Require, public = Public, auth =
+/// Auth)`: the seal, both traits and the three guards' impls. Any other adapter declares its
+/// own seal and implements it and `RouteGuard` on its guards, as below.
+///
 /// ```
 /// mod sealed {
 ///     /// Only this crate's guards.
@@ -113,6 +118,42 @@ pub enum LeadingMarker {}
 /// ```
 #[macro_export]
 macro_rules! guard_traits {
+    // The usual adapter: three guard types shaped as authz-axum's and authz-actix's are. The seal,
+    // the traits and the guards' impls, in one line.
+    (require = $require:ident, public = $public:ident, auth = $auth:ident) => {
+        /// The seal of `RouteGuard`: only this crate's guards stand first in a handler on its
+        /// router, so the rule a route prints is the one that runs.
+        #[allow(unreachable_pub)]
+        mod __authz_seal {
+            #[diagnostic::on_unimplemented(
+                message = "`{Self}` cannot stand in for an authz guard",
+                label = "an extractor of your own, not one of the adapter's guards",
+                note = "the route table prints the rule of the guard that stands first, so only guards that run the check may: use `Require<Authz, R>`, `Auth<Authz>` or `Public<Authz>` (or `#[require(...)]` / `#[public]`), and take your own extractor after it"
+            )]
+            pub trait Guard {}
+        }
+        $crate::guard_traits!(sealed by __authz_seal::Guard);
+
+        impl<A: $crate::Adapter, R: $crate::Requirement> __authz_seal::Guard for $require<A, R> {}
+        impl<A> __authz_seal::Guard for $public<A> {}
+        impl<A: $crate::Adapter> __authz_seal::Guard for $auth<A> {}
+
+        impl<A: $crate::Adapter, R: $crate::Requirement> RouteGuard for $require<A, R> {
+            fn access() -> $crate::routes::Access {
+                $crate::routes::Access::Rule(<R as $crate::Requirement>::RULE)
+            }
+        }
+        impl<A> RouteGuard for $public<A> {
+            fn access() -> $crate::routes::Access {
+                $crate::routes::Access::Public
+            }
+        }
+        impl<A: $crate::Adapter> RouteGuard for $auth<A> {
+            fn access() -> $crate::routes::Access {
+                $crate::routes::Access::Authenticated
+            }
+        }
+    };
     (sealed by $seal:path) => {
         /// A type that may stand first in a handler on this adapter's deny-by-default router:
         /// the guard `#[require(...)]` inserts, the public marker (`#[public]`) or the caller
