@@ -25,7 +25,7 @@
 //! The tests (`authz-actix/tests/documents_service.rs`) include this file and attack each rule.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use actix_web::web::{self, ServiceConfig};
@@ -36,7 +36,7 @@ use authz_core::checks::{FourEyes, InTenant};
 use authz_core::claims::Nested;
 use authz_core::requirement::StepUpPolicy;
 use authz_core::testkit::{Provider, ProviderClaims, TestKey, now};
-use authz_core::token::{BackChannelLogout, ConfigError, InMemoryRevocation};
+use authz_core::token::{BackChannelLogout, InMemoryRevocation};
 use authz_core::{Algorithm, Authenticated, Claims, Denied, Gate, Key, Resource, Validator};
 use authz_core::{public, require};
 
@@ -231,10 +231,8 @@ async fn approve(
 }
 
 /// Deleting: `documents:delete`, after a multi-factor login of the last 10 minutes (what that
-/// is, `Gate::step_up` says). `#[require]` takes a named type, not `StepUp<..>` inline.
-pub type DeleteDocuments = authz_core::StepUp<perm::DocumentsDelete>;
-
-#[require(DeleteDocuments)]
+/// is, `Gate::step_up` says).
+#[require(authz_core::StepUp<perm::DocumentsDelete>)]
 async fn delete(
     #[caller] caller: Caller,
     store: Store,
@@ -284,28 +282,30 @@ pub struct AppState {
 }
 
 /// The service, trusting Keycloak tokens signed by `key` (a real service: the realm's JWKS).
-pub fn app_state(key: Key) -> Result<AppState, ConfigError> {
-    let revocations = Arc::new(InMemoryRevocation::new());
+pub fn app_state(key: Key) -> Result<AppState, Box<dyn std::error::Error + Send + Sync>> {
     let validator = |audience: &str| {
         Validator::builder()
             .algorithms([Algorithm::RS256])
             .key(key.clone())
             .issuer(ISSUER)
             .audience(audience)
-            .revocation(revocations.clone())
     };
-    let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "doc").expect("a valid prefix");
-    let gate = Gate::new(validator(AUDIENCE).require_claim("typ", "Bearer").build()?)
+    let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "doc")?.service_accounts(["ci-bot"]);
+    let access_tokens = validator(AUDIENCE)
+        .require_claim("typ", "Bearer")
+        .revocation_store(InMemoryRevocation::new())
+        .build()?;
+    let gate = Gate::new(access_tokens)
         .realm("documents")
         .cookie("__Host-access_token")
         .allowed_origins([SPA_ORIGIN])
         .step_up(StepUpPolicy::acr(["mfa"]).max_age(Duration::from_secs(600)))
         .api_keys(keys.clone());
     Ok(AppState {
-        gate,
         documents: web::Data::new(Documents::seeded()),
         keys: web::Data::new(keys),
-        logout: BackChannelLogout::new(validator(LOGOUT_CLIENT).build()?, revocations.clone()),
+        logout: gate.backchannel_logout(validator(LOGOUT_CLIENT).build()?)?,
+        gate,
     })
 }
 

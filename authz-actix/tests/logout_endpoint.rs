@@ -52,13 +52,13 @@ async fn a_logout_revokes_the_session_and_a_replay_is_refused() {
             .key(key.verification_key())
             .issuer(ISS)
             .audience(audience)
-            .revocation(revocations.clone())
+            .revocation_store(revocations.clone())
             .build()
             .unwrap()
     };
     let routes = Routes::new().get("/reports", reports).backchannel_logout(
         "/backchannel-logout",
-        BackChannelLogout::new(validator("reports-web"), revocations.clone()),
+        BackChannelLogout::new(validator("reports-web"), &validator("reports")).unwrap(),
     );
     assert!(
         routes

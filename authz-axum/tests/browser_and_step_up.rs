@@ -42,9 +42,6 @@ struct Token {
 
 type Authz = authz_axum::Authz<payments::Policy, Token>;
 
-/// Sending money: a fresh multi-factor login.
-type SendMoney = StepUp<payments::perm::PaymentsSend>;
-
 #[require(permission = "payments:read")]
 async fn list() -> &'static str {
     "payments"
@@ -55,7 +52,8 @@ async fn note() -> &'static str {
     "noted"
 }
 
-#[require(SendMoney)]
+/// Sending money: a fresh multi-factor login (the requirement written inline).
+#[require(StepUp<payments::perm::PaymentsSend>)]
 async fn send() -> &'static str {
     "sent"
 }

@@ -52,11 +52,11 @@ fn app(key: &TestKey) -> (Router<Gate>, axum::Router) {
             .key(key.verification_key())
             .issuer(ISS)
             .audience(audience)
-            .revocation(revocations.clone())
+            .revocation_store(revocations.clone())
             .build()
             .unwrap()
     };
-    let logout = BackChannelLogout::new(validator("reports-web"), revocations.clone());
+    let logout = BackChannelLogout::new(validator("reports-web"), &validator("reports")).unwrap();
     let router = Router::new()
         .route("/reports", get(reports))
         .backchannel_logout("/backchannel-logout", logout);
@@ -64,7 +64,7 @@ fn app(key: &TestKey) -> (Router<Gate>, axum::Router) {
         .route("/reports", get(reports))
         .backchannel_logout(
             "/backchannel-logout",
-            BackChannelLogout::new(validator("reports-web"), revocations.clone()),
+            BackChannelLogout::new(validator("reports-web"), &validator("reports")).unwrap(),
         )
         .into_axum()
         .with_state(Gate::new(validator("reports")));

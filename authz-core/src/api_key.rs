@@ -148,9 +148,24 @@ pub struct ApiKeyRecord {
     pub last_used_at: Option<u64>,
     /// SHA-256 of the secret, lowercase hex.
     pub secret_sha256: String,
-    /// The tenant the key acts in: the issuing caller's ([`ApiKeys::issue_by`]); `None` for
-    /// keys issued without a caller.
+    /// The tenant the key acts in: the issuing caller's ([`ApiKeys::issue_by`]), the one
+    /// given to [`ApiKeys::issue_in`]; `None` for keys issued without either.
     pub tenant: Option<String>,
+    /// Who is accountable for a service account's key: the caller that issued it through
+    /// [`ApiKeys::issue_by`] (or, when that caller was itself such a key, the one accountable
+    /// for it). `None` for a key issued to its own holder or by setup code.
+    #[serde(default)]
+    pub issued_by: Option<IssuedBy>,
+}
+
+/// The caller accountable for a service account's key, so that four eyes can tell who stands
+/// behind the key ([`Authenticated::accountable`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IssuedBy {
+    /// The issuing caller's subject.
+    pub subject: String,
+    /// Its token's issuer (`iss`), where several issuers are trusted; `None` otherwise.
+    pub issuer: Option<String>,
 }
 
 impl fmt::Debug for ApiKeyRecord {
@@ -162,6 +177,7 @@ impl fmt::Debug for ApiKeyRecord {
             .field("expires_at", &self.expires_at)
             .field("revoked", &self.revoked)
             .field("tenant", &self.tenant)
+            .field("issued_by", &self.issued_by)
             .finish_non_exhaustive()
     }
 }
@@ -380,10 +396,21 @@ pub enum IssueError {
     /// The subject is empty or longer than 256 bytes.
     #[error("the subject must be 1 to 256 bytes")]
     BadSubject,
-    /// The key would be for another subject than the caller's, and the caller does not meet
-    /// the requirement for that ([`ApiKeys::issue_by`]).
+    /// The key would be for a service account, and the caller does not meet the requirement
+    /// for that ([`ApiKeys::issue_by`]).
     #[error("a key for another subject: {0}")]
     OtherSubject(Denied),
+    /// The key would act as another user than the caller: not the caller's own subject and
+    /// not a declared service account ([`ApiKeys::service_accounts`]). Whatever the caller
+    /// holds, a key is never minted "as" a colleague: its holder could act as them, and
+    /// approve as themselves what they created in the colleague's name (four eyes).
+    #[error(
+        "a key may act only as its issuer or as a declared service account; `{subject}` is neither (declare service accounts with ApiKeys::service_accounts)"
+    )]
+    Impersonation {
+        /// The subject asked for (cut to 128 bytes).
+        subject: String,
+    },
     /// The key would grant permissions the caller does not hold ([`ApiKeys::issue_by`]).
     #[error("the caller does not hold {missing}; a key grants only what its issuer holds")]
     NotHeld {
@@ -420,7 +447,10 @@ impl IssueError {
     pub fn http_status(&self) -> u16 {
         match self {
             Self::UnknownPermission { .. } | Self::BadSubject => 400,
-            Self::OtherSubject(_) | Self::NotHeld { .. } | Self::OutlivesIssuer { .. } => 403,
+            Self::OtherSubject(_)
+            | Self::Impersonation { .. }
+            | Self::NotHeld { .. }
+            | Self::OutlivesIssuer { .. } => 403,
             Self::SubjectRevoked => 409,
             Self::RevocationUnavailable(_) | Self::Store(_) => 503,
             Self::Random => 500,
@@ -437,6 +467,9 @@ impl IssueError {
             Self::BadSubject => "the subject must be 1 to 256 bytes",
             Self::OtherSubject(_) => {
                 "a key for another subject needs a permission the caller lacks"
+            }
+            Self::Impersonation { .. } => {
+                "a key may act only as its issuer or as a declared service account"
             }
             Self::NotHeld { .. } => "a key grants only permissions its issuer holds",
             Self::OutlivesIssuer { .. } => "the new key must expire by the issuing key's expiry",
@@ -493,14 +526,20 @@ pub struct BadPrefix;
 pub struct ApiKeys {
     store: Arc<dyn ApiKeyStore>,
     prefix: Arc<str>,
-    revocation: Option<Arc<dyn Revocation>>,
+    /// Shared by every clone: a [`Gate`](crate::Gate) given a clone sets its validator's
+    /// backend here, and the application's own clones (issuing in handlers) see it too.
+    revocation: Arc<RwLock<Option<Arc<dyn Revocation>>>>,
+    /// Subjects that are machines, not people: the only other subjects a caller may issue
+    /// keys for.
+    service_accounts: Arc<[Box<str>]>,
 }
 
 impl fmt::Debug for ApiKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiKeys")
             .field("prefix", &self.prefix)
-            .field("revocation", &self.revocation.is_some())
+            .field("revocation", &read(&self.revocation).is_some())
+            .field("service_accounts", &self.service_accounts)
             .finish_non_exhaustive()
     }
 }
@@ -519,25 +558,51 @@ impl ApiKeys {
         Ok(Self {
             store: Arc::new(store),
             prefix: prefix.into(),
-            revocation: None,
+            revocation: Arc::new(RwLock::new(None)),
+            service_accounts: Arc::new([]),
         })
     }
 
-    /// Also consults `revocation` (give it the validator's backend) for the key's subject,
-    /// with the key's creation time as `iat`: a key created before a subject's cut-off is
-    /// refused like a token issued before it, and a key is not issued for a subject revoked
-    /// up to a later time. A backend that cannot be asked refuses (503), never accepts.
+    /// Declares the subjects that are service accounts (`"ci-bot"`, `"ops-bot"`): machines,
+    /// not people. [`issue_by`](Self::issue_by) issues a key for another subject than the
+    /// caller's only when it is one of these (and the caller meets the override requirement);
+    /// a key "as" a colleague is refused ([`IssueError::Impersonation`]). Pick names no
+    /// person's subject can take (Keycloak and Entra subjects are UUIDs; a `svc-` prefix
+    /// works).
     #[must_use]
-    pub fn revocation(mut self, revocation: impl Revocation) -> Self {
-        self.revocation = Some(Arc::new(revocation));
+    pub fn service_accounts<S: AsRef<str>>(
+        mut self,
+        subjects: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.service_accounts = subjects
+            .into_iter()
+            .map(|subject| subject.as_ref().into())
+            .collect();
         self
     }
 
-    /// `revocation`, unless one was given already (the [`Gate`](crate::Gate) passes its
-    /// validator's backend, so that subject revocation reaches keys by default).
-    pub(crate) fn or_revocation(mut self, revocation: Option<Arc<dyn Revocation>>) -> Self {
-        if self.revocation.is_none() {
-            self.revocation = revocation;
+    /// Whether `subject` is a declared service account.
+    pub fn is_service_account(&self, subject: &str) -> bool {
+        self.service_accounts.iter().any(|s| &**s == subject)
+    }
+
+    /// Also consults `revocation` for the key's subject, with the key's creation time as
+    /// `iat`: a key created before a subject's cut-off is refused like a token issued before
+    /// it, and a key is not issued for a subject revoked up to a later time. A backend that
+    /// cannot be asked refuses (503), never accepts. Keys given to a [`Gate`](crate::Gate)
+    /// need none: the gate gives them its validator's.
+    #[must_use]
+    pub fn revocation(self, revocation: impl Revocation) -> Self {
+        *write(&self.revocation) = Some(Arc::new(revocation));
+        self
+    }
+
+    /// The [`Gate`](crate::Gate)'s validator's backend, when it has one, in place of any the
+    /// keys were given: one backend for tokens and keys alike, in every clone of these keys
+    /// (the gate's and the ones handlers issue with).
+    pub(crate) fn with_gate_revocation(self, revocation: Option<Arc<dyn Revocation>>) -> Self {
+        if revocation.is_some() {
+            *write(&self.revocation) = revocation;
         }
         self
     }
@@ -562,18 +627,41 @@ impl ApiKeys {
     ) -> Result<IssuedKey, IssueError> {
         let (names, _) = check_request::<P>(subject, permissions)?;
         let now = unix_now();
-        self.mint(subject, None, names, now, expiry(now, expires_in))
+        self.mint(subject, None, None, names, now, expiry(now, expires_in))
+            .await
+    }
+
+    /// Issues a key as [`issue`](Self::issue) does, acting in `tenant`: the key's caller has
+    /// that tenant, so tenant checks keep it inside (a CI bot limited to one customer's
+    /// data). No caller is checked: for setup code and tools.
+    pub async fn issue_in<P: Policy>(
+        &self,
+        tenant: &str,
+        subject: &str,
+        permissions: impl IntoIterator<Item = impl AsRef<str>>,
+        expires_in: Option<Duration>,
+    ) -> Result<IssuedKey, IssueError> {
+        let (names, _) = check_request::<P>(subject, permissions)?;
+        if tenant.is_empty() || tenant.len() > 256 {
+            return Err(IssueError::BadSubject);
+        }
+        let now = unix_now();
+        let tenant = Some(tenant.to_owned());
+        self.mint(subject, tenant, None, names, now, expiry(now, expires_in))
             .await
     }
 
     /// Issues a key on behalf of `caller`, the authenticated client of the request, and
-    /// writes the audit event naming it. The key may grant only permissions `caller` holds;
-    /// it may act for another subject than the caller's only when `caller` meets `other_subjects`
-    /// (for example `perm::ApiKeysManageAny`); and when `caller` is itself an API key with an
-    /// expiry, the new key must expire by then.
+    /// writes the audit event naming it. The key acts in the caller's tenant and may grant
+    /// only permissions `caller` holds. It acts as the caller's own subject, or as a declared
+    /// [service account](Self::service_accounts) when `caller` meets `other_subjects` (for
+    /// example `perm::ApiKeysManageAny`), and then records the caller as
+    /// [accountable](ApiKeyRecord::issued_by) for it; never as another user. When `caller` is
+    /// itself an API key with an expiry, the new key must expire by then.
     ///
-    /// Refusals are [`IssueError::OtherSubject`], [`IssueError::NotHeld`] and
-    /// [`IssueError::OutlivesIssuer`] (403, see [`IssueError::http_status`]).
+    /// Refusals are [`IssueError::Impersonation`], [`IssueError::OtherSubject`],
+    /// [`IssueError::NotHeld`] and [`IssueError::OutlivesIssuer`] (403, see
+    /// [`IssueError::http_status`]).
     pub async fn issue_by<O: Requirement, C: Claims>(
         &self,
         caller: &Authenticated<O::Policy, C>,
@@ -585,10 +673,12 @@ impl ApiKeys {
         let _ = other_subjects;
         let now = unix_now();
         let expires_at = expiry(now, expires_in);
-        let result = match authorize_issue::<O, C>(caller, subject, permissions, expires_at) {
+        let result = match self.authorize_issue::<O, C>(caller, subject, permissions, expires_at) {
             Ok(names) => {
                 let tenant = caller.tenant().map(str::to_owned);
-                self.mint(subject, tenant, names, now, expires_at).await
+                let issued_by = accountable_for(caller, subject);
+                self.mint(subject, tenant, issued_by, names, now, expires_at)
+                    .await
             }
             Err(error) => Err(error),
         };
@@ -625,6 +715,7 @@ impl ApiKeys {
         &self,
         subject: &str,
         tenant: Option<String>,
+        issued_by: Option<IssuedBy>,
         names: Vec<String>,
         now: u64,
         expires_at: Option<u64>,
@@ -653,6 +744,7 @@ impl ApiKeys {
             last_used_at: None,
             secret_sha256: hex(&Sha256::digest(secret.as_bytes())),
             tenant,
+            issued_by,
         };
         self.store.insert(record.clone()).await?;
         Ok(IssuedKey {
@@ -669,7 +761,8 @@ impl ApiKeys {
         iat: u64,
         exp: u64,
     ) -> Result<RevocationStatus, RevocationError> {
-        match &self.revocation {
+        let revocation = read(&self.revocation).clone();
+        match revocation {
             Some(revocation) => {
                 let query = RevocationQuery::new(None, Some(subject), Some(iat), exp);
                 revocation.check(query).await
@@ -736,6 +829,7 @@ impl ApiKeys {
             permissions: record.permissions,
             expires_at: record.expires_at,
             tenant: record.tenant,
+            issued_by: record.issued_by,
         })
     }
 
@@ -859,18 +953,55 @@ fn check_request<P: Policy>(
     Ok((names, set))
 }
 
-/// The checks of [`ApiKeys::issue_by`] that need no store: the names, then the caller's
-/// authority over the subject, the permissions and the lifetime.
-fn authorize_issue<O: Requirement, C: Claims>(
-    caller: &Authenticated<O::Policy, C>,
-    subject: &str,
-    permissions: impl IntoIterator<Item = impl AsRef<str>>,
-    expires_at: Option<u64>,
-) -> Result<Vec<String>, IssueError> {
-    let (names, asked) = check_request::<O::Policy>(subject, permissions)?;
-    if !is_own(caller, subject) {
-        caller.require::<O>().map_err(IssueError::OtherSubject)?;
+impl ApiKeys {
+    /// The checks of [`ApiKeys::issue_by`] that need no store: the names, then the caller's
+    /// authority over the subject, the permissions and the lifetime.
+    fn authorize_issue<O: Requirement, C: Claims>(
+        &self,
+        caller: &Authenticated<O::Policy, C>,
+        subject: &str,
+        permissions: impl IntoIterator<Item = impl AsRef<str>>,
+        expires_at: Option<u64>,
+    ) -> Result<Vec<String>, IssueError> {
+        let (names, asked) = check_request::<O::Policy>(subject, permissions)?;
+        if !is_own(caller, subject) {
+            if !self.is_service_account(subject) {
+                return Err(IssueError::Impersonation {
+                    subject: subject.chars().take(128).collect(),
+                });
+            }
+            caller.require::<O>().map_err(IssueError::OtherSubject)?;
+        }
+        authorize_grant(caller, asked, expires_at)?;
+        Ok(names)
     }
+}
+
+/// Who is accountable for a key `caller` issues for `subject`: for a service account, the
+/// caller, or whoever is accountable for the caller when it is such a key itself; for the
+/// caller's own subject, whoever was accountable for the caller.
+fn accountable_for<P: Policy, C: Claims>(
+    caller: &Authenticated<P, C>,
+    subject: &str,
+) -> Option<IssuedBy> {
+    let inherited = caller.api_key().and_then(VerifiedKey::issued_by).cloned();
+    if is_own(caller, subject) {
+        return inherited;
+    }
+    inherited.or_else(|| {
+        caller.subject().map(|own| IssuedBy {
+            subject: own.to_owned(),
+            issuer: caller.issuer().map(str::to_owned),
+        })
+    })
+}
+
+/// The caller holds every permission asked, and outlives the key when it is a key itself.
+fn authorize_grant<P: Policy, C: Claims>(
+    caller: &Authenticated<P, C>,
+    asked: PermissionSet<P>,
+    expires_at: Option<u64>,
+) -> Result<(), IssueError> {
     let missing = asked.difference(caller.permissions());
     if !missing.is_empty() {
         let missing: Vec<&str> = missing.iter().map(|p| p.name()).collect();
@@ -883,7 +1014,7 @@ fn authorize_issue<O: Requirement, C: Claims>(
     {
         return Err(IssueError::OutlivesIssuer { expires_at: limit });
     }
-    Ok(names)
+    Ok(())
 }
 
 /// When a key created `now` and living `expires_in` expires.

@@ -849,10 +849,17 @@ pub struct VerifiedKey {
     pub(crate) permissions: Vec<String>,
     pub(crate) expires_at: Option<u64>,
     pub(crate) tenant: Option<String>,
+    pub(crate) issued_by: Option<crate::api_key::IssuedBy>,
 }
 
 #[cfg(feature = "api-keys")]
 impl VerifiedKey {
+    /// Who is accountable for the key, when it is a service account's issued by a caller
+    /// ([`ApiKeyRecord::issued_by`](crate::api_key::ApiKeyRecord::issued_by)).
+    pub fn issued_by(&self) -> Option<&crate::api_key::IssuedBy> {
+        self.issued_by.as_ref()
+    }
+
     /// The key's public id.
     pub fn id(&self) -> &str {
         &self.id

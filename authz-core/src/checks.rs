@@ -164,18 +164,19 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
     /// Four eyes: succeeds when the caller is not the resource's creator, so that who
     /// prepares a payment or an invoice does not also approve it. A caller without a subject
     /// is refused (it cannot be told apart from the creator).
+    ///
+    /// A service account's key issued by a caller ([`ApiKeys::issue_by`](crate::api_key::ApiKeys::issue_by))
+    /// stands for that caller too: it may not approve what its accountable caller created.
+    /// Record [`accountable`](Self::accountable) as the creator, and what a person creates
+    /// through such a key is theirs as well.
     pub fn check_four_eyes<T: HasCreator>(&self, resource: T) -> Result<FourEyes<T>, Denied> {
         let created = match self.subject() {
             None => true,
             Some(subject) => {
-                subject == resource.creator()
-                    // Only two known, different issuers make the same subject someone else. An
-                    // unknown issuer on either side (an API key, verified claims, a resource
-                    // that names none) may be the creator: refusing cannot be abused.
-                    && match (resource.creator_issuer(), self.issuer()) {
-                        (Some(theirs), Some(mine)) => theirs == mine,
-                        _ => true,
-                    }
+                same_party(subject, self.issuer(), &resource)
+                    || self
+                        .accountable_issuer()
+                        .is_some_and(|(who, issuer)| same_party(who, issuer, &resource))
             }
         };
         let allowed = !created;
@@ -190,6 +191,24 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         } else {
             Err(Denied::new(FOUR_EYES_RULE, DenyReason::SameCreator))
         }
+    }
+
+    /// Who stands behind the caller, for the creator a four-eyes resource records: the caller
+    /// that issued a service account's key ([`VerifiedKey::issued_by`](crate::VerifiedKey::issued_by)),
+    /// otherwise the caller's own subject. `None` without a subject.
+    pub fn accountable(&self) -> Option<&str> {
+        self.accountable_issuer()
+            .map(|(who, _)| who)
+            .or_else(|| self.subject())
+    }
+
+    /// The party accountable for a service account's key, with its issuer.
+    fn accountable_issuer(&self) -> Option<(&str, Option<&str>)> {
+        #[cfg(feature = "api-keys")]
+        if let Some(by) = self.api_key().and_then(crate::VerifiedKey::issued_by) {
+            return Some((by.subject.as_str(), by.issuer.as_deref()));
+        }
+        None
     }
 
     /// A rule of the application's own, named `name` in audit events and refusals: succeeds
@@ -271,4 +290,15 @@ impl<T: HasCreator> HasCreator for crate::Owned<T> {
     fn creator_issuer(&self) -> Option<&str> {
         T::creator_issuer(self)
     }
+}
+
+/// Whether `subject` of `issuer` may be `resource`'s creator. Only two known, different
+/// issuers make the same subject someone else. An unknown issuer on either side (an API key,
+/// verified claims, a resource that names none) may be the creator: refusing cannot be abused.
+fn same_party<T: HasCreator>(subject: &str, issuer: Option<&str>, resource: &T) -> bool {
+    subject == resource.creator()
+        && match (resource.creator_issuer(), issuer) {
+            (Some(theirs), Some(mine)) => theirs == mine,
+            _ => true,
+        }
 }

@@ -457,13 +457,7 @@ pub struct Gate {
     cookie: Option<Arc<CookieCredentials>>,
 }
 
-/// [`Gate::backchannel_logout`] on a gate whose validator has no revocation store: a logout
-/// would be answered 200 while the tokens it names stay valid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "back-channel logout needs the revocation store the validator consults: give it with ValidatorBuilder::revocation_store(store)"
-)]
-pub struct LogoutWithoutStore;
+pub use crate::token::LogoutWithoutStore;
 
 /// Where a credential came from.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -642,14 +636,16 @@ impl Gate {
     }
 
     /// Also accepts API keys: a bearer credential with the keys' prefix is verified as a key,
-    /// anything else as a JWT. Both end in the same caller, permissions and proofs. Unless the
-    /// keys were given their own ([`ApiKeys::revocation`](crate::api_key::ApiKeys::revocation)), they
-    /// use the validator's revocation backend: revoking a subject refuses its keys created
-    /// before the cut-off, as it refuses its tokens.
+    /// anything else as a JWT. Both end in the same caller, permissions and proofs. The keys
+    /// use the validator's revocation backend, so that revoking a subject refuses its keys
+    /// created before the cut-off, as it refuses its tokens: the backend is given once, to the
+    /// validator. One given to the keys themselves
+    /// ([`ApiKeys::revocation`](crate::api_key::ApiKeys::revocation), for keys used without a
+    /// gate) is kept only when the validator has none.
     #[cfg(feature = "api-keys")]
     #[must_use]
     pub fn api_keys(mut self, keys: crate::api_key::ApiKeys) -> Self {
-        self.api_keys = Some(keys.or_revocation(self.validator.revocation_backend()));
+        self.api_keys = Some(keys.with_gate_revocation(self.validator.revocation_backend()));
         self
     }
 
@@ -659,11 +655,10 @@ impl Gate {
     }
 
     /// A back-channel logout receiver that writes to the revocation store this gate's
-    /// validator consults ([`ValidatorBuilder::revocation_store`](crate::token::ValidatorBuilder::revocation_store)),
-    /// so that a logout cannot succeed while the tokens it revokes stay valid: the store is
-    /// given once, and reaches validation, API keys and logout. `logout_tokens` validates the
-    /// logout tokens (the identity provider's issuer and keys, this client's id as the
-    /// audience). Serve it with the adapter's ready endpoint
+    /// validator consults ([`ValidatorBuilder::revocation_store`](crate::token::ValidatorBuilder::revocation_store)):
+    /// [`BackChannelLogout::new`](crate::token::BackChannelLogout::new) with this gate's
+    /// validator. `logout_tokens` validates the logout tokens (the identity provider's issuer
+    /// and keys, this client's id as the audience). Serve it with the adapter's ready endpoint
     /// (`Router::backchannel_logout` in authz-axum, `Routes::backchannel_logout` in
     /// authz-actix).
     ///
@@ -673,11 +668,7 @@ impl Gate {
         &self,
         logout_tokens: Validator,
     ) -> Result<crate::token::BackChannelLogout, LogoutWithoutStore> {
-        let store = self
-            .validator
-            .revocation_store()
-            .ok_or(LogoutWithoutStore)?;
-        Ok(crate::token::BackChannelLogout::new(logout_tokens, store))
+        crate::token::BackChannelLogout::new(logout_tokens, &self.validator)
     }
 
     fn refuse(&self, kind: RefusalKind) -> Refusal {

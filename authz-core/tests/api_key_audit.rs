@@ -52,7 +52,9 @@ impl tracing::Subscriber for Capture {
 async fn issuance_and_revocation_events_name_the_actor() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let _guard = tracing::subscriber::set_default(Capture(seen.clone()));
-    let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "rpt").unwrap();
+    let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "rpt")
+        .unwrap()
+        .service_accounts(["ops-bot", "ci-bot"]);
     let admin = token_caller("root", &["admin"]).await;
     let manager = keys
         .issue_by(&admin, ANY, "ops-bot", ["keys:manage"], None)
@@ -60,7 +62,7 @@ async fn issuance_and_revocation_events_name_the_actor() {
         .unwrap();
     let bot = key_caller(&keys, manager.raw()).await;
     let _ = keys
-        .issue_by(&bot, ANY, "bob", ["reports:read"], None)
+        .issue_by(&bot, ANY, "ci-bot", ["reports:read"], None)
         .await
         .unwrap_err();
     let child = keys
@@ -109,7 +111,7 @@ async fn issuance_and_revocation_events_name_the_actor() {
                 Level::WARN,
                 "issue_refused".into(),
                 "".into(),
-                q("bob"),
+                q("ci-bot"),
                 q("ops-bot"),
                 q(""),
                 manager.id().into()

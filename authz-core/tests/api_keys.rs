@@ -377,7 +377,9 @@ fn sha2_hex(value: &str) -> String {
 #[tokio::test]
 async fn a_key_cannot_grant_more_than_it_holds_or_act_for_another_subject() {
     let store = InMemoryApiKeyStore::default();
-    let keys = ApiKeys::new(store.clone(), "rpt").unwrap();
+    let keys = ApiKeys::new(store.clone(), "rpt")
+        .unwrap()
+        .service_accounts(["ops-bot", "ci-bot"]);
     let manager = keys
         .issue::<P>("ops-bot", ["keys:manage"], Some(Duration::from_secs(3600)))
         .await
@@ -391,7 +393,7 @@ async fn a_key_cannot_grant_more_than_it_holds_or_act_for_another_subject() {
     ];
 
     let error = keys
-        .issue_by(&caller, ANY, "bob", every, Some(Duration::from_secs(60)))
+        .issue_by(&caller, ANY, "ci-bot", every, Some(Duration::from_secs(60)))
         .await
         .unwrap_err();
     assert!(matches!(error, IssueError::OtherSubject(_)), "{error}");
@@ -408,8 +410,9 @@ async fn a_key_cannot_grant_more_than_it_holds_or_act_for_another_subject() {
             )
             .await
             .unwrap_err();
+        // People: never, whatever the caller holds.
         assert!(
-            matches!(error, IssueError::OtherSubject(_)),
+            matches!(error, IssueError::Impersonation { .. }),
             "{subject}: {error}"
         );
     }
@@ -474,9 +477,10 @@ async fn tokens_grant_what_their_roles_hold_and_only_the_override_reaches_other_
         .issue_by(&alice, ANY, "bob", ["reports:read"], None)
         .await
         .unwrap_err();
-    assert!(matches!(error, IssueError::OtherSubject(_)), "{error}");
+    assert!(matches!(error, IssueError::Impersonation { .. }), "{error}");
 
-    // The admin holds everything and the override: any subject, any permission.
+    // The admin holds everything and the override: a service account, any permission.
+    let keys = keys.service_accounts(["ops-bot"]);
     let admin = token_caller("root", &["admin"]).await;
     let every = [
         "reports:read",
@@ -484,11 +488,113 @@ async fn tokens_grant_what_their_roles_hold_and_only_the_override_reaches_other_
         "keys:manage",
         "keys:manage_any",
     ];
-    let bobs = keys
-        .issue_by(&admin, ANY, "bob", every, None)
+    let bots = keys
+        .issue_by(&admin, ANY, "ops-bot", every, None)
         .await
         .unwrap();
-    assert_eq!(bobs.record().permissions, every);
+    assert_eq!(bots.record().permissions, every);
+    let by = bots.record().issued_by.as_ref().unwrap();
+    assert_eq!(
+        (by.subject.as_str(), by.issuer.as_deref()),
+        ("root", Some("https://id.test"))
+    );
+    // Alice lacks the override: not even a service account.
+    let error = keys
+        .issue_by(&alice, ANY, "ops-bot", ["reports:read"], None)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, IssueError::OtherSubject(_)), "{error}");
+}
+
+/// Issue 23, item 7: an admin minted a key "as" carol, created an invoice as carol, and
+/// approved it as themselves. A key for another person is refused whatever the caller holds;
+/// a service account's key records the admin as accountable, so neither the key approving the
+/// admin's work nor the admin approving the key's passes four eyes.
+#[tokio::test]
+async fn the_override_mints_service_accounts_never_a_colleague() {
+    use authz_core::DenyReason;
+    use authz_core::checks::HasCreator;
+    #[derive(Debug)]
+    struct Invoice(String);
+    impl HasCreator for Invoice {
+        fn creator(&self) -> &str {
+            &self.0
+        }
+    }
+    let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "inv")
+        .unwrap()
+        .service_accounts(["svc-billing"]);
+    let admin = token_caller("root", &["admin"]).await;
+
+    // The attack: a key as carol.
+    let error = keys
+        .issue_by(&admin, ANY, "carol", ["reports:write"], None)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, IssueError::Impersonation { .. }), "{error}");
+    assert_eq!(error.http_status(), 403);
+    assert!(
+        error.to_string().contains("ApiKeys::service_accounts"),
+        "the message names the fix: {error}"
+    );
+
+    // A service account's key, with the admin accountable for it.
+    let issued = keys
+        .issue_by(&admin, ANY, "svc-billing", ["reports:write"], None)
+        .await
+        .unwrap();
+    let bot = key_caller(&keys, issued.raw()).await;
+    assert_eq!(bot.subject(), Some("svc-billing"));
+    assert_eq!(bot.accountable(), Some("root"));
+    // The admin creates; the admin's bot may not approve.
+    let denied = bot
+        .check_four_eyes(Invoice(admin.accountable().unwrap().to_owned()))
+        .unwrap_err();
+    assert_eq!(denied.reason(), DenyReason::SameCreator);
+    // The bot creates, recording who stands behind it; the admin may not approve.
+    let created_by_bot = Invoice(bot.accountable().unwrap().to_owned());
+    let denied = admin.check_four_eyes(created_by_bot).unwrap_err();
+    assert_eq!(denied.reason(), DenyReason::SameCreator);
+    // A key the bot mints for itself keeps the admin accountable.
+    let child = keys
+        .issue_by(&bot, ANY, "svc-billing", ["reports:write"], None)
+        .await
+        .unwrap();
+    let child = key_caller(&keys, child.raw()).await;
+    assert_eq!(child.accountable(), Some("root"));
+    // Someone else approves.
+    let dana = token_caller("dana", &["admin"]).await;
+    assert!(dana.check_four_eyes(Invoice("root".into())).is_ok());
+}
+
+/// Issue 23, item 7: a machine key provisioned inside one tenant from setup code.
+#[tokio::test]
+async fn setup_code_issues_a_key_inside_one_tenant() {
+    use authz_core::DenyReason;
+    use authz_core::checks::HasTenant;
+    #[derive(Debug)]
+    struct Doc(&'static str);
+    impl HasTenant for Doc {
+        fn tenant(&self) -> &str {
+            self.0
+        }
+    }
+    let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "ci").unwrap();
+    let issued = keys
+        .issue_in::<P>("acme", "ci-bot", ["reports:read"], None)
+        .await
+        .unwrap();
+    assert_eq!(issued.record().tenant.as_deref(), Some("acme"));
+    let bot = key_caller(&keys, issued.raw()).await;
+    assert_eq!(bot.tenant(), Some("acme"));
+    assert!(bot.check_tenant(Doc("acme")).is_ok());
+    let denied = bot.check_tenant(Doc("globex")).unwrap_err();
+    assert_eq!(denied.reason(), DenyReason::OtherTenant);
+    let error = keys
+        .issue_in::<P>("", "ci-bot", ["reports:read"], None)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, IssueError::BadSubject), "{error}");
 }
 
 #[tokio::test]
@@ -624,7 +730,7 @@ async fn with_several_issuers_no_key_is_a_tokens_own() {
         .issue_by(&bob_of_b, ANY, "bob", ["reports:read"], None)
         .await
         .unwrap_err();
-    assert!(matches!(error, IssueError::OtherSubject(_)), "{error}");
+    assert!(matches!(error, IssueError::Impersonation { .. }), "{error}");
     let bobs = keys
         .issue::<P>("bob", ["reports:read"], None)
         .await
@@ -644,7 +750,7 @@ async fn the_gate_gives_api_keys_the_validators_revocation_list() {
         .key(signer.verification_key())
         .issuer("https://id")
         .audience("reports")
-        .revocation(revocations.clone())
+        .revocation_store(revocations.clone())
         .build()
         .unwrap();
     let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "rpt").unwrap();
@@ -664,6 +770,16 @@ async fn the_gate_gives_api_keys_the_validators_revocation_list() {
         .await
         .unwrap_err();
     assert_eq!(refusal.status(), 401);
+    // Issue 23, item 6: the application's own clone (what its handlers issue with) got the
+    // backend too: no key is issued that would be born revoked, and its clone refuses the old
+    // key as the gate does.
+    let error = keys
+        .issue::<P>("alice", ["reports:read"], None)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, IssueError::SubjectRevoked), "{error}");
+    let error = keys.verify(old.raw()).await.unwrap_err();
+    assert!(matches!(error, ApiKeyError::SubjectRevoked(_)), "{error}");
 }
 
 /// Issue 16: a key verified on one instance is read from memory there, and revoking it on

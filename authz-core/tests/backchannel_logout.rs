@@ -31,15 +31,21 @@ struct Access {
     sub: String,
 }
 
-fn validator(key: &TestKey, audience: &str, revocation: Option<impl Revocation>) -> Validator {
+fn validator(key: &TestKey, audience: &str, revocation: Option<impl RevocationStore>) -> Validator {
     validator_of(ISS, key, audience, revocation)
+}
+
+/// The receiver of `key`'s logout tokens for the access tokens `api` validates: it writes to
+/// the store `api` consults.
+fn receiver(key: &TestKey, api: &Validator) -> BackChannelLogout {
+    BackChannelLogout::new(validator(key, CLIENT, None::<InMemoryRevocation>), api).unwrap()
 }
 
 fn validator_of(
     issuer: &str,
     key: &TestKey,
     audience: &str,
-    revocation: Option<impl Revocation>,
+    revocation: Option<impl RevocationStore>,
 ) -> Validator {
     let builder = Validator::builder()
         .algorithms([Algorithm::RS256])
@@ -47,7 +53,7 @@ fn validator_of(
         .issuer(issuer)
         .audience(audience);
     match revocation {
-        Some(revocation) => builder.revocation(revocation),
+        Some(revocation) => builder.revocation_store(revocation),
         None => builder,
     }
     .build()
@@ -92,13 +98,10 @@ struct Setup {
 
 fn setup() -> Setup {
     let key = TestKey::generate(Algorithm::RS256, "k1");
-    let store = Arc::new(InMemoryRevocation::new());
+    let api = validator(&key, API, Some(InMemoryRevocation::new()));
     Setup {
-        logout: BackChannelLogout::new(
-            validator(&key, CLIENT, None::<InMemoryRevocation>),
-            store.clone(),
-        ),
-        api: validator(&key, API, Some(store)),
+        logout: receiver(&key, &api),
+        api,
         key,
     }
 }
@@ -229,10 +232,7 @@ async fn on_redis_a_logout_received_by_one_instance_is_honoured_by_another() {
     let key = TestKey::generate(Algorithm::RS256, "k1");
     let instance_a = RedisRevocation::builder(redis.url()).build().unwrap();
     let instance_b = RedisRevocation::builder(redis.url()).build().unwrap();
-    let logout = BackChannelLogout::new(
-        validator(&key, CLIENT, None::<InMemoryRevocation>),
-        instance_a,
-    );
+    let logout = receiver(&key, &validator(&key, API, Some(instance_a)));
     let api_b = validator(&key, API, Some(instance_b));
     let ann = access_token(&key, "ann", now() - 30, Some("s-1"));
     api_b.validate::<Access>(&ann).await.unwrap();
@@ -252,10 +252,8 @@ async fn on_redis_a_logout_received_by_one_instance_is_honoured_by_another() {
     }
     assert!(refused, "not refused by the other instance within 1 s");
     // The replay is known to every instance too.
-    let logout_b = BackChannelLogout::new(
-        validator(&key, CLIENT, None::<InMemoryRevocation>),
-        RedisRevocation::builder(redis.url()).build().unwrap(),
-    );
+    let instance_c = RedisRevocation::builder(redis.url()).build().unwrap();
+    let logout_b = receiver(&key, &validator(&key, API, Some(instance_c)));
     assert!(matches!(
         logout_b.receive(&token).await,
         Err(LogoutError::Replayed)
@@ -391,11 +389,9 @@ impl RevocationStore for Flaky {
 async fn a_store_failing_between_the_writes_does_not_lose_the_logout() {
     let key = TestKey::generate(Algorithm::RS256, "k1");
     let store = Arc::new(Flaky::default());
-    let logout = BackChannelLogout::new(
-        validator(&key, CLIENT, None::<InMemoryRevocation>),
-        store.clone(),
-    );
-    let api = validator(&key, API, Some(store.inner.clone()));
+    // Access tokens are checked through the flaky store too: only its writes fail.
+    let api = validator(&key, API, Some(store.clone()));
+    let logout = receiver(&key, &api);
     let cases = [
         // The revocation write fails (the audit's case: it came after the jti's).
         (
@@ -450,16 +446,18 @@ async fn another_issuers_logout_jti_neither_revokes_an_access_token_nor_pre_empt
     const ISS_B: &str = "https://partner.example";
     let key_a = TestKey::generate(Algorithm::RS256, "a1");
     let key_b = TestKey::generate(Algorithm::RS256, "b1");
-    let store = Arc::new(InMemoryRevocation::new());
+    let api_a = validator_of(ISS, &key_a, API, Some(InMemoryRevocation::new()));
+    // Both issuers' receivers write to the store that `api_a` consults.
     let logout_a = BackChannelLogout::new(
         validator_of(ISS, &key_a, CLIENT, None::<InMemoryRevocation>),
-        store.clone(),
-    );
+        &api_a,
+    )
+    .unwrap();
     let logout_b = BackChannelLogout::new(
         validator_of(ISS_B, &key_b, CLIENT, None::<InMemoryRevocation>),
-        store.clone(),
-    );
-    let api_a = validator_of(ISS, &key_a, API, Some(store.clone()));
+        &api_a,
+    )
+    .unwrap();
     let ann = key_a.mint(&json!({
         "iss": ISS, "aud": API, "sub": "ann", "iat": now() - 30, "exp": now() + 600,
         "jti": "at-0001",
@@ -596,7 +594,7 @@ async fn a_logout_token_is_refused_as_an_access_token() {
     }));
     api.validate::<Access>(&other_event).await.unwrap();
     // The receiver still takes the logout token.
-    let logout = BackChannelLogout::new(api, InMemoryRevocation::new());
+    let logout = receiver(&key, &validator(&key, API, Some(InMemoryRevocation::new())));
     logout.receive(&without_typ).await.unwrap();
 }
 
@@ -610,10 +608,7 @@ async fn on_redis_replay_markers_are_their_own_keys_per_issuer_and_expire_with_t
         .prefix("t:")
         .build()
         .unwrap();
-    let logout = BackChannelLogout::new(
-        validator(&key, CLIENT, None::<InMemoryRevocation>),
-        store.clone(),
-    );
+    let logout = receiver(&key, &validator(&key, API, Some(store.clone())));
     let exp = now() + 30;
     let token = logout_token(&key, "at-0001", json!({ "sub": "ann", "exp": exp }));
     logout.receive(&token).await.unwrap();
@@ -650,4 +645,31 @@ async fn on_redis_replay_markers_are_their_own_keys_per_issuer_and_expire_with_t
         logout.receive(&token).await,
         Err(LogoutError::Replayed)
     ));
+}
+
+// Issue 23, item 6: the receiver has no store of its own. Built for an access-token validator
+// that only reads revocations (or none), it is refused, so that a logout cannot be answered
+// 200 while the tokens it names stay valid.
+#[test]
+fn a_receiver_for_a_validator_without_a_revocation_store_cannot_be_built() {
+    let key = TestKey::generate(Algorithm::RS256, "k1");
+    let logout_tokens = || validator(&key, CLIENT, None::<InMemoryRevocation>);
+    let read_only = Validator::builder()
+        .algorithms([Algorithm::RS256])
+        .key(key.verification_key())
+        .issuer(ISS)
+        .audience(API)
+        .revocation(InMemoryRevocation::new())
+        .build()
+        .unwrap();
+    let none = validator(&key, API, None::<InMemoryRevocation>);
+    for access in [&read_only, &none] {
+        let error = BackChannelLogout::new(logout_tokens(), access).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("ValidatorBuilder::revocation_store"),
+            "{error}"
+        );
+    }
 }

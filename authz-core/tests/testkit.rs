@@ -4,8 +4,6 @@
 //! like each identity provider's validates with that provider's settings and resolves under a
 //! small policy; a tampered token is refused with the error its function names.
 
-use std::sync::Arc;
-
 use authz_core::claims::{NameList, Nested};
 use authz_core::testkit::{
     Provider, ProviderClaims, TestKey, claims_for, logout_claims, now, tamper,
@@ -92,16 +90,16 @@ struct Logout {
 
 fn logout_setup() -> Logout {
     let key = TestKey::generate(Algorithm::RS256, "k1");
-    let store = Arc::new(InMemoryRevocation::new());
     let client = builder(&key).issuer(ISS).audience(CLIENT).build().unwrap();
+    let api = builder(&key)
+        .issuer(ISS)
+        .audience(API)
+        .revocation_store(InMemoryRevocation::new())
+        .build()
+        .unwrap();
     Logout {
-        receiver: BackChannelLogout::new(client, store.clone()),
-        api: builder(&key)
-            .issuer(ISS)
-            .audience(API)
-            .revocation(store)
-            .build()
-            .unwrap(),
+        receiver: BackChannelLogout::new(client, &api).unwrap(),
+        api,
         key,
     }
 }

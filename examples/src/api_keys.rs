@@ -3,9 +3,10 @@
 //! permission checks and owner checks, as a JWT: both end in the same `Authenticated` caller.
 //!
 //! Both routes need `api_keys:manage`, and act through `ApiKeys::issue_by` and `revoke_by`: a
-//! caller grants only permissions it holds, and issues or revokes keys of another subject
-//! only with `api_keys:manage_any` (role `admin`). The library writes the audit events, naming
-//! the caller.
+//! caller grants only permissions it holds; a key acts as the caller's own subject, or as a
+//! declared service account (`AUTHZ_SERVICE_ACCOUNTS`) with `api_keys:manage_any` (role
+//! `admin`), never as another user; revoking another subject's keys needs
+//! `api_keys:manage_any` too. The library writes the audit events, naming the caller.
 
 use std::time::Duration;
 
@@ -32,7 +33,8 @@ const SHAPE: &str = r#"expected {"sub": "...", "permissions": ["..."], "expires_
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiKey {
-    /// The subject the key acts as (the owner in owner checks).
+    /// The subject the key acts as (the owner in owner checks): the caller's own, or a
+    /// service account's.
     pub sub: String,
     /// Permission names of the reports policy.
     pub permissions: Vec<String>,
@@ -57,8 +59,8 @@ pub struct CreatedApiKey {
 
 /// `POST /admin/api-keys`: 201 with the key; 400 for unknown permission names (listing the
 /// known ones) or a bad subject; 400, 415 or 422 for a malformed body; 403 for a permission
-/// the caller does not hold, for another subject without `api_keys:manage_any`, or (an API
-/// key caller) a key outliving the caller's; 409 for a subject revoked past now; 503 when a
+/// the caller does not hold, for another user (never), for a service account without
+/// `api_keys:manage_any`, or (an API key caller) a key outliving the caller's; 409 for a subject revoked past now; 503 when a
 /// store is down. With `AUTHZ_STEP_UP_ACR` set: 401 `insufficient_user_authentication` for a
 /// login that is not fresh or strong enough.
 #[require(crate::IssueApiKeys)]

@@ -83,9 +83,17 @@ fn fixture() -> &'static Fixture {
         let key = TestKey::generate(Algorithm::HS256, "k1");
         let store = Arc::new(InMemoryRevocation::new());
         // Seeds carry fixed `iat`s: a maximum age of a century keeps them acceptable.
-        let logout = BackChannelLogout::new(validator(&key), store.clone())
+        let access = Validator::builder()
+            .algorithms([Algorithm::HS256])
+            .key(key.verification_key())
+            .issuer(ISS)
+            .audience(CLIENT)
+            .revocation_store(store.clone())
+            .build()
+            .expect("validator");
+        let logout = BackChannelLogout::new(validator(&key), &access)
+            .expect("a validator with a revocation store")
             .max_age(Duration::from_secs(100 * 365 * 24 * 3600));
-        let access = validator(&key);
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("runtime");

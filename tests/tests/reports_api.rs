@@ -47,14 +47,15 @@ fn api() -> Api {
         .key(key.verification_key())
         .issuer(ISSUER)
         .audience(AUDIENCE)
-        .revocation(revocations.clone())
+        .revocation_store(revocations.clone())
         .build()
         .unwrap();
-    // As the binary builds them: a subject revocation reaches the keys too.
+    // As the binary builds them: the gate hands the validator's revocation store to the keys,
+    // so a subject revocation reaches them too.
     let key_store = InMemoryApiKeyStore::default();
     let api_keys = ApiKeys::new(key_store.clone(), API_KEY_PREFIX)
         .unwrap()
-        .revocation(revocations.clone());
+        .service_accounts(["ops-bot", "ci", "auditor-bot"]);
     let state = AppState {
         authz: Gate::new(validator)
             .realm("reports-api")
@@ -674,9 +675,10 @@ async fn bad_revocation_bodies_are_problems_that_echo_nothing() {
 }
 
 impl Api {
-    /// Issues a key through the admin route, as `root`; the raw key.
+    /// Issues a key of `sub`'s own through the admin route, as `sub` holding the admin role:
+    /// keys act as their issuer or as a service account, never as a colleague.
     async fn issue_key(&self, sub: &str, permissions: &[&str], expires_in: Option<u64>) -> Answer {
-        let admin = format!("Bearer {}", self.token("root", &["admin"]));
+        let admin = format!("Bearer {}", self.token(sub, &["admin"]));
         let body = json!({"sub": sub, "permissions": permissions, "expires_in": expires_in});
         self.call("POST", "/admin/api-keys", Some(&admin), Some(body))
             .await
@@ -895,10 +897,11 @@ async fn a_manage_only_key_cannot_mint_keys_for_others_or_beyond_its_permissions
     let manager = raw_key(&issued);
     assert_eq!(api.key_store.records().len(), 1);
 
-    // The attack as reported: a key for bob with every permission, and one for alice.
-    let for_bob = api.issue_as(&manager, "bob", &EVERY, Some(60)).await;
-    assert_eq!(for_bob.status, StatusCode::FORBIDDEN, "{}", for_bob.body);
-    let challenge = for_bob.challenge.clone().unwrap();
+    // The attack as reported: a key for another subject with every permission (here the CI
+    // service account; for a person, see below).
+    let for_ci = api.issue_as(&manager, "ci", &EVERY, Some(60)).await;
+    assert_eq!(for_ci.status, StatusCode::FORBIDDEN, "{}", for_ci.body);
+    let challenge = for_ci.challenge.clone().unwrap();
     assert!(
         challenge.contains(r#"error="insufficient_scope""#)
             && challenge.contains(r#"scope="api_keys:manage_any""#),
@@ -1000,19 +1003,28 @@ async fn a_manage_only_key_cannot_mint_keys_for_others_or_beyond_its_permissions
 }
 
 #[tokio::test]
-async fn the_admin_still_issues_and_revokes_keys_for_anyone() {
+async fn the_admin_issues_service_account_keys_and_revokes_anyones_but_never_mints_a_colleagues() {
     let api = api();
     let root = api.token("root", &["admin"]);
-    let bobs = api.issue_as(&root, "bob", &EVERY, None).await;
-    assert_eq!(bobs.json()["permissions"], json!(EVERY));
-    let bob_key = raw_key(&bobs);
+    // Issue 23, item 7: a key "as" bob is impersonation, whatever the admin holds.
+    let as_bob = api.issue_as(&root, "bob", &EVERY, None).await;
+    assert_eq!(as_bob.status, StatusCode::FORBIDDEN, "{}", as_bob.body);
+    assert!(
+        as_bob.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("service account"),
+        "{}",
+        as_bob.body
+    );
+    let bots = api.issue_as(&root, "ops-bot", &EVERY, None).await;
+    assert_eq!(bots.json()["permissions"], json!(EVERY));
+    let bot_key = raw_key(&bots);
     assert_eq!(
-        api.get("/reports/r2", &bob_key).await.status,
+        api.get("/reports/r2", &bot_key).await.status,
         StatusCode::OK
     );
-    let alices = api
-        .issue_as(&root, "alice", &["reports:read"], Some(60))
-        .await;
+    let alices = api.issue_key("alice", &["reports:read"], Some(60)).await;
     let alice_key = raw_key(&alices);
     assert_eq!(
         api.get("/reports/r1", &alice_key).await.status,
@@ -1037,10 +1049,10 @@ async fn the_admin_still_issues_and_revokes_keys_for_anyone() {
 async fn revoking_a_subject_refuses_its_api_keys_issued_before_the_cut_off() {
     let api = api();
     let root = api.token("root", &["admin"]);
-    let old = api.issue_as(&root, "alice", &["reports:read"], None).await;
+    let old = api.issue_key("alice", &["reports:read"], None).await;
     let old_key = raw_key(&old);
     let old_id = old.json()["id"].as_str().unwrap().to_owned();
-    let bobs = raw_key(&api.issue_as(&root, "bob", &["reports:read"], None).await);
+    let bobs = raw_key(&api.issue_key("bob", &["reports:read"], None).await);
     assert_eq!(
         api.get("/reports/r1", &old_key).await.status,
         StatusCode::OK
@@ -1073,15 +1085,15 @@ async fn revoking_a_subject_refuses_its_api_keys_issued_before_the_cut_off() {
     );
     // Other subjects are untouched; a key issued after the cut-off works.
     assert_eq!(api.get("/reports/r2", &bobs).await.status, StatusCode::OK);
-    let fresh = raw_key(&api.issue_as(&root, "alice", &["reports:read"], None).await);
+    let fresh = raw_key(&api.issue_key("alice", &["reports:read"], None).await);
     assert_eq!(api.get("/reports/r1", &fresh).await.status, StatusCode::OK);
 
     // A cut-off in the future: no key is issued that would be born revoked.
     let answer = api
-        .revoke(&root, json!({"sub": "carol", "before": now() + 600}))
+        .revoke(&root, json!({"sub": "ci", "before": now() + 600}))
         .await;
     assert_eq!(answer.status, StatusCode::NO_CONTENT);
-    let answer = api.issue_as(&root, "carol", &["reports:read"], None).await;
+    let answer = api.issue_as(&root, "ci", &["reports:read"], None).await;
     assert_eq!(answer.status, StatusCode::CONFLICT, "{}", answer.body);
 }
 

@@ -318,6 +318,13 @@ fn parse(id: &str, fields: &std::collections::HashMap<String, String>) -> Option
         last_used_at: number("last_used_at"),
         secret_sha256: fields.get("secret_sha256")?.clone(),
         tenant: fields.get("tenant").filter(|t| !t.is_empty()).cloned(),
+        issued_by: fields
+            .get("issued_by")
+            .filter(|by| !by.is_empty())
+            .map(|by| crate::api_key::IssuedBy {
+                subject: by.clone(),
+                issuer: fields.get("issued_by_issuer").filter(|i| !i.is_empty()).cloned(),
+            }),
     })
 }
 
@@ -397,7 +404,17 @@ impl ApiKeyStore for RedisApiKeyStore {
                 .arg("secret_sha256")
                 .arg(&record.secret_sha256)
                 .arg("tenant")
-                .arg(record.tenant.as_deref().unwrap_or(""));
+                .arg(record.tenant.as_deref().unwrap_or(""))
+                .arg("issued_by")
+                .arg(record.issued_by.as_ref().map_or("", |by| by.subject.as_str()))
+                .arg("issued_by_issuer")
+                .arg(
+                    record
+                        .issued_by
+                        .as_ref()
+                        .and_then(|by| by.issuer.as_deref())
+                        .unwrap_or(""),
+                );
             let inserted: i64 = self.run(&invocation).await?;
             if inserted == 1 {
                 Ok(())

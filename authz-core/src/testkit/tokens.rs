@@ -311,14 +311,16 @@ impl TestKey {
     ///
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let key = TestKey::generate(Algorithm::RS256, "k1");
-    /// let validator = Validator::builder()
-    ///     .algorithms([Algorithm::RS256])
-    ///     .key(key.verification_key())
-    ///     .issuer("https://id.example")
-    ///     .audience("reports-web")
-    ///     .build()
-    ///     .unwrap();
-    /// let logout = BackChannelLogout::new(validator, Arc::new(InMemoryRevocation::new()));
+    /// let validator = |audience: &str| {
+    ///     Validator::builder()
+    ///         .algorithms([Algorithm::RS256])
+    ///         .key(key.verification_key())
+    ///         .issuer("https://id.example")
+    ///         .audience(audience)
+    /// };
+    /// let revocations = Arc::new(InMemoryRevocation::new());
+    /// let access = validator("reports-api").revocation_store(revocations).build().unwrap();
+    /// let logout = BackChannelLogout::new(validator("reports-web").build().unwrap(), &access).unwrap();
     ///
     /// let token = key.logout_token("https://id.example", "reports-web", Some("ann"), Some("s-1"));
     /// let done = logout.receive(&token).await.unwrap();

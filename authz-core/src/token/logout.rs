@@ -13,15 +13,18 @@
 //! let key = TestKey::generate(Algorithm::RS256, "k1");
 //! // Logout tokens are addressed to this service's OAuth client id, signed with the issuer's
 //! // keys: the same keys as its access tokens, another audience.
-//! let validator = Validator::builder()
-//!     .algorithms([Algorithm::RS256])
-//!     .key(key.verification_key())
-//!     .issuer("https://id.example")
-//!     .audience("reports-web")
-//!     .build()
-//!     .unwrap();
 //! let revocations = Arc::new(InMemoryRevocation::new());
-//! let logout = BackChannelLogout::new(validator, revocations.clone());
+//! let validator = |audience: &str| {
+//!     Validator::builder()
+//!         .algorithms([Algorithm::RS256])
+//!         .key(key.verification_key())
+//!         .issuer("https://id.example")
+//!         .audience(audience)
+//! };
+//! // The access tokens' validator consults the store...
+//! let access = validator("reports-api").revocation_store(revocations.clone()).build().unwrap();
+//! // ...and the receiver writes to it: the store is given once.
+//! let logout = BackChannelLogout::new(validator("reports-web").build().unwrap(), &access).unwrap();
 //!
 //! let token = key.sign(
 //!     &serde_json::json!({ "alg": "RS256", "kid": "k1", "typ": "logout+jwt" }),
@@ -56,6 +59,14 @@ use crate::util::unix_now;
 
 /// The `events` member that makes a JWT a logout token.
 pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+
+/// A back-channel logout receiver asked of an access-token validator without a revocation
+/// store: a logout would be answered 200 while the tokens it names stay valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "back-channel logout needs the revocation store the access-token validator consults: give it with ValidatorBuilder::revocation_store(store)"
+)]
+pub struct LogoutWithoutStore;
 
 /// Receives back-channel logout tokens: verifies each (OpenID Connect Back-Channel Logout 1.0
 /// section 2.6) and revokes what it names through a [`RevocationStore`]. Cheap to clone.
@@ -211,17 +222,29 @@ impl Claims for LogoutClaims {
 }
 
 impl BackChannelLogout {
-    /// Logout tokens checked by `validator` (configured with the issuer, its keys, and this
-    /// service's client id as the audience), revocations written to `store` (the one the
-    /// access-token validator consults, so that every instance sharing it refuses the tokens).
-    /// Defaults: a logout token at most 2 minutes old, access tokens living at most a day.
-    pub fn new(validator: Validator, store: impl RevocationStore) -> Self {
-        Self {
-            validator,
-            store: Arc::new(store),
+    /// Logout tokens checked by `logout_tokens` (configured with the identity provider's
+    /// issuer and keys, and this service's client id as the audience), revocations written to
+    /// the store that `access_tokens`, the validator of this service's access tokens,
+    /// consults ([`ValidatorBuilder::revocation_store`](super::ValidatorBuilder::revocation_store)):
+    /// every instance sharing that store refuses the tokens a logout names. There is no way
+    /// to give the receiver a store of its own, so a logout cannot be answered 200 while the
+    /// tokens it names stay valid. [`Gate::backchannel_logout`](crate::Gate::backchannel_logout)
+    /// calls this with the gate's validator.
+    ///
+    /// Refused when `access_tokens` has no revocation store (only a read-only
+    /// [`revocation`](super::ValidatorBuilder::revocation) hook, or none). Defaults: a logout
+    /// token at most 2 minutes old, access tokens living at most a day.
+    pub fn new(
+        logout_tokens: Validator,
+        access_tokens: &Validator,
+    ) -> Result<Self, LogoutWithoutStore> {
+        let store = access_tokens.revocation_store().ok_or(LogoutWithoutStore)?;
+        Ok(Self {
+            validator: logout_tokens,
+            store,
             max_age: 120,
             token_lifetime: 24 * 3600,
-        }
+        })
     }
 
     /// The oldest logout token accepted, by its `iat` (default 2 minutes).

@@ -70,9 +70,10 @@ impl BackChannelLogout {
     /// # use authz_core::{Algorithm, Validator, testkit::TestKey};
     /// # use authz_core::token::{BackChannelLogout, InMemoryRevocation};
     /// # let key = TestKey::generate(Algorithm::HS256, "k");
-    /// # let validator = Validator::builder().algorithms([Algorithm::HS256])
-    /// #     .key(key.verification_key()).issuer("https://id").audience("client").build().unwrap();
-    /// let logout = BackChannelLogout::new(validator, InMemoryRevocation::new());
+    /// # let validator = |aud: &str| Validator::builder().algorithms([Algorithm::HS256])
+    /// #     .key(key.verification_key()).issuer("https://id").audience(aud);
+    /// # let access = validator("api").revocation_store(InMemoryRevocation::new()).build().unwrap();
+    /// let logout = BackChannelLogout::new(validator("client").build().unwrap(), &access).unwrap();
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let answer = logout.respond(Some(b"text/plain"), b"logout_token=x").await;
     /// assert_eq!(answer.status(), 400);

@@ -24,7 +24,9 @@ pub use error::{
 #[cfg(feature = "remote")]
 pub use jwks::{RemoteConfig, redact_url};
 pub use keys::{Key, MAX_KID_LEN};
-pub use logout::{BACKCHANNEL_LOGOUT_EVENT, BackChannelLogout, Logout, LogoutError};
+pub use logout::{
+    BACKCHANNEL_LOGOUT_EVENT, BackChannelLogout, Logout, LogoutError, LogoutWithoutStore,
+};
 pub use logout_endpoint::{LogoutResponse, MAX_LOGOUT_BODY};
 pub use revocation::{
     BoxFuture, InMemoryRevocation, Revocation, RevocationError, RevocationQuery, RevocationStatus,

@@ -4,7 +4,7 @@
 //! is known.
 
 use proc_macro2::Span;
-use syn::{FnArg, ItemFn, LitStr, Pat, Path, Type};
+use syn::{FnArg, ItemFn, LitStr, Pat, Type};
 
 use super::parse::{Args, Kind};
 use crate::errors::Errors;
@@ -19,7 +19,7 @@ pub(crate) struct Rule {
     pub(crate) all: Vec<LitStr>,
     pub(crate) any: Vec<LitStr>,
     pub(crate) role: Option<LitStr>,
-    pub(crate) named: Vec<Path>,
+    pub(crate) named: Vec<Type>,
     /// Parameters the body declared to receive the proof (`Granted<...>` or `#[proof]`) or
     /// the caller (`Authenticated<...>` or `#[caller]`): their index among the inputs.
     pub(crate) granted_param: Option<usize>,

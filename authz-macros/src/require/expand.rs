@@ -113,7 +113,7 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
 /// The requirement type: a part alone, or `AllOf` of the parts (each permission, the `any`
 /// group, the role, each named requirement). Each name is looked up in the policy by a const
 /// evaluation spanned at its string literal, so an unknown name is an error under it.
-fn requirement(rule: &Rule, krate: &TokenStream, policy: &TokenStream) -> TokenStream {
+pub(crate) fn requirement(rule: &Rule, krate: &TokenStream, policy: &TokenStream) -> TokenStream {
     let private = quote!(#krate::__private_0_1);
     // Every token of a lookup carries the literal's span: the compiler reports a failed const
     // evaluation at the call's span, which is then the user's string.

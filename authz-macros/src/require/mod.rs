@@ -1,8 +1,8 @@
 //! `#[require(...)]` and `#[public]`: parse, check, expand.
 
-mod check;
-mod expand;
-mod parse;
+pub(crate) mod check;
+pub(crate) mod expand;
+pub(crate) mod parse;
 mod probe;
 mod receiver;
 

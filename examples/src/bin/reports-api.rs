@@ -35,6 +35,9 @@
 //!   back-channel logout tokens from `AUTHZ_ISSUER` addressed to this client id, verified with
 //!   the same keys, and revokes the tokens they name (on every instance sharing
 //!   `AUTHZ_REDIS_URL`).
+//! - `AUTHZ_SERVICE_ACCOUNTS`: space-separated subjects of service accounts (`ci-bot ops-bot`):
+//!   an admin may issue API keys for these (`POST /admin/api-keys` with their `sub`); any other
+//!   key acts as the caller's own subject, never as another user's.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -42,7 +45,7 @@ use std::time::Duration;
 use authz_axum::Gate;
 use authz_core::gate::StepUpPolicy;
 use authz_core::testkit::{TestKey, now};
-use authz_core::token::{BackChannelLogout, ValidatorBuilder};
+use authz_core::token::ValidatorBuilder;
 use authz_core::{
     Algorithm, Validator, api_key::ApiKeys, api_key::InMemoryApiKeyStore, store::RedisApiKeyStore,
     store::RedisRevocation, token::RemoteConfig,
@@ -104,9 +107,13 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             API_KEY_PREFIX,
         )?,
         None => ApiKeys::new(InMemoryApiKeyStore::default(), API_KEY_PREFIX)?,
+    };
+    // Keys act as their issuer or as a declared service account, never as a colleague.
+    let service_accounts = env("AUTHZ_SERVICE_ACCOUNTS").unwrap_or_default();
+    if !service_accounts.trim().is_empty() {
+        println!("service accounts (AUTHZ_SERVICE_ACCOUNTS): {service_accounts}");
     }
-    // A subject revocation refuses the subject's older keys as it does their tokens.
-    .revocation(revocations.clone());
+    let api_keys = api_keys.service_accounts(service_accounts.split_whitespace());
     let cache = match env("AUTHZ_TOKEN_CACHE") {
         Some(entries) => entries
             .parse()
@@ -120,7 +127,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .issuer(&issuer)
         .audience(&audience)
         .max_lifetime(lifetime)
-        .revocation(revocations.clone())
+        // Given once: the gate hands it to the API keys and the logout receiver.
+        .revocation_store(revocations.clone())
         .cache(cache);
 
     let jwks_url = env("AUTHZ_JWKS_URL");
@@ -212,7 +220,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             println!(
                 "back-channel logout: POST /backchannel-logout for client {client_id} (AUTHZ_LOGOUT_CLIENT_ID)"
             );
-            Some(BackChannelLogout::new(validator, revocations.clone()).token_lifetime(lifetime))
+            Some(gate.backchannel_logout(validator)?.token_lifetime(lifetime))
         }
         None => None,
     };
