@@ -138,13 +138,16 @@ async fn no_path_hands_out_a_step_up_proof_for_a_weak_login() {
         .unwrap_err();
     assert_eq!(denied.reason(), DenyReason::OtherTenant);
 
-    // API keys: issuing or revoking for another subject behind a step-up requirement.
-    let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "adm").unwrap();
+    // API keys: issuing for a service account or revoking another subject's key behind a
+    // step-up requirement.
+    let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "adm")
+        .unwrap()
+        .service_accounts(["svc-backup"]);
     let error = keys
         .issue_by(
             &weak,
             StepUp::<perm::ApiKeysManageAny>::default(),
-            "bob",
+            "svc-backup",
             ["docs:read"],
             None,
         )

@@ -1,0 +1,453 @@
+//! The validator and its builder.
+//!
+//! - this module: [`Validator`], the issuers it trusts with their keys and authority, and
+//!   [`Validated`], a token that passed;
+//! - `pipeline`: one validation, from the compact JWS to the user's claims type;
+//! - `issuer`: [`Issuer`] and the key specification of each key source;
+//! - `builder`: [`ValidatorBuilder`] and its checks of a configuration.
+
+use core::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::util::unix_now;
+
+use serde::de::DeserializeOwned;
+
+use super::algorithm::Algorithm;
+use super::error::TokenError;
+use super::keys::KeySet;
+use super::revocation::{Revocation, RevocationStore};
+use crate::claims::{Claims, RegisteredClaims};
+
+mod builder;
+mod issuer;
+mod pipeline;
+
+pub use builder::ValidatorBuilder;
+pub use issuer::Issuer;
+use issuer::KeySpec;
+use pipeline::{CacheUse, normalize_typ, token_digest};
+
+/// Default leeway for `exp`, `nbf` and `iat`: 60 s, as Envoy's `jwt_authn` and jsonwebtoken.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
+/// Default maximum token length: 8 KiB, the common HTTP header line limit.
+pub const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
+const MAX_LEEWAY_SECS: u64 = 300;
+
+/// Turns bearer tokens into the user's claims type, or into a [`TokenError`].
+///
+/// Cheap to clone (an `Arc`), `Send + Sync`; `Debug` shows the configuration without keys.
+///
+/// ```
+/// use authz_core::{Algorithm, Claims, token::ErrorCategory, Key, TokenError, Validator};
+///
+/// #[derive(Debug, serde::Deserialize, Claims)]
+/// struct MyClaims {
+///     sub: String,
+///     #[claims(scope)]
+///     scope: Option<String>,
+/// }
+///
+/// let secret = b"0123456789abcdef0123456789abcdef"; // at least 32 bytes for HS256
+/// let validator = Validator::builder()
+///     .algorithms([Algorithm::HS256])
+///     .key(Key::hmac_secret(secret))
+///     .issuer("https://id.example")
+///     .audience("reports-api")
+///     .build()
+///     .unwrap();
+///
+/// // A token minted elsewhere (here by jsonwebtoken, with the same secret).
+/// let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 60;
+/// let claims = serde_json::json!({
+///     "iss": "https://id.example", "aud": "reports-api", "sub": "alice", "exp": exp,
+///     "scope": "reports:read",
+/// });
+/// let token = jsonwebtoken::encode(
+///     &jsonwebtoken::Header::default(),
+///     &claims,
+///     &jsonwebtoken::EncodingKey::from_secret(secret),
+/// ).unwrap();
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let ok = validator.validate::<MyClaims>(&token).await.unwrap();
+/// assert_eq!(ok.claims.sub, "alice");
+/// assert_eq!(ok.expires_at(), exp);
+///
+/// let err = validator.validate::<MyClaims>("not.a.token").await.unwrap_err();
+/// assert_eq!(err.category(), ErrorCategory::InvalidToken);
+/// assert_eq!(err.description(), "the token is malformed");
+///
+/// let wrong_audience = jsonwebtoken::encode(
+///     &jsonwebtoken::Header::default(),
+///     &serde_json::json!({ "iss": "https://id.example", "aud": "billing", "sub": "alice", "exp": exp }),
+///     &jsonwebtoken::EncodingKey::from_secret(secret),
+/// ).unwrap();
+/// assert!(matches!(
+///     validator.validate::<MyClaims>(&wrong_audience).await,
+///     Err(TokenError::WrongAudience)
+/// ));
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct Validator {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    algorithms: Vec<Algorithm>,
+    /// One entry per trusted issuer (or a single unbound one when any issuer is accepted).
+    sources: Vec<Trusted>,
+    issuers: Option<Vec<String>>,
+    audiences: Option<Vec<String>>,
+    extra: ExtraClaims,
+    leeway: u64,
+    max_age: Option<u64>,
+    max_lifetime: Option<u64>,
+    typ: Option<String>,
+    max_len: usize,
+    required: RegisteredClaims,
+    optional: RegisteredClaims,
+    revocation: Option<Arc<dyn Revocation>>,
+    /// The same backend as `revocation`, when it was given as a store
+    /// ([`ValidatorBuilder::revocation_store`]): what logouts and API keys write to.
+    store: Option<Arc<dyn RevocationStore>>,
+    cache: Option<crate::token::cache::VerifiedCache>,
+}
+
+pub(crate) enum KeySource {
+    Static(KeySet),
+    #[cfg(feature = "remote")]
+    Remote(Box<super::jwks::RemoteJwks>),
+}
+
+impl fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySource::Static(set) => set.fmt(f),
+            #[cfg(feature = "remote")]
+            KeySource::Remote(remote) => remote.fmt(f),
+        }
+    }
+}
+
+/// The keys of one issuer: a token they verify must name that issuer (RFC 8725 section 3.8).
+/// `issuer` is `None` only for the one key source of a validator that accepts any issuer.
+#[derive(Debug)]
+struct Trusted {
+    issuer: Option<String>,
+    keys: KeySource,
+    /// What the issuer may assert beyond who the subject is.
+    authority: Authority,
+}
+
+/// What one issuer may assert about its subjects: the tenants it speaks for, and the most it
+/// may grant. A customer-run identity provider's roles and tenants are that customer's
+/// assertions; these bounds keep them inside the customer's own tenant and grants.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Authority {
+    tenants: TenantScope,
+    /// Permission names outside which the issuer's tokens grant nothing (`None`: no cap).
+    pub(crate) grants: Option<Arc<[Box<str>]>>,
+}
+
+/// The tenants an issuer may name in its tokens' tenant claim.
+#[derive(Debug, Clone, Default)]
+enum TenantScope {
+    /// Not declared: any tenant when this is the only trusted issuer, none when there are
+    /// several (an issuer that distrusts the others may not speak for their tenants).
+    #[default]
+    Undeclared,
+    /// Any tenant ([`Issuer::any_tenant`]).
+    Any,
+    /// These tenants only ([`Issuer::tenants`]).
+    Only(Box<[Box<str>]>),
+}
+
+impl Authority {
+    /// Whether a token of this issuer may name `tenant`, among `sources` trusted issuers.
+    fn may_assert(&self, tenant: &str, sources: usize) -> bool {
+        match &self.tenants {
+            TenantScope::Undeclared => sources == 1,
+            TenantScope::Any => true,
+            TenantScope::Only(tenants) => tenants.iter().any(|t| **t == *tenant),
+        }
+    }
+}
+
+impl fmt::Debug for Validator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &*self.inner;
+        f.debug_struct("Validator")
+            .field("algorithms", &i.algorithms)
+            .field("keys", &i.sources)
+            .field("issuers", &i.issuers)
+            .field("audiences", &i.audiences)
+            .field(
+                "audience_claim",
+                &i.extra.audience.map(|at| i.extra.names[at]),
+            )
+            .field(
+                "required_claims",
+                &i.extra
+                    .required
+                    .iter()
+                    .map(|(at, value)| (i.extra.names[*at], value))
+                    .collect::<Vec<_>>(),
+            )
+            .field("leeway", &i.leeway)
+            .field("max_age", &i.max_age)
+            .field("typ", &i.typ)
+            .field("max_len", &i.max_len)
+            .field("revocation", &i.revocation.is_some())
+            .finish()
+    }
+}
+
+/// The top-level claims a validator reads besides the registered ones
+/// ([`ValidatorBuilder::audience_claim`], [`ValidatorBuilder::require_claim`]), read in the
+/// same pass over the payload as the registered claims.
+struct ExtraClaims {
+    /// Each claim once; the two settings below index into it.
+    names: Vec<&'static str>,
+    /// The claim that stands for `aud` when a token has none.
+    audience: Option<usize>,
+    /// Claims that must be a string equal to the value.
+    required: Vec<(usize, String)>,
+}
+
+/// A token that passed every check, with the user's claims and the facts the validator read.
+#[derive(Clone, Debug)]
+pub struct Validated<C> {
+    /// The user's claims.
+    pub claims: C,
+    alg: Algorithm,
+    kid: Option<String>,
+    typ: Option<String>,
+    exp: u64,
+    nbf: Option<u64>,
+    iat: Option<u64>,
+    iss: Option<String>,
+    sub: Option<String>,
+    jti: Option<String>,
+    aud: Vec<String>,
+    sid: Option<String>,
+    several_issuers: bool,
+    /// `events` names the back-channel logout event (see [`Inner::read`]).
+    logout_event: bool,
+    /// The issuer's cap on what the token may grant ([`Issuer::grants_at_most`]).
+    pub(crate) grants: Option<Arc<[Box<str>]>>,
+}
+
+impl<C> Validated<C> {
+    /// The header `alg` the signature was verified with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+    /// The header `kid`.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+    /// The header `typ`.
+    pub fn typ(&self) -> Option<&str> {
+        self.typ.as_deref()
+    }
+    /// `exp`, unix seconds.
+    pub fn expires_at(&self) -> u64 {
+        self.exp
+    }
+    /// `nbf`, unix seconds.
+    pub fn not_before(&self) -> Option<u64> {
+        self.nbf
+    }
+    /// `iat`, unix seconds.
+    pub fn issued_at(&self) -> Option<u64> {
+        self.iat
+    }
+    /// `iss`. When the validator trusts several issuers, this is the issuer whose key
+    /// verified the token.
+    pub fn issuer(&self) -> Option<&str> {
+        self.iss.as_deref()
+    }
+    /// The subject as the claims type reads it ([`Claims::subject`]: `sub`, or the field
+    /// marked `#[claims(subject)]`, such as Entra ID's `oid`). Revocation, owner checks and
+    /// audit events all use this one subject.
+    pub fn subject(&self) -> Option<&str> {
+        self.sub.as_deref()
+    }
+    /// Whether the validator that accepted the token trusts several issuers. Then a subject
+    /// is unique only within its issuer, and the caller's identity is (issuer, subject):
+    /// owner checks compare both (see [`HasOwner`](crate::HasOwner)).
+    pub fn identity_includes_issuer(&self) -> bool {
+        self.several_issuers
+    }
+    /// `sid`, the identity provider's session (OpenID Connect), when the token carries one as
+    /// a string.
+    pub fn session_id(&self) -> Option<&str> {
+        self.sid.as_deref()
+    }
+    /// `jti`.
+    pub fn jwt_id(&self) -> Option<&str> {
+        self.jti.as_deref()
+    }
+    /// `aud`, as a list (a single string becomes one item). Empty for a token without `aud`
+    /// that [`ValidatorBuilder::audience_claim`] bound to this service.
+    pub fn audience(&self) -> &[String] {
+        &self.aud
+    }
+    /// The claims alone.
+    pub fn into_claims(self) -> C {
+        self.claims
+    }
+}
+
+impl Validator {
+    /// A builder with the secure defaults: no algorithm, no key, issuer and audience required.
+    pub fn builder() -> ValidatorBuilder {
+        ValidatorBuilder::default()
+    }
+
+    /// Validates a bearer token string into the user's claims type.
+    ///
+    /// Order of checks: length, shape, header (`alg`, `crit`, `typ`, `kid`), key selection,
+    /// signature, registered claims (types, then time, issuer, audience, required claims,
+    /// required claim values),
+    /// the claims type, revocation. Nothing of the payload is parsed before the signature
+    /// verified.
+    pub async fn validate<C: Claims + DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<Validated<C>, TokenError> {
+        let inner = &*self.inner;
+        let parts = inner.split(token)?;
+        let now = unix_now();
+        // With the cache on, a token whose exact bytes verified before under the same key
+        // skips the signature check; everything else runs (see `cache.rs`).
+        let digest = inner.cache.as_ref().map(|_| token_digest(&parts));
+        let cache_use = digest.as_ref().map_or(CacheUse::Off, CacheUse::Lookup);
+        let (validated, key) = inner.read::<C>(&parts, cache_use, now).await?;
+        if let (Some(cache), Some(digest), Some(key)) = (&inner.cache, digest, key) {
+            cache.insert(digest, key, validated.exp, now, None);
+        }
+        inner.check_revocation(&validated).await?;
+        Ok(validated)
+    }
+
+    /// Validates a bearer token as [`validate`](Self::validate) does, into a shared value.
+    ///
+    /// With the verified-token cache on, this is the fast path that adapters take (the
+    /// [`Gate`](crate::Gate) does): the entry keeps the validated token itself, so a repeated
+    /// token is neither verified nor parsed again. A hit still checks that the key the token
+    /// names is the one that verified it (from the current key set), the time claims against
+    /// the clock (`exp`, `nbf`, `iat`, maximum age and lifetime) and the revocation hook.
+    /// Issuer, audience, `typ`, algorithm and required claims are fixed per validator and the
+    /// token's bytes are the ones that passed them, so they are not read again.
+    pub async fn validate_shared<C>(&self, token: &str) -> Result<Arc<Validated<C>>, TokenError>
+    where
+        C: Claims + DeserializeOwned + Send + Sync + 'static,
+    {
+        let inner = &*self.inner;
+        let parts = inner.split(token)?;
+        let now = unix_now();
+        let Some(cache) = &inner.cache else {
+            let (validated, _) = inner.read::<C>(&parts, CacheUse::Off, now).await?;
+            inner.check_revocation(&validated).await?;
+            return Ok(Arc::new(validated));
+        };
+        let digest = token_digest(&parts);
+        if let Some((key, Some(value))) = cache.get(&digest, now)
+            && let Ok(validated) = value.downcast::<Validated<C>>()
+        {
+            if inner
+                .current_key(
+                    validated.iss.as_deref(),
+                    validated.kid.as_deref(),
+                    validated.alg,
+                )
+                .await
+                == Some(key)
+            {
+                cache.count(true);
+                inner.check_times(validated.exp, validated.nbf, validated.iat, now)?;
+                inner.check_revocation(&validated).await?;
+                return Ok(validated);
+            }
+            // The key left the key set or was replaced under its kid: verify again.
+            cache.remove(&digest);
+        }
+        cache.count(false);
+        let (validated, key) = inner.read::<C>(&parts, CacheUse::Fill, now).await?;
+        let validated = Arc::new(validated);
+        if let Some(key) = key {
+            let shared: crate::token::cache::Shared = validated.clone();
+            cache.insert(digest, key, validated.exp, now, Some(shared));
+        }
+        inner.check_revocation(&validated).await?;
+        Ok(validated)
+    }
+
+    /// Validates a back-channel logout token ([`BackChannelLogout`](super::BackChannelLogout)):
+    /// every check of [`validate`](Self::validate) but two. A token naming the logout event is
+    /// what is expected here; and the revocation hook is not consulted, since a logout token's
+    /// `jti` is in its own key space (replay markers by issuer), not the access tokens'
+    /// deny-list. Never cached.
+    pub(crate) async fn validate_logout<C: Claims + DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<Validated<C>, TokenError> {
+        let inner = &*self.inner;
+        let parts = inner.split(token)?;
+        let (validated, _) = inner
+            .read_any::<C>(&parts, CacheUse::Off, unix_now())
+            .await?;
+        Ok(validated)
+    }
+
+    /// The leeway in seconds: a token is accepted until `exp` plus this.
+    pub(crate) fn leeway(&self) -> u64 {
+        self.inner.leeway
+    }
+
+    /// The revocation backend, for credentials the validator does not read (API keys).
+    #[cfg_attr(not(feature = "api-keys"), allow(dead_code))]
+    pub(crate) fn revocation_backend(&self) -> Option<Arc<dyn Revocation>> {
+        self.inner.revocation.clone()
+    }
+
+    /// The revocation store the validator consults, when it was given one with
+    /// [`ValidatorBuilder::revocation_store`]: the one a logout receiver must write to.
+    pub fn revocation_store(&self) -> Option<Arc<dyn RevocationStore>> {
+        self.inner.store.clone()
+    }
+
+    /// The verified-token cache's counters, when [`ValidatorBuilder::cache`] turned it on.
+    pub fn cache_stats(&self) -> Option<super::CacheStats> {
+        self.inner
+            .cache
+            .as_ref()
+            .map(crate::token::cache::VerifiedCache::stats)
+    }
+
+    /// The jsonwebtoken crypto backend signatures are verified with: `"aws-lc-rs"` or
+    /// `"rust_crypto"` (aws-lc-rs when both features are on).
+    pub fn crypto_backend() -> &'static str {
+        super::provider::BACKEND
+    }
+
+    /// Fetches the remote key set now (OIDC discovery first, if configured), for example at
+    /// start-up to fail fast. Returns how many usable keys are known. A no-op for static keys.
+    /// With several issuers, every remote key set is fetched and the counts are added up;
+    /// the first failure is returned.
+    pub async fn refresh_keys(&self) -> Result<usize, TokenError> {
+        let mut total = 0;
+        for trusted in &self.inner.sources {
+            total += match &trusted.keys {
+                KeySource::Static(set) => set.len(),
+                #[cfg(feature = "remote")]
+                KeySource::Remote(remote) => remote.refresh_now().await?,
+            };
+        }
+        Ok(total)
+    }
+}
