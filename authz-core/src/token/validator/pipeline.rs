@@ -30,6 +30,24 @@ pub(super) struct Header {
     typ: Option<String>,
 }
 
+/// A token as far as it was decoded before its key was chosen: its segments, its header, and
+/// its payload when the payload had to be read (to find the issuer whose keys to try).
+pub(super) struct Decoded<'a, 't> {
+    parts: &'a Parts<'t>,
+    header: &'a Header,
+    payload: Option<Vec<u8>>,
+}
+
+impl<'a, 't> Decoded<'a, 't> {
+    fn new(parts: &'a Parts<'t>, header: &'a Header, payload: Option<Vec<u8>>) -> Self {
+        Self {
+            parts,
+            header,
+            payload,
+        }
+    }
+}
+
 /// How one validation uses the verified-token cache.
 #[derive(Clone, Copy)]
 pub(super) enum CacheUse<'d> {
@@ -164,13 +182,23 @@ impl Inner {
         };
         let issuer = trusted.issuer.as_deref();
         let (mut validated, key) = match &trusted.keys {
-            KeySource::Static(set) => {
-                self.finish::<C>(parts, payload, &header, issuer, set, cache_use, now)
-            }
+            KeySource::Static(set) => self.finish::<C>(
+                Decoded::new(parts, &header, payload),
+                issuer,
+                set,
+                cache_use,
+                now,
+            ),
             #[cfg(feature = "remote")]
             KeySource::Remote(remote) => {
                 let set = remote.keys_for(header.kid.as_deref(), header.alg).await?;
-                self.finish::<C>(parts, payload, &header, issuer, &set, cache_use, now)
+                self.finish::<C>(
+                    Decoded::new(parts, &header, payload),
+                    issuer,
+                    &set,
+                    cache_use,
+                    now,
+                )
             }
         }?;
         // The issuer speaks for its own tenants only, and grants at most its cap.
@@ -278,19 +306,21 @@ impl Inner {
         Ok(())
     }
 
-    /// Verifies with the key `keys` select (the keys of `issuer`, when bound to one), then
-    /// reads the payload (`payload`: already decoded, when it was decoded to choose the keys).
-    #[allow(clippy::too_many_arguments)]
+    /// Verifies `token` with the key `keys` select (the keys of `issuer`, when bound to
+    /// one), then reads its payload.
     pub(super) fn finish<C: Claims + DeserializeOwned>(
         &self,
-        parts: &Parts<'_>,
-        payload: Option<Vec<u8>>,
-        header: &Header,
+        token: Decoded<'_, '_>,
         issuer: Option<&str>,
         keys: &KeySet,
         cache_use: CacheUse<'_>,
         now: u64,
     ) -> Result<(Validated<C>, Option<crate::token::cache::Digest32>), TokenError> {
+        let Decoded {
+            parts,
+            header,
+            payload,
+        } = token;
         let key = keys.select(header.kid.as_deref(), header.alg)?;
         let hit = match (cache_use, &self.cache) {
             (CacheUse::Lookup(digest), Some(cache)) => cache.hit(digest, key.fingerprint(), now),
