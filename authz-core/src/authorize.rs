@@ -612,7 +612,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
     #[cfg(feature = "jwt")]
     pub(crate) fn set_route(&mut self, route: &str) {
         if !route.is_empty() {
-            self.route = Some(Arc::from(route));
+            self.route = Some(crate::routes::names::shared(route));
         }
     }
 

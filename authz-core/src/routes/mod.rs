@@ -32,6 +32,9 @@ use serde::Serialize;
 
 use crate::requirement::Rule;
 
+// Without `jwt` no gate records a route on a caller.
+#[cfg_attr(not(feature = "jwt"), allow(dead_code))]
+pub(crate) mod names;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 
