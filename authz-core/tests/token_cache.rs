@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use authz_core::testkit::{JwksServer, TestKey, claims_for, now};
 use authz_core::{
-    Algorithm, TokenError, Validator, token::InMemoryRevocation, token::RemoteConfig,
+    Algorithm, TokenError, Validator, token::Clock, token::InMemoryRevocation, token::RemoteConfig,
     token::ValidatorBuilder,
 };
 use serde_json::json;
@@ -133,17 +133,20 @@ async fn claim_checks_still_run_on_a_hit() {
 async fn expired_tokens_do_not_hit() {
     for path in PATHS {
         let key = TestKey::generate(Algorithm::HS256, "k1");
+        let t = now();
+        let clock = Clock::manual(t);
         let mut claims = claims_for(ISS, AUD, "alice");
-        claims["exp"] = json!(now() + 1);
+        claims["exp"] = json!(t + 1);
         let token = key.mint(&claims);
         let validator = builder()
             .algorithms([Algorithm::HS256])
             .key(key.verification_key())
             .leeway(Duration::ZERO)
+            .clock(clock.clone())
             .build()
             .unwrap();
         validate(&validator, &token, path).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(2100)).await;
+        clock.advance(Duration::from_secs(1));
         assert!(matches!(
             validate(&validator, &token, path).await,
             Err(TokenError::Expired { .. })
@@ -283,21 +286,24 @@ async fn a_shared_hit_returns_the_kept_token_without_parsing_it_again() {
 async fn the_maximum_age_is_checked_on_a_hit() {
     for path in PATHS {
         let key = TestKey::generate(Algorithm::HS256, "k1");
+        let t = now();
+        let clock = Clock::manual(t);
         let mut claims = claims_for(ISS, AUD, "alice");
-        claims["iat"] = json!(now() - 10);
-        claims["exp"] = json!(now() + 3600);
+        claims["iat"] = json!(t - 10);
+        claims["exp"] = json!(t + 3600);
         let token = key.mint(&claims);
         let validator = builder()
             .algorithms([Algorithm::HS256])
             .key(key.verification_key())
             .leeway(Duration::ZERO)
             .max_age(Duration::from_secs(11))
+            .clock(clock.clone())
             .build()
             .unwrap();
         validate(&validator, &token, path).await.unwrap();
         validate(&validator, &token, path).await.unwrap();
         assert_eq!(validator.cache_stats().unwrap().hits, 1, "{path:?}");
-        tokio::time::sleep(Duration::from_millis(2100)).await;
+        clock.advance(Duration::from_secs(2));
         assert!(
             matches!(
                 validate(&validator, &token, path).await,

@@ -1,13 +1,14 @@
 //! Remote JWKS and OIDC discovery against a real HTTP server on loopback (`test-util`'s
 //! `JwksServer`): rotation, endpoint failure, cooldown and single flight, discovery.
-//! Cooldowns and TTLs are configured short so that the suite stays fast.
+//! The validators read a manual clock: a test of a TTL or a cooldown advances it, and never
+//! sleeps for the window to pass.
 
 use std::time::Duration;
 
-use authz_core::testkit::{JwksServer, ServeMode, TestKey, claims_for};
+use authz_core::testkit::{JwksServer, ServeMode, TestKey, claims_for, now};
 use authz_core::{
-    Algorithm, Claims, TokenError, Validator, token::ConfigError, token::ErrorCategory,
-    token::RemoteConfig, token::Validated,
+    Algorithm, Claims, TokenError, Validator, token::Clock, token::ConfigError,
+    token::ErrorCategory, token::RemoteConfig, token::Validated,
 };
 use serde_json::json;
 
@@ -28,8 +29,15 @@ fn config(ttl_ms: u64, cooldown_ms: u64) -> RemoteConfig {
     }
 }
 
-fn remote(server: &JwksServer, algs: &[Algorithm], config: RemoteConfig) -> Validator {
+/// A validator of `server`'s keys reading `clock`.
+fn remote(
+    server: &JwksServer,
+    algs: &[Algorithm],
+    config: RemoteConfig,
+    clock: &Clock,
+) -> Validator {
     Validator::builder()
+        .clock(clock.clone())
         .algorithms(algs.iter().copied())
         .jwks_url(server.jwks_url())
         .remote_config(config)
@@ -49,11 +57,12 @@ fn token(key: &TestKey) -> String {
 
 #[tokio::test]
 async fn rotation_is_picked_up_without_restart() {
+    let clock = Clock::manual(now());
     let server = JwksServer::start().await.unwrap();
     let k1 = TestKey::generate(Algorithm::ES256, "k1");
     let k2 = TestKey::generate(Algorithm::ES256, "k2");
     server.set_keys(&[&k1]);
-    let v = remote(&server, &[Algorithm::ES256], config(60_000, 100));
+    let v = remote(&server, &[Algorithm::ES256], config(60_000, 100), &clock);
 
     check(&v, &token(&k1)).await.unwrap();
     assert_eq!(server.hits("/jwks.json"), 1);
@@ -62,7 +71,7 @@ async fn rotation_is_picked_up_without_restart() {
 
     // The issuer publishes k2 and starts signing with it.
     server.set_keys(&[&k1, &k2]);
-    tokio::time::sleep(Duration::from_millis(150)).await; // past the cooldown
+    clock.advance(Duration::from_millis(150)); // past the cooldown
     let ok = check(&v, &token(&k2)).await.unwrap();
     assert_eq!(ok.kid(), Some("k2"));
     assert_eq!(server.hits("/jwks.json"), 2);
@@ -72,14 +81,15 @@ async fn rotation_is_picked_up_without_restart() {
 
 #[tokio::test]
 async fn retired_keys_stop_working_after_the_ttl() {
+    let clock = Clock::manual(now());
     let server = JwksServer::start().await.unwrap();
     let k1 = TestKey::generate(Algorithm::EdDSA, "k1");
     let k2 = TestKey::generate(Algorithm::EdDSA, "k2");
     server.set_keys(&[&k1]);
-    let v = remote(&server, &[Algorithm::EdDSA], config(100, 50));
+    let v = remote(&server, &[Algorithm::EdDSA], config(100, 50), &clock);
     check(&v, &token(&k1)).await.unwrap();
     server.set_keys(&[&k2]);
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    clock.advance(Duration::from_millis(150));
     // The request that finds the cache expired refreshes it.
     let err = check(&v, &token(&k1)).await.unwrap_err();
     assert!(matches!(err, TokenError::UnknownKey { .. }), "{err}");
@@ -88,10 +98,12 @@ async fn retired_keys_stop_working_after_the_ttl() {
 
 #[tokio::test]
 async fn known_keys_keep_working_when_the_endpoint_fails() {
+    let clock = Clock::manual(now());
     let server = JwksServer::start().await.unwrap();
     let k1 = TestKey::generate(Algorithm::RS256, "k1");
     server.set_keys(&[&k1]);
     let v = Validator::builder()
+        .clock(clock.clone())
         .algorithms([Algorithm::RS256])
         .jwks_url(server.jwks_url())
         .remote_config(RemoteConfig {
@@ -112,7 +124,7 @@ async fn known_keys_keep_working_when_the_endpoint_fails() {
         ServeMode::Delay(Duration::from_millis(800)), // past the 500 ms timeout
     ] {
         server.set_mode(mode.clone());
-        tokio::time::sleep(Duration::from_millis(60)).await; // cache expired, cooldown over
+        clock.advance(Duration::from_millis(60)); // cache expired, cooldown over
         let ok = check(&v, &token(&k1)).await;
         assert!(ok.is_ok(), "{mode:?}: {:?}", ok.err());
         assert!(
@@ -121,14 +133,14 @@ async fn known_keys_keep_working_when_the_endpoint_fails() {
         );
         attempts = server.hits("/jwks.json");
         // And refresh_keys reports the failure.
-        tokio::time::sleep(Duration::from_millis(30)).await;
+        clock.advance(Duration::from_millis(30));
         let err = v.refresh_keys().await.unwrap_err();
         assert_eq!(err.category(), ErrorCategory::Unavailable, "{mode:?}");
         attempts = server.hits("/jwks.json").max(attempts);
     }
     // Unknown kids still get a clean refusal while the endpoint is down.
     server.set_mode(ServeMode::Status(503));
-    tokio::time::sleep(Duration::from_millis(30)).await;
+    clock.advance(Duration::from_millis(30));
     let other = TestKey::generate(Algorithm::RS256, "other");
     assert!(matches!(
         check(&v, &token(&other)).await,
@@ -138,10 +150,11 @@ async fn known_keys_keep_working_when_the_endpoint_fails() {
 
 #[tokio::test]
 async fn no_keys_yet_and_endpoint_down_is_unavailable() {
+    let clock = Clock::manual(now());
     let server = JwksServer::start().await.unwrap();
     server.set_mode(ServeMode::Status(500));
     let k1 = TestKey::generate(Algorithm::ES256, "k1");
-    let v = remote(&server, &[Algorithm::ES256], config(60_000, 10_000));
+    let v = remote(&server, &[Algorithm::ES256], config(60_000, 10_000), &clock);
     let err = check(&v, &token(&k1)).await.unwrap_err();
     assert!(matches!(err, TokenError::KeysUnavailable(_)), "{err}");
     assert_eq!(err.category(), ErrorCategory::Unavailable);
@@ -153,11 +166,12 @@ async fn no_keys_yet_and_endpoint_down_is_unavailable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_kid_bursts_cause_at_most_one_fetch_per_cooldown() {
+    let clock = Clock::manual(now());
     let server = JwksServer::start().await.unwrap();
     let k1 = TestKey::generate(Algorithm::ES256, "k1");
     let forger = TestKey::generate(Algorithm::ES256, "forger");
     server.set_keys(&[&k1]);
-    let v = remote(&server, &[Algorithm::ES256], config(60_000, 400));
+    let v = remote(&server, &[Algorithm::ES256], config(60_000, 400), &clock);
     check(&v, &token(&k1)).await.unwrap();
     assert_eq!(server.hits("/jwks.json"), 1);
 
@@ -183,7 +197,7 @@ async fn unknown_kid_bursts_cause_at_most_one_fetch_per_cooldown() {
     burst(0).await;
     assert_eq!(server.hits("/jwks.json"), 1);
     // After it: 40 concurrent misses share a single fetch.
-    tokio::time::sleep(Duration::from_millis(450)).await;
+    clock.advance(Duration::from_millis(450));
     burst(1).await;
     assert_eq!(server.hits("/jwks.json"), 2);
     burst(2).await;
@@ -277,6 +291,7 @@ async fn provider_shaped_keys_work_out_of_the_box() {
 
 #[tokio::test]
 async fn unusable_remote_keys_are_skipped() {
+    let clock = Clock::manual(now());
     let server = JwksServer::start().await.unwrap();
     let good = TestKey::generate(Algorithm::ES256, "good");
     let enc = TestKey::generate(Algorithm::ES256, "enc");
@@ -293,7 +308,7 @@ async fn unusable_remote_keys_are_skipped() {
     crv_jwk["crv"] = json!("P-384");
     crv_jwk.as_object_mut().unwrap().remove("alg");
     server.set_jwks(json!({ "keys": [good.public_jwk(), enc_jwk, ops_jwk, crv_jwk, hmac.public_jwk(), {"kty": "XYZ"}, 5] }));
-    let v = remote(&server, &[Algorithm::ES256], config(60_000, 10_000));
+    let v = remote(&server, &[Algorithm::ES256], config(60_000, 10_000), &clock);
     check(&v, &token(&good)).await.unwrap();
     for k in [&enc, &no_verify, &bound] {
         let err = check(&v, &token(k)).await.unwrap_err();
@@ -305,6 +320,7 @@ async fn unusable_remote_keys_are_skipped() {
     }
     // HMAC algorithms cannot be combined with a remote key set at all.
     let mixed = Validator::builder()
+        .clock(clock.clone())
         .algorithms([Algorithm::HS256])
         .jwks_url(server.jwks_url())
         .issuer(ISS)
@@ -315,6 +331,7 @@ async fn unusable_remote_keys_are_skipped() {
 
 #[tokio::test]
 async fn duplicate_kids_are_not_resolved_by_order() {
+    let clock = Clock::manual(now());
     let server = JwksServer::start().await.unwrap();
     let a = TestKey::generate(Algorithm::ES256, "same");
     let b = TestKey::generate(Algorithm::ES256, "same");
@@ -324,6 +341,7 @@ async fn duplicate_kids_are_not_resolved_by_order() {
         &server,
         &[Algorithm::ES256, Algorithm::EdDSA],
         config(60_000, 10_000),
+        &clock,
     );
     for k in [&a, &b] {
         let err = check(&v, &token(k)).await.unwrap_err();
@@ -360,34 +378,36 @@ fn plain_http_to_a_remote_host_needs_the_opt_in() {
 
 #[tokio::test]
 async fn a_fetched_key_set_is_authoritative_even_when_empty() {
+    let clock = Clock::manual(now());
     let server = JwksServer::start().await.unwrap();
     let k1 = TestKey::generate(Algorithm::ES256, "k1");
     server.set_keys(&[&k1]);
-    let v = remote(&server, &[Algorithm::ES256], config(50, 20));
+    let v = remote(&server, &[Algorithm::ES256], config(50, 20), &clock);
     check(&v, &token(&k1)).await.unwrap();
 
     // The issuer withdraws its only key (after a compromise, say): once the cache expires,
     // the key stops verifying, and the refusal is the token's (401), not the endpoint's.
     server.set_jwks(json!({ "keys": [] }));
-    tokio::time::sleep(Duration::from_millis(80)).await;
+    clock.advance(Duration::from_millis(80));
     let err = check(&v, &token(&k1)).await.unwrap_err();
     assert!(matches!(err, TokenError::UnknownKey { .. }), "{err}");
     assert_eq!(v.refresh_keys().await.unwrap(), 0);
 
     // The same for a set whose only key is now an encryption key.
     server.set_keys(&[&k1]);
-    tokio::time::sleep(Duration::from_millis(80)).await;
+    clock.advance(Duration::from_millis(80));
     check(&v, &token(&k1)).await.unwrap();
     let mut enc = k1.public_jwk();
     enc["use"] = json!("enc");
     server.set_jwks(json!({ "keys": [enc] }));
-    tokio::time::sleep(Duration::from_millis(80)).await;
+    clock.advance(Duration::from_millis(80));
     let err = check(&v, &token(&k1)).await.unwrap_err();
     assert!(matches!(err, TokenError::UnknownKey { .. }), "{err}");
 }
 
 #[tokio::test]
 async fn known_keys_stop_verifying_after_stale_if_error() {
+    let clock = Clock::manual(now());
     let server = JwksServer::start().await.unwrap();
     let k1 = TestKey::generate(Algorithm::ES256, "k1");
     server.set_keys(&[&k1]);
@@ -398,32 +418,34 @@ async fn known_keys_stop_verifying_after_stale_if_error() {
             stale_if_error: Duration::from_millis(400),
             ..config(100, 20)
         },
+        &clock,
     );
     check(&v, &token(&k1)).await.unwrap();
     server.set_mode(ServeMode::Status(500));
     // Past the TTL but within stale-if-error: the last keys still serve.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    clock.advance(Duration::from_millis(200));
     check(&v, &token(&k1)).await.unwrap();
     // Past both: the endpoint still fails, and the old keys are no longer trusted.
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    clock.advance(Duration::from_millis(400));
     let err = check(&v, &token(&k1)).await.unwrap_err();
     assert!(matches!(err, TokenError::KeysUnavailable(_)), "{err}");
     assert_eq!(err.category(), ErrorCategory::Unavailable);
     // The endpoint recovers: keys verify again.
     server.set_mode(ServeMode::Normal);
-    tokio::time::sleep(Duration::from_millis(30)).await;
+    clock.advance(Duration::from_millis(30));
     check(&v, &token(&k1)).await.unwrap();
 }
 
 #[tokio::test]
 async fn a_jwks_key_without_kid_does_not_answer_for_unknown_kids() {
+    let clock = Clock::manual(now());
     let server = JwksServer::start().await.unwrap();
     let old = TestKey::generate(Algorithm::ES256, "old");
     let new = TestKey::generate(Algorithm::ES256, "new");
     let mut kidless = old.public_jwk();
     kidless.as_object_mut().unwrap().remove("kid");
     server.set_jwks(json!({ "keys": [kidless.clone()] }));
-    let v = remote(&server, &[Algorithm::ES256], config(600_000, 20));
+    let v = remote(&server, &[Algorithm::ES256], config(600_000, 20), &clock);
 
     // A token without kid is verified by the one key.
     let mut header = old.header();
@@ -437,13 +459,13 @@ async fn a_jwks_key_without_kid_does_not_answer_for_unknown_kids() {
     // (it used to be tried against the kid-less key and refused as a bad signature until the
     // 10-minute TTL ran out).
     server.set_jwks(json!({ "keys": [kidless, new.public_jwk()] }));
-    tokio::time::sleep(Duration::from_millis(30)).await;
+    clock.advance(Duration::from_millis(30));
     check(&v, &token(&new)).await.unwrap();
     assert_eq!(server.hits("/jwks.json"), 2);
 
     // And a token naming a kid nobody has is refused as unknown, not tried on the kid-less key.
     let stranger = TestKey::generate(Algorithm::ES256, "stranger");
-    tokio::time::sleep(Duration::from_millis(30)).await;
+    clock.advance(Duration::from_millis(30));
     let err = check(&v, &token(&stranger)).await.unwrap_err();
     assert!(matches!(err, TokenError::UnknownKey { .. }), "{err}");
 
@@ -451,6 +473,7 @@ async fn a_jwks_key_without_kid_does_not_answer_for_unknown_kids() {
     let mut kidless = old.public_jwk();
     kidless.as_object_mut().unwrap().remove("kid");
     let v = Validator::builder()
+        .clock(clock.clone())
         .algorithms([Algorithm::ES256])
         .jwks_json(&json!({ "keys": [kidless] }).to_string())
         .issuer(ISS)

@@ -3,6 +3,7 @@
 
 use authz_axum::Gate;
 use authz_core::testkit::{TestKey, claims_for, now};
+use authz_core::token::Clock;
 use authz_core::{Algorithm, Validator};
 use authz_core::{api_key::ApiKeys, api_key::InMemoryApiKeyStore};
 use authz_examples::{API_KEY_PREFIX, AppState, Revocations, Revoke, Store, router};
@@ -23,6 +24,8 @@ struct Api {
     key_store: InMemoryApiKeyStore,
     /// The revocation list, to revoke without the admin route.
     revocations: Revocations,
+    /// The API keys' clock (creation times), moved by the tests instead of sleeping.
+    clock: Clock,
 }
 
 struct Answer {
@@ -53,9 +56,11 @@ fn api() -> Api {
     // As the binary builds them: the gate hands the validator's revocation store to the keys,
     // so a subject revocation reaches them too.
     let key_store = InMemoryApiKeyStore::default();
+    let clock = Clock::manual(now());
     let api_keys = ApiKeys::new(key_store.clone(), API_KEY_PREFIX)
         .unwrap()
-        .service_accounts(["ops-bot", "ci", "auditor-bot"]);
+        .service_accounts(["ops-bot", "ci", "auditor-bot"])
+        .clock(clock.clone());
     let state = AppState {
         authz: Gate::new(validator)
             .realm("reports-api")
@@ -71,6 +76,7 @@ fn api() -> Api {
         key,
         key_store,
         revocations,
+        clock,
     }
 }
 
@@ -1049,7 +1055,8 @@ async fn the_admin_issues_service_account_keys_and_revokes_anyones_but_never_min
 async fn revoking_a_subject_refuses_its_api_keys_issued_before_the_cut_off() {
     let api = api();
     let root = api.token("root", &["admin"]);
-    let old = api.issue_key("alice", &["reports:read"], None).await;
+    let reader = ["reports:read", "reports:read_any"];
+    let old = api.issue_as(&root, "auditor-bot", &reader, None).await;
     let old_key = raw_key(&old);
     let old_id = old.json()["id"].as_str().unwrap().to_owned();
     let bobs = raw_key(&api.issue_key("bob", &["reports:read"], None).await);
@@ -1058,7 +1065,7 @@ async fn revoking_a_subject_refuses_its_api_keys_issued_before_the_cut_off() {
         StatusCode::OK
     );
 
-    // A cut-off after the key was created (the clock moves on to the next second).
+    // A cut-off after the key was created: the keys' clock moves on to the next second.
     let created = api
         .key_store
         .records()
@@ -1066,12 +1073,10 @@ async fn revoking_a_subject_refuses_its_api_keys_issued_before_the_cut_off() {
         .find(|r| r.id == old_id)
         .unwrap()
         .created_at;
-    while now() <= created {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let before = now();
+    let before = created + 1;
+    api.clock.set(before);
     let answer = api
-        .revoke(&root, json!({"sub": "alice", "before": before}))
+        .revoke(&root, json!({"sub": "auditor-bot", "before": before}))
         .await;
     assert_eq!(answer.status, StatusCode::NO_CONTENT, "{}", answer.body);
     assert_invalid_token(&api.get("/reports/r1", &old_key).await);
@@ -1085,7 +1090,7 @@ async fn revoking_a_subject_refuses_its_api_keys_issued_before_the_cut_off() {
     );
     // Other subjects are untouched; a key issued after the cut-off works.
     assert_eq!(api.get("/reports/r2", &bobs).await.status, StatusCode::OK);
-    let fresh = raw_key(&api.issue_key("alice", &["reports:read"], None).await);
+    let fresh = raw_key(&api.issue_as(&root, "auditor-bot", &reader, None).await);
     assert_eq!(api.get("/reports/r1", &fresh).await.status, StatusCode::OK);
 
     // A cut-off in the future: no key is issued that would be born revoked.

@@ -103,7 +103,7 @@ use std::fmt;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crate::util::{read, unix_now, write};
+use crate::util::{read, write};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -176,6 +176,7 @@ pub struct ApiKeys {
     /// Subjects that are machines, not people: the only other subjects a caller may issue
     /// keys for.
     service_accounts: Arc<[Box<str>]>,
+    clock: crate::token::Clock,
 }
 
 impl fmt::Debug for ApiKeys {
@@ -204,7 +205,16 @@ impl ApiKeys {
             prefix: prefix.into(),
             revocation: Arc::new(RwLock::new(None)),
             service_accounts: Arc::new([]),
+            clock: crate::token::Clock::system(),
         })
+    }
+
+    /// Reads the time from `clock` (default the system's): creation, expiry and last use.
+    /// Tests give a [`Clock::manual`](crate::token::Clock::manual).
+    #[must_use]
+    pub fn clock(mut self, clock: crate::token::Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Declares the subjects that are service accounts (`"ci-bot"`, `"ops-bot"`): machines,
@@ -270,7 +280,7 @@ impl ApiKeys {
         expires_in: Option<Duration>,
     ) -> Result<IssuedKey, IssueError> {
         let (names, _) = check_request::<P>(subject, permissions)?;
-        let now = unix_now();
+        let now = self.clock.unix_now();
         self.mint(subject, None, None, names, now, expiry(now, expires_in))
             .await
     }
@@ -289,7 +299,7 @@ impl ApiKeys {
         if tenant.is_empty() || tenant.len() > 256 {
             return Err(IssueError::BadSubject);
         }
-        let now = unix_now();
+        let now = self.clock.unix_now();
         let tenant = Some(tenant.to_owned());
         self.mint(subject, tenant, None, names, now, expiry(now, expires_in))
             .await
@@ -315,7 +325,7 @@ impl ApiKeys {
         expires_in: Option<Duration>,
     ) -> Result<IssuedKey, IssueError> {
         let _ = other_subjects;
-        let now = unix_now();
+        let now = self.clock.unix_now();
         let expires_at = expiry(now, expires_in);
         let result = match self.authorize_issue::<O, C>(caller, subject, permissions, expires_at) {
             Ok(names) => {
@@ -432,7 +442,7 @@ impl ApiKeys {
         if record.revoked {
             return Err(ApiKeyError::Revoked(record.id));
         }
-        let now = unix_now();
+        let now = self.clock.unix_now();
         if let Some(expires_at) = record.expires_at
             && now >= expires_at
         {

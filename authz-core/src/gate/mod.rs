@@ -420,7 +420,7 @@ impl Gate {
     ) -> Result<Authenticated<P, C>, Refusal> {
         caller.set_route(route);
         if let Some(policy) = &self.step_up {
-            caller.assess_step_up(Some(policy), crate::util::unix_now());
+            caller.assess_step_up(Some(policy), self.validator.clock().unix_now());
         }
         let Some(pair) = caller.separated() else {
             return Ok(caller);

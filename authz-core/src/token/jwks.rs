@@ -4,7 +4,9 @@
 use core::fmt;
 use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::Clock;
 
 use reqwest::Url;
 use serde::Deserialize;
@@ -84,18 +86,20 @@ enum Source {
 /// What readers see: swapped whole under a write lock held only for the pointer swap.
 struct Snapshot {
     keys: Option<Arc<KeySet>>,
-    fetched_at: Option<Instant>,
+    /// A reading of the validator's monotonic clock.
+    fetched_at: Option<Duration>,
     generation: u64,
 }
 
 struct FetchState {
-    last_attempt: Option<Instant>,
+    last_attempt: Option<Duration>,
 }
 
 pub(crate) struct RemoteJwks {
     source: Source,
     client: reqwest::Client,
     config: RemoteConfig,
+    clock: Clock,
     current: RwLock<Arc<Snapshot>>,
     // Held for the whole fetch: concurrent misses queue here and then find the fresh keys.
     fetch: tokio::sync::Mutex<FetchState>,
@@ -201,7 +205,11 @@ struct Discovery {
 }
 
 impl RemoteJwks {
-    pub(crate) fn new(spec: RemoteSpec, config: RemoteConfig) -> Result<Self, ConfigError> {
+    pub(crate) fn new(
+        spec: RemoteSpec,
+        config: RemoteConfig,
+        clock: Clock,
+    ) -> Result<Self, ConfigError> {
         if config.refetch_cooldown.is_zero() {
             return Err(ConfigError::Limit("the refetch cooldown must not be zero"));
         }
@@ -234,6 +242,7 @@ impl RemoteJwks {
             source,
             client,
             config,
+            clock,
             current: RwLock::new(Arc::new(Snapshot {
                 keys: None,
                 fetched_at: None,
@@ -250,16 +259,21 @@ impl RemoteJwks {
     fn install(&self, keys: KeySet, generation: u64) {
         let next = Arc::new(Snapshot {
             keys: Some(Arc::new(keys)),
-            fetched_at: Some(Instant::now()),
+            fetched_at: Some(self.clock.monotonic()),
             generation,
         });
         *crate::util::write(&self.current) = next;
     }
 
+    /// How long ago the monotonic reading `then` was.
+    fn elapsed(&self, then: Duration) -> Duration {
+        self.clock.monotonic().saturating_sub(then)
+    }
+
     fn cooling_down(&self, state: &FetchState) -> bool {
         state
             .last_attempt
-            .is_some_and(|t| t.elapsed() < self.config.refetch_cooldown)
+            .is_some_and(|t| self.elapsed(t) < self.config.refetch_cooldown)
     }
 
     /// The keys of `snapshot`, unless they are past `cache_ttl + stale_if_error` (then a
@@ -270,7 +284,7 @@ impl RemoteJwks {
             .config
             .cache_ttl
             .saturating_add(self.config.stale_if_error);
-        (fetched_at.elapsed() < limit)
+        (self.elapsed(fetched_at) < limit)
             .then_some(snapshot.keys.as_ref())
             .flatten()
     }
@@ -284,7 +298,7 @@ impl RemoteJwks {
         let mut seen = self.snapshot();
         let stale = seen
             .fetched_at
-            .is_some_and(|t| t.elapsed() >= self.config.cache_ttl);
+            .is_some_and(|t| self.elapsed(t) >= self.config.cache_ttl);
         if stale {
             // One request refreshes; the others go on with the keys they have.
             if let Ok(mut state) = self.fetch.try_lock()
@@ -341,7 +355,7 @@ impl RemoteJwks {
         state: &mut FetchState,
         generation: u64,
     ) -> Result<Arc<KeySet>, FetchError> {
-        state.last_attempt = Some(Instant::now());
+        state.last_attempt = Some(self.clock.monotonic());
         match self.fetch_keys().await {
             Ok(keys) => {
                 let count = keys.len();

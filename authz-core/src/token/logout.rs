@@ -55,7 +55,6 @@ use serde::de::IgnoredAny;
 use super::revocation::{RevocationError, RevocationStore};
 use super::{TokenError, Validator};
 use crate::claims::{Claims, Names, RegisteredClaims};
-use crate::util::unix_now;
 
 /// The `events` member that makes a JWT a logout token.
 pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
@@ -307,7 +306,7 @@ impl BackChannelLogout {
         let Some(iat) = validated.issued_at() else {
             return Err(LogoutError::NotLogout("a logout token has an iat"));
         };
-        let now = unix_now();
+        let now = self.validator.clock().unix_now();
         if now.saturating_sub(iat) > self.max_age {
             return Err(LogoutError::NotLogout("the logout token is too old"));
         }

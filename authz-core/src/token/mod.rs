@@ -6,6 +6,7 @@
 mod algorithm;
 mod cache;
 mod claims;
+mod clock;
 mod error;
 #[cfg(feature = "remote")]
 mod jwks;
@@ -18,6 +19,7 @@ mod validator;
 
 pub use algorithm::{Algorithm, UnknownAlgorithm};
 pub use cache::CacheStats;
+pub use clock::Clock;
 pub use error::{
     ClaimsMismatch, ConfigError, ErrorCategory, FetchError, KeyError, TokenError, TokenPart,
 };

@@ -54,6 +54,7 @@ pub struct ValidatorBuilder {
     revocation: Option<Arc<dyn Revocation>>,
     store: Option<Arc<dyn RevocationStore>>,
     cache: Option<usize>,
+    clock: crate::token::Clock,
 }
 
 impl Default for ValidatorBuilder {
@@ -80,6 +81,7 @@ impl Default for ValidatorBuilder {
             revocation: None,
             store: None,
             cache: None,
+            clock: crate::token::Clock::system(),
         }
     }
 }
@@ -287,6 +289,15 @@ impl ValidatorBuilder {
         self
     }
 
+    /// Reads the time from `clock` (default [`Clock::system`](crate::token::Clock::system)):
+    /// token expiry and the other time claims, the verified-token cache, the JWKS refresh
+    /// cool-down, and a [`Gate`](crate::Gate)'s step-up freshness. Tests give a
+    /// [`Clock::manual`](crate::token::Clock::manual) and advance it instead of sleeping.
+    pub fn clock(mut self, clock: crate::token::Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Checks the configuration and builds the validator.
     pub fn build(self) -> Result<Validator, ConfigError> {
         install_process_default();
@@ -377,6 +388,8 @@ impl ValidatorBuilder {
                 &self.algorithms,
                 #[cfg(feature = "remote")]
                 &self.remote_config,
+                #[cfg(feature = "remote")]
+                &self.clock,
                 symmetric != 0,
             )?;
             sources.push(Trusted {
@@ -403,6 +416,7 @@ impl ValidatorBuilder {
                 revocation: self.revocation,
                 store: self.store,
                 cache: self.cache.map(crate::token::cache::VerifiedCache::new),
+                clock: self.clock,
             }),
         })
     }

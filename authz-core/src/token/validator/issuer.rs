@@ -68,6 +68,7 @@ impl KeySpec {
         self,
         algorithms: &[Algorithm],
         #[cfg(feature = "remote")] config: &crate::token::jwks::RemoteConfig,
+        #[cfg(feature = "remote")] clock: &crate::token::Clock,
         symmetric: bool,
     ) -> Result<KeySource, ConfigError> {
         #[cfg(feature = "remote")]
@@ -102,7 +103,7 @@ impl KeySpec {
                     return Err(ConfigError::MixedKeyKinds);
                 }
                 Ok(KeySource::Remote(Box::new(
-                    crate::token::jwks::RemoteJwks::new(spec, config.clone())?,
+                    crate::token::jwks::RemoteJwks::new(spec, config.clone(), clock.clone())?,
                 )))
             }
             #[cfg(not(feature = "remote"))]

@@ -10,8 +10,6 @@ use core::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::util::unix_now;
-
 use serde::de::DeserializeOwned;
 
 use super::algorithm::Algorithm;
@@ -114,6 +112,7 @@ struct Inner {
     /// ([`ValidatorBuilder::revocation_store`]): what logouts and API keys write to.
     store: Option<Arc<dyn RevocationStore>>,
     cache: Option<crate::token::cache::VerifiedCache>,
+    clock: super::Clock,
 }
 
 pub(crate) enum KeySource {
@@ -321,7 +320,7 @@ impl Validator {
     ) -> Result<Validated<C>, TokenError> {
         let inner = &*self.inner;
         let parts = inner.split(token)?;
-        let now = unix_now();
+        let now = inner.clock.unix_now();
         // With the cache on, a token whose exact bytes verified before under the same key
         // skips the signature check; everything else runs (see `cache.rs`).
         let digest = inner.cache.as_ref().map(|_| token_digest(&parts));
@@ -349,7 +348,7 @@ impl Validator {
     {
         let inner = &*self.inner;
         let parts = inner.split(token)?;
-        let now = unix_now();
+        let now = inner.clock.unix_now();
         let Some(cache) = &inner.cache else {
             let (validated, _) = inner.read::<C>(&parts, CacheUse::Off, now).await?;
             inner.check_revocation(&validated).await?;
@@ -399,7 +398,7 @@ impl Validator {
         let inner = &*self.inner;
         let parts = inner.split(token)?;
         let (validated, _) = inner
-            .read_any::<C>(&parts, CacheUse::Off, unix_now())
+            .read_any::<C>(&parts, CacheUse::Off, inner.clock.unix_now())
             .await?;
         Ok(validated)
     }
@@ -413,6 +412,12 @@ impl Validator {
     #[cfg_attr(not(feature = "api-keys"), allow(dead_code))]
     pub(crate) fn revocation_backend(&self) -> Option<Arc<dyn Revocation>> {
         self.inner.revocation.clone()
+    }
+
+    /// The clock the validator reads ([`ValidatorBuilder::clock`]). A [`Gate`](crate::Gate)
+    /// reads it too, for step-up freshness.
+    pub fn clock(&self) -> &super::Clock {
+        &self.inner.clock
     }
 
     /// The revocation store the validator consults, when it was given one with
