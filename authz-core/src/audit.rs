@@ -11,6 +11,7 @@
 //! | `check` | `DEBUG` allow, `WARN` deny | the same fields; `rule` is `check(<name>)`, `reason` (`passed`, `check failed`) |
 //! | `separation_of_duties` | `WARN` | `decision` (`deny`, `drop`), `subject`, `issuer`, `key_id`, `tenant`, `first`, `second` (the pair's permissions), `route` |
 //! | `backchannel_logout` | `INFO` done, `WARN` refused | `issuer`, `subject`, `session` (what was logged out), or `reason` (why not) |
+//! | `api_key` | `INFO` issued and revoked, `WARN` refused | `action` (`issued`, `issue_refused`, `revoked`, `revoke_refused`), `key_id` (empty for a refused issuance), `key_subject`, `permissions` (issued: space-separated), `actor`, `actor_issuer` (empty for an API key), `actor_key_id` (empty for a token), `reason` (refusals); never a secret |
 //!
 //! Refusals are `WARN` and grants `DEBUG`, as ASP.NET Core logs authorization failures above
 //! successes and Spring Security publishes no granted events by default: a service logging at
@@ -187,6 +188,80 @@ pub(crate) fn backchannel_logout(
             event = "backchannel_logout",
             reason = %error,
         ),
+    }
+}
+
+/// Who acted on an API key: the caller's subject, its token's issuer (empty for an API key)
+/// and its API key's id (empty for a token).
+#[cfg(feature = "api-keys")]
+pub(crate) struct KeyActor<'a> {
+    pub(crate) subject: &'a str,
+    pub(crate) issuer: &'a str,
+    pub(crate) key_id: &'a str,
+}
+
+/// What was done with an API key, for its `api_key` event.
+#[cfg(feature = "api-keys")]
+pub(crate) enum KeyAction<'a> {
+    /// Issued, granting these permission names.
+    Issued(&'a [String]),
+    /// Issuance refused, for this reason.
+    IssueRefused(&'a dyn core::fmt::Display),
+    /// Revoked.
+    Revoked,
+    /// Revocation refused, for this reason.
+    RevokeRefused(&'a dyn core::fmt::Display),
+}
+
+/// The `api_key` event: `key_id` and `key_subject` name the key (an empty id for a refused
+/// issuance), `actor` who acted.
+#[cfg(feature = "api-keys")]
+pub(crate) fn api_key(action: KeyAction<'_>, key_id: &str, key_subject: &str, actor: KeyActor<'_>) {
+    let KeyActor {
+        subject: actor,
+        issuer: actor_issuer,
+        key_id: actor_key_id,
+    } = actor;
+    match action {
+        KeyAction::Issued(permissions) => tracing::info!(
+            target: AUDIT_TARGET,
+            event = "api_key",
+            action = "issued",
+            key_id,
+            key_subject = ?key_subject,
+            permissions = %permissions.join(" "),
+            actor = ?actor,
+            actor_issuer = ?actor_issuer,
+            actor_key_id,
+        ),
+        KeyAction::Revoked => tracing::info!(
+            target: AUDIT_TARGET,
+            event = "api_key",
+            action = "revoked",
+            key_id,
+            key_subject = ?key_subject,
+            actor = ?actor,
+            actor_issuer = ?actor_issuer,
+            actor_key_id,
+        ),
+        KeyAction::IssueRefused(reason) | KeyAction::RevokeRefused(reason) => {
+            let action = if matches!(action, KeyAction::IssueRefused(_)) {
+                "issue_refused"
+            } else {
+                "revoke_refused"
+            };
+            tracing::warn!(
+                target: AUDIT_TARGET,
+                event = "api_key",
+                action,
+                key_id,
+                key_subject = ?key_subject,
+                actor = ?actor,
+                actor_issuer = ?actor_issuer,
+                actor_key_id,
+                reason = %reason,
+            );
+        }
     }
 }
 

@@ -110,7 +110,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::audit::AUDIT_TARGET;
+use crate::audit::{self, AUDIT_TARGET, KeyAction};
 use crate::authorize::Authenticated;
 pub use crate::authorize::VerifiedKey;
 use crate::claims::Claims;
@@ -336,29 +336,18 @@ impl ApiKeys {
             }
             Err(error) => Err(error),
         };
-        let (actor, actor_issuer, actor_key_id) = actor(caller);
         match &result {
-            Ok(issued) => tracing::info!(
-                target: AUDIT_TARGET,
-                event = "api_key",
-                action = "issued",
-                key_id = %issued.id(),
-                key_subject = ?subject,
-                permissions = %issued.record.permissions.join(" "),
-                actor = ?actor,
-                actor_issuer = ?actor_issuer,
-                actor_key_id,
+            Ok(issued) => audit::api_key(
+                KeyAction::Issued(&issued.record.permissions),
+                issued.id(),
+                subject,
+                actor(caller),
             ),
-            Err(error) => tracing::warn!(
-                target: AUDIT_TARGET,
-                event = "api_key",
-                action = "issue_refused",
-                key_id = "",
-                key_subject = ?cut(subject),
-                actor = ?actor,
-                actor_issuer = ?actor_issuer,
-                actor_key_id,
-                reason = %error,
+            Err(error) => audit::api_key(
+                KeyAction::IssueRefused(error),
+                "",
+                cut(subject),
+                actor(caller),
             ),
         }
         result
@@ -475,7 +464,7 @@ impl ApiKeys {
             .last_used_at
             .is_none_or(|at| now >= at.saturating_add(LAST_USE_RESOLUTION_SECS));
         if stale && let Err(error) = self.store.touch(&record.id, now).await {
-            tracing::warn!(target: "authz::audit", event = "api_key", key_id = %record.id, %error, "could not record last use");
+            tracing::warn!(target: AUDIT_TARGET, event = "api_key", key_id = %record.id, %error, "could not record last use");
         }
         Ok(VerifiedKey {
             id: record.id,
@@ -503,7 +492,6 @@ impl ApiKeys {
         id: &str,
     ) -> Result<bool, RevokeError> {
         let _ = other_subjects;
-        let (actor, actor_issuer, actor_key_id) = actor(caller);
         let Some(record) = self.store.get(id).await? else {
             return Ok(false);
         };
@@ -511,31 +499,14 @@ impl ApiKeys {
             && let Err(denied) = caller.require::<O>()
         {
             let error = RevokeError::OtherSubject(denied);
-            tracing::warn!(
-                target: AUDIT_TARGET,
-                event = "api_key",
-                action = "revoke_refused",
-                key_id = %record.id,
-                key_subject = ?record.subject,
-                actor = ?actor,
-                actor_issuer = ?actor_issuer,
-                actor_key_id,
-                reason = %error,
-            );
+            let refused = KeyAction::RevokeRefused(&error);
+            audit::api_key(refused, &record.id, &record.subject, actor(caller));
             return Err(error);
         }
         let found = self.store.revoke(&record.id).await?;
         if found {
-            tracing::info!(
-                target: AUDIT_TARGET,
-                event = "api_key",
-                action = "revoked",
-                key_id = %record.id,
-                key_subject = ?record.subject,
-                actor = ?actor,
-                actor_issuer = ?actor_issuer,
-                actor_key_id,
-            );
+            let revoked = KeyAction::Revoked;
+            audit::api_key(revoked, &record.id, &record.subject, actor(caller));
         }
         Ok(found)
     }

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::audit::KeyActor;
 use crate::authorize::Authenticated;
 use crate::authorize::VerifiedKey;
 use crate::claims::Claims;
@@ -126,12 +127,12 @@ pub(super) fn expiry(now: u64, expires_in: Option<Duration>) -> Option<u64> {
 
 /// The acting caller for audit events: its subject, its token's issuer (empty for an API
 /// key) and its API key id (empty for a token).
-pub(super) fn actor<P: Policy, C: Claims>(caller: &Authenticated<P, C>) -> (&str, &str, &str) {
-    (
-        caller.subject().map_or("", cut),
-        caller.issuer().map_or("", cut),
-        caller.api_key().map_or("", VerifiedKey::id),
-    )
+pub(super) fn actor<P: Policy, C: Claims>(caller: &Authenticated<P, C>) -> KeyActor<'_> {
+    KeyActor {
+        subject: caller.subject().map_or("", cut),
+        issuer: caller.issuer().map_or("", cut),
+        key_id: caller.api_key().map_or("", VerifiedKey::id),
+    }
 }
 
 /// Whether `caller` acts as `subject` itself. A key records no issuer, so where a caller's
