@@ -16,8 +16,26 @@ fn table() -> &'static RwLock<HashMap<Box<str>, Arc<str>>> {
     TABLE.get_or_init(Default::default)
 }
 
-/// `route` as a shared string: the one made the first time it was seen.
+/// `route` as a shared string: the one made the first time it was seen. A thread answers
+/// the route it answered last without the table (a comparison instead of a lock and a hash):
+/// a worker thread serves the same routes again and again.
 pub(crate) fn shared(route: &str) -> Arc<str> {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<Arc<str>>> = const { std::cell::RefCell::new(None) };
+    }
+    let last = LAST.with(|last| {
+        let last = last.borrow();
+        last.as_ref().filter(|name| ***name == *route).cloned()
+    });
+    if let Some(name) = last {
+        return name;
+    }
+    let name = lookup(route);
+    LAST.with(|last| *last.borrow_mut() = Some(name.clone()));
+    name
+}
+
+fn lookup(route: &str) -> Arc<str> {
     if let Some(name) = read(table()).get(route) {
         return name.clone();
     }
@@ -43,5 +61,12 @@ mod tests {
         assert!(Arc::ptr_eq(&a, &b));
         assert_eq!(&*a, "/reports/{id}");
         assert!(!Arc::ptr_eq(&a, &shared("/reports")));
+    }
+
+    #[test]
+    fn the_last_name_of_a_thread_never_answers_for_another() {
+        for route in ["/a", "/b", "/a", "/a/{id}", "/b"] {
+            assert_eq!(&*shared(route), route);
+        }
     }
 }
