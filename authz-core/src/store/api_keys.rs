@@ -323,7 +323,10 @@ fn parse(id: &str, fields: &std::collections::HashMap<String, String>) -> Option
             .filter(|by| !by.is_empty())
             .map(|by| crate::api_key::IssuedBy {
                 subject: by.clone(),
-                issuer: fields.get("issued_by_issuer").filter(|i| !i.is_empty()).cloned(),
+                issuer: fields
+                    .get("issued_by_issuer")
+                    .filter(|i| !i.is_empty())
+                    .cloned(),
             }),
     })
 }
@@ -406,7 +409,12 @@ impl ApiKeyStore for RedisApiKeyStore {
                 .arg("tenant")
                 .arg(record.tenant.as_deref().unwrap_or(""))
                 .arg("issued_by")
-                .arg(record.issued_by.as_ref().map_or("", |by| by.subject.as_str()))
+                .arg(
+                    record
+                        .issued_by
+                        .as_ref()
+                        .map_or("", |by| by.subject.as_str()),
+                )
                 .arg("issued_by_issuer")
                 .arg(
                     record
