@@ -47,11 +47,15 @@
 //! # Issuing for a caller
 //!
 //! [`ApiKeys::issue_by`] is what a request handler calls: a caller can grant only permissions
-//! it holds itself (like a fine-grained personal access token), a key for another subject
-//! needs the override requirement the application names (reports-api:
-//! `api_keys:manage_any`), and a key issued by an API key expires no later than that key. A
-//! key records no issuer: where a validator trusts several issuers (so a token's identity is
-//! issuer and subject), every key counts as another subject's.
+//! it holds itself (like a fine-grained personal access token); a key acts as the caller's own
+//! subject, or as a declared [service account](ApiKeys::service_accounts) when the caller
+//! meets the override requirement the application names (reports-api:
+//! `api_keys:manage_any`), and never as another user ([`IssueError::Impersonation`], whatever
+//! the caller holds: its holder could act as that user, and approve as themselves what they
+//! created in that user's name). A service account's key records who issued it
+//! ([`ApiKeyRecord::issued_by`]), and four eyes counts them as one party. A key issued by an
+//! API key expires no later than that key. A key records no issuer: where a validator trusts
+//! several issuers (so a token's identity is issuer and subject), no key is a token's own.
 //! [`ApiKeys::revoke_by`] revokes only the caller's own subject's keys unless the caller meets
 //! the same override. [`ApiKeys::issue`] and [`ApiKeys::revoke`] check no caller: for setup
 //! code and command-line tools, never for a request.
@@ -66,18 +70,23 @@
 //! # "keys:manage_any", } } }
 //! # #[derive(serde::Deserialize, authz_core::Claims)] struct Token { sub: String }
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-//! let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "rpt").unwrap();
+//! let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "rpt")
+//!     .unwrap()
+//!     .service_accounts(["ci-bot"]);
 //! let bot = keys.issue::<reports::Policy>("bot", ["reports:read", "keys:manage"], None).await.unwrap();
 //! let caller = Authenticated::<reports::Policy, Token>::from_api_key(keys.verify(bot.raw()).await.unwrap());
 //! let any = reports::perm::KeysManageAny;
 //!
 //! // Its own subject, a subset of what it holds: issued.
 //! assert!(keys.issue_by(&caller, any, "bot", ["reports:read"], None).await.is_ok());
-//! // More than it holds, or another subject: refused (403).
+//! // More than it holds: refused (403).
 //! let more = keys.issue_by(&caller, any, "bot", ["reports:write"], None).await.unwrap_err();
 //! assert!(matches!(more, IssueError::NotHeld { .. }) && more.http_status() == 403);
-//! let other = keys.issue_by(&caller, any, "alice", ["reports:read"], None).await.unwrap_err();
-//! assert!(matches!(other, IssueError::OtherSubject(_)) && other.http_status() == 403);
+//! // A service account needs the override; a person is never another caller's to mint.
+//! let ci = keys.issue_by(&caller, any, "ci-bot", ["reports:read"], None).await.unwrap_err();
+//! assert!(matches!(ci, IssueError::OtherSubject(_)) && ci.http_status() == 403);
+//! let alice = keys.issue_by(&caller, any, "alice", ["reports:read"], None).await.unwrap_err();
+//! assert!(matches!(alice, IssueError::Impersonation { .. }) && alice.http_status() == 403);
 //! # });
 //! ```
 //!
