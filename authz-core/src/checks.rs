@@ -165,7 +165,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
     /// prepares a payment or an invoice does not also approve it. A caller without a subject
     /// is refused (it cannot be told apart from the creator).
     ///
-    /// A service account's key issued by a caller ([`ApiKeys::issue_by`](crate::api_key::ApiKeys::issue_by))
+    /// A service account's key issued by a caller (`ApiKeys::issue_by`, feature `api-keys`)
     /// stands for that caller too: it may not approve what its accountable caller created.
     /// Record [`accountable`](Self::accountable) as the creator, and what a person creates
     /// through such a key is theirs as well.
@@ -194,7 +194,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
     }
 
     /// Who stands behind the caller, for the creator a four-eyes resource records: the caller
-    /// that issued a service account's key ([`VerifiedKey::issued_by`](crate::VerifiedKey::issued_by)),
+    /// that issued a service account's key (`VerifiedKey::issued_by`, feature `api-keys`),
     /// otherwise the caller's own subject. `None` without a subject.
     pub fn accountable(&self) -> Option<&str> {
         self.accountable_issuer()

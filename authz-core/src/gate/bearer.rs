@@ -61,6 +61,7 @@ pub fn bearer_credentials<'a>(
 }
 
 /// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="` (RFC 6750 2.1).
+#[cfg(feature = "cookies")]
 pub(super) fn is_b64token(token: &str) -> bool {
     let body = trim_end_padding(token.as_bytes());
     !body.is_empty() && classes(body) & TOKEN != 0
