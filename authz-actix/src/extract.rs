@@ -4,49 +4,25 @@
 
 use std::fmt;
 use std::future::{Future, Ready, ready};
-use std::marker::PhantomData;
 use std::ops::Deref;
 use std::pin::Pin;
 use std::rc::Rc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, web};
-use authz_core::adapter::Guard;
 use authz_core::gate::RequestHeaders;
-use authz_core::{Adapter, Authenticated, Claims, Gate, Granted, Policy, Requirement};
+use authz_core::{Adapter, Authenticated, Claims, Gate, Policy, Requirement};
 use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
 
 use crate::rejection::{ProblemJson, RefusalResponder, Rejection};
 
-/// The application's authorization setup as a type: policy `P`, claims `C`, and how refusals
-/// are answered (`H`). Declare it once, as the alias `#[require]` and `#[public]` look for:
-///
-/// ```text
-/// type Authz = authz_actix::Authz<reports::Policy, ReportsClaims>;
-/// ```
-pub struct Authz<P, C, H = ProblemJson>(Marker<(P, C, H)>);
-
-/// Names types without owning values of them: `Send + Sync` whatever they are.
-type Marker<T> = PhantomData<fn() -> T>;
-
-impl<P, C, H> fmt::Debug for Authz<P, C, H> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Authz")
-    }
-}
-
-impl<P, C, H> Adapter for Authz<P, C, H>
-where
-    P: Policy,
-    C: Claims + DeserializeOwned + Send + Sync + 'static,
-    H: RefusalResponder,
-{
-    type Policy = P;
-    type Claims = C;
-    type Guard<R: Requirement<Policy = P>> = Require<Self, R>;
-    type Public = Public<Self>;
-}
+authz_core::adapter_types!(
+    crate_name = "authz_actix",
+    responder = RefusalResponder,
+    default_responder = ProblemJson,
+    auth_note = "For an optional caller use [`MaybeAuth`], never `Option<Auth<A>>`: actix-web turns every error of an `Option`'s extractor into `None`, so a forged token would be served as no caller at all.",
+);
 
 /// The actix-web side of an [`Adapter`]: how refusals are answered.
 pub trait ActixAdapter:
@@ -123,25 +99,6 @@ async fn authenticate<A: ActixAdapter>(
     Ok(caller.clone())
 }
 
-/// An authenticated caller, with no permission demanded. Dereferences to
-/// [`Authenticated`]. For an optional caller use [`MaybeAuth`], never `Option<Auth<A>>`:
-/// actix-web turns every error of an `Option`'s extractor into `None`, so a forged token
-/// would be served as no caller at all.
-pub struct Auth<A: Adapter>(pub Authenticated<A::Policy, A::Claims>);
-
-impl<A: Adapter> Deref for Auth<A> {
-    type Target = Authenticated<A::Policy, A::Claims>;
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl<A: Adapter> fmt::Debug for Auth<A> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Auth").field(&self.0).finish()
-    }
-}
-
 impl<A: ActixAdapter> FromRequest for Auth<A> {
     type Error = Rejection<A::Responder>;
     type Future = LocalFuture<Result<Self, Self::Error>>;
@@ -185,40 +142,6 @@ impl<A: ActixAdapter> FromRequest for MaybeAuth<A> {
     }
 }
 
-/// The guard `#[require]` puts first in a handler: authenticates, checks `R`, and hands the
-/// caller and the [`Granted<R>`] proof to the body. Usable directly as an extractor too.
-pub struct Require<A: Adapter, R> {
-    caller: Authenticated<A::Policy, A::Claims>,
-    granted: Granted<R>,
-}
-
-impl<A: Adapter, R: Requirement> Require<A, R> {
-    /// The caller.
-    pub fn caller(&self) -> &Authenticated<A::Policy, A::Claims> {
-        &self.caller
-    }
-
-    /// The proof.
-    pub fn granted(&self) -> &Granted<R> {
-        &self.granted
-    }
-}
-
-impl<A: Adapter, R: Requirement> fmt::Debug for Require<A, R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Require")
-            .field("caller", &self.caller)
-            .field("granted", &self.granted)
-            .finish()
-    }
-}
-
-impl<A: Adapter, R> Guard<A::Policy, A::Claims, R> for Require<A, R> {
-    fn into_parts(self) -> (Authenticated<A::Policy, A::Claims>, Granted<R>) {
-        (self.caller, self.granted)
-    }
-}
-
 impl<A, R> FromRequest for Require<A, R>
 where
     A: ActixAdapter,
@@ -233,18 +156,8 @@ where
             let caller = authenticate::<A>(request.clone()).await?;
             let route = request.match_pattern().unwrap_or_default();
             let granted = gate(&request)?.authorize::<R, A::Claims>(&caller, &route)?;
-            Ok(Require { caller, granted })
+            Ok(Require::new(caller, granted))
         })
-    }
-}
-
-/// The marker `#[public]` puts first in a handler: anyone may call it. It extracts nothing
-/// and never fails; it exists so a deny-by-default router can tell "public" from "forgotten".
-pub struct Public<A>(Marker<A>);
-
-impl<A> fmt::Debug for Public<A> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Public")
     }
 }
 
@@ -253,7 +166,7 @@ impl<A> FromRequest for Public<A> {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(_: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(Public(PhantomData)))
+        ready(Ok(Public::new()))
     }
 }
 

@@ -7,12 +7,12 @@ use std::marker::PhantomData;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use authz_core::{Denied, Refusal};
+use authz_core::Refusal;
 
 /// The extractors' error: a [`Refusal`] (why, as data: [`kind`](Refusal::kind),
 /// [`status`](Refusal::status), ...), answered by the responder `H` (default
 /// [`ProblemJson`]) through actix-web's [`ResponseError`]. Return it from a handler (`?` on a
-/// [`Denied`] owner check) and it answers as the extractors do.
+/// [`Denied`](authz_core::Denied) owner check) and it answers as the extractors do.
 ///
 /// One more case is no refusal: the app has no [`Gate`](authz_core::Gate) in its app data
 /// (`App::app_data(web::Data::new(gate))` was forgotten), answered 500 without a body.
@@ -22,7 +22,7 @@ pub struct Rejection<H = ProblemJson> {
 }
 
 impl Rejection {
-    /// A rejection answered by the default responder, from a [`Refusal`] or a [`Denied`]
+    /// A rejection answered by the default responder, from a [`Refusal`] or a [`Denied`](authz_core::Denied)
     /// check. With a responder of your own, convert with `From` (or `?`).
     pub fn new(refusal: impl Into<Refusal>) -> Self {
         Self::from(refusal.into())
@@ -80,32 +80,9 @@ impl<H> From<Refusal> for Rejection<H> {
     }
 }
 
-impl<H> From<Denied> for Rejection<H> {
-    /// For checks made in a handler body (owner checks): the challenge carries no realm.
-    fn from(denied: Denied) -> Self {
-        Self::from(Refusal::from(denied))
-    }
-}
-
-/// `?` in a handler on the library's other fallible calls: each answers as its
-/// [`Refusal`] describes.
-macro_rules! rejection_from {
-    ($($(#[$cfg:meta])* $error:ty),*) => {$(
-        $(#[$cfg])*
-        impl<H> From<$error> for Rejection<H> {
-            fn from(error: $error) -> Self {
-                Self::from(Refusal::from(error))
-            }
-        }
-    )*};
-}
-rejection_from!(
-    #[cfg(feature = "api-keys")]
-    authz_core::api_key::IssueError,
-    #[cfg(feature = "api-keys")]
-    authz_core::api_key::RevokeError,
-    authz_core::token::LogoutError
-);
+// `?` on a failed owner check ([`Denied`](authz_core::Denied)) and on the library's other fallible calls: each
+// answers as its `Refusal` describes.
+authz_core::refusal_conversions!(Rejection);
 
 impl<H: RefusalResponder> ResponseError for Rejection<H> {
     fn status_code(&self) -> StatusCode {

@@ -5,21 +5,16 @@
 //!
 //! ```text
 //! error[E0277]: this handler does not declare who may call it
-//!   |     .get("/reports", list)
-//!   |      ---             ^^^^ add `#[require(...)]` or `#[public]` to the handler
+//!    |
+//! 27 |         .get("/reports", list)
+//!    |          ^^^ add `#[require(...)]` or `#[public]` to the handler
+//!    |
+//!    = note: the router denies by default: a handler's first parameter must be an authz guard, which `#[require(...)]` and `#[public]` insert
 //! ```
 //!
-//! As a test (a handler with no guard first, refused by `get`):
-//!
-//! ```compile_fail,E0277
-//! # authz_core::policy! { /// P
-//! # pub mod reports { permissions { /// r
-//! # "reports:read", } } }
-//! async fn list() -> &'static str { "[]" }
-//! let _ = authz_actix::Routes::new().get("/reports", list);
-//! ```
-//!
-//! while the same handler with `#[require(...)]` is accepted:
+//! (as `tests/tests/ui/actix/fail/unguarded-handler.stderr` holds it, which a test compares
+//! with this quote; the trybuild cases there also refuse an unguarded handler in a nested
+//! group and a misspelt permission). The same handler with `#[require(...)]` is accepted:
 //!
 //! ```
 //! # authz_core::policy! { /// P

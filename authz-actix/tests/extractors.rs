@@ -2,79 +2,41 @@
 //! one authentication per request when a handler takes the caller beside its guard, and
 //! `#[require]` stacked with actix-web's own routing macros.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use actix_web::{App, HttpResponse, test, web};
 use authz_actix::{Auth, MaybeAuth, Routes};
-use authz_core::testkit::{TestKey, claims_for};
-use authz_core::token::{
-    BoxFuture, Revocation, RevocationError, RevocationQuery, RevocationStatus,
-};
-use authz_core::{Algorithm, Gate, Validator, public, require};
+use authz_core::testkit::fixture::{CountingRevocation, Fixture, NotesClaims, notes};
+use authz_core::{Gate, public, require};
 
-authz_core::policy! {
-    /// Reports.
-    pub mod reports {
-        permissions { "reports:read" }
-        roles { "viewer" = ["reports:read"] }
-    }
-}
-
-#[derive(serde::Deserialize, authz_core::Claims)]
-struct Token {
-    sub: String,
-    #[serde(default)]
-    #[claims(roles)]
-    roles: Vec<String>,
-}
-
-type Authz = authz_actix::Authz<reports::Policy, Token>;
-
-/// Counts token validations: the validator consults it once per valid token it checks.
-#[derive(Clone, Default)]
-struct Validations(Arc<AtomicUsize>);
-
-impl Revocation for Validations {
-    fn check<'a>(
-        &'a self,
-        _: RevocationQuery<'a>,
-    ) -> BoxFuture<'a, Result<RevocationStatus, RevocationError>> {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Box::pin(async { Ok(RevocationStatus::Active) })
-    }
-}
+type Authz = authz_actix::Authz<notes::Policy, NotesClaims>;
 
 struct Setup {
-    key: TestKey,
-    forger: TestKey,
+    fixture: Fixture,
     gate: Gate,
-    validations: Validations,
+    validations: CountingRevocation,
 }
 
 fn setup() -> Setup {
-    let key = TestKey::generate(Algorithm::ES256, "k");
-    let validations = Validations::default();
-    let validator = Validator::builder()
-        .algorithms([Algorithm::ES256])
-        .key(key.verification_key())
-        .issuer("https://id")
-        .audience("reports")
-        .revocation(validations.clone())
-        .build()
-        .unwrap();
+    let fixture = Fixture::new();
+    let (gate, validations) = fixture.counting_gate();
     Setup {
-        key,
-        forger: TestKey::generate(Algorithm::ES256, "k"),
-        gate: Gate::new(validator),
+        fixture,
+        gate,
         validations,
     }
 }
 
-fn viewer(key: &TestKey) -> String {
-    let mut claims = claims_for("https://id", "reports", "vic");
-    claims["roles"] = serde_json::json!(["viewer"]);
-    key.mint(&claims)
+impl Setup {
+    /// A token of `vic`, a viewer.
+    fn viewer(&self) -> String {
+        self.fixture.token("vic", &["viewer"])
+    }
+
+    /// The same claims, signed by a key nobody trusts.
+    fn forged(&self) -> String {
+        let mut claims = self.fixture.claims("vic");
+        claims["roles"] = serde_json::json!(["viewer"]);
+        self.fixture.forger().mint(&claims)
+    }
 }
 
 #[public]
@@ -95,7 +57,7 @@ async fn whoami_naive(caller: Option<Auth<Authz>>) -> String {
         .to_owned()
 }
 
-#[require(permission = "reports:read")]
+#[require(permission = "notes:read")]
 async fn both(me: Auth<Authz>) -> String {
     me.subject().unwrap_or_default().to_owned()
 }
@@ -129,10 +91,10 @@ async fn an_optional_caller_is_none_without_credentials_and_refuses_bad_ones() {
         (200, "anonymous".into())
     );
     assert_eq!(
-        call(&s.gate, "/whoami", Some(&viewer(&s.key))).await,
+        call(&s.gate, "/whoami", Some(&s.viewer())).await,
         (200, "vic".into())
     );
-    let (status, body) = call(&s.gate, "/whoami", Some(&viewer(&s.forger))).await;
+    let (status, body) = call(&s.gate, "/whoami", Some(&s.forged())).await;
     assert_eq!(status, 401);
     assert!(body.contains("\"status\":401"), "{body}");
 }
@@ -142,7 +104,7 @@ async fn option_of_auth_serves_a_forged_token_as_anonymous() {
     // Why `MaybeAuth` exists: this is actix-web's `Option<T>`, not a bug of the adapter.
     let s = setup();
     assert_eq!(
-        call(&s.gate, "/naive", Some(&viewer(&s.forger))).await,
+        call(&s.gate, "/naive", Some(&s.forged())).await,
         (200, "anonymous".into())
     );
 }
@@ -151,15 +113,15 @@ async fn option_of_auth_serves_a_forged_token_as_anonymous() {
 async fn a_handler_taking_the_caller_beside_its_guard_authenticates_once() {
     let s = setup();
     assert_eq!(
-        call(&s.gate, "/both", Some(&viewer(&s.key))).await,
+        call(&s.gate, "/both", Some(&s.viewer())).await,
         (200, "vic".into())
     );
-    assert_eq!(s.validations.0.load(Ordering::SeqCst), 1);
+    assert_eq!(s.validations.count(), 1);
     assert_eq!(call(&s.gate, "/both", None).await.0, 401);
 }
 
 #[actix_web::get("/stacked")]
-#[require(permission = "reports:read")]
+#[require(permission = "notes:read")]
 async fn stacked() -> HttpResponse {
     HttpResponse::Ok().body("stacked")
 }
@@ -169,7 +131,7 @@ async fn require_works_under_actix_routing_macros() {
     let s = setup();
     assert_eq!(call(&s.gate, "/stacked", None).await.0, 401);
     assert_eq!(
-        call(&s.gate, "/stacked", Some(&viewer(&s.key))).await,
+        call(&s.gate, "/stacked", Some(&s.viewer())).await,
         (200, "stacked".into())
     );
 }

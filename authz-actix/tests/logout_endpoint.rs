@@ -7,51 +7,26 @@ use std::sync::Arc;
 use actix_web::http::{StatusCode, header};
 use actix_web::{App, test, web};
 use authz_actix::Routes;
-use authz_core::testkit::{TestKey, claims_for};
+use authz_core::testkit::claims_for;
+use authz_core::testkit::fixture::{Fixture, ISSUER as ISS, NotesClaims, notes};
 use authz_core::token::{BackChannelLogout, InMemoryRevocation};
-use authz_core::{Algorithm, Gate, Validator, require};
+use authz_core::{Gate, require};
 
-authz_core::policy! {
-    /// Reports.
-    pub mod reports {
-        permissions {
-            /// Read.
-            "reports:read",
-        }
-        roles {
-            /// Reads.
-            "viewer" = ["reports:read"],
-        }
-    }
-}
+type Authz = authz_actix::Authz<notes::Policy, NotesClaims>;
 
-#[derive(serde::Deserialize, authz_core::Claims)]
-struct Token {
-    sub: String,
-    #[serde(default)]
-    #[claims(roles)]
-    roles: Vec<String>,
-}
-
-type Authz = authz_actix::Authz<reports::Policy, Token>;
-
-#[require(permission = "reports:read")]
+#[require(permission = "notes:read")]
 async fn reports() -> &'static str {
     "reports"
 }
 
-const ISS: &str = "https://id.example";
-
 #[actix_web::test]
 async fn a_logout_revokes_the_session_and_a_replay_is_refused() {
-    let key = TestKey::generate(Algorithm::ES256, "k");
+    let fixture = Fixture::new();
+    let key = fixture.key();
     let revocations = Arc::new(InMemoryRevocation::new());
     let validator = |audience: &str| {
-        Validator::builder()
-            .algorithms([Algorithm::ES256])
-            .key(key.verification_key())
-            .issuer(ISS)
-            .audience(audience)
+        fixture
+            .validator_builder_for(audience)
             .revocation_store(revocations.clone())
             .build()
             .unwrap()

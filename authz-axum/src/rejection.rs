@@ -6,14 +6,14 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
 
-use authz_core::{Denied, Refusal};
+use authz_core::Refusal;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 /// The extractors' rejection: a [`Refusal`] (why, as data: [`kind`](Refusal::kind),
 /// [`status`](Refusal::status), ...), answered by the responder `H` (default
 /// [`ProblemJson`]). Match on it with `Result<Auth<Authz>, Rejection>` as with axum's own
-/// rejections; return it from a handler (`?` on a [`Denied`] owner check) and it answers as
+/// rejections; return it from a handler (`?` on a [`Denied`](authz_core::Denied) owner check) and it answers as
 /// the extractors do.
 pub struct Rejection<H = ProblemJson> {
     refusal: Refusal,
@@ -21,7 +21,7 @@ pub struct Rejection<H = ProblemJson> {
 }
 
 impl Rejection {
-    /// A rejection answered by the default responder, from a [`Refusal`] or a [`Denied`]
+    /// A rejection answered by the default responder, from a [`Refusal`] or a [`Denied`](authz_core::Denied)
     /// check (`Rejection::new(denied).into_response()`). With a responder of your own,
     /// convert with `From` (or `?`) into `Rejection<YourResponder>`.
     pub fn new(refusal: impl Into<Refusal>) -> Self {
@@ -75,32 +75,9 @@ impl<H> From<Refusal> for Rejection<H> {
     }
 }
 
-impl<H> From<Denied> for Rejection<H> {
-    /// For checks made in a handler body (owner checks): the challenge carries no realm.
-    fn from(denied: Denied) -> Self {
-        Self::from(Refusal::from(denied))
-    }
-}
-
-/// `?` in a handler on the library's other fallible calls: each answers as its
-/// [`Refusal`] describes.
-macro_rules! rejection_from {
-    ($($(#[$cfg:meta])* $error:ty),*) => {$(
-        $(#[$cfg])*
-        impl<H> From<$error> for Rejection<H> {
-            fn from(error: $error) -> Self {
-                Self::from(Refusal::from(error))
-            }
-        }
-    )*};
-}
-rejection_from!(
-    #[cfg(feature = "api-keys")]
-    authz_core::api_key::IssueError,
-    #[cfg(feature = "api-keys")]
-    authz_core::api_key::RevokeError,
-    authz_core::token::LogoutError
-);
+// `?` on a failed owner check ([`Denied`](authz_core::Denied)) and on the library's other fallible calls: each
+// answers as its `Refusal` describes.
+authz_core::refusal_conversions!(Rejection);
 
 impl<H: Responder> IntoResponse for Rejection<H> {
     fn into_response(self) -> Response {

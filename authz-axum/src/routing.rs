@@ -6,10 +6,16 @@
 //! with none of them does not compile:
 //!
 //! ```text
-//! error[E0277]: the handler `list` does not declare who may call it
-//!   |     .route("/reports", get(list))
-//!   |                            ^^^^ add `#[require(...)]` or `#[public]` to the handler
+//! error[E0277]: this handler does not declare who may call it
+//!    |
+//! 27 |         .route("/reports", get(list))
+//!    |                            ^^^^^^^^^ add `#[require(...)]` or `#[public]` to the handler
+//!    |
+//!    = note: the router denies by default: a handler's first parameter must be an authz guard, which `#[require(...)]` and `#[public]` insert
 //! ```
+//!
+//! (as `tests/tests/ui/axum/fail/unprotected-route.stderr` holds it, which a test compares
+//! with this quote).
 //!
 //! The guarantee holds through composition: [`Router`] has axum's own `nest`, `merge`,
 //! `fallback`, `layer`, `route_layer`, `with_state`, `route_service` and `nest_service`, each

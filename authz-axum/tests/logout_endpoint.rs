@@ -5,53 +5,27 @@
 use std::sync::Arc;
 
 use authz_axum::{Gate, Router, get};
-use authz_core::testkit::{TestKey, claims_for};
+use authz_core::require;
+use authz_core::testkit::claims_for;
+use authz_core::testkit::fixture::{Fixture, ISSUER as ISS, NotesClaims, notes};
 use authz_core::token::{BackChannelLogout, InMemoryRevocation};
-use authz_core::{Algorithm, Validator, require};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-authz_core::policy! {
-    /// Reports.
-    pub mod reports {
-        permissions {
-            /// Read.
-            "reports:read",
-        }
-        roles {
-            /// Reads.
-            "viewer" = ["reports:read"],
-        }
-    }
-}
+type Authz = authz_axum::Authz<notes::Policy, NotesClaims>;
 
-#[derive(serde::Deserialize, authz_core::Claims)]
-struct Token {
-    sub: String,
-    #[serde(default)]
-    #[claims(roles)]
-    roles: Vec<String>,
-}
-
-type Authz = authz_axum::Authz<reports::Policy, Token>;
-
-#[require(permission = "reports:read")]
+#[require(permission = "notes:read")]
 async fn reports() -> &'static str {
     "reports"
 }
 
-const ISS: &str = "https://id.example";
-
-fn app(key: &TestKey) -> (Router<Gate>, axum::Router) {
+fn app(fixture: &Fixture) -> (Router<Gate>, axum::Router) {
     let revocations = Arc::new(InMemoryRevocation::new());
     let validator = |audience: &str| {
-        Validator::builder()
-            .algorithms([Algorithm::ES256])
-            .key(key.verification_key())
-            .issuer(ISS)
-            .audience(audience)
+        fixture
+            .validator_builder_for(audience)
             .revocation_store(revocations.clone())
             .build()
             .unwrap()
@@ -107,8 +81,9 @@ async fn get_reports(app: &axum::Router, token: &str) -> StatusCode {
 
 #[tokio::test]
 async fn a_logout_revokes_the_session_and_a_replay_is_refused() {
-    let key = TestKey::generate(Algorithm::ES256, "k");
-    let (router, app) = app(&key);
+    let fixture = Fixture::new();
+    let key = fixture.key();
+    let (router, app) = app(&fixture);
     assert!(
         router
             .route_table()
@@ -146,8 +121,9 @@ async fn a_logout_revokes_the_session_and_a_replay_is_refused() {
 
 #[tokio::test]
 async fn a_request_that_is_no_logout_form_is_a_bad_request() {
-    let key = TestKey::generate(Algorithm::ES256, "k");
-    let (_, app) = app(&key);
+    let fixture = Fixture::new();
+    let key = fixture.key();
+    let (_, app) = app(&fixture);
     let logout = key.logout_token(ISS, "reports-web", Some("ann"), None);
     for (content_type, body, why) in [
         (
@@ -181,14 +157,9 @@ async fn a_request_that_is_no_logout_form_is_a_bad_request() {
 
 #[tokio::test]
 async fn the_store_is_given_once_and_a_logout_without_it_cannot_be_built() {
-    let key = TestKey::generate(Algorithm::ES256, "k");
-    let validator = |audience: &str| {
-        Validator::builder()
-            .algorithms([Algorithm::ES256])
-            .key(key.verification_key())
-            .issuer(ISS)
-            .audience(audience)
-    };
+    let fixture = Fixture::new();
+    let key = fixture.key();
+    let validator = |audience: &str| fixture.validator_builder_for(audience);
     // A read-only hook: the receiver would revoke into a store no validator reads.
     let hook_only = Gate::new(
         validator("reports")

@@ -34,6 +34,15 @@
 //!     }
 //! }
 //! ```
+//!
+//! An adapter for a real framework need not write these types by hand:
+//! [`adapter_types!`](crate::adapter_types) defines `Authz`, `Auth`, `Require` and `Public` in
+//! its crate (the orphan rule wants them there, so that the framework's traits can be
+//! implemented for them), [`refusal_conversions!`](crate::refusal_conversions) gives its
+//! rejection type `?` on the library's errors, and [`guard_traits!`](crate::guard_traits) the
+//! route rules. What is left is the framework's glue: its extractor and response traits.
+
+mod extractors;
 
 use crate::claims::Claims;
 use crate::policy::Policy;

@@ -6,11 +6,12 @@
 //! | `authentication` | `WARN` | `outcome = "failure"`, `credential` (`bearer`, `api_key`), `category` (`missing_credentials`, `invalid_request`, `invalid_token`, `unavailable`), `key_id` (API keys: the public id, never the secret), `reason` (detailed, never the token), `route` |
 //! | `authorization` | `DEBUG` allow, `WARN` deny | `decision` (`allow`/`deny`), `subject`, `issuer` (the token's `iss`; empty for API keys), `key_id` (API keys; empty for tokens), `tenant`, `rule`, `route`, `reason` (`rule met`, `missing permission`, `missing role`), `unknown_roles`, `unknown_permissions` (names the policy does not know, comma-separated) |
 //! | `owner_check` | `DEBUG` allow, `WARN` deny | `decision`, `subject`, `issuer`, `key_id`, `tenant`, `rule` (the override), `route`, `reason` (`owner`, `override`, `not the owner`, `another tenant`) |
-//! | `tenant_check` | `DEBUG` allow, `WARN` deny | the same fields; `reason` (`same tenant`, `cross-tenant permission`, `another tenant`, `no tenant`) |
+//! | `tenant_check` | `DEBUG` allow, `WARN` deny | the same fields; `reason` (`same tenant`, `cross-tenant permission`, `another tenant`, `no tenant`; scoping to a tenant with stored roles, `Authenticated::in_tenant`: `member`, `not a member`, `issuer not bound to the tenant`, `no subject`) |
 //! | `four_eyes` | `DEBUG` allow, `WARN` deny | the same fields; `reason` (`not the creator`, `the approver created it`) |
 //! | `check` | `DEBUG` allow, `WARN` deny | the same fields; `rule` is `check(<name>)`, `reason` (`passed`, `check failed`) |
 //! | `separation_of_duties` | `WARN` | `decision` (`deny`, `drop`), `subject`, `issuer`, `key_id`, `tenant`, `first`, `second` (the pair's permissions), `route` |
 //! | `backchannel_logout` | `INFO` done, `WARN` refused | `issuer`, `subject`, `session` (what was logged out), or `reason` (why not) |
+//! | `role_assignment` | `INFO` changed or unchanged, `WARN` refused | `action` (`granted`, `revoked`, `unchanged`, `grant_refused`, `revoke_refused`), `member_issuer`, `member_subject`, `tenant`, `role`, `actor`, `actor_issuer`, `actor_key_id`, `actor_tenant`, `reason` (refusals) |
 //! | `api_key` | `INFO` issued and revoked, `WARN` refused | `action` (`issued`, `issue_refused`, `revoked`, `revoke_refused`), `key_id` (empty for a refused issuance), `key_subject`, `permissions` (issued: space-separated), `actor`, `actor_issuer` (empty for an API key), `actor_key_id` (empty for a token), `reason` (refusals); never a secret |
 //!
 //! Refusals are `WARN` and grants `DEBUG`, as ASP.NET Core logs authorization failures above
@@ -186,7 +187,7 @@ pub(crate) fn backchannel_logout(
         Err(error) => tracing::warn!(
             target: AUDIT_TARGET,
             event = "backchannel_logout",
-            reason = %error,
+            reason = %crate::util::Chain(error),
         ),
     }
 }
@@ -206,11 +207,11 @@ pub(crate) enum KeyAction<'a> {
     /// Issued, granting these permission names.
     Issued(&'a [String]),
     /// Issuance refused, for this reason.
-    IssueRefused(&'a dyn core::fmt::Display),
+    IssueRefused(&'a (dyn std::error::Error + 'static)),
     /// Revoked.
     Revoked,
     /// Revocation refused, for this reason.
-    RevokeRefused(&'a dyn core::fmt::Display),
+    RevokeRefused(&'a (dyn std::error::Error + 'static)),
 }
 
 /// The `api_key` event: `key_id` and `key_subject` name the key (an empty id for a refused
@@ -259,7 +260,7 @@ pub(crate) fn api_key(action: KeyAction<'_>, key_id: &str, key_subject: &str, ac
                 actor = ?actor,
                 actor_issuer = ?actor_issuer,
                 actor_key_id,
-                reason = %reason,
+                reason = %crate::util::Chain(reason),
             );
         }
     }

@@ -22,6 +22,27 @@ pub(crate) fn truncate(value: &str, max: usize) -> &str {
     &value[..end]
 }
 
+/// Appends `bytes` in lowercase hex: the one hex encoder of the crate (Redis key names, the
+/// push channel's nonces, API key ids and hashes). Two digits a byte, from a table: a
+/// `write!` per byte cost more than the SHA-256 it encodes.
+#[cfg(any(feature = "redis", feature = "api-keys"))]
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+}
+
+/// `bytes` in lowercase hex (see [`push_hex`]).
+#[cfg(feature = "api-keys")]
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    push_hex(&mut out, bytes);
+    out
+}
+
 #[cfg_attr(not(feature = "redis"), allow(dead_code))]
 /// Locks `mutex`, also after a panic elsewhere poisoned it: every value kept behind these
 /// locks is valid after any single write, so a poisoned lock holds nothing half-done.
@@ -43,6 +64,24 @@ pub(crate) fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
 pub(crate) fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
     lock.write()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Shows an error and each of its sources, `: ` between them. An error shows only its own
+/// layer and exposes the cause as its `source` (thiserror's convention, kept crate-wide), so a
+/// log line that should say everything shows the chain.
+#[cfg_attr(not(feature = "jwt"), allow(dead_code))]
+pub(crate) struct Chain<'a>(pub(crate) &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(error) = source {
+            write!(f, ": {error}")?;
+            source = error.source();
+        }
+        Ok(())
+    }
 }
 
 /// `new`, `get_ref` and `into_inner` for an error type that keeps another error boxed, as
@@ -76,6 +115,25 @@ pub(crate) use boxed_error_api;
 #[cfg(test)]
 mod tests {
     use super::truncate;
+
+    #[cfg(any(feature = "redis", feature = "api-keys"))]
+    #[test]
+    fn hex_is_lowercase_two_digits_a_byte() {
+        assert_eq!(super::hex(&[]), "");
+        assert_eq!(super::hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        let mut out = String::from("k:");
+        super::push_hex(&mut out, &u64::MAX.to_be_bytes());
+        assert_eq!(out, format!("k:{:016x}", u64::MAX));
+    }
+
+    #[test]
+    fn a_chain_shows_every_layer_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("outer")]
+        struct Outer(#[source] std::io::Error);
+        let error = Outer(std::io::Error::other("inner"));
+        assert_eq!(super::Chain(&error).to_string(), "outer: inner");
+    }
 
     #[test]
     fn truncate_keeps_whole_characters() {

@@ -3,37 +3,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use authz_core::testkit::{TestKey, claims_for};
-use authz_core::{Algorithm, Authenticated, Gate, HasOwner, Validator, audit::AUDIT_TARGET};
+use authz_core::testkit::fixture::{Fixture, ISSUER, NotesClaims as Token, notes};
+use authz_core::{Authenticated, Gate, HasOwner, audit::AUDIT_TARGET};
 use tracing::Level;
-
-authz_core::policy! {
-    /// The test policy.
-    pub mod docs {
-        permissions {
-            /// Read your own documents.
-            "docs:read",
-            /// Read anyone's.
-            "docs:read_any",
-            /// Write.
-            "docs:write",
-        }
-        roles {
-            /// Reads.
-            "reader" = ["docs:read"],
-            /// Reads everything.
-            "auditor" = ["docs:read", "docs:read_any"],
-        }
-    }
-}
-
-#[derive(serde::Deserialize, authz_core::Claims)]
-struct Token {
-    sub: String,
-    #[serde(default)]
-    #[claims(roles)]
-    roles: Vec<String>,
-}
 
 struct Doc(&'static str);
 
@@ -94,14 +66,17 @@ impl tracing::Subscriber for Capture {
     fn exit(&self, _: &tracing::span::Id) {}
 }
 
-fn caller(gate: &Gate, key: &TestKey, sub: &str, role: &str) -> Authenticated<docs::Policy, Token> {
-    let mut claims = claims_for("https://id", "docs", sub);
-    claims["roles"] = serde_json::json!([role]);
-    let header = format!("Bearer {}", key.mint(&claims));
+fn caller(
+    gate: &Gate,
+    fixture: &Fixture,
+    sub: &str,
+    role: &str,
+) -> Authenticated<notes::Policy, Token> {
+    let header = fixture.bearer(sub, &[role]);
     tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap()
-        .block_on(gate.authenticate::<docs::Policy, Token>([header.as_bytes()], "/doc"))
+        .block_on(gate.authenticate::<notes::Policy, Token>([header.as_bytes()], "/doc"))
         .unwrap()
 }
 
@@ -112,17 +87,11 @@ fn decisions_seen_at(max: Level) -> Vec<Seen> {
 
 /// The same, with each event's `issuer` field.
 fn decisions_and_issuers_seen_at(max: Level) -> (Vec<Seen>, Vec<String>) {
-    let key = TestKey::generate(Algorithm::HS256, "k");
-    let validator = Validator::builder()
-        .algorithms([Algorithm::HS256])
-        .key(key.verification_key())
-        .issuer("https://id")
-        .audience("docs")
-        .build()
-        .unwrap();
-    let gate = Gate::new(validator);
-    let ann = caller(&gate, &key, "ann", "reader");
-    let ada = caller(&gate, &key, "ada", "auditor");
+    let fixture = Fixture::new();
+    let gate = fixture.gate();
+    // A viewer, and an admin, who reads anyone's reports.
+    let ann = caller(&gate, &fixture, "ann", "viewer");
+    let ada = caller(&gate, &fixture, "ada", "admin");
     let seen = Arc::new(Mutex::new(Vec::new()));
     let issuers = Arc::new(Mutex::new(Vec::new()));
     let subscriber = Capture {
@@ -132,17 +101,23 @@ fn decisions_and_issuers_seen_at(max: Level) -> (Vec<Seen>, Vec<String>) {
     };
     tracing::subscriber::with_default(subscriber, || {
         assert!(
-            gate.authorize::<docs::perm::DocsRead, _>(&ann, "/doc")
+            gate.authorize::<notes::perm::NotesRead, _>(&ann, "/doc")
                 .is_ok()
         );
         assert!(
-            gate.authorize::<docs::perm::DocsWrite, _>(&ann, "/doc")
+            gate.authorize::<notes::perm::NotesWrite, _>(&ann, "/doc")
                 .is_err()
         );
-        assert!(ann.check_owner(Doc("ann"), docs::perm::DocsReadAny).is_ok());
-        assert!(ada.check_owner(Doc("ann"), docs::perm::DocsReadAny).is_ok());
         assert!(
-            ann.check_owner(Doc("bob"), docs::perm::DocsReadAny)
+            ann.check_owner(Doc("ann"), notes::perm::NotesReadAny)
+                .is_ok()
+        );
+        assert!(
+            ada.check_owner(Doc("ann"), notes::perm::NotesReadAny)
+                .is_ok()
+        );
+        assert!(
+            ann.check_owner(Doc("bob"), notes::perm::NotesReadAny)
                 .is_err()
         );
     });
@@ -156,7 +131,7 @@ fn decisions_name_the_callers_issuer() {
     // With several issuers the identity is (issuer, subject): every decision says which.
     let (seen, issuers) = decisions_and_issuers_seen_at(Level::DEBUG);
     assert_eq!(seen.len(), 5);
-    assert_eq!(issuers, vec![format!("{:?}", "https://id"); 5]);
+    assert_eq!(issuers, vec![format!("{ISSUER:?}"); 5]);
 }
 
 fn seen(level: Level, event: &str, decision: &str, reason: &str) -> Seen {

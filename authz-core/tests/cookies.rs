@@ -4,31 +4,7 @@
 
 use authz_core::api_key::{ApiKeyError, ApiKeys, InMemoryApiKeyStore};
 use authz_core::gate::{RefusalKind, RequestHeaders};
-use authz_core::testkit::{TestKey, claims_for};
-use authz_core::{Algorithm, Gate, Validator};
-use serde_json::json;
-
-authz_core::policy! {
-    /// Payments.
-    pub mod payments {
-        permissions {
-            /// See payments.
-            "payments:read",
-        }
-        roles {
-            /// Reads.
-            "viewer" = ["payments:read"],
-        }
-    }
-}
-
-#[derive(serde::Deserialize, authz_core::Claims)]
-struct Token {
-    sub: String,
-    #[serde(default)]
-    #[claims(roles)]
-    roles: Vec<String>,
-}
+use authz_core::testkit::fixture::{Fixture, NotesClaims as Token, notes};
 
 const COOKIE: &str = "__Host-access_token";
 
@@ -50,22 +26,6 @@ impl RequestHeaders for Request {
     }
 }
 
-fn validator(key: &TestKey) -> Validator {
-    Validator::builder()
-        .algorithms([Algorithm::HS256])
-        .key(key.verification_key())
-        .issuer("https://id.example")
-        .audience("payments")
-        .build()
-        .unwrap()
-}
-
-fn token(key: &TestKey, subject: &str) -> String {
-    let mut claims = claims_for("https://id.example", "payments", subject);
-    claims["roles"] = json!(["viewer"]);
-    key.mint(&claims)
-}
-
 fn get(cookie: String) -> Request {
     Request {
         method: "GET",
@@ -75,10 +35,10 @@ fn get(cookie: String) -> Request {
 
 #[tokio::test]
 async fn a_planted_duplicate_cookie_is_refused_not_chosen() {
-    let key = TestKey::generate(Algorithm::HS256, "k");
-    let gate = Gate::new(validator(&key)).cookie(COOKIE);
-    let victim = token(&key, "victim");
-    let attacker = token(&key, "attacker");
+    let fixture = Fixture::new();
+    let gate = fixture.gate().cookie(COOKIE);
+    let victim = fixture.token("victim", &["viewer"]);
+    let attacker = fixture.token("attacker", &["viewer"]);
     // The attacker's cookie, set for the parent domain by a sibling, comes first.
     for request in [
         get(format!("{COOKIE}={attacker}; {COOKIE}={victim}")),
@@ -91,7 +51,7 @@ async fn a_planted_duplicate_cookie_is_refused_not_chosen() {
         },
     ] {
         let refusal = gate
-            .authenticate_request::<payments::Policy, Token>(&request, "/payments")
+            .authenticate_request::<notes::Policy, Token>(&request, "/payments")
             .await
             .unwrap_err();
         assert_eq!(refusal.status(), 400);
@@ -105,7 +65,7 @@ async fn a_planted_duplicate_cookie_is_refused_not_chosen() {
     }
     // One cookie: the victim's own session works.
     let caller = gate
-        .authenticate_request::<payments::Policy, Token>(
+        .authenticate_request::<notes::Policy, Token>(
             &get(format!("theme=dark; {COOKIE}={victim}")),
             "/payments",
         )
@@ -116,8 +76,8 @@ async fn a_planted_duplicate_cookie_is_refused_not_chosen() {
 
 #[test]
 fn a_cookie_name_without_the_host_prefix_is_refused_at_start_up() {
-    let key = TestKey::generate(Algorithm::HS256, "k");
-    let panic = std::panic::catch_unwind(|| Gate::new(validator(&key)).cookie("access_token"))
+    let fixture = Fixture::new();
+    let panic = std::panic::catch_unwind(|| fixture.gate().cookie("access_token"))
         .expect_err("a name without __Host- must not configure a gate");
     let message = panic.downcast_ref::<String>().unwrap();
     assert!(message.contains("`__Host-` prefix"), "{message}");
@@ -126,13 +86,15 @@ fn a_cookie_name_without_the_host_prefix_is_refused_at_start_up() {
         "names the opt-out: {message}"
     );
     // The explicit opt-out still refuses duplicates.
-    let gate = Gate::new(validator(&key)).dangerously_cookie_without_host_prefix("access_token");
-    let t = token(&key, "ann");
+    let gate = fixture
+        .gate()
+        .dangerously_cookie_without_host_prefix("access_token");
+    let t = fixture.token("ann", &["viewer"]);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
     let refusal = runtime
-        .block_on(gate.authenticate_request::<payments::Policy, Token>(
+        .block_on(gate.authenticate_request::<notes::Policy, Token>(
             &get(format!("access_token={t}; access_token={t}")),
             "/",
         ))
@@ -142,15 +104,15 @@ fn a_cookie_name_without_the_host_prefix_is_refused_at_start_up() {
 
 #[tokio::test]
 async fn an_api_key_in_the_cookie_is_refused() {
-    let key = TestKey::generate(Algorithm::HS256, "k");
+    let fixture = Fixture::new();
     let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "pay").unwrap();
     let issued = keys
-        .issue::<payments::Policy>("ci-bot", ["payments:read"], None)
+        .issue::<notes::Policy>("ci-bot", ["notes:read"], None)
         .await
         .unwrap();
-    let gate = Gate::new(validator(&key)).cookie(COOKIE).api_keys(keys);
+    let gate = fixture.gate().cookie(COOKIE).api_keys(keys);
     let refusal = gate
-        .authenticate_request::<payments::Policy, Token>(
+        .authenticate_request::<notes::Policy, Token>(
             &get(format!("{COOKIE}={}", issued.raw())),
             "/payments",
         )
@@ -171,7 +133,7 @@ async fn an_api_key_in_the_cookie_is_refused() {
         headers: vec![("authorization", format!("Bearer {}", issued.raw()))],
     };
     let caller = gate
-        .authenticate_request::<payments::Policy, Token>(&request, "/payments")
+        .authenticate_request::<notes::Policy, Token>(&request, "/payments")
         .await
         .unwrap();
     assert_eq!(caller.subject(), Some("ci-bot"));

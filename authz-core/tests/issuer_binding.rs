@@ -602,3 +602,53 @@ async fn with_several_issuers_an_undeclared_issuer_asserts_no_tenant() {
         Some("acme")
     );
 }
+
+/// Issue 25 with issue 21's binding: a customer's issuer bound to its tenant names no tenant
+/// in its token, and the application scopes the caller to a tenant from the request's path.
+/// Even a membership row for that issuer's subject in another tenant (written by mistake, or
+/// by a subject name the two providers share) does not let it in: the issuer may not speak
+/// for that tenant, whatever the store says.
+#[tokio::test]
+async fn a_path_tenant_is_bound_to_the_issuer_as_a_tenant_claim_is() {
+    use authz_core::assignments::{Member, MemoryAssignments};
+    let a = TestKey::generate(Algorithm::ES256, "a-1");
+    let b = TestKey::generate(Algorithm::ES256, "b-1");
+    let v = Validator::builder()
+        .algorithms([Algorithm::ES256])
+        .trust(Issuer::new(A).key(a.verification_key()).any_tenant())
+        .trust(Issuer::new(B).key(b.verification_key()).tenants(["acme"]))
+        .audience(AUD)
+        .build()
+        .unwrap();
+    let store = MemoryAssignments::<docs::Policy>::new();
+    store.grant(Member::new(B, "mallory", "acme"), docs::Role::Reader);
+    store.grant(Member::new(B, "mallory", "globex"), docs::Role::Reader);
+    store.grant(Member::new(A, "ops", "globex"), docs::Role::Reader);
+
+    let mallory = caller(&v, &b.mint(&claims_for(B, AUD, "mallory")))
+        .await
+        .unwrap();
+    let in_acme = mallory.in_tenant(&store, "acme").await.unwrap();
+    assert!(in_acme.require::<docs::perm::DocsRead>().is_ok());
+    let refused = mallory.in_tenant(&store, "globex").await.unwrap_err();
+    assert_eq!(refused.http_status(), 404);
+    assert_eq!(
+        refused.denied().map(|d| d.reason()),
+        Some(DenyReason::OtherTenant)
+    );
+    // `?` in a handler answers it as a missing resource: 404, no challenge.
+    let refusal = authz_core::Refusal::from(refused);
+    assert_eq!((refusal.status(), refusal.challenge()), (404, None));
+    // A store that cannot answer is 503 with Retry-After, never a grant.
+    let down = authz_core::assignments::TenantError::Unavailable(
+        authz_core::assignments::Unavailable::new("connection refused"),
+    );
+    let refusal = authz_core::Refusal::from(down);
+    assert_eq!((refusal.status(), refusal.retry_after()), (503, Some(5)));
+    assert!(!refusal.problem_json().contains("connection refused"));
+    // The operator's own issuer speaks for every tenant.
+    let ops = caller(&v, &a.mint(&claims_for(A, AUD, "ops")))
+        .await
+        .unwrap();
+    assert!(ops.in_tenant(&store, "globex").await.is_ok());
+}

@@ -9,6 +9,7 @@ use proc_macro::TokenStream;
 
 mod claims;
 mod errors;
+mod grpc;
 mod names;
 mod policy;
 mod require;
@@ -44,4 +45,12 @@ pub fn require(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn public(args: TokenStream, item: TokenStream) -> TokenStream {
     require::public(args.into(), item.into()).into()
+}
+
+/// Makes every RPC method of a tonic service's `impl` declare `#[require(...)]` or
+/// `#[public]`, and checks each call before the method's body runs. Documented at
+/// `authz_tonic::service`.
+#[proc_macro_attribute]
+pub fn tonic_service(args: TokenStream, item: TokenStream) -> TokenStream {
+    grpc::service(args.into(), item.into()).into()
 }

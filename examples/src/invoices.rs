@@ -2,7 +2,7 @@
 //! and client roles, `scope`, a tenant claim), tenant isolation, four-eyes approval, separation
 //! of duties, and API keys for machine clients that act in their issuer's tenant. The binary is
 //! `src/bin/invoices-api.rs`; the rules are tested in `tests/invoices.rs` and described in
-//! `docs/guide.md` ("invoices-api").
+//! `examples/README.md` ("invoices-api").
 //!
 //! ```
 //! use authz_core::Authenticated;

@@ -410,6 +410,11 @@ pub struct ReadmeDoctests;
 #[doc = include_str!("../../docs/guide.md")]
 pub struct GuideDoctests;
 
+/// `examples/README.md`: the two example applications' walkthroughs.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ExamplesReadmeDoctests;
+
 /// `docs/adapters.md`.
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/adapters.md")]

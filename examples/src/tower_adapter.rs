@@ -80,23 +80,94 @@ impl<P: Policy, C: Claims> fmt::Debug for Caller<P, C> {
     }
 }
 
-/// A tower service that checks requirement `R` before calling `inner`, and puts the
-/// [`Caller`] and the [`Granted<R>`] proof in the request extensions.
-pub struct RequireService<S, P, C, R> {
-    inner: S,
-    gate: Gate,
-    _types: Marker<(P, C, R)>,
+/// What a [`Guarded`] service checks before it calls the inner one: [`Required`] (a
+/// requirement) or [`Optional`] (a caller if there are credentials).
+pub trait Admission<P, C>: Send + Sync + 'static {
+    /// Authenticates (and authorizes) the request, putting what the inner service may read in
+    /// its extensions; the refusal otherwise.
+    fn admit<'a, B: Send>(
+        gate: &'a Gate,
+        request: &'a mut Request<B>,
+    ) -> Pin<Box<dyn Future<Output = Result<(), Refusal>> + Send + 'a>>;
 }
 
-impl<S, P, C, R> fmt::Debug for RequireService<S, P, C, R> {
+/// Admits callers meeting `R`: the [`Caller`] and the [`Granted<R>`] proof go in the request
+/// extensions.
+pub struct Required<R>(Marker<R>);
+
+impl<R> fmt::Debug for Required<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequireService")
+        f.write_str("Required")
+    }
+}
+
+impl<P, C, R> Admission<P, C> for Required<R>
+where
+    P: Policy,
+    C: Claims + DeserializeOwned + Send + Sync + 'static,
+    R: Requirement<Policy = P>,
+{
+    fn admit<'a, B: Send>(
+        gate: &'a Gate,
+        request: &'a mut Request<B>,
+    ) -> Pin<Box<dyn Future<Output = Result<(), Refusal>> + Send + 'a>> {
+        Box::pin(async move {
+            let path = request.uri().path().to_owned();
+            let caller = gate
+                .authenticate_request::<P, C>(&Headers::of(request), &path)
+                .await?;
+            let granted: Granted<R> = gate.authorize::<R, C>(&caller, &path)?;
+            request.extensions_mut().insert(Caller(Arc::new(caller)));
+            request.extensions_mut().insert(granted);
+            Ok(())
+        })
+    }
+}
+
+/// Admits anyone; with the [`Caller`] in the request extensions when the request carries
+/// credentials. Absent only without credentials: bad ones are refused, never served as nobody.
+#[derive(Debug)]
+pub struct Optional;
+
+impl<P, C> Admission<P, C> for Optional
+where
+    P: Policy,
+    C: Claims + DeserializeOwned + Send + Sync + 'static,
+{
+    fn admit<'a, B: Send>(
+        gate: &'a Gate,
+        request: &'a mut Request<B>,
+    ) -> Pin<Box<dyn Future<Output = Result<(), Refusal>> + Send + 'a>> {
+        Box::pin(async move {
+            if gate.has_credentials(&Headers::of(request)) {
+                let path = request.uri().path().to_owned();
+                let caller = gate
+                    .authenticate_request::<P, C>(&Headers::of(request), &path)
+                    .await?;
+                request.extensions_mut().insert(Caller(Arc::new(caller)));
+            }
+            Ok(())
+        })
+    }
+}
+
+/// A tower service that admits the request as `A` says before calling `inner`, and answers a
+/// refusal itself.
+pub struct Guarded<S, P, C, A> {
+    inner: S,
+    gate: Gate,
+    _types: Marker<(P, C, A)>,
+}
+
+impl<S, P, C, A> fmt::Debug for Guarded<S, P, C, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guarded")
             .field("gate", &self.gate)
             .finish_non_exhaustive()
     }
 }
 
-impl<S: Clone, P, C, R> Clone for RequireService<S, P, C, R> {
+impl<S: Clone, P, C, A> Clone for Guarded<S, P, C, A> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
@@ -106,16 +177,16 @@ impl<S: Clone, P, C, R> Clone for RequireService<S, P, C, R> {
     }
 }
 
-impl<S, P, C, R, B, ResBody> Service<Request<B>> for RequireService<S, P, C, R>
+impl<S, P, C, A, B, ResBody> Service<Request<B>> for Guarded<S, P, C, A>
 where
     S: Service<Request<B>, Response = Response<ResBody>, Error = Infallible>
         + Clone
         + Send
         + 'static,
     S::Future: Send,
-    P: Policy,
-    C: Claims + DeserializeOwned + Send + Sync + 'static,
-    R: Requirement<Policy = P>,
+    A: Admission<P, C>,
+    P: 'static,
+    C: 'static,
     B: Send + 'static,
     ResBody: From<String> + Send + 'static,
 {
@@ -133,85 +204,8 @@ where
         let inner = std::mem::replace(&mut self.inner, clone);
         let gate = self.gate.clone();
         Box::pin(async move {
-            let path = request.uri().path().to_owned();
-            let headers = Headers::of(&request);
-            let caller = match gate.authenticate_request::<P, C>(&headers, &path).await {
-                Ok(caller) => caller,
-                Err(refusal) => return Ok(refusal_response(&refusal)),
-            };
-            let granted: Granted<R> = match gate.authorize::<R, C>(&caller, &path) {
-                Ok(granted) => granted,
-                Err(refusal) => return Ok(refusal_response(&refusal)),
-            };
-            request.extensions_mut().insert(Caller(Arc::new(caller)));
-            request.extensions_mut().insert(granted);
-            inner.oneshot(request).await
-        })
-    }
-}
-
-/// A tower service that authenticates the caller when the request carries credentials (and
-/// refuses bad ones) before calling `inner`, with the [`Caller`] in the request extensions
-/// when there is one. Without credentials, `inner` runs with no caller.
-pub struct OptionalService<S, P, C> {
-    inner: S,
-    gate: Gate,
-    _types: Marker<(P, C)>,
-}
-
-impl<S, P, C> fmt::Debug for OptionalService<S, P, C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OptionalService")
-            .field("gate", &self.gate)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<S: Clone, P, C> Clone for OptionalService<S, P, C> {
-    fn clone(&self) -> Self {
-        Self {
-            inner: self.inner.clone(),
-            gate: self.gate.clone(),
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<S, P, C, B, ResBody> Service<Request<B>> for OptionalService<S, P, C>
-where
-    S: Service<Request<B>, Response = Response<ResBody>, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send,
-    P: Policy,
-    C: Claims + DeserializeOwned + Send + Sync + 'static,
-    B: Send + 'static,
-    ResBody: From<String> + Send + 'static,
-{
-    type Response = Response<ResBody>;
-    type Error = Infallible;
-    type Future = BoxFuture<Result<Response<ResBody>, Infallible>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
-        let gate = self.gate.clone();
-        Box::pin(async move {
-            let path = request.uri().path().to_owned();
-            let headers = Headers::of(&request);
-            // Absent only without credentials: bad ones are refused, never served as nobody.
-            if gate.has_credentials(&headers) {
-                match gate.authenticate_request::<P, C>(&headers, &path).await {
-                    Ok(caller) => {
-                        request.extensions_mut().insert(Caller(Arc::new(caller)));
-                    }
-                    Err(refusal) => return Ok(refusal_response(&refusal)),
-                }
+            if let Err(refusal) = A::admit(&gate, &mut request).await {
+                return Ok(refusal_response(&refusal));
             }
             inner.oneshot(request).await
         })
@@ -285,6 +279,24 @@ where
         self
     }
 
+    fn guarded<A, S>(self, method: Method, path: &str, service: S) -> Self
+    where
+        A: Admission<P, C>,
+        S: Service<Request<B>, Response = Response<ResBody>, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        let guarded = Guarded::<S, P, C, A> {
+            inner: service,
+            gate: self.gate.clone(),
+            _types: PhantomData,
+        };
+        self.add(method, path, BoxCloneSyncService::new(guarded))
+    }
+
     /// A route anyone may call.
     pub fn public<S>(self, method: Method, path: &str, service: S) -> Self
     where
@@ -309,12 +321,7 @@ where
             + 'static,
         S::Future: Send + 'static,
     {
-        let guarded = RequireService::<S, P, C, R> {
-            inner: service,
-            gate: self.gate.clone(),
-            _types: PhantomData,
-        };
-        self.add(method, path, BoxCloneSyncService::new(guarded))
+        self.guarded::<Required<R>, S>(method, path, service)
     }
 
     /// A route for anyone, with the caller in the extensions when the request carries
@@ -328,12 +335,7 @@ where
             + 'static,
         S::Future: Send + 'static,
     {
-        let optional = OptionalService::<S, P, C> {
-            inner: service,
-            gate: self.gate.clone(),
-            _types: PhantomData,
-        };
-        self.add(method, path, BoxCloneSyncService::new(optional))
+        self.guarded::<Optional, S>(method, path, service)
     }
 }
 

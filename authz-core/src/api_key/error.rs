@@ -41,7 +41,7 @@ pub enum ApiKeyError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The revocation backend could not be asked (fails closed, like a token's check).
-    #[error("revocation of api key {id} cannot be checked: {source}")]
+    #[error("revocation of api key {id} cannot be checked")]
     RevocationUnavailable {
         /// The key id.
         id: String,
@@ -99,11 +99,11 @@ pub enum IssueError {
     #[error("the subject must be 1 to 256 bytes")]
     BadSubject,
     /// The key would be for a service account, and the caller does not meet the requirement
-    /// for that ([`ApiKeys::issue_by`]).
+    /// for that ([`ApiKeys::issue_by`](super::ApiKeys::issue_by)).
     #[error("a key for another subject: {0}")]
     OtherSubject(Denied),
     /// The key would act as another user than the caller: not the caller's own subject and
-    /// not a declared service account ([`ApiKeys::service_accounts`]). Whatever the caller
+    /// not a declared service account ([`ApiKeys::service_accounts`](super::ApiKeys::service_accounts)). Whatever the caller
     /// holds, a key is never minted "as" a colleague: its holder could act as them, and
     /// approve as themselves what they created in the colleague's name (four eyes).
     #[error(
@@ -113,7 +113,7 @@ pub enum IssueError {
         /// The subject asked for (cut to 128 bytes).
         subject: String,
     },
-    /// The key would grant permissions the caller does not hold ([`ApiKeys::issue_by`]).
+    /// The key would grant permissions the caller does not hold ([`ApiKeys::issue_by`](super::ApiKeys::issue_by)).
     #[error("the caller does not hold {missing}; a key grants only what its issuer holds")]
     NotHeld {
         /// The names the caller lacks, comma-separated.
@@ -130,8 +130,8 @@ pub enum IssueError {
     #[error("the subject's credentials are revoked")]
     SubjectRevoked,
     /// The revocation backend could not be asked.
-    #[error("the revocation store cannot be checked: {0}")]
-    RevocationUnavailable(RevocationError),
+    #[error("the revocation store cannot be checked")]
+    RevocationUnavailable(#[source] RevocationError),
     /// The operating system's random source failed.
     #[error("the random source failed")]
     Random,
@@ -205,7 +205,7 @@ impl RevokeError {
     }
 }
 
-/// Why [`ApiKeys::revoke_by`] failed.
+/// Why [`ApiKeys::revoke_by`](super::ApiKeys::revoke_by) failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RevokeError {

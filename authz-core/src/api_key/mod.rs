@@ -131,8 +131,9 @@ mod error;
 mod rules;
 mod store;
 
+use crate::util::hex;
 pub use error::{ApiKeyError, BadPrefix, IssueError, RevokeError};
-use rules::{accountable_for, actor, check_request, cut, expiry, hex, is_own};
+use rules::{accountable_for, actor, check_request, cut, expiry, is_own};
 pub use store::{ApiKeyRecord, ApiKeyStore, InMemoryApiKeyStore, IssuedBy, StoreError};
 
 const ID_BYTES: usize = 8;

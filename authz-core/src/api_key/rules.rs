@@ -1,7 +1,6 @@
 //! The rules of issuance: names checked against the policy, who may issue for whom, what a
 //! key may grant, and who is accountable for it.
 
-use std::fmt;
 use std::time::Duration;
 
 use crate::audit::KeyActor;
@@ -12,15 +11,6 @@ use crate::policy::{Permission, PermissionSet, Policy};
 use crate::requirement::Requirement;
 
 use super::{ApiKeys, IssueError, IssuedBy};
-
-pub(super) fn hex(bytes: &[u8]) -> String {
-    use fmt::Write as _;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
-}
 
 /// Checks a subject and permission names of policy `P`: the names, deduplicated, and their
 /// set.

@@ -28,18 +28,18 @@ pub struct ApiKeyRecord {
     pub last_used_at: Option<u64>,
     /// SHA-256 of the secret, lowercase hex.
     pub secret_sha256: String,
-    /// The tenant the key acts in: the issuing caller's ([`ApiKeys::issue_by`]), the one
-    /// given to [`ApiKeys::issue_in`]; `None` for keys issued without either.
+    /// The tenant the key acts in: the issuing caller's ([`ApiKeys::issue_by`](super::ApiKeys::issue_by)), the one
+    /// given to [`ApiKeys::issue_in`](super::ApiKeys::issue_in); `None` for keys issued without either.
     pub tenant: Option<String>,
     /// Who is accountable for a service account's key: the caller that issued it through
-    /// [`ApiKeys::issue_by`] (or, when that caller was itself such a key, the one accountable
+    /// [`ApiKeys::issue_by`](super::ApiKeys::issue_by) (or, when that caller was itself such a key, the one accountable
     /// for it). `None` for a key issued to its own holder or by setup code.
     #[serde(default)]
     pub issued_by: Option<IssuedBy>,
 }
 
 /// The caller accountable for a service account's key, so that four eyes can tell who stands
-/// behind the key ([`Authenticated::accountable`]).
+/// behind the key ([`Authenticated::accountable`](crate::Authenticated::accountable)).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IssuedBy {
     /// The issuing caller's subject.

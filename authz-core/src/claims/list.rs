@@ -3,7 +3,8 @@
 
 use core::fmt;
 
-use super::{Names, PermissionNames, RoleNames, ScopeString, Source};
+use super::fields::Source;
+use super::{Names, PermissionNames, RoleNames, ScopeString};
 
 /// The field type for a claim of names that a token may leave out: roles, groups, scopes,
 /// permissions. Absent, `null` and `[]` are all no names, so a token without the claim (a

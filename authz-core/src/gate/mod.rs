@@ -396,7 +396,7 @@ impl Gate {
                         route,
                         category(error.category()),
                         Some(error.key_id().unwrap_or("")),
-                        &error,
+                        &crate::util::Chain(&error),
                     );
                     Err(self.refuse(RefusalKind::ApiKey(error)))
                 }
@@ -405,7 +405,8 @@ impl Gate {
         match self.validator.validate_shared::<C>(token).await {
             Ok(validated) => self.admit(Authenticated::from(validated), route),
             Err(error) => {
-                audit::authentication(route, category(error.category()), None, &error);
+                let chain = crate::util::Chain(&error);
+                audit::authentication(route, category(error.category()), None, &chain);
                 Err(self.refuse(RefusalKind::Token(error)))
             }
         }

@@ -11,11 +11,25 @@ use super::{PROBLEM_JSON, RETRY_AFTER_SECONDS};
 /// A refused request, as data any framework can answer: [`status`](Refusal::status),
 /// [`challenge`](Refusal::challenge), [`problem_json`](Refusal::problem_json),
 /// [`retry_after`](Refusal::retry_after). Nothing in any of them contains the token.
-#[derive(Debug, thiserror::Error)]
-#[error("{kind}")]
+///
+/// Its `Display` is its kind's, and its [`source`](std::error::Error::source) is its kind's
+/// source: the error that caused it, if any (a token's validation error, a store's).
+#[derive(Debug)]
 pub struct Refusal {
     kind: RefusalKind,
     realm: Option<Arc<str>>,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.kind.fmt(f)
+    }
+}
+
+impl std::error::Error for Refusal {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.kind)
+    }
 }
 
 /// The kinds of refusal.
@@ -29,14 +43,14 @@ pub enum RefusalKind {
     #[error("malformed request: {0}")]
     InvalidRequest(&'static str),
     /// The token failed validation: 401 `invalid_token` (400 or 503 by the error's category).
-    #[error("token rejected: {0}")]
+    #[error("the token was rejected")]
     Token(#[from] TokenError),
     /// A valid caller without the permission: 403 `insufficient_scope` (404 when concealed).
-    #[error("{0}")]
+    #[error(transparent)]
     Forbidden(#[from] Denied),
     /// The API key failed verification: 401 `invalid_token` (503 if its store is down).
     #[cfg(feature = "api-keys")]
-    #[error("api key rejected: {0}")]
+    #[error("the API key was rejected")]
     ApiKey(#[from] crate::api_key::ApiKeyError),
     /// A state-changing request carried cookie credentials but came from another site (or
     /// could not show where it came from): 403, no challenge. CSRF defence.
@@ -53,25 +67,36 @@ pub enum RefusalKind {
         policy: Arc<StepUpPolicy>,
     },
     /// The rule demands a step-up ([`StepUp`](crate::requirement::StepUp)) but the gate has
-    /// no step-up policy to decide it ([`Gate::step_up`]): 500, a configuration error of the
+    /// no step-up policy to decide it ([`Gate::step_up`](crate::Gate::step_up)): 500, a configuration error of the
     /// service, never a pass. Audited at `ERROR`.
     #[error("step-up required but not configured: call Gate::step_up(StepUpPolicy::acr([..]))")]
     StepUpNotConfigured,
     /// Issuing an API key in a handler failed (`?` on [`ApiKeys::issue_by`](crate::api_key::ApiKeys::issue_by)):
     /// its [`http_status`](crate::api_key::IssueError::http_status), no challenge.
     #[cfg(feature = "api-keys")]
-    #[error("api key not issued: {0}")]
-    Issue(crate::api_key::IssueError),
+    #[error("the API key was not issued")]
+    Issue(#[source] crate::api_key::IssueError),
     /// Revoking an API key in a handler failed: 403 or 503, no challenge.
     #[cfg(feature = "api-keys")]
-    #[error("api key not revoked: {0}")]
-    Revoke(crate::api_key::RevokeError),
+    #[error("the API key was not revoked")]
+    Revoke(#[source] crate::api_key::RevokeError),
     /// A back-channel logout token was refused (`?` on
     /// [`BackChannelLogout::receive`](crate::token::BackChannelLogout::receive)): 400, no
     /// challenge. The ready endpoints (`Router::backchannel_logout`) answer with the OAuth
     /// error body the specification asks for instead.
-    #[error("{0}")]
+    #[error(transparent)]
     Logout(#[from] crate::token::LogoutError),
+    /// The application's role assignments could not be read (`?` on
+    /// [`Authenticated::in_tenant`](crate::Authenticated::in_tenant)): 503 with `Retry-After`,
+    /// never a stale grant. (A caller without a membership is refused as
+    /// [`Forbidden`](Self::Forbidden), concealed: 404.)
+    #[error("the role assignments are unavailable")]
+    Assignments(#[source] crate::assignments::Unavailable),
+    /// Granting or revoking a membership in a handler failed (`?` on
+    /// [`assignments::manage`](crate::assignments::manage)): 400, 403 or 503, no challenge.
+    /// (Another tenant's member is refused as [`Forbidden`](Self::Forbidden), concealed.)
+    #[error("the membership was not changed")]
+    Membership(#[source] crate::assignments::ChangeError),
 }
 
 impl Refusal {
@@ -103,6 +128,8 @@ impl Refusal {
             #[cfg(feature = "api-keys")]
             RefusalKind::Revoke(error) => error.http_status(),
             RefusalKind::Logout(_) => 400,
+            RefusalKind::Assignments(_) => 503,
+            RefusalKind::Membership(error) => error.http_status(),
         }
     }
 
@@ -125,6 +152,7 @@ impl Refusal {
             #[cfg(feature = "api-keys")]
             RefusalKind::Issue(_) | RefusalKind::Revoke(_) => None,
             RefusalKind::Logout(error) => Some(error.error_code()),
+            RefusalKind::Assignments(_) | RefusalKind::Membership(_) => None,
         }
     }
 
@@ -154,6 +182,16 @@ impl Refusal {
             #[cfg(feature = "api-keys")]
             RefusalKind::Revoke(error) => error.description(),
             RefusalKind::Logout(error) => error.description(),
+            RefusalKind::Assignments(_) => "the role assignments cannot be read right now",
+            RefusalKind::Membership(error) => match error {
+                crate::assignments::ChangeError::NotHeld { .. } => {
+                    "a caller assigns only roles within its own permissions"
+                }
+                crate::assignments::ChangeError::InvalidMember(_) => {
+                    "the member's subject or tenant is not valid"
+                }
+                _ => "the role assignments cannot be written right now",
+            },
         }
     }
 
@@ -169,7 +207,11 @@ impl Refusal {
         {
             return None;
         }
-        if let RefusalKind::CrossSite(_) | RefusalKind::Logout(_) = &self.kind {
+        if let RefusalKind::CrossSite(_)
+        | RefusalKind::Logout(_)
+        | RefusalKind::Assignments(_)
+        | RefusalKind::Membership(_) = &self.kind
+        {
             return None;
         }
         #[cfg(feature = "api-keys")]
@@ -302,12 +344,33 @@ impl From<crate::api_key::RevokeError> for RefusalKind {
     }
 }
 
+impl From<crate::assignments::TenantError> for RefusalKind {
+    /// No membership in the tenant: refused as another tenant's resource is (404, concealed).
+    fn from(error: crate::assignments::TenantError) -> Self {
+        match error {
+            crate::assignments::TenantError::Denied(denied) => Self::from_denied(denied),
+            crate::assignments::TenantError::Unavailable(error) => Self::Assignments(error),
+        }
+    }
+}
+
+impl From<crate::assignments::ChangeError> for RefusalKind {
+    fn from(error: crate::assignments::ChangeError) -> Self {
+        match error {
+            crate::assignments::ChangeError::OtherTenant(denied) => Self::from_denied(denied),
+            error => Self::Membership(error),
+        }
+    }
+}
+
 refusal_from!(
     #[cfg(feature = "api-keys")]
     crate::api_key::IssueError,
     #[cfg(feature = "api-keys")]
     crate::api_key::RevokeError,
-    crate::token::LogoutError
+    crate::token::LogoutError,
+    crate::assignments::TenantError,
+    crate::assignments::ChangeError
 );
 
 pub(super) fn title(status: u16) -> &'static str {

@@ -22,9 +22,11 @@
 //! SHA-256 is stored. A key with an expiry gets a Redis TTL one day past it, so expired keys
 //! leave the store by themselves. Each subject has a set of its key ids at
 //! `<prefix>sub:<SHA-256 of the subject>` (for [`ApiKeyStore::revoke_subject`]), which lives as
-//! long as its longest-lived key. Each operation is one round trip (a command or a Lua script).
-//! Revoking a subject's keys touches keys its script computes, so it needs a standalone Redis
-//! (or one cluster slot per prefix), as the rest of the store assumes.
+//! long as its longest-lived key. Each write is one round trip (a command or a Lua script); a
+//! verification reads the record from memory when it has read it before and the push channel
+//! is trusted (see [`RedisApiKeyStore`]), else one round trip. Revoking a subject's keys
+//! touches keys its script computes: one standalone Redis, as for every store here (neither
+//! Sentinel nor Cluster is supported).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -34,8 +36,9 @@ use std::time::Duration;
 
 use redis::Cmd;
 
-use super::push::{self, Follower, Trust};
-use super::{Connection, RedisConfigError, Settings, hashed_key};
+use super::keys::hashed_key;
+use super::push::{self, ChannelError, Follower, Trust};
+use super::{Connection, RedisConfigError, Settings};
 use crate::api_key::{ApiKeyRecord, ApiKeyStore, StoreError};
 use crate::token::BoxFuture;
 use crate::util::{read, write};
@@ -155,7 +158,7 @@ impl Follower for KeyCache {
     /// An id whose record to forget.
     type Hint = String;
 
-    fn load<'a>(&'a self, _connection: &'a Connection) -> BoxFuture<'a, Result<(), &'static str>> {
+    fn load<'a>(&'a self, _connection: &'a Connection) -> BoxFuture<'a, Result<(), ChannelError>> {
         // Read-through: nothing is loaded, and nothing read before the gap is kept.
         self.forget_all();
         Box::pin(core::future::ready(Ok(())))
@@ -174,7 +177,7 @@ impl Follower for KeyCache {
         &'a self,
         _connection: &'a Connection,
         hints: Vec<String>,
-    ) -> BoxFuture<'a, Result<(), &'static str>> {
+    ) -> BoxFuture<'a, Result<(), ChannelError>> {
         self.forget(hints.iter().map(String::as_str));
         Box::pin(core::future::ready(Ok(())))
     }
@@ -193,25 +196,10 @@ pub struct RedisApiKeyStoreBuilder {
 }
 
 impl RedisApiKeyStoreBuilder {
-    /// With `redis-tls`: for a `rediss://` URL, trust this CA (PEM) instead of the system's
-    /// roots, as for a Redis whose certificate a private CA signed.
-    #[cfg(feature = "redis-tls")]
-    pub fn tls_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.settings.root_certificate = Some(pem.into());
-        self
-    }
-
-    /// Records are `<prefix><id>` (default `authz:api_keys:`).
-    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.settings.prefix = prefix.into();
-        self
-    }
-
-    /// The time allowed to connect and, separately, to get each answer (default 1 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.settings.timeout = timeout;
-        self
-    }
+    super::settings_methods!(
+        prefix = "Records are `<prefix><id>` (default `authz:api_keys:`).",
+        timeout = "The time allowed to connect and, separately, to get each answer (default 1 s)."
+    );
 
     /// Whether verification keeps the records it reads in memory, invalidated by pushes
     /// (default `true`), or reads Redis every time (`false`).

@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
-use super::push::{self, BATCH, FULL, Follower, Trust, hinted_key, now_ms};
-use super::{Connection, hex_key};
+use super::push::{self, BATCH, ChannelError, Follower, Trust, hinted_key, now_ms};
+use super::{Connection, RedisError, keys};
 use crate::token::BoxFuture;
 use crate::util::{read, write};
 
@@ -185,34 +185,12 @@ impl Mirror {
 
     /// The slot a Redis key of this store names, if it is one.
     fn slot(&self, key: &str) -> Option<Slot> {
-        let rest = key.strip_prefix(&*self.prefix)?;
-        let (kind, hex) = self
-            .kinds
-            .iter()
-            .enumerate()
-            .find_map(|(i, kind)| rest.strip_prefix(kind).map(|hex| (i, hex)))?;
-        let hex = hex.as_bytes();
-        if hex.len() != 64 {
-            return None;
-        }
-        let mut digest = [0u8; 32];
-        for (byte, pair) in digest.iter_mut().zip(hex.chunks_exact(2)) {
-            let digit = |c: u8| char::from(c).to_digit(16);
-            *byte = u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()?;
-        }
-        Some(Slot {
-            kind: u8::try_from(kind).ok()?,
-            digest,
-        })
+        keys::parse(&self.prefix, self.kinds, key)
     }
 
     /// The Redis key of `slot`.
     fn key(&self, slot: &Slot) -> String {
-        hex_key(
-            &self.prefix,
-            self.kinds[usize::from(slot.kind)],
-            &slot.digest,
-        )
+        keys::slot_key(&self.prefix, self.kinds, slot)
     }
 
     /// Whether checks read memory now.
@@ -261,7 +239,7 @@ impl Mirror {
     }
 
     /// Reads the entries of `slots` from Redis and keeps what it holds.
-    async fn read_back(&self, connection: &Connection, slots: &[Slot]) -> Result<(), &'static str> {
+    async fn read_back(&self, connection: &Connection, slots: &[Slot]) -> Result<(), ChannelError> {
         if slots.is_empty() {
             return Ok(());
         }
@@ -274,16 +252,24 @@ impl Mirror {
         let mut answers: Vec<redis::Value> = connection
             .query_pipe(&pipe)
             .await
-            .map_err(|_| "cannot read entries back")?;
+            .map_err(ChannelError::redis("cannot read entries back"))?;
         let at = now_ms();
         if answers.len() != keys.len() + 1 {
-            return Err("Redis answered a read-back unexpectedly");
+            return Err(ChannelError::redis("reading entries back")(
+                RedisError::Unexpected("a pipeline answer of another length"),
+            ));
         }
         let pttls = answers.split_off(1);
-        let values: Vec<redis::Value> = redis::from_redis_value(answers.remove(0))
-            .map_err(|_| "Redis answered MGET unexpectedly")?;
+        let values: Vec<redis::Value> =
+            redis::from_redis_value(answers.remove(0)).map_err(|_| {
+                ChannelError::redis("reading entries back")(RedisError::Unexpected(
+                    "MGET that is not an array",
+                ))
+            })?;
         if values.len() != keys.len() {
-            return Err("Redis answered MGET with a wrong count");
+            return Err(ChannelError::redis("reading entries back")(
+                RedisError::Unexpected("MGET with a wrong count"),
+            ));
         }
         for ((slot, value), pttl) in slots.iter().zip(values).zip(pttls) {
             // A value that is not a number belongs to no entry (another tool's key of the
@@ -301,7 +287,7 @@ impl Mirror {
     }
 
     /// Loads every entry under the prefix into an empty copy.
-    async fn load_all(&self, connection: &Connection) -> Result<(), &'static str> {
+    async fn load_all(&self, connection: &Connection) -> Result<(), ChannelError> {
         write(&self.entries).clear();
         self.full.store(false, Ordering::Release);
         let pattern = format!("{}*", escape_glob(&self.prefix));
@@ -313,8 +299,10 @@ impl Mirror {
                 .arg(&pattern)
                 .arg("COUNT")
                 .arg(BATCH);
-            let (next, keys): (u64, Vec<String>) =
-                connection.query(&scan).await.map_err(|_| "cannot load")?;
+            let (next, keys): (u64, Vec<String>) = connection
+                .query(&scan)
+                .await
+                .map_err(ChannelError::redis("cannot load"))?;
             let slots: Vec<Slot> = keys.iter().filter_map(|key| self.slot(key)).collect();
             self.read_back(connection, &slots).await?;
             self.check()?;
@@ -334,7 +322,7 @@ impl Mirror {
 impl Follower for Mirror {
     type Hint = Slot;
 
-    fn load<'a>(&'a self, connection: &'a Connection) -> BoxFuture<'a, Result<(), &'static str>> {
+    fn load<'a>(&'a self, connection: &'a Connection) -> BoxFuture<'a, Result<(), ChannelError>> {
         Box::pin(async move {
             self.load_all(connection).await?;
             self.loads.fetch_add(1, Ordering::Relaxed);
@@ -350,7 +338,7 @@ impl Follower for Mirror {
         &'a self,
         connection: &'a Connection,
         hints: Vec<Slot>,
-    ) -> BoxFuture<'a, Result<(), &'static str>> {
+    ) -> BoxFuture<'a, Result<(), ChannelError>> {
         Box::pin(async move {
             for batch in hints.chunks(BATCH) {
                 self.read_back(connection, batch).await?;
@@ -364,9 +352,9 @@ impl Follower for Mirror {
         write(&self.entries).retain(|_, entry| entry.expires > now);
     }
 
-    fn check(&self) -> Result<(), &'static str> {
+    fn check(&self) -> Result<(), ChannelError> {
         if self.full.load(Ordering::Acquire) {
-            Err(FULL)
+            Err(ChannelError::Full)
         } else {
             Ok(())
         }
@@ -412,7 +400,7 @@ mod tests {
     #[test]
     fn a_message_names_a_key_of_the_store_or_nothing() {
         let mirror = Mirror::new("p:", KINDS, 10);
-        let key = super::super::hex_key("p:", "sub:", &[7; 32]);
+        let key = keys::key_of("p:", "sub:", &[7; 32]);
         assert_eq!(
             mirror.hint(format!("{key} 17 300").as_bytes()),
             Some(Slot {
@@ -429,7 +417,7 @@ mod tests {
     fn entries_merge_by_maximum_expire_and_are_read_only_while_trusted() {
         let mirror = Mirror::new("p:", KINDS, 10);
         mirror.trust.until(u64::MAX);
-        let key = super::super::hex_key("p:", "sub:", &[7; 32]);
+        let key = keys::key_of("p:", "sub:", &[7; 32]);
         let slot = mirror.slot(&key).expect("a key of this store");
         assert_eq!((slot.kind, slot.digest), (1, [7; 32]));
         mirror.remember(&key, 5, 100_000);
@@ -443,7 +431,7 @@ mod tests {
             Some([Some(5), None, None])
         );
         // Gone from Redis (-2): not kept.
-        mirror.remember(&super::super::hex_key("p:", "jti:", &[1; 32]), 1, -2);
+        mirror.remember(&keys::key_of("p:", "jti:", &[1; 32]), 1, -2);
         mirror.remember("elsewhere:jti:00", 1, 100_000);
         mirror.remember("p:sub:0123", 1, 100_000);
         assert_eq!(mirror.len(), 1);
@@ -483,11 +471,11 @@ mod tests {
         mirror.keep(slot(2), 1, 10_000, now_ms());
         // An entry already held is updated in place.
         mirror.keep(slot(2), 2, 20_000, now_ms());
-        assert_eq!(mirror.check(), Ok(()));
+        assert!(mirror.check().is_ok());
         assert_eq!(mirror.get(&[Some(slot(2))]), Some([Some(2)]));
         mirror.keep(slot(3), 1, 10_000, now_ms());
         assert_eq!(mirror.len(), 2);
-        assert_eq!(mirror.check(), Err(FULL));
+        assert!(matches!(mirror.check(), Err(ChannelError::Full)));
         assert_eq!(mirror.get(&[Some(slot(1))]), None);
         // A barrier coming back does not make it trusted again: only a load does.
         mirror.trust.until(u64::MAX);

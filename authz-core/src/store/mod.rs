@@ -27,6 +27,7 @@
 
 #[cfg(feature = "api-keys")]
 mod api_keys;
+mod keys;
 mod mirror;
 mod push;
 mod revocation;
@@ -70,6 +71,12 @@ pub enum RedisConfigError {
     /// The revocation cache's capacity is zero.
     #[error("the revocation cache capacity must be at least 1")]
     CacheCapacity,
+    /// The staleness cache was asked for with the push copy on, whose freshness bound it
+    /// would widen.
+    #[error(
+        "the revocation staleness cache works only without the push copy: add push(false), or drop cache(..)"
+    )]
+    CacheWithPush,
     /// The key prefix is empty or longer than 256 bytes.
     #[error("the Redis key prefix must be 1 to 256 bytes long")]
     Prefix,
@@ -81,8 +88,10 @@ pub enum RedisConfigError {
     PushCapacity,
 }
 
-/// Why a store could not answer. The source error (from the `redis` crate) is kept; its
-/// message never holds the URL.
+/// Why a store could not answer. A leaf of an error chain: [`Redis`](Self::Redis) shows the
+/// `redis` crate's message (which never holds the URL) and keeps its error in the variant, not
+/// as a `source`, so that a chain shows it once (the `redis` crate's own error shows an I/O
+/// error's message and returns it as its source too).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RedisError {
@@ -91,10 +100,16 @@ pub enum RedisError {
     Backoff,
     /// Connecting or the command failed.
     #[error("Redis: {0}")]
-    Redis(#[from] redis::RedisError),
+    Redis(redis::RedisError),
     /// Redis answered something the store did not expect.
     #[error("Redis answered unexpectedly: {0}")]
     Unexpected(&'static str),
+}
+
+impl From<redis::RedisError> for RedisError {
+    fn from(error: redis::RedisError) -> Self {
+        Self::Redis(error)
+    }
 }
 
 impl RedisError {
@@ -115,6 +130,33 @@ impl RedisError {
         }
     }
 }
+
+/// The builder methods of the settings both stores share: `tls_root_certificate` (with
+/// `redis-tls`), `prefix` and `timeout`, each documented with what it means for the store.
+macro_rules! settings_methods {
+    (prefix = $prefix:literal, timeout = $timeout:literal) => {
+        /// With `redis-tls`: for a `rediss://` URL, trust this CA (PEM) instead of the system's
+        /// roots, as for a Redis whose certificate a private CA signed.
+        #[cfg(feature = "redis-tls")]
+        pub fn tls_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+            self.settings.root_certificate = Some(pem.into());
+            self
+        }
+
+        #[doc = $prefix]
+        pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+            self.settings.prefix = prefix.into();
+            self
+        }
+
+        #[doc = $timeout]
+        pub fn timeout(mut self, timeout: Duration) -> Self {
+            self.settings.timeout = timeout;
+            self
+        }
+    };
+}
+use settings_methods;
 
 /// The settings both stores share, checked once.
 pub(crate) struct Settings {
@@ -304,34 +346,5 @@ pub(crate) fn unix_now_ms() -> u64 {
 #[doc(hidden)]
 #[cfg(feature = "test-util")]
 pub fn __push_message_key(prefix: &str, payload: &[u8]) -> Option<String> {
-    mirror::hinted_entry(prefix, revocation::KINDS, payload)
-}
-
-/// The SHA-256 of the parts, one after the other.
-pub(crate) fn digest(parts: &[&[u8]]) -> [u8; 32] {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update(part);
-    }
-    hasher.finalize().into()
-}
-
-/// `<prefix><kind><digest in hex>`: any identifier makes a key of one length.
-pub(crate) fn hex_key(prefix: &str, kind: &str, digest: &[u8; 32]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut key = String::with_capacity(prefix.len() + kind.len() + 64);
-    key.push_str(prefix);
-    key.push_str(kind);
-    // Two hex digits a byte, from a table: a `write!` per byte cost more than the hash.
-    for byte in digest {
-        key.push(char::from(HEX[usize::from(byte >> 4)]));
-        key.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    key
-}
-
-/// `<prefix><kind><SHA-256 of the parts, in hex>`.
-pub(crate) fn hashed_key(prefix: &str, kind: &str, parts: &[&[u8]]) -> String {
-    hex_key(prefix, kind, &digest(parts))
+    mirror::hinted_entry(prefix, keys::KINDS, payload)
 }

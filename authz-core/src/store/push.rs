@@ -32,15 +32,44 @@ use std::time::{Duration, Instant};
 use futures_core::Stream;
 use redis::Msg;
 
-use super::Connection;
+use super::{Connection, RedisError};
 use crate::token::BoxFuture;
+use crate::util::{Chain, push_hex};
 
 /// How often the subscriber publishes a barrier and drops expired entries.
 pub(crate) const HEARTBEAT: Duration = Duration::from_millis(250);
 /// Keys per `SCAN` step of a load, and distinct keys per read-back.
 pub(crate) const BATCH: usize = 1000;
-/// Why a copy stopped: more entries than its capacity.
-pub(crate) const FULL: &str = "the copy in memory is over its capacity";
+/// Why the subscriber stopped following: the copy is logged with [`Chain`], which shows the
+/// Redis error behind it when there is one (its `source`).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ChannelError {
+    /// More entries than the copy's capacity.
+    #[error("the copy in memory is over its capacity")]
+    Full,
+    /// A step took longer than the timeout.
+    #[error("{0}: timed out")]
+    TimedOut(&'static str),
+    /// Redis failed at a step.
+    #[error("{what}")]
+    Redis {
+        /// The step.
+        what: &'static str,
+        /// What Redis answered.
+        #[source]
+        source: RedisError,
+    },
+    /// The channel stopped as a whole.
+    #[error("{0}")]
+    Stopped(&'static str),
+}
+
+impl ChannelError {
+    /// A [`Redis`](Self::Redis) error at step `what`.
+    pub(crate) fn redis(what: &'static str) -> impl FnOnce(RedisError) -> Self {
+        move |source| Self::Redis { what, source }
+    }
+}
 /// After the copy went over its capacity, the next load is tried this much later: a load of
 /// more entries than the cap would scan the whole prefix for nothing every 250 ms.
 const FULL_RETRY: Duration = Duration::from_secs(30);
@@ -92,7 +121,7 @@ pub(crate) trait Follower: Send + Sync + 'static {
     type Hint: Eq + Hash + Send + Sync + 'static;
 
     /// Makes the copy whole again after (re)subscribing: everything written before is in it.
-    fn load<'a>(&'a self, connection: &'a Connection) -> BoxFuture<'a, Result<(), &'static str>>;
+    fn load<'a>(&'a self, connection: &'a Connection) -> BoxFuture<'a, Result<(), ChannelError>>;
 
     /// What a pushed message names, if it names anything of this store.
     fn hint(&self, payload: &[u8]) -> Option<Self::Hint>;
@@ -102,13 +131,13 @@ pub(crate) trait Follower: Send + Sync + 'static {
         &'a self,
         connection: &'a Connection,
         hints: Vec<Self::Hint>,
-    ) -> BoxFuture<'a, Result<(), &'static str>>;
+    ) -> BoxFuture<'a, Result<(), ChannelError>>;
 
     /// Drops what has expired; called on every heartbeat.
     fn purge(&self) {}
 
     /// Whether the copy can still be trusted once synchronized (not over its capacity).
-    fn check(&self) -> Result<(), &'static str> {
+    fn check(&self) -> Result<(), ChannelError> {
         Ok(())
     }
 
@@ -190,15 +219,15 @@ async fn subscribe<F: Follower>(
         drop(strong);
         match result {
             Ok(()) => return,
-            Err(FULL) => {
+            Err(ChannelError::Full) => {
                 tracing::error!(
                     "Redis push channel: the copy in memory is over its capacity; reads ask Redis per request (raise push_capacity)"
                 );
                 tokio::time::sleep(FULL_RETRY).await;
             }
-            Err(reason) => {
+            Err(error) => {
                 tracing::warn!(
-                    reason,
+                    reason = %Chain(&error),
                     "Redis push channel lost: reads ask Redis per request until it is back and reloaded"
                 );
                 tokio::time::sleep(HEARTBEAT).await;
@@ -219,15 +248,15 @@ impl Barrier {
         connection: &Connection,
         channel: &str,
         timeout: Duration,
-    ) -> Result<Self, &'static str> {
+    ) -> Result<Self, ChannelError> {
         let message = nonce();
         let sent = now_ms();
         let mut publish = redis::cmd("PUBLISH");
         publish.arg(channel).arg(&message);
         tokio::time::timeout(timeout, connection.query::<i64>(&publish))
             .await
-            .map_err(|_| "timed out")?
-            .map_err(|_| "cannot publish a barrier")?;
+            .map_err(|_| ChannelError::TimedOut("publishing a barrier"))?
+            .map_err(ChannelError::redis("cannot publish a barrier"))?;
         Ok(Self { message, sent })
     }
 }
@@ -239,15 +268,12 @@ fn nonce() -> Vec<u8> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let keys = KEYS.get_or_init(RandomState::new);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut nonce = String::with_capacity(32);
+    for half in [0u8, 1] {
+        push_hex(&mut nonce, &keys.hash_one((n, half)).to_be_bytes());
+    }
     let mut message = BARRIER.to_vec();
-    message.extend_from_slice(
-        format!(
-            "{:016x}{:016x}",
-            keys.hash_one((n, 0u8)),
-            keys.hash_one((n, 1u8))
-        )
-        .as_bytes(),
-    );
+    message.extend_from_slice(nonce.as_bytes());
     message
 }
 
@@ -269,16 +295,16 @@ async fn follow<F: Follower>(
     connection: &Connection,
     channel: &str,
     timeout: Duration,
-) -> Result<(), &'static str> {
+) -> Result<(), ChannelError> {
     let pubsub = tokio::time::timeout(timeout, connection.client().get_async_pubsub())
         .await
-        .map_err(|_| "timed out")?
-        .map_err(|_| "cannot connect")?;
+        .map_err(|_| ChannelError::TimedOut("connecting"))?
+        .map_err(|e| ChannelError::redis("cannot connect")(e.into()))?;
     let (mut sink, mut stream) = pubsub.split();
     tokio::time::timeout(timeout, sink.subscribe(channel))
         .await
-        .map_err(|_| "timed out")?
-        .map_err(|_| "cannot subscribe")?;
+        .map_err(|_| ChannelError::TimedOut("subscribing"))?
+        .map_err(|e| ChannelError::redis("cannot subscribe")(e.into()))?;
     // Subscribed first, loaded second: an entry written meanwhile arrives by either way, and
     // reading it twice changes nothing.
     {
@@ -298,7 +324,7 @@ async fn follow<F: Follower>(
     loop {
         tokio::select! {
             message = next_message(&mut stream) => {
-                let mut message = message.ok_or("the subscription ended")?;
+                let mut message = message.ok_or(ChannelError::Stopped("the subscription ended"))?;
                 let Some(strong) = follower.upgrade() else {
                     return Ok(());
                 };
@@ -321,7 +347,7 @@ async fn follow<F: Follower>(
                     }
                     match ready_message(&mut stream) {
                         Poll::Ready(Some(next)) => message = next,
-                        Poll::Ready(None) => return Err("the subscription ended"),
+                        Poll::Ready(None) => return Err(ChannelError::Stopped("the subscription ended")),
                         Poll::Pending => break,
                     }
                 }
@@ -329,7 +355,7 @@ async fn follow<F: Follower>(
                     let batch: Vec<F::Hint> = hints.drain().collect();
                     tokio::time::timeout(timeout, strong.confirm(connection, batch))
                         .await
-                        .map_err(|_| "timed out")??;
+                        .map_err(|_| ChannelError::TimedOut("reading entries back"))??;
                 }
                 strong.check()?;
                 if let Some(sent) = reached {
@@ -346,7 +372,9 @@ async fn follow<F: Follower>(
                 drop(strong);
                 match &barrier {
                     Some(b) if now_ms().saturating_sub(b.sent) >= timeout_ms => {
-                        return Err("the push channel fell behind or stopped answering");
+                        return Err(ChannelError::Stopped(
+                            "the push channel fell behind or stopped answering",
+                        ));
                     }
                     Some(_) => {}
                     None => barrier = Some(Barrier::publish(connection, channel, timeout).await?),

@@ -18,55 +18,33 @@
 //! # });
 //! ```
 //!
-//! Layout in Redis, under a configurable prefix (default [`DEFAULT_REDIS_PREFIX`]), each key
-//! the prefix, a kind, and a SHA-256 in hex:
-//!
-//! | key | value | written by |
-//! |---|---|---|
-//! | `PREFIX jti: SHA-256(jti)` | the revoked token's `exp` | [`RedisRevocation::revoke_jti`] |
-//! | `PREFIX sub: SHA-256(sub)` | tokens of `sub` from *any* issuer issued before this time are revoked | [`RedisRevocation::revoke_subject`] |
-//! | `PREFIX isub: SHA-256(len(iss) iss len(sub) sub)` | the same, for tokens of `sub` whose `iss` is this issuer | [`RedisRevocation::revoke_subject_of`] |
-//! | `PREFIX isid: SHA-256(len(iss) iss len(sid) sid)` | the same, for tokens of session `sid` of this issuer | [`RedisRevocation::revoke_session`] |
-//! | `PREFIX lrp: SHA-256(len(iss) iss len(jti) jti)` | `1`: the back-channel logout token `jti` of `iss` was received (a replay marker; never read by a token check) | [`RedisRevocation::record_logout`] |
-//!
-//! (`len` is the byte length as 8 bytes, big-endian.) A check reads the keys of the token's
-//! `jti`, `sub`, (`iss`, `sub`) and (`iss`, `sid`) with one `MGET`. Identifiers are hashed, so
-//! a hostile `jti`, `sub` or `iss` (long, binary, full of `:`) always makes a key of the same
-//! length that cannot collide with another; the length prefixes keep (`a:b`, `c`) and (`a`,
-//! `b:c`) apart.
-//!
-//! A `jti` is unique only per issuer (RFC 7519 §4.1.7), yet `jti` entries are keyed by the `jti`
-//! alone: revoking one refuses every token that carries it, whatever its issuer. That errs on the
-//! safe side (a token of another issuer may be refused, never a revoked one accepted).
-//!
-//! Each key expires (Redis TTL) once no token it names can be accepted any more, so the store
-//! never grows without bound: a `jti` entry at the token's `exp` plus the validator's leeway, a
-//! subject entry at `until` plus **twice** the leeway (see
-//! [`revoke_subject`](RedisRevocation::revoke_subject) for why), a replay marker when its
-//! logout token would be refused anyway (`PX`, to the millisecond). Replay markers are keyed
-//! by (`iss`, `jti`) in a space of their own: a logout token's `jti` never lands in the
-//! access tokens' `jti:` deny-list.
+//! The keys it writes and reads are listed in [`RedisRevocation`]'s documentation, and derived
+//! in one place (`store::keys`).
+
+mod builder;
+mod staleness;
+
+pub use builder::RedisRevocationBuilder;
+use staleness::Cache;
 
 use core::fmt;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use redis::Cmd;
 
+use super::keys::{Entry, KINDS, slot_key};
 use super::mirror::{Mirror, Slot};
 use super::push;
-use super::{
-    Connection, RedisConfigError, RedisError, Settings, digest, hashed_key, hex_key, unix_now_ms,
-};
-use crate::token::DEFAULT_LEEWAY;
+use super::{Connection, RedisError, unix_now_ms};
 use crate::token::revocation::{
     BoxFuture, Revocation, RevocationError, RevocationQuery, RevocationStatus,
 };
-use crate::util::lock;
+use crate::util::{Chain, lock};
 
-/// The default key prefix: keys are `authz:revoked:jti:<hex>`, `authz:revoked:sub:<hex>` and
-/// `authz:revoked:isub:<hex>`.
+/// The default key prefix: keys are `authz:revoked:jti:<hex>`, `authz:revoked:sub:<hex>`,
+/// `authz:revoked:isub:<hex>`, `authz:revoked:isid:<hex>` and `authz:revoked:lrp:<hex>` (see
+/// [the layout](RedisRevocation#keys-in-redis)).
 pub const DEFAULT_REDIS_PREFIX: &str = "authz:revoked:";
 /// The longest staleness the opt-in cache accepts (see [`RedisRevocationBuilder::cache`]).
 pub const MAX_CACHE_STALENESS: Duration = Duration::from_secs(30);
@@ -74,15 +52,6 @@ pub const MAX_CACHE_STALENESS: Duration = Duration::from_secs(30);
 const MAX_TTL_MS: u64 = u32::MAX as u64 * 1000;
 /// The default [`RedisRevocationBuilder::push_capacity`]: a million entries, about 100 MB.
 pub const DEFAULT_PUSH_CAPACITY: usize = 1_000_000;
-const JTI: &str = "jti:";
-const SUB: &str = "sub:";
-const ISSUER_SUB: &str = "isub:";
-const ISSUER_SID: &str = "isid:";
-/// Replay markers of back-channel logout tokens: never read by a check, so not in [`KINDS`]
-/// (the copy in memory ignores them).
-const LOGOUT_REPLAY: &str = "lrp:";
-/// The kinds of key, in the order of a check's slots.
-pub(super) const KINDS: &[&str] = &[JTI, SUB, ISSUER_SUB, ISSUER_SID];
 
 /// Sets `KEYS[1]` to the larger of its number and `ARGV[1]`, and its TTL to the longer of its
 /// TTL and `ARGV[2]` milliseconds, atomically: revoking twice never shortens or weakens an
@@ -124,7 +93,39 @@ return ttl
 ///   the service.
 /// - **Bounded**: each entry has a Redis TTL (see [`revoke_jti`](Self::revoke_jti) and
 ///   [`revoke_subject`](Self::revoke_subject)), which outlasts every token it names.
-/// - **Optional cache**, off by default: see [`RedisRevocationBuilder::cache`].
+/// - **Optional staleness cache** for `push(false)` only, off by default: see
+///   [`RedisRevocationBuilder::cache`] (and there, why it is kept).
+///
+/// # Keys in Redis
+///
+/// Under a configurable prefix (default [`DEFAULT_REDIS_PREFIX`]), each key
+/// the prefix, a kind, and a SHA-256 in hex:
+///
+/// | key | value | written by |
+/// |---|---|---|
+/// | `PREFIX jti: SHA-256(jti)` | the revoked token's `exp` | [`revoke_jti`](Self::revoke_jti) |
+/// | `PREFIX sub: SHA-256(sub)` | tokens of `sub` from *any* issuer issued before this time are revoked | [`revoke_subject`](Self::revoke_subject) |
+/// | `PREFIX isub: SHA-256(len(iss) iss len(sub) sub)` | the same, for tokens of `sub` whose `iss` is this issuer | [`revoke_subject_of`](Self::revoke_subject_of) |
+/// | `PREFIX isid: SHA-256(len(iss) iss len(sid) sid)` | the same, for tokens of session `sid` of this issuer | [`revoke_session`](Self::revoke_session) |
+/// | `PREFIX lrp: SHA-256(len(iss) iss len(jti) jti)` | `1`: the back-channel logout token `jti` of `iss` was received (a replay marker; never read by a token check) | [`record_logout`](Self::record_logout) |
+///
+/// (`len` is the byte length as 8 bytes, big-endian.) A check reads the keys of the token's
+/// `jti`, `sub`, (`iss`, `sub`) and (`iss`, `sid`) with one `MGET`. Identifiers are hashed, so
+/// a hostile `jti`, `sub` or `iss` (long, binary, full of `:`) always makes a key of the same
+/// length that cannot collide with another; the length prefixes keep (`a:b`, `c`) and (`a`,
+/// `b:c`) apart.
+///
+/// A `jti` is unique only per issuer (RFC 7519 §4.1.7), yet `jti` entries are keyed by the `jti`
+/// alone: revoking one refuses every token that carries it, whatever its issuer. That errs on the
+/// safe side (a token of another issuer may be refused, never a revoked one accepted).
+///
+/// Each key expires (Redis TTL) once no token it names can be accepted any more, so the store
+/// never grows without bound: a `jti` entry at the token's `exp` plus the validator's leeway, a
+/// subject entry at `until` plus **twice** the leeway (see
+/// [`revoke_subject`](Self::revoke_subject) for why), a replay marker when its
+/// logout token would be refused anyway (`PX`, to the millisecond). Replay markers are keyed
+/// by (`iss`, `jti`) in a space of their own: a logout token's `jti` never lands in the
+/// access tokens' `jti:` deny-list.
 ///
 /// # Push
 ///
@@ -157,9 +158,10 @@ return ttl
 /// memory, so a revocation made during the gap is never missed. [`is_synced`](Self::is_synced)
 /// says which mode a store is in.
 ///
-/// Cheap to clone (an `Arc`); clones share the connection and cache. `Debug` does not show the
-/// URL, which may hold a password. The keys of a check are read with one `MGET`, so with Redis
-/// Cluster they must live on one node: use a prefix with a hash tag, like `{authz}:revoked:`.
+/// Cheap to clone (an `Arc`); clones share the connection, the copy in memory and the cache.
+/// `Debug` does not show the URL, which may hold a password. One standalone Redis (or one
+/// primary behind a stable address): neither Sentinel nor Cluster is supported (see
+/// [the module](super)).
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -211,30 +213,6 @@ struct Outage {
     suppressed: u64,
 }
 
-/// Builds a [`RedisRevocation`]. Defaults: prefix [`DEFAULT_REDIS_PREFIX`], leeway
-/// [`DEFAULT_LEEWAY`], timeout [`DEFAULT_REDIS_TIMEOUT`](super::DEFAULT_REDIS_TIMEOUT), no cache, fail closed.
-pub struct RedisRevocationBuilder {
-    settings: Settings,
-    push: bool,
-    push_capacity: usize,
-    leeway: Duration,
-    cache: Option<(Duration, usize)>,
-    fail_open: bool,
-}
-
-impl fmt::Debug for RedisRevocationBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedisRevocationBuilder")
-            .field("settings", &self.settings)
-            .field("push", &self.push)
-            .field("push_capacity", &self.push_capacity)
-            .field("leeway", &self.leeway)
-            .field("cache", &self.cache)
-            .field("fail_open", &self.fail_open)
-            .finish()
-    }
-}
-
 impl fmt::Debug for RedisRevocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &*self.inner;
@@ -248,126 +226,7 @@ impl fmt::Debug for RedisRevocation {
     }
 }
 
-impl RedisRevocationBuilder {
-    /// With `redis-tls`: for a `rediss://` URL, trust this CA (PEM) instead of the system's
-    /// roots, as for a Redis whose certificate a private CA signed.
-    #[cfg(feature = "redis-tls")]
-    pub fn tls_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.settings.root_certificate = Some(pem.into());
-        self
-    }
-
-    /// Keys start with this prefix (default [`DEFAULT_REDIS_PREFIX`]). Services that must not share
-    /// revocations use different prefixes.
-    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.settings.prefix = prefix.into();
-        self
-    }
-
-    /// The validator's leeway (default [`DEFAULT_LEEWAY`], the validator's default; give the
-    /// same value). `jti` entries live this long past the token's `exp`, since the validator
-    /// accepts a token until `exp` plus its leeway; subject entries twice this long past
-    /// `until` (see [`RedisRevocation::revoke_subject`]).
-    pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway;
-        self
-    }
-
-    /// The time allowed to connect and, separately, to get each answer (default 1 s). A check
-    /// that takes longer fails (closed).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.settings.timeout = timeout;
-        self
-    }
-
-    /// Opt in to an in-process cache of what Redis answered, for at most `staleness` (at most
-    /// [`MAX_CACHE_STALENESS`]) and `capacity` keys. Off by default.
-    ///
-    /// The staleness bound is the price: a token revoked through another instance is still
-    /// accepted here for up to `staleness` after the revocation, if this instance read its keys
-    /// just before. Revocations made through this instance take effect here at once. Failures
-    /// are never cached. When the cache is full, stale entries are dropped, then all of them.
-    pub fn cache(mut self, staleness: Duration, capacity: usize) -> Self {
-        self.cache = Some((staleness, capacity));
-        self
-    }
-
-    /// **Accepts tokens whose revocation status cannot be checked** while Redis is
-    /// unreachable, instead of refusing them with 503: revoked tokens work again during an
-    /// outage. A `tracing` error is still logged. Off by default; choose it only if availability
-    /// matters more than logging a stolen token out.
-    pub fn insecure_fail_open(mut self) -> Self {
-        self.fail_open = true;
-        self
-    }
-
-    /// Whether checks read a copy of every entry in memory, kept current by pushes (the
-    /// default, `true`), or ask Redis with one `MGET` per check (`false`). See [the push
-    /// channel](RedisRevocation#push).
-    pub fn push(mut self, push: bool) -> Self {
-        self.push = push;
-        self
-    }
-
-    /// The most entries the copy in memory holds (default [`DEFAULT_PUSH_CAPACITY`], about
-    /// 100 MB). Past it the copy stops being trusted: checks ask Redis per request, an error
-    /// is logged, and a full load is tried again every 30 s. Redis decides what the copy holds
-    /// (a pushed message is only a hint the instance reads back), so only entries really
-    /// stored count.
-    pub fn push_capacity(mut self, entries: usize) -> Self {
-        self.push_capacity = entries;
-        self
-    }
-
-    /// Checks the settings. Does not connect: the first check does.
-    pub fn build(self) -> Result<RedisRevocation, RedisConfigError> {
-        if self.push_capacity == 0 {
-            return Err(RedisConfigError::PushCapacity);
-        }
-        let timeout = self.settings.timeout;
-        let (connection, prefix) = self.settings.open()?;
-        let cache = match self.cache {
-            None => None,
-            Some((staleness, _)) if staleness.is_zero() || staleness > MAX_CACHE_STALENESS => {
-                return Err(RedisConfigError::CacheStaleness(staleness));
-            }
-            Some((_, 0)) => return Err(RedisConfigError::CacheCapacity),
-            Some((staleness, capacity)) => Some(Cache {
-                staleness,
-                capacity,
-                entries: Mutex::new(HashMap::new()),
-            }),
-        };
-        Ok(RedisRevocation {
-            inner: Arc::new(Inner {
-                connection: Arc::new(connection),
-                mirror: Arc::new(Mirror::new(&prefix, KINDS, self.push_capacity)),
-                push: self.push,
-                timeout,
-                prefix,
-                leeway: self.leeway.as_secs(),
-                fail_open: self.fail_open,
-                cache,
-                outage: Mutex::new(Outage::default()),
-            }),
-        })
-    }
-}
-
 impl RedisRevocation {
-    /// A builder for the server at `url` (`redis://host:port/db`, with
-    /// `redis://user:password@…` for ACLs).
-    pub fn builder(url: impl Into<String>) -> RedisRevocationBuilder {
-        RedisRevocationBuilder {
-            settings: Settings::new(url.into(), DEFAULT_REDIS_PREFIX),
-            push: true,
-            push_capacity: DEFAULT_PUSH_CAPACITY,
-            leeway: DEFAULT_LEEWAY,
-            cache: None,
-            fail_open: false,
-        }
-    }
-
     /// Revokes the token with this `jti`, which expires at `exp` (unix seconds): the token's
     /// own `exp` claim. The validator accepts it while `now < exp + leeway`, so the entry's TTL
     /// is `exp + leeway - now` (nothing is stored when that is not positive: the validator
@@ -482,43 +341,27 @@ impl RedisRevocation {
 
     /// The Redis key that revokes a `jti`: the prefix, `jti:`, and the SHA-256 of `jti` in hex.
     pub fn jti_key(&self, jti: &str) -> String {
-        hashed_key(&self.inner.prefix, JTI, &[jti.as_bytes()])
+        Entry::Jti(jti).key(&self.inner.prefix)
     }
 
     /// The Redis key that revokes a subject's older tokens at every issuer: the prefix, `sub:`,
     /// and the SHA-256 of `sub` in hex.
     pub fn subject_key(&self, sub: &str) -> String {
-        hashed_key(&self.inner.prefix, SUB, &[sub.as_bytes()])
+        Entry::Subject(sub).key(&self.inner.prefix)
     }
 
     /// The Redis key that revokes a subject's older tokens at one issuer: the prefix, `isub:`,
     /// and in hex the SHA-256 of the byte length of `issuer` (8 bytes, big-endian), `issuer`,
     /// the byte length of `sub` and `sub`.
     pub fn issuer_subject_key(&self, issuer: &str, sub: &str) -> String {
-        let (issuer_len, sub_len) = (
-            (issuer.len() as u64).to_be_bytes(),
-            (sub.len() as u64).to_be_bytes(),
-        );
-        hashed_key(
-            &self.inner.prefix,
-            ISSUER_SUB,
-            &[&issuer_len, issuer.as_bytes(), &sub_len, sub.as_bytes()],
-        )
+        Entry::IssuerSubject(issuer, sub).key(&self.inner.prefix)
     }
 
     /// The Redis key that revokes a session's tokens: the prefix, `isid:`, and in hex the
     /// SHA-256 of the byte length of `issuer` (8 bytes, big-endian), `issuer`, the byte length
     /// of `sid` and `sid`.
     pub fn session_key(&self, issuer: &str, sid: &str) -> String {
-        let (issuer_len, sid_len) = (
-            (issuer.len() as u64).to_be_bytes(),
-            (sid.len() as u64).to_be_bytes(),
-        );
-        hashed_key(
-            &self.inner.prefix,
-            ISSUER_SID,
-            &[&issuer_len, issuer.as_bytes(), &sid_len, sid.as_bytes()],
-        )
+        Entry::Session(issuer, sid).key(&self.inner.prefix)
     }
 
     /// Revokes the tokens of session `sid` of `issuer` issued before `issued_before`, for
@@ -540,15 +383,7 @@ impl RedisRevocation {
     /// byte length of `jti` and `jti`. Apart from [`jti_key`](Self::jti_key): a logout token's
     /// `jti` never revokes an access token, and one issuer's logout never pre-empts another's.
     pub fn logout_replay_key(&self, issuer: &str, jti: &str) -> String {
-        let (issuer_len, jti_len) = (
-            (issuer.len() as u64).to_be_bytes(),
-            (jti.len() as u64).to_be_bytes(),
-        );
-        hashed_key(
-            &self.inner.prefix,
-            LOGOUT_REPLAY,
-            &[&issuer_len, issuer.as_bytes(), &jti_len, jti.as_bytes()],
-        )
+        Entry::LogoutReplay(issuer, jti).key(&self.inner.prefix)
     }
 
     /// Records the replay marker of the logout token `jti` of `issuer` (`SET NX PX`), kept
@@ -639,24 +474,23 @@ impl RedisRevocation {
     }
 
     async fn status(&self, q: &RevocationQuery<'_>) -> Result<RevocationStatus, RevocationError> {
-        let length = |s: &str| (s.len() as u64).to_be_bytes();
-        let pair = |a: &str, b: &str| digest(&[&length(a), a.as_bytes(), &length(b), b.as_bytes()]);
         // The entries a token could have, in the order of KINDS.
-        let digests = [
-            q.jti.map(|jti| digest(&[jti.as_bytes()])),
-            q.sub.map(|sub| digest(&[sub.as_bytes()])),
-            q.iss.zip(q.sub).map(|(iss, sub)| pair(iss, sub)),
-            q.iss.zip(q.sid).map(|(iss, sid)| pair(iss, sid)),
+        let entries = [
+            q.jti.map(Entry::Jti),
+            q.sub.map(Entry::Subject),
+            q.iss
+                .zip(q.sub)
+                .map(|(iss, sub)| Entry::IssuerSubject(iss, sub)),
+            q.iss.zip(q.sid).map(|(iss, sid)| Entry::Session(iss, sid)),
         ];
-        if digests.iter().all(Option::is_none) {
+        let slots = entries.map(|entry| entry.and_then(Entry::slot));
+        if slots.iter().all(Option::is_none) {
             return Ok(RevocationStatus::Active);
         }
         self.start_mirror();
-        let slots = [0u8, 1, 2, 3]
-            .map(|kind| digests[usize::from(kind)].map(|digest| Slot { kind, digest }));
         let values = match self.inner.mirror.get(&slots) {
             Some(values) => values,
-            None => self.ask(&digests).await?,
+            None => self.ask(&slots).await?,
         };
         let [jti, sub, issuer_sub, session] = values;
         let covers = |issued_before: u64| q.iat.is_none_or(|iat| iat < issued_before);
@@ -670,13 +504,10 @@ impl RedisRevocation {
         Ok(RevocationStatus::Active)
     }
 
-    /// The values of the entries `digests` name, from the opt-in cache or one `MGET`.
-    async fn ask(
-        &self,
-        digests: &[Option<[u8; 32]>; 4],
-    ) -> Result<[Option<u64>; 4], RevocationError> {
-        let keys: [Option<String>; 4] = [0, 1, 2, 3]
-            .map(|i| digests[i].map(|digest| hex_key(&self.inner.prefix, KINDS[i], &digest)));
+    /// The values of the entries `slots` name, from the opt-in cache or one `MGET`.
+    async fn ask(&self, slots: &[Option<Slot>; 4]) -> Result<[Option<u64>; 4], RevocationError> {
+        let keys: [Option<String>; 4] =
+            slots.map(|slot| slot.map(|slot| slot_key(&self.inner.prefix, KINDS, &slot)));
         let present: Vec<&str> = keys.iter().flatten().map(String::as_str).collect();
         let cached = self.inner.cache.as_ref().and_then(|c| c.get(&present));
         let answered = match cached {
@@ -726,12 +557,12 @@ impl Inner {
         drop(outage);
         if self.fail_open {
             tracing::error!(
-                error = %error, suppressed,
+                error = %Chain(error), suppressed,
                 "revocation store (Redis) unavailable: ACCEPTING tokens unchecked (insecure_fail_open)"
             );
         } else {
             tracing::error!(
-                error = %error, suppressed,
+                error = %Chain(error), suppressed,
                 "revocation store (Redis) unavailable: refusing tokens (fail closed)"
             );
         }
@@ -828,184 +659,5 @@ impl Revocation for RedisRevocation {
                 }
             }
         })
-    }
-}
-
-/// What Redis answered for some keys, each for at most `staleness`.
-struct Cache {
-    staleness: Duration,
-    capacity: usize,
-    entries: Mutex<HashMap<String, (Instant, Option<u64>)>>,
-}
-
-impl Cache {
-    /// The values of all `keys`, if each is cached and fresh.
-    fn get(&self, keys: &[&str]) -> Option<Vec<Option<u64>>> {
-        let entries = lock(&self.entries);
-        keys.iter()
-            .map(|key| {
-                entries
-                    .get(*key)
-                    .filter(|(at, _)| at.elapsed() < self.staleness)
-                    .map(|(_, value)| *value)
-            })
-            .collect()
-    }
-
-    fn put(&self, keys: &[&str], values: &[Option<u64>]) {
-        let now = Instant::now();
-        let mut entries = lock(&self.entries);
-        if entries.len() + keys.len() > self.capacity {
-            entries.retain(|_, (at, _)| at.elapsed() < self.staleness);
-            if entries.len() + keys.len() > self.capacity {
-                entries.clear();
-            }
-        }
-        for (key, value) in keys.iter().zip(values) {
-            entries.insert((*key).to_owned(), (now, *value));
-        }
-    }
-
-    fn forget(&self, key: &str) {
-        lock(&self.entries).remove(key);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hostile_identifiers_make_fixed_length_distinct_keys() {
-        let r = RedisRevocation::builder("redis://127.0.0.1:1/")
-            .prefix("p:")
-            .build()
-            .unwrap();
-        let long = "x".repeat(1 << 20);
-        let keys = [
-            r.jti_key("a"),
-            r.jti_key("a:"),
-            r.jti_key(":a"),
-            r.jti_key("sub:a"),
-            r.subject_key("a"),
-            r.jti_key(&long),
-            r.jti_key("\0\u{1}\u{7f}"),
-            r.jti_key(""),
-        ];
-        for key in &keys {
-            assert_eq!(key.len(), "p:jti:".len() + 64, "{key}");
-            assert!(key.starts_with("p:jti:") || key.starts_with("p:sub:"));
-        }
-        let distinct: std::collections::HashSet<_> = keys.iter().collect();
-        assert_eq!(distinct.len(), keys.len());
-        assert_eq!(
-            r.jti_key("abc"),
-            "p:jti:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
-
-    #[test]
-    fn issuer_subject_keys_are_length_prefixed_and_apart_from_subject_keys() {
-        let r = RedisRevocation::builder("redis://127.0.0.1:1/")
-            .prefix("p:")
-            .build()
-            .unwrap();
-        let long = "é:".repeat(1 << 19);
-        let pairs = [
-            ("a:b", "c"),
-            ("a", "b:c"),
-            ("ab", "c"),
-            ("a", "bc"),
-            ("abc", ""),
-            ("", "abc"),
-            ("", ""),
-            ("\0", ""),
-            ("", "\0"),
-            ("iss", "sub:a"),
-            ("iss:sub", "a"),
-            ("é", "e"),
-            ("e\u{301}", "e"),
-            (&long, "a"),
-            ("a", &long),
-        ];
-        let mut keys: Vec<String> = pairs
-            .iter()
-            .map(|(iss, sub)| r.issuer_subject_key(iss, sub))
-            .collect();
-        for key in &keys {
-            assert_eq!(key.len(), "p:isub:".len() + 64, "{key}");
-            assert!(key.starts_with("p:isub:"), "{key}");
-        }
-        // The same texts as an any-issuer subject or a jti make other keys.
-        keys.extend(["a:bc", "abc", "", "sub:a"].map(|id| r.subject_key(id)));
-        keys.extend(["a:bc", "abc", ""].map(|id| r.jti_key(id)));
-        let distinct: std::collections::HashSet<_> = keys.iter().collect();
-        assert_eq!(distinct.len(), keys.len());
-        // SHA-256 of 00 00 00 00 00 00 00 01 "a" 00 00 00 00 00 00 00 01 "b" (computed
-        // independently): the layout names stored entries, so it must not change by accident.
-        assert_eq!(
-            r.issuer_subject_key("a", "b"),
-            "p:isub:3c9d591045bc8876f9d0399bbfb05c6a412096e906f73278f98406cd5dca86df"
-        );
-    }
-
-    #[test]
-    fn the_url_is_not_shown() {
-        let b = RedisRevocation::builder("redis://user:hunter2@127.0.0.1:1/");
-        assert!(!format!("{b:?}").contains("hunter2"));
-        let r = b.build().unwrap();
-        assert!(!format!("{r:?}").contains("hunter2"));
-        let err = RedisRevocation::builder("http://user:hunter2@x/")
-            .build()
-            .unwrap_err();
-        assert!(!err.to_string().contains("hunter2"), "{err}");
-    }
-
-    #[test]
-    fn bad_settings_are_refused() {
-        let b = || RedisRevocation::builder("redis://127.0.0.1:1/");
-        assert!(matches!(
-            b().cache(Duration::from_secs(31), 10).build(),
-            Err(RedisConfigError::CacheStaleness(_))
-        ));
-        assert!(matches!(
-            b().cache(Duration::ZERO, 10).build(),
-            Err(RedisConfigError::CacheStaleness(_))
-        ));
-        assert!(matches!(
-            b().cache(Duration::from_secs(1), 0).build(),
-            Err(RedisConfigError::CacheCapacity)
-        ));
-        assert!(matches!(
-            b().prefix("").build(),
-            Err(RedisConfigError::Prefix)
-        ));
-        assert!(matches!(
-            b().timeout(Duration::ZERO).build(),
-            Err(RedisConfigError::Timeout)
-        ));
-        assert!(matches!(
-            b().push_capacity(0).build(),
-            Err(RedisConfigError::PushCapacity)
-        ));
-        assert!(b().cache(MAX_CACHE_STALENESS, 1).build().is_ok());
-    }
-
-    #[test]
-    fn the_cache_forgets_stale_entries_and_stays_bounded() {
-        let cache = Cache {
-            staleness: Duration::from_millis(50),
-            capacity: 3,
-            entries: Mutex::new(HashMap::new()),
-        };
-        cache.put(&["a", "b"], &[Some(1), None]);
-        assert_eq!(cache.get(&["a", "b"]), Some(vec![Some(1), None]));
-        assert_eq!(cache.get(&["a", "c"]), None);
-        cache.put(&["c", "d"], &[None, None]);
-        assert!(lock(&cache.entries).len() <= 3);
-        cache.forget("c");
-        assert_eq!(cache.get(&["c"]), None);
-        std::thread::sleep(Duration::from_millis(60));
-        assert_eq!(cache.get(&["d"]), None);
     }
 }

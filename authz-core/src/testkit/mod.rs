@@ -2,7 +2,8 @@
 //! [`claims_for`], back-channel logout tokens with [`TestKey::logout_token`], tokens shaped like
 //! an identity provider's with [`ProviderClaims`], tampered tokens with [`tamper`]), a JWKS
 //! server on loopback whose keys and failure mode a test can change while it runs, a throwaway
-//! `redis-server` ([`RedisServer`]), and the adapter [`conformance`] kit. Meant for your own
+//! `redis-server` ([`RedisServer`]), the adapter [`conformance`] kit, and the [`fixture`] most
+//! tests start from (a policy, claims, a key, its validator and gate, tokens). Meant for your own
 //! test suites (`[dev-dependencies] authz-core = { features = ["test-util"] }`).
 //!
 //! ```
@@ -33,6 +34,7 @@
 //! ```
 
 pub mod conformance;
+pub mod fixture;
 mod provider;
 mod redis_server;
 pub mod tamper;

@@ -232,12 +232,15 @@ pub enum TokenError {
     #[error("the token is a back-channel logout token, not an access token")]
     LogoutToken,
     /// No key could be obtained (remote JWKS or discovery unreachable and nothing cached).
+    ///
+    /// Shows the fetch error (a URL, redacted, and what failed) rather than returning it as
+    /// the source: what operators read in a log line that prints this error alone.
     #[error("no signing keys are available: {0}")]
     KeysUnavailable(FetchError),
     /// The revocation backend failed; the token could not be checked. Holds the backend's
     /// error.
-    #[error("the revocation check failed: {0}")]
-    RevocationUnavailable(super::revocation::RevocationError),
+    #[error("the revocation check failed")]
+    RevocationUnavailable(#[source] super::revocation::RevocationError),
 }
 
 impl TokenError {
@@ -419,11 +422,12 @@ pub enum ConfigError {
     #[error("the HTTP client could not be created: {0}")]
     HttpClient(String),
     /// A file could not be read.
-    #[error("cannot read {path}: {error}")]
+    #[error("cannot read {path}")]
     File {
         /// The path.
         path: String,
         /// The I/O error.
+        #[source]
         error: std::io::Error,
     },
 }
@@ -533,7 +537,7 @@ pub enum FetchError {
         reason: String,
     },
     /// The key set document is not a JWKS.
-    #[error("{url}: {source}")]
+    #[error("{url}: not a usable key set")]
     Keys {
         /// The URL, redacted.
         url: String,

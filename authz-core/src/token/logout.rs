@@ -147,7 +147,7 @@ impl Logout {
 #[non_exhaustive]
 pub enum LogoutError {
     /// The validator refused it (signature, issuer, audience, expiry, ...).
-    #[error("logout token rejected: {0}")]
+    #[error("logout token rejected")]
     Token(#[from] TokenError),
     /// A valid JWT, but not a logout token: the reason is client-safe.
     #[error("not a logout token: {0}")]
@@ -156,7 +156,7 @@ pub enum LogoutError {
     #[error("logout token replayed")]
     Replayed,
     /// The revocation store could not be read or written; the logout did not happen.
-    #[error("the revocation store is unavailable: {0}")]
+    #[error("the revocation store is unavailable")]
     Unavailable(#[from] RevocationError),
 }
 

@@ -380,8 +380,8 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
                 #(#role_implies)*
             }
 
-            #krate::__impl_name_traits!(Permission, Permission, #policy_name);
-            #krate::__impl_name_traits!(Role, Role, #policy_name);
+            #private::impl_name_traits!(Permission, Permission, #policy_name);
+            #private::impl_name_traits!(Role, Role, #policy_name);
         }
     }
 }

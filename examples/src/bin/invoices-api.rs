@@ -1,5 +1,5 @@
-//! The invoices API: tenants, four eyes, separation of duties, API keys. See `docs/guide.md`
-//! ("invoices-api") for what it serves and how to call it.
+//! The invoices API: tenants, four eyes, separation of duties, API keys. See
+//! `examples/README.md` ("invoices-api") for what it serves and how to call it.
 //!
 //! Environment:
 //! - `AUTHZ_ADDR`: listen address, default `127.0.0.1:3001` (reports-api takes 3000).

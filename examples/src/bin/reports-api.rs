@@ -1,4 +1,5 @@
-//! The reports API. See `docs/guide.md` ("reports-api") for what it serves and how to call it.
+//! The reports API. See `examples/README.md` ("reports-api") for what it serves and how to call
+//! it.
 //!
 //! Environment:
 //! - `AUTHZ_ADDR`: listen address, default `127.0.0.1:3000`.

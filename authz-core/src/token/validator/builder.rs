@@ -185,8 +185,8 @@ impl ValidatorBuilder {
     /// A token that has `aud` is checked on `aud` alone, as without this setting: `aud` is the
     /// standard binding, and `claim` is not consulted (a token whose `aud` names another
     /// service stays refused, whatever its `client_id`). A token with neither is refused with
-    /// [`TokenError::WrongAudience`]; `claim` present but not a string gives
-    /// [`TokenError::ClaimType`]. `build()` refuses it without an accepted audience, and for a
+    /// [`TokenError::WrongAudience`](crate::token::TokenError::WrongAudience); `claim` present but not a string gives
+    /// [`TokenError::ClaimType`](crate::token::TokenError::ClaimType). `build()` refuses it without an accepted audience, and for a
     /// registered claim name (`aud`, `iss`, `sub`, ...).
     pub fn audience_claim(mut self, claim: &'static str) -> Self {
         self.audience_claim = Some(claim);
@@ -194,8 +194,8 @@ impl ValidatorBuilder {
     }
 
     /// Requires the top-level claim `claim` to be the string `value`, compared exactly:
-    /// absent gives [`TokenError::MissingClaim`], another string [`TokenError::ClaimValue`],
-    /// another JSON type [`TokenError::ClaimType`]. Use it to accept one kind of token only:
+    /// absent gives [`TokenError::MissingClaim`](crate::token::TokenError::MissingClaim), another string [`TokenError::ClaimValue`](crate::token::TokenError::ClaimValue),
+    /// another JSON type [`TokenError::ClaimType`](crate::token::TokenError::ClaimType). Use it to accept one kind of token only:
     /// `("token_use", "access")` for Amazon Cognito (its ID tokens say `"id"`),
     /// `("typ", "Bearer")` in a Keycloak payload (its ID tokens say `"ID"`), `("ver", "2.0")`
     /// for Microsoft Entra ID v2.0 tokens.
@@ -485,7 +485,7 @@ impl ValidatorBuilder {
 #[cfg(feature = "remote")]
 impl ValidatorBuilder {
     /// Takes keys from a JWKS URL, fetched on first use and cached (see
-    /// [`RemoteConfig`](super::RemoteConfig) for the defaults). `https://` is required unless
+    /// [`RemoteConfig`](crate::token::RemoteConfig) for the defaults). `https://` is required unless
     /// the host is loopback or [`ValidatorBuilder::allow_insecure_http`] was called.
     pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
         self.unbound.remote = Some(crate::token::jwks::RemoteSpec::Jwks(url.into()));

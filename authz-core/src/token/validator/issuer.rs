@@ -116,7 +116,7 @@ impl KeySpec {
 }
 
 /// One trusted issuer and its keys, for a validator that accepts several issuers
-/// ([`ValidatorBuilder::trust`]): tokens that name this issuer are verified with these keys
+/// ([`ValidatorBuilder::trust`](super::ValidatorBuilder::trust)): tokens that name this issuer are verified with these keys
 /// only, and these keys verify only tokens that name this issuer.
 ///
 /// Two use cases: a SaaS that accepts each customer's own identity-provider tenant (one
@@ -226,19 +226,19 @@ impl Issuer {
         self
     }
 
-    /// Adds the keys of a JWKS document, as [`ValidatorBuilder::jwks_json`].
+    /// Adds the keys of a JWKS document, as [`ValidatorBuilder::jwks_json`](super::ValidatorBuilder::jwks_json).
     pub fn jwks_json(mut self, json: &str) -> Self {
         self.keys.jwks_json(json);
         self
     }
 
-    /// Adds the keys of a JWKS file, as [`ValidatorBuilder::jwks_file`].
+    /// Adds the keys of a JWKS file, as [`ValidatorBuilder::jwks_file`](super::ValidatorBuilder::jwks_file).
     pub fn jwks_file(mut self, path: impl AsRef<Path>) -> Self {
         self.keys.jwks_file(path.as_ref());
         self
     }
 
-    /// The issuer's keys come from this JWKS URL, as [`ValidatorBuilder::jwks_url`].
+    /// The issuer's keys come from this JWKS URL, as [`ValidatorBuilder::jwks_url`](super::ValidatorBuilder::jwks_url).
     #[cfg(feature = "remote")]
     pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
         self.keys.remote = Some(crate::token::jwks::RemoteSpec::Jwks(url.into()));
@@ -246,7 +246,7 @@ impl Issuer {
     }
 
     /// The issuer `issuer`, with keys found by OIDC discovery, as
-    /// [`ValidatorBuilder::oidc_issuer`].
+    /// [`ValidatorBuilder::oidc_issuer`](super::ValidatorBuilder::oidc_issuer).
     #[cfg(feature = "remote")]
     pub fn oidc(issuer: impl Into<String>) -> Self {
         let issuer = issuer.into();

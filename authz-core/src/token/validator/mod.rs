@@ -161,7 +161,32 @@ enum TenantScope {
     /// Any tenant ([`Issuer::any_tenant`]).
     Any,
     /// These tenants only ([`Issuer::tenants`]).
-    Only(Box<[Box<str>]>),
+    Only(Arc<[Box<str>]>),
+}
+
+/// The tenants a validated token's issuer may speak for, kept on the token: a tenant the
+/// application names for a request (a path's `{org}`) is checked against it as a tenant claim
+/// is checked at validation.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Speaks {
+    /// Any tenant.
+    #[default]
+    Any,
+    /// No tenant (an undeclared issuer among several).
+    None,
+    /// These tenants only.
+    Only(Arc<[Box<str>]>),
+}
+
+impl Speaks {
+    /// Whether the token's issuer may speak for `tenant`.
+    pub(crate) fn for_tenant(&self, tenant: &str) -> bool {
+        match self {
+            Self::Any => true,
+            Self::None => false,
+            Self::Only(tenants) => tenants.iter().any(|t| **t == *tenant),
+        }
+    }
 }
 
 impl Authority {
@@ -171,6 +196,16 @@ impl Authority {
             TenantScope::Undeclared => sources == 1,
             TenantScope::Any => true,
             TenantScope::Only(tenants) => tenants.iter().any(|t| **t == *tenant),
+        }
+    }
+
+    /// The tenants a token of this issuer speaks for, among `sources` trusted issuers.
+    pub(crate) fn speaks(&self, sources: usize) -> Speaks {
+        match &self.tenants {
+            TenantScope::Undeclared if sources == 1 => Speaks::Any,
+            TenantScope::Undeclared => Speaks::None,
+            TenantScope::Any => Speaks::Any,
+            TenantScope::Only(tenants) => Speaks::Only(tenants.clone()),
         }
     }
 }
@@ -237,6 +272,8 @@ pub struct Validated<C> {
     logout_event: bool,
     /// The issuer's cap on what the token may grant ([`Issuer::grants_at_most`]).
     pub(crate) grants: Option<Arc<[Box<str>]>>,
+    /// The tenants the issuer may speak for ([`Issuer::tenants`]).
+    pub(crate) speaks: Speaks,
 }
 
 impl<C> Validated<C> {

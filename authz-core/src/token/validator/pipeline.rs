@@ -208,6 +208,7 @@ impl Inner {
             return Err(TokenError::TenantNotAllowed);
         }
         validated.grants = trusted.authority.grants.clone();
+        validated.speaks = trusted.authority.speaks(self.sources.len());
         Ok((validated, key))
     }
 
@@ -441,6 +442,7 @@ impl Inner {
             several_issuers: self.sources.len() > 1,
             logout_event: reg.logout_event,
             grants: None,
+            speaks: super::Speaks::Any,
             claims,
         };
         Ok((validated, store))

@@ -1,3 +1,5 @@
+use authz_axum::{Router, get};
+
 authz_core::policy! {
     pub mod reports {
         permissions { "reports:read", "reports:write", "reports:delete" }
@@ -19,10 +21,10 @@ async fn list() -> &'static str {
 #[authz_core::public]
 async fn health() {}
 
-fn app() -> authz_axum::Router {
-    authz_axum::Router::new()
-        .route("/health", authz_axum::get(health))
-        .route("/reports", authz_axum::get(list))
+fn app() -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/reports", get(list))
 }
 
 fn main() {}

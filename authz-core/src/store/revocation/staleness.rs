@@ -1,0 +1,71 @@
+//! The opt-in staleness cache of [`RedisRevocation`](super::RedisRevocation): what Redis
+//! answered, reused for a bounded time, for the per-request mode only.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::util::lock;
+
+/// What Redis answered for some keys, each for at most `staleness`.
+pub(super) struct Cache {
+    pub(super) staleness: Duration,
+    pub(super) capacity: usize,
+    pub(super) entries: Mutex<HashMap<String, (Instant, Option<u64>)>>,
+}
+
+impl Cache {
+    /// The values of all `keys`, if each is cached and fresh.
+    pub(super) fn get(&self, keys: &[&str]) -> Option<Vec<Option<u64>>> {
+        let entries = lock(&self.entries);
+        keys.iter()
+            .map(|key| {
+                entries
+                    .get(*key)
+                    .filter(|(at, _)| at.elapsed() < self.staleness)
+                    .map(|(_, value)| *value)
+            })
+            .collect()
+    }
+
+    pub(super) fn put(&self, keys: &[&str], values: &[Option<u64>]) {
+        let now = Instant::now();
+        let mut entries = lock(&self.entries);
+        if entries.len() + keys.len() > self.capacity {
+            entries.retain(|_, (at, _)| at.elapsed() < self.staleness);
+            if entries.len() + keys.len() > self.capacity {
+                entries.clear();
+            }
+        }
+        for (key, value) in keys.iter().zip(values) {
+            entries.insert((*key).to_owned(), (now, *value));
+        }
+    }
+
+    pub(super) fn forget(&self, key: &str) {
+        lock(&self.entries).remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_forgets_stale_entries_and_stays_bounded() {
+        let cache = Cache {
+            staleness: Duration::from_millis(50),
+            capacity: 3,
+            entries: Mutex::new(HashMap::new()),
+        };
+        cache.put(&["a", "b"], &[Some(1), None]);
+        assert_eq!(cache.get(&["a", "b"]), Some(vec![Some(1), None]));
+        assert_eq!(cache.get(&["a", "c"]), None);
+        cache.put(&["c", "d"], &[None, None]);
+        assert!(lock(&cache.entries).len() <= 3);
+        cache.forget("c");
+        assert_eq!(cache.get(&["c"]), None);
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(cache.get(&["d"]), None);
+    }
+}

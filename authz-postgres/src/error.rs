@@ -1,0 +1,37 @@
+//! What can go wrong talking to PostgreSQL.
+
+use std::time::Duration;
+
+/// PostgreSQL could not be used: the store answers 503 for as long as this lasts.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PgError {
+    /// The connection settings do not parse (the message names the setting).
+    #[error("invalid PostgreSQL connection settings: {0}")]
+    Config(#[source] tokio_postgres::Error),
+    /// The server refused, failed or closed the connection.
+    #[error("PostgreSQL failed: {0}")]
+    Database(#[from] tokio_postgres::Error),
+    /// The connection closed (the server stopped, or ended the session).
+    #[error("the connection to PostgreSQL closed")]
+    Closed,
+    /// The server did not answer in time.
+    #[error("PostgreSQL did not answer within {0:?}")]
+    Timeout(Duration),
+    /// The copy in memory was not loaded in time at start.
+    #[error(
+        "the role assignments were not loaded within {0:?}: is PostgreSQL reachable, and was the migration applied (authz_postgres::migrate)?"
+    )]
+    NotLoaded(Duration),
+}
+
+/// `future`, or [`PgError::Timeout`] after `limit`.
+pub(crate) async fn within<T, E: Into<PgError>>(
+    limit: Duration,
+    future: impl Future<Output = Result<T, E>>,
+) -> Result<T, PgError> {
+    match tokio::time::timeout(limit, future).await {
+        Ok(result) => result.map_err(Into::into),
+        Err(_) => Err(PgError::Timeout(limit)),
+    }
+}
