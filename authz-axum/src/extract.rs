@@ -8,11 +8,11 @@ use axum::http::HeaderValue;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::rejection::{ProblemJson, Rejection, Responder};
+use crate::rejection::{ProblemJson, RefusalResponder, Rejection};
 
 authz_core::adapter_types!(
     crate_name = "authz_axum",
-    responder = Responder,
+    responder = RefusalResponder,
     default_responder = ProblemJson,
     auth_note = "As an `Option<Auth<A>>`, a request without credentials gives `None` (bad credentials are still refused).",
 );
@@ -20,14 +20,14 @@ authz_core::adapter_types!(
 /// The axum side of an [`Adapter`]: how refusals are answered.
 pub trait AxumAdapter: Adapter<Claims: DeserializeOwned + Send + Sync + 'static> + 'static {
     /// Turns refusals into responses.
-    type Responder: Responder;
+    type Responder: RefusalResponder;
 }
 
 impl<P, C, H> AxumAdapter for Authz<P, C, H>
 where
     P: Policy,
     C: Claims + DeserializeOwned + Send + Sync + 'static,
-    H: Responder,
+    H: RefusalResponder,
 {
     type Responder = H;
 }

@@ -78,7 +78,7 @@ pub use authz_core::Gate;
 pub use authz_core::routes::openapi;
 pub use authz_core::routes::{Access, RouteInfo, RouteTable};
 pub use extract::{Auth, Authz, AxumAdapter, Public, Require};
-pub use rejection::{ProblemJson, Rejection, Responder, problem_response};
+pub use rejection::{ProblemJson, RefusalResponder, Rejection, problem_response};
 pub use routing::{
     GuardedArgs, GuardedService, MethodRoutes, RouteGuard, Router, any, delete, get, head, options,
     patch, post, put, trace,

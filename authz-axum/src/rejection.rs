@@ -79,7 +79,7 @@ impl<H> From<Refusal> for Rejection<H> {
 // answers as its `Refusal` describes.
 authz_core::refusal_conversions!(Rejection);
 
-impl<H: Responder> IntoResponse for Rejection<H> {
+impl<H: RefusalResponder> IntoResponse for Rejection<H> {
     fn into_response(self) -> Response {
         H::respond(self.refusal)
     }
@@ -88,18 +88,18 @@ impl<H: Responder> IntoResponse for Rejection<H> {
 /// Turns a refusal into a response. The default, [`ProblemJson`], answers as documented on
 /// [`Refusal`]; implement this on a type of your own and name it in
 /// `Authz<Policy, Claims, YourResponder>` to change bodies or add headers.
-pub trait Responder: Send + Sync + 'static {
+pub trait RefusalResponder: Send + Sync + 'static {
     /// The response for `refusal`; by default [`problem_response`].
     fn respond(refusal: Refusal) -> Response {
         problem_response(&refusal)
     }
 }
 
-/// The default [`Responder`]: RFC 6750 challenges and RFC 9457 problem+json bodies.
+/// The default [`RefusalResponder`]: RFC 6750 challenges and RFC 9457 problem+json bodies.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ProblemJson;
 
-impl Responder for ProblemJson {}
+impl RefusalResponder for ProblemJson {}
 
 /// The response every adapter gives for `refusal`: its status, `Content-Type:
 /// application/problem+json`, the `WWW-Authenticate` challenge and `Retry-After` when it has

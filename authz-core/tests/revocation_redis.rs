@@ -5,12 +5,12 @@
 //! happens while Redis is down, hung, and back.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use authz_core::testkit::{RedisServer, TestKey, claims_for, now};
 use authz_core::{
-    Algorithm, Claims, Issuer, TokenError, Validator, store::RedisRevocation, token::ErrorCategory,
-    token::Revocation, token::RevocationQuery, token::RevocationStatus,
+    Algorithm, Claims, Issuer, TokenError, Validator, store::RedisRevocation, token::Clock,
+    token::ErrorCategory, token::Revocation, token::RevocationQuery, token::RevocationStatus,
 };
 use serde_json::json;
 
@@ -85,14 +85,6 @@ fn query_of<'a>(
     let mut q = RevocationQuery::new(None, Some(sub), iat, exp);
     q.iss = iss;
     q
-}
-
-/// Sleeps until the unix second `secs` has begun, plus `extra`.
-async fn sleep_until_unix(secs: u64, extra: Duration) {
-    let target = UNIX_EPOCH + Duration::from_secs(secs) + extra;
-    if let Ok(wait) = target.duration_since(SystemTime::now()) {
-        tokio::time::sleep(wait).await;
-    }
 }
 
 #[tokio::test]
@@ -266,14 +258,45 @@ async fn a_subject_entry_outlives_every_token_it_covers() {
         Err(TokenError::Revoked)
     ));
 
-    // The old entry (until + leeway = t + 4, set within the second after t) was gone before
-    // t + 5; the tokens are accepted by the clock until t + 7 (exp + leeway).
-    sleep_until_unix(t + LIFETIME + LEEWAY + 1, Duration::from_millis(200)).await;
-    let stolen_now = outcome(&v, &stolen).await;
-    let stolen_of_issuer_now = outcome(&v, &stolen_of_issuer).await;
-    // The same token shape for another subject is still accepted: the clock alone would let
-    // the stolen ones through.
-    assert!(outcome(&v, &control).await.is_ok(), "waited too long");
+    // The old entry (until + leeway = t + 4) expired before the tokens it covers, which the
+    // clock accepts until t + 7 (exp + leeway). Without waiting for Redis to expire it: each
+    // entry's expiry time is at or past that last second.
+    let accepted_until = t + LEEWAY + LIFETIME + LEEWAY;
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    for entry in [
+        store.subject_key("mallory"),
+        store.issuer_subject_key(ISSUER, "eve"),
+    ] {
+        let expires: i64 = redis::cmd("EXPIRETIME")
+            .arg(&entry)
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        assert!(
+            expires >= i64::try_from(accepted_until).unwrap(),
+            "{entry} expires at {expires}; the tokens it covers are accepted until {accepted_until}"
+        );
+    }
+    // At that last second (a validator reading a clock moved there, the same store), the
+    // covered tokens are refused and the same token shape for another subject is accepted:
+    // the clock alone would let the stolen ones through.
+    let late = Validator::builder()
+        .algorithms([key.algorithm()])
+        .key(key.verification_key())
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .leeway(Duration::from_secs(LEEWAY))
+        .revocation(store.clone())
+        .clock(Clock::manual(accepted_until - 1))
+        .build()
+        .unwrap();
+    let stolen_now = outcome(&late, &stolen).await;
+    let stolen_of_issuer_now = outcome(&late, &stolen_of_issuer).await;
+    assert!(
+        outcome(&late, &control).await.is_ok(),
+        "the clock refuses the control"
+    );
     assert!(
         matches!(stolen_now, Err(TokenError::Revoked)),
         "a covered token came back: {stolen_now:?}"
@@ -610,7 +633,9 @@ async fn wait_until(condition: impl Fn() -> bool) {
 async fn the_cache_is_stale_for_at_most_its_bound_and_never_for_its_own_revocations() {
     let server = redis();
     let staleness = Duration::from_millis(1500);
+    let clock = Clock::manual(now());
     let cached = RedisRevocation::builder(server.url())
+        .clock(clock.clone())
         .push(false)
         .cache(staleness, 100)
         .build()
@@ -623,7 +648,7 @@ async fn the_cache_is_stale_for_at_most_its_bound_and_never_for_its_own_revocati
     // Revoked elsewhere: this instance may answer from its cache until the bound passes...
     other.revoke_jti("stolen", exp).await.unwrap();
     assert_eq!(cached.check(q).await.unwrap(), RevocationStatus::Active);
-    tokio::time::sleep(staleness + Duration::from_millis(100)).await;
+    clock.advance(staleness + Duration::from_millis(100));
     // ...and not after it.
     assert_eq!(cached.check(q).await.unwrap(), RevocationStatus::Revoked);
 
@@ -643,7 +668,7 @@ async fn the_cache_is_stale_for_at_most_its_bound_and_never_for_its_own_revocati
         .await
         .unwrap();
     assert_eq!(cached.check(q3).await.unwrap(), RevocationStatus::Active);
-    tokio::time::sleep(staleness + Duration::from_millis(100)).await;
+    clock.advance(staleness + Duration::from_millis(100));
     assert_eq!(cached.check(q3).await.unwrap(), RevocationStatus::Revoked);
     let q4 = query_of(Some(ISSUER), "dave", Some(t - 1), exp);
     assert_eq!(cached.check(q4).await.unwrap(), RevocationStatus::Active);

@@ -23,6 +23,7 @@ pub struct RedisRevocationBuilder {
     push_capacity: usize,
     leeway: Duration,
     cache: Option<(Duration, usize)>,
+    clock: crate::token::Clock,
     fail_open: bool,
 }
 
@@ -85,6 +86,15 @@ impl RedisRevocationBuilder {
         self
     }
 
+    /// Reads the staleness cache's time from `clock` (default the system's): tests give a
+    /// [`Clock::manual`](crate::token::Clock::manual) and advance it past the bound instead of
+    /// sleeping.
+    #[must_use]
+    pub fn clock(mut self, clock: crate::token::Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Whether checks read a copy of every entry in memory, kept current by pushes (the
     /// default, `true`), or ask Redis with one `MGET` per check (`false`). See [the push
     /// channel](RedisRevocation#push).
@@ -121,6 +131,7 @@ impl RedisRevocationBuilder {
                 staleness,
                 capacity,
                 entries: Mutex::new(HashMap::new()),
+                clock: self.clock.clone(),
             }),
         };
         Ok(RedisRevocation {
@@ -149,6 +160,7 @@ impl RedisRevocation {
             push_capacity: DEFAULT_PUSH_CAPACITY,
             leeway: DEFAULT_LEEWAY,
             cache: None,
+            clock: crate::token::Clock::system(),
             fail_open: false,
         }
     }

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::token::Clock;
 
 use crate::util::lock;
 
@@ -11,28 +13,31 @@ use crate::util::lock;
 pub(super) struct Cache {
     pub(super) staleness: Duration,
     pub(super) capacity: usize,
-    pub(super) entries: Mutex<HashMap<String, (Instant, Option<u64>)>>,
+    /// When each entry was put, as a reading of `clock`'s monotonic time.
+    pub(super) entries: Mutex<HashMap<String, (Duration, Option<u64>)>>,
+    pub(super) clock: Clock,
 }
 
 impl Cache {
     /// The values of all `keys`, if each is cached and fresh.
     pub(super) fn get(&self, keys: &[&str]) -> Option<Vec<Option<u64>>> {
         let entries = lock(&self.entries);
+        let now = self.clock.monotonic();
         keys.iter()
             .map(|key| {
                 entries
                     .get(*key)
-                    .filter(|(at, _)| at.elapsed() < self.staleness)
+                    .filter(|(at, _)| now.saturating_sub(*at) < self.staleness)
                     .map(|(_, value)| *value)
             })
             .collect()
     }
 
     pub(super) fn put(&self, keys: &[&str], values: &[Option<u64>]) {
-        let now = Instant::now();
+        let now = self.clock.monotonic();
         let mut entries = lock(&self.entries);
         if entries.len() + keys.len() > self.capacity {
-            entries.retain(|_, (at, _)| at.elapsed() < self.staleness);
+            entries.retain(|_, (at, _)| now.saturating_sub(*at) < self.staleness);
             if entries.len() + keys.len() > self.capacity {
                 entries.clear();
             }
@@ -57,6 +62,7 @@ mod tests {
             staleness: Duration::from_millis(50),
             capacity: 3,
             entries: Mutex::new(HashMap::new()),
+            clock: Clock::manual(1_000),
         };
         cache.put(&["a", "b"], &[Some(1), None]);
         assert_eq!(cache.get(&["a", "b"]), Some(vec![Some(1), None]));
@@ -65,7 +71,7 @@ mod tests {
         assert!(lock(&cache.entries).len() <= 3);
         cache.forget("c");
         assert_eq!(cache.get(&["c"]), None);
-        std::thread::sleep(Duration::from_millis(60));
+        cache.clock.advance(Duration::from_millis(60));
         assert_eq!(cache.get(&["d"]), None);
     }
 }
