@@ -239,8 +239,8 @@ fn an_api_key_store_down_is_the_source_of_the_key_error() {
     });
 }
 
-/// `api_key.rs`: `ApiKeyError::RevocationUnavailable` prints `{source}` and has it as its
-/// source. Fix: `#[error("revocation of api key {id} cannot be checked")]`.
+/// `ApiKeyError::RevocationUnavailable` and `IssueError::RevocationUnavailable` say which key
+/// or issuance, and hand the backend's error on as their source.
 #[test]
 fn a_key_whose_revocation_cannot_be_checked() {
     runtime().block_on(async {
@@ -255,9 +255,7 @@ fn a_key_whose_revocation_cannot_be_checked() {
             .revocation(unreachable_revocations());
         let error = keys.verify(issued.raw()).await.unwrap_err();
         assert_chain(&error, 2);
-        // And issuing while the list cannot be read: `IssueError::RevocationUnavailable`
-        // prints `{0}` and has no source. Fix: `#[error("the revocation store cannot be
-        // checked")] RevocationUnavailable(#[source] RevocationError)`.
+        // And issuing while the list cannot be read.
         let error = keys
             .issue::<notes::Policy>("bot", ["notes:read"], None)
             .await
@@ -266,13 +264,8 @@ fn a_key_whose_revocation_cannot_be_checked() {
     });
 }
 
-/// `gate.rs`: `Refusal` shows its kind's message but has no source, and
-/// `RefusalKind::Token` / `ApiKey` print `{0}` and have it as their source (`#[from]`). Fix:
-/// `Refusal` displays `kind` and returns `kind.source()` from `source()` (by hand: two
-/// fields); `#[error("the token was rejected")] Token(#[from] TokenError)`, likewise
-/// `ApiKey`, `Issue(#[source] ..)`, `Revoke(#[source] ..)`; `#[error(transparent)]` on
-/// `Forbidden` and `Logout`. Then both adapters' `Rejection::source()` (which returns the
-/// refusal's) is the token error.
+/// `Refusal` shows its kind's message and returns the kind's source: for a refused token, the
+/// token's error, so both adapters' `Rejection::source()` (the refusal's) is that error.
 #[test]
 fn a_refused_token_is_the_source_of_the_refusal() {
     runtime().block_on(async {
@@ -298,9 +291,7 @@ fn a_refused_token_is_the_source_of_the_refusal() {
     });
 }
 
-/// `token/logout.rs`: `LogoutError::Token` and `Unavailable` print `{0}` and have it as their
-/// source (`#[from]`). Fix: `#[error("logout token rejected")]`,
-/// `#[error("the revocation store is unavailable")]`.
+/// `LogoutError::Token` says the logout token was rejected and hands the token's error on.
 #[test]
 fn a_refused_logout_token() {
     runtime().block_on(async {
@@ -315,5 +306,98 @@ fn a_refused_logout_token() {
             .expect("receiver");
         let error = logout.receive("not.a.token").await.unwrap_err();
         assert_chain(&error, 2);
+    });
+}
+
+/// The errors of issuance, revocation and memberships, and the configuration refusals, made
+/// as an application meets them: each chain says every message once.
+#[test]
+fn issuance_membership_and_configuration_errors() {
+    use authz_core::assignments::{
+        Assignments, ChangeError, Member, Membership, MemoryAssignments, TenantError, Unavailable,
+    };
+    use authz_core::{Authenticated, Refusal};
+    runtime().block_on(async {
+        let fixture = Fixture::new();
+        let validated = fixture
+            .validator()
+            .validate::<Token>(&fixture.token("ann", &["viewer"]))
+            .await
+            .expect("valid");
+        let ann: Authenticated<notes::Policy, Token> = validated.into();
+        let keys = ApiKeys::new(InMemoryApiKeyStore::default(), "chn")
+            .expect("prefix")
+            .service_accounts(["svc"]);
+        let mut errors: Vec<Box<dyn Error>> = Vec::new();
+        for subject in ["someone-else", "svc", "ann"] {
+            let error = keys
+                .issue_by(
+                    &ann,
+                    notes::perm::NotesWrite,
+                    subject,
+                    ["notes:write"],
+                    None,
+                )
+                .await
+                .unwrap_err();
+            errors.push(Box::new(Refusal::from(
+                keys.issue_by(
+                    &ann,
+                    notes::perm::NotesWrite,
+                    subject,
+                    ["notes:write"],
+                    None,
+                )
+                .await
+                .unwrap_err(),
+            )));
+            errors.push(Box::new(error));
+        }
+        let bots = keys
+            .issue::<notes::Policy>("other", ["notes:read"], None)
+            .await
+            .expect("issued");
+        let error = keys
+            .revoke_by(&ann, notes::perm::NotesWrite, bots.id())
+            .await
+            .unwrap_err();
+        errors.push(Box::new(error));
+        errors.push(Box::new(
+            ApiKeys::new(InMemoryApiKeyStore::default(), "Bad!").unwrap_err(),
+        ));
+        let no_store =
+            authz_core::token::BackChannelLogout::new(fixture.validator(), &fixture.validator());
+        errors.push(Box::new(no_store.unwrap_err()));
+        errors.push(Box::new(
+            ann.require::<notes::perm::NotesWrite>().unwrap_err(),
+        ));
+        let store = MemoryAssignments::<notes::Policy>::new();
+        let not_member = ann.in_tenant(&store, "acme").await.unwrap_err();
+        errors.push(Box::new(Refusal::from(
+            ann.in_tenant(&store, "acme").await.unwrap_err(),
+        )));
+        errors.push(Box::new(not_member));
+        struct Down;
+        impl Assignments<notes::Policy> for Down {
+            async fn membership(
+                &self,
+                _: Member<'_>,
+            ) -> Result<Option<Membership<notes::Policy>>, Unavailable> {
+                Err(Unavailable::new(std::io::Error::other(
+                    "connection refused",
+                )))
+            }
+        }
+        let down = ann.in_tenant(&Down, "acme").await.unwrap_err();
+        assert!(matches!(down, TenantError::Unavailable(_)), "{down}");
+        assert_chain(&down, 2);
+        let refusal = Refusal::from(ann.in_tenant(&Down, "acme").await.unwrap_err());
+        assert_eq!(refusal.status(), 503);
+        assert_chain(&refusal, 3);
+        let invalid: ChangeError = ChangeError::InvalidMember("an empty subject");
+        errors.push(Box::new(invalid));
+        for error in &errors {
+            assert_chain(&**error, 1);
+        }
     });
 }
