@@ -121,16 +121,20 @@ pub mod testkit;
 pub mod token;
 mod util;
 
-// The crate root holds what most applications name; the rest is in the modules above.
+// The rule for the root: every trait and type an application names in its handlers, its
+// resources and its setup of the gate (the traits its resources implement, the requirements
+// and their policies, the caller, proofs and refusals, the validator and its issuers and keys).
+// Errors of one module (`api_key::IssueError`), stores and builders stay in their modules.
 pub use adapter::Adapter;
 #[cfg(feature = "api-keys")]
 pub use authorize::VerifiedKey;
 pub use authorize::{Authenticated, Denied, DenyReason, Granted, HasOwner, Owned};
+pub use checks::{HasCreator, HasTenant};
 pub use claims::Claims;
 #[cfg(feature = "jwt")]
 pub use gate::{Gate, Refusal};
 pub use policy::{Permission, PermissionSet, Policy, Role, RoleSet};
-pub use requirement::{AllOf, AnyOf, Requirement, Rule, StepUp};
+pub use requirement::{AllOf, AnyOf, Requirement, Rule, StepUp, StepUpPolicy};
 #[cfg(feature = "jwt")]
 pub use token::{Algorithm, Issuer, Key, TokenError, Validator};
 
