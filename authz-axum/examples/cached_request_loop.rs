@@ -1,43 +1,27 @@
 //! A loop of cached requests through the axum router, for instruction-level profiles of the
 //! per-request path (`valgrind --tool=callgrind`, see docs/performance.md, "Where a cached
 //! request goes"): `ROUNDS` requests to the route named by the first argument (`open` or
-//! `protected`, default `protected`), with the verified-token cache on. HS256: its key is made
-//! in constant time, so that the difference between two runs of different lengths is the
-//! requests alone.
+//! `protected`, default `protected`), with the verified-token cache on. The test kit's fixture (its
+//! policy, claims and ES256 key); the key is made once, before the loop, so the difference
+//! between two runs of different lengths is the requests alone.
 //!
 //! Run: `cargo run --release -p authz-axum --example cached_request_loop -- protected 20000`
 
 use authz_axum::{Gate, Router, get};
-use authz_core::testkit::{TestKey, claims_for};
-use authz_core::{Algorithm, Validator, public, require};
+use authz_core::testkit::fixture::{Fixture, NotesClaims, notes};
+use authz_core::{public, require};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use tower::ServiceExt;
 
-authz_core::policy! {
-    /// The profiled policy.
-    pub mod reports {
-        permissions { "reports:read", "reports:write" }
-        roles { "viewer" = ["reports:read"], "editor" = "viewer" + ["reports:write"] }
-    }
-}
-
-#[derive(serde::Deserialize, authz_core::Claims)]
-struct Token {
-    sub: String,
-    #[serde(default)]
-    #[claims(roles)]
-    roles: Vec<String>,
-}
-
-type Authz = authz_axum::Authz<reports::Policy, Token>;
+type Authz = authz_axum::Authz<notes::Policy, NotesClaims>;
 
 #[public]
 async fn open() -> &'static str {
     "report"
 }
 
-#[require(permission = "reports:read")]
+#[require(permission = "notes:read")]
 async fn protected() -> &'static str {
     "report"
 }
@@ -49,18 +33,13 @@ fn main() {
         _ => "/protected",
     };
     let rounds: u32 = args.next().and_then(|n| n.parse().ok()).unwrap_or(20_000);
-    let key = TestKey::generate(Algorithm::HS256, "k1");
-    let validator = Validator::builder()
-        .algorithms([Algorithm::HS256])
-        .key(key.verification_key())
-        .issuer("https://id.test")
-        .audience("reports")
+    let fixture = Fixture::new();
+    let validator = fixture
+        .validator_builder()
         .cache(1024)
         .build()
         .expect("validator");
-    let mut claims = claims_for("https://id.test", "reports", "alice");
-    claims["roles"] = serde_json::json!(["viewer"]);
-    let auth = format!("Bearer {}", key.mint(&claims));
+    let auth = fixture.bearer("alice", &["viewer"]);
     let app = Router::new()
         .route("/open", get(open))
         .route("/protected", get(protected))

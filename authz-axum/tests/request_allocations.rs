@@ -6,8 +6,8 @@
 //! Run: `cargo test -p authz-axum --test request_allocations` (it prints the counts).
 
 use authz_axum::{Gate, Router, get};
-use authz_core::testkit::{TestKey, claims_for};
-use authz_core::{Algorithm, Validator, public, require};
+use authz_core::testkit::fixture::{Fixture, NotesClaims, notes};
+use authz_core::{public, require};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use tower::ServiceExt;
@@ -15,30 +15,14 @@ use tower::ServiceExt;
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
 
-authz_core::policy! {
-    /// The bench policy.
-    pub mod reports {
-        permissions { "reports:read", "reports:write" }
-        roles { "viewer" = ["reports:read"], "editor" = "viewer" + ["reports:write"] }
-    }
-}
-
-#[derive(serde::Deserialize, authz_core::Claims)]
-struct Token {
-    sub: String,
-    #[serde(default)]
-    #[claims(roles)]
-    roles: Vec<String>,
-}
-
-type Authz = authz_axum::Authz<reports::Policy, Token>;
+type Authz = authz_axum::Authz<notes::Policy, NotesClaims>;
 
 #[public]
 async fn open() -> &'static str {
     "report"
 }
 
-#[require(permission = "reports:read")]
+#[require(permission = "notes:read")]
 async fn protected() -> &'static str {
     "report"
 }
@@ -47,20 +31,15 @@ const ROUNDS: u64 = 200;
 
 fn main() {
     let _profiler = dhat::Profiler::builder().testing().build();
-    let key = TestKey::generate(Algorithm::HS256, "k1");
+    let fixture = Fixture::new();
     let validator = |cache: usize| {
-        Validator::builder()
-            .algorithms([Algorithm::HS256])
-            .key(key.verification_key())
-            .issuer("https://id.test")
-            .audience("reports")
+        fixture
+            .validator_builder()
             .cache(cache)
             .build()
             .expect("validator")
     };
-    let mut claims = claims_for("https://id.test", "reports", "alice");
-    claims["roles"] = serde_json::json!(["viewer"]);
-    let auth = format!("Bearer {}", key.mint(&claims));
+    let auth = fixture.bearer("alice", &["viewer"]);
     let app = |cache| {
         Router::new()
             .route("/open", get(open))

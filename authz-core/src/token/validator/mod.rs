@@ -190,15 +190,6 @@ impl Speaks {
 }
 
 impl Authority {
-    /// Whether a token of this issuer may name `tenant`, among `sources` trusted issuers.
-    fn may_assert(&self, tenant: &str, sources: usize) -> bool {
-        match &self.tenants {
-            TenantScope::Undeclared => sources == 1,
-            TenantScope::Any => true,
-            TenantScope::Only(tenants) => tenants.iter().any(|t| **t == *tenant),
-        }
-    }
-
     /// The tenants a token of this issuer speaks for, among `sources` trusted issuers.
     pub(crate) fn speaks(&self, sources: usize) -> Speaks {
         match &self.tenants {

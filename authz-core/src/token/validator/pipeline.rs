@@ -201,14 +201,16 @@ impl Inner {
                 )
             }
         }?;
-        // The issuer speaks for its own tenants only, and grants at most its cap.
+        // The issuer speaks for its own tenants only, and grants at most its cap. The same
+        // scope is kept on the token, for a tenant the application names later.
+        let speaks = trusted.authority.speaks(self.sources.len());
         if let Some(tenant) = validated.claims.tenant()
-            && !trusted.authority.may_assert(tenant, self.sources.len())
+            && !speaks.for_tenant(tenant)
         {
             return Err(TokenError::TenantNotAllowed);
         }
         validated.grants = trusted.authority.grants.clone();
-        validated.speaks = trusted.authority.speaks(self.sources.len());
+        validated.speaks = speaks;
         Ok((validated, key))
     }
 
