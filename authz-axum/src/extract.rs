@@ -2,8 +2,11 @@
 //! requirement and yields the proof; [`Public`] checks nothing but says so.
 
 use authz_core::gate::RequestHeaders;
+use authz_core::requirement::TenantFrom;
 use authz_core::{Adapter, Authenticated, Claims, Gate, Policy, Requirement};
-use axum::extract::{FromRef, FromRequestParts, MatchedPath, OptionalFromRequestParts};
+use axum::extract::{
+    FromRef, FromRequestParts, MatchedPath, OptionalFromRequestParts, RawPathParams,
+};
 use axum::http::HeaderValue;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -129,7 +132,20 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let gate = Gate::from_ref(state);
         let caller = authenticate::<A>(&gate, parts).await?;
-        let granted = gate.authorize::<R, A::Claims>(&caller, route(parts))?;
+        // A route declared in a tenant of a path parameter reads the request's parameters.
+        let params = match R::TENANT {
+            Some(TenantFrom::Path(_)) => RawPathParams::from_request_parts(parts, state).await.ok(),
+            _ => None,
+        };
+        let param = |name: &str| {
+            let params = params.as_ref()?;
+            params
+                .iter()
+                .find_map(|(key, value)| (key == name).then_some(value))
+        };
+        let (caller, granted) = gate
+            .authorize_route::<R, A::Claims>(caller, param, route(parts))
+            .await?;
         Ok(Require::new(caller, granted))
     }
 }

@@ -425,7 +425,15 @@ impl<S: Clone + Send + Sync + 'static> Router<S> {
     /// The axum router, the last step before serving. The table stays readable through
     /// [`route_table`](Router::route_table) until then. A route added to the returned plain
     /// router is outside the guarantee: nothing checks that it has a guard.
+    ///
+    /// # Panics
+    ///
+    /// When a route declared in a tenant read from a path parameter
+    /// (`#[require(..., tenant = "{org}")]`) has no such parameter in its full path
+    /// ([`RouteTable::assert_tenant_params`]).
+    #[track_caller]
     pub fn into_axum(self) -> axum::Router<S> {
+        self.table.assert_tenant_params();
         self.inner
     }
 }

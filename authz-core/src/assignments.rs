@@ -280,6 +280,19 @@ pub trait Assignments<P: Policy>: Send + Sync {
         &self,
         member: Member<'_>,
     ) -> impl Future<Output = Result<Option<Membership<P>>, Unavailable>> + Send;
+
+    /// The answer of [`membership`](Self::membership) when the store has it without waiting
+    /// (from its copy in memory), else `None`. A gate holding the store
+    /// ([`Gate::assignments`](crate::Gate::assignments)) asks this first, so that a warm store
+    /// costs a request no allocation; the default always waits for `membership`. Must give the
+    /// same answer `membership` would.
+    fn membership_now(
+        &self,
+        member: Member<'_>,
+    ) -> Option<Result<Option<Membership<P>>, Unavailable>> {
+        let _ = member;
+        None
+    }
 }
 
 /// A store could not say what the assignments are (503): its database cannot be reached and
@@ -353,7 +366,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
     /// when its credential names another tenant (see the [module docs](self)), or when it has
     /// no subject; [`TenantError::Unavailable`] (503) when the store cannot answer. Either way
     /// an audit event `tenant_check` records it.
-    pub async fn in_tenant<A: Assignments<P>>(
+    pub async fn in_tenant<A: Assignments<P> + ?Sized>(
         &self,
         assignments: &A,
         tenant: &str,
@@ -393,7 +406,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
     /// The caller scoped to the tenant its credential names (a token's `#[claims(tenant)]`,
     /// an API key's tenant), with its roles there joined, as [`in_tenant`](Self::in_tenant).
     /// A credential that names no tenant is refused (404).
-    pub async fn in_own_tenant<A: Assignments<P>>(
+    pub async fn in_own_tenant<A: Assignments<P> + ?Sized>(
         &self,
         assignments: &A,
     ) -> Result<Self, TenantError> {
@@ -403,7 +416,32 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         }
     }
 
-    fn refuse_tenant(&self, reason: &'static str) -> TenantError {
+    /// The caller scoped to `tenant` with no store to ask: only the tenant its credential names
+    /// (and its issuer may speak for), with the credential's roles. What a gate without
+    /// [`Gate::assignments`](crate::Gate::assignments) does for a route declared in a tenant.
+    pub(crate) fn in_credential_tenant(&self, tenant: &str) -> Result<Self, TenantError> {
+        match self.credential_tenant() {
+            Some(own) if own == tenant => {}
+            Some(_) => return Err(self.refuse_tenant("another tenant")),
+            None => return Err(self.refuse_tenant("no tenant")),
+        }
+        if !self.issuer_speaks_for(tenant) {
+            return Err(self.refuse_tenant("issuer not bound to the tenant"));
+        }
+        let joined = self.join_assigned(Arc::from(tenant), &Assigned::NONE);
+        if audit::may_record(true) {
+            audit::resource_check(
+                "tenant_check",
+                joined.audit_who(),
+                MEMBER_RULE,
+                true,
+                "credential tenant",
+            );
+        }
+        Ok(joined)
+    }
+
+    pub(crate) fn refuse_tenant(&self, reason: &'static str) -> TenantError {
         if audit::may_record(false) {
             audit::resource_check("tenant_check", self.audit_who(), MEMBER_RULE, false, reason);
         }
@@ -668,8 +706,8 @@ impl<P: Policy> MemoryAssignments<P> {
     }
 }
 
-impl<P: Policy> Assignments<P> for MemoryAssignments<P> {
-    async fn membership(&self, member: Member<'_>) -> Result<Option<Membership<P>>, Unavailable> {
+impl<P: Policy> MemoryAssignments<P> {
+    fn lookup(&self, member: Member<'_>) -> Result<Option<Membership<P>>, Unavailable> {
         let tenants = read(&self.tenants);
         Ok(tenants
             .get_key_value(member.tenant)
@@ -679,6 +717,22 @@ impl<P: Policy> Assignments<P> for MemoryAssignments<P> {
             }))
     }
 }
+
+impl<P: Policy> Assignments<P> for MemoryAssignments<P> {
+    async fn membership(&self, member: Member<'_>) -> Result<Option<Membership<P>>, Unavailable> {
+        self.lookup(member)
+    }
+
+    fn membership_now(
+        &self,
+        member: Member<'_>,
+    ) -> Option<Result<Option<Membership<P>>, Unavailable>> {
+        Some(self.lookup(member))
+    }
+}
+
+mod erased;
+pub(crate) use erased::ErasedAssignments;
 
 #[cfg(test)]
 mod tests;

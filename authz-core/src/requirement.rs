@@ -54,6 +54,11 @@ use core::marker::PhantomData;
 
 use crate::policy::{PermissionSet, Policy, RoleSet};
 
+mod tenant;
+pub use tenant::{CredentialTenant, InTenant, TenantFrom, TenantSource};
+#[doc(hidden)]
+pub use tenant::{PathParam, one_tenant};
+
 /// A rule a caller must meet, as a type.
 ///
 /// Implemented by the `perm` and `role` types `policy!` generates, and by [`AllOf`] and
@@ -73,6 +78,11 @@ pub trait Requirement: Copy + Default + fmt::Debug + Send + Sync + 'static {
     /// authentication, RFC 9470), as [`StepUp`] does. What "strong enough" and "recent" mean
     /// is the deployment's: `Gate::step_up` (feature `jwt`).
     const STEP_UP: bool = false;
+
+    /// Where the requirement's tenant comes from, when it is checked in a tenant
+    /// ([`InTenant`]): the adapter then scopes the caller to that tenant before the check, and
+    /// [`require`](crate::Authenticated::require) refuses a caller scoped to none.
+    const TENANT: Option<TenantFrom> = None;
 
     /// Whether a caller with these effective permissions and roles (each role with the roles
     /// it inherits) meets the requirement.
@@ -102,6 +112,7 @@ impl<R: Requirement> Requirement for StepUp<R> {
     type Policy = R::Policy;
     const RULE: Rule = Rule::StepUp(&R::RULE);
     const STEP_UP: bool = true;
+    const TENANT: Option<TenantFrom> = R::TENANT;
 
     #[inline]
     fn is_met(permissions: PermissionSet<Self::Policy>, roles: RoleSet<Self::Policy>) -> bool {
@@ -255,6 +266,10 @@ pub enum Rule {
     /// This rule, after a recent, strong enough login ([`StepUp`]): printed
     /// `step-up(permission(keys:manage))`, so that a route table shows the step-up.
     StepUp(&'static Rule),
+    /// This rule, checked for the caller in a tenant ([`InTenant`]): printed
+    /// `permission(invoices:read) in tenant {org}`, so that a route table shows where the
+    /// tenant comes from.
+    InTenant(&'static Rule, TenantFrom),
 }
 
 impl Rule {
@@ -287,7 +302,17 @@ impl Rule {
                 }
             }
             Rule::Check(_) => {}
-            Rule::StepUp(rule) => rule.collect(permissions, roles),
+            Rule::StepUp(rule) | Rule::InTenant(rule, _) => rule.collect(permissions, roles),
+        }
+    }
+
+    /// Where the rule's tenant comes from, when it is checked in a tenant.
+    pub fn tenant(&self) -> Option<TenantFrom> {
+        match *self {
+            Rule::InTenant(_, from) => Some(from),
+            Rule::StepUp(rule) => rule.tenant(),
+            Rule::AllOf(rules) | Rule::AnyOf(rules) => rules.iter().find_map(Rule::tenant),
+            Rule::Permission(_) | Rule::Role(_) | Rule::Check(_) => None,
         }
     }
 
@@ -307,6 +332,10 @@ impl fmt::Display for Rule {
             Rule::Role(name) => write!(f, "role({name})"),
             Rule::Check(name) => write!(f, "check({name})"),
             Rule::StepUp(rule) => write!(f, "step-up({rule})"),
+            Rule::InTenant(rule, TenantFrom::Credential) => {
+                write!(f, "{rule} in the credential's tenant")
+            }
+            Rule::InTenant(rule, from) => write!(f, "{rule} in tenant {from}"),
             Rule::AllOf([]) => f.write_str("authenticated"),
             // "and" is associative: a named AllOf inside another prints without parentheses.
             Rule::AllOf(rules) => {
@@ -407,6 +436,9 @@ pub mod path {
     /// What the requirement under a `StepUp` implies.
     #[derive(Debug)]
     pub struct Stepped<I>(PhantomData<I>);
+    /// What the requirement under an `InTenant` implies.
+    #[derive(Debug)]
+    pub struct Scoped<I>(PhantomData<I>);
     macro_rules! paths {
         ($($name:ident),*) => {$(
             /// A part of an `AllOf` source, or an alternative of an `AnyOf` target.
@@ -452,6 +484,7 @@ macro_rules! tuples {
             type Policy = $first::Policy;
             const RULE: Rule = Rule::AllOf(&[$first::RULE $(, $rest::RULE)*]);
             const STEP_UP: bool = $first::STEP_UP $(|| $rest::STEP_UP)*;
+            const TENANT: Option<TenantFrom> = one_tenant(&[$first::TENANT $(, $rest::TENANT)*]);
             #[inline]
             fn is_met(
                 permissions: PermissionSet<Self::Policy>,
@@ -468,6 +501,8 @@ macro_rules! tuples {
             const RULE: Rule = Rule::AnyOf(&[$first::RULE $(, $rest::RULE)*]);
             // Conservative: an alternative that needs a step-up makes the whole need it.
             const STEP_UP: bool = $first::STEP_UP $(|| $rest::STEP_UP)*;
+            // Conservative too: an alternative checked in a tenant makes the whole scoped.
+            const TENANT: Option<TenantFrom> = one_tenant(&[$first::TENANT $(, $rest::TENANT)*]);
             #[inline]
             fn is_met(
                 permissions: PermissionSet<Self::Policy>,

@@ -225,6 +225,17 @@ fn rewrite(
         }
     };
     let args = parse::parse_args(kind, tokens, errors);
+    if let Some(tenant) = &args.tenant {
+        let span = match tenant {
+            parse::Tenant::Path(literal, _) => literal.span(),
+            parse::Tenant::Credential(span) => *span,
+            parse::Tenant::Source(ty) => syn::spanned::Spanned::span(ty),
+        };
+        errors.push(syn::Error::new(
+            span,
+            "an RPC method declares no tenant (gRPC has no path parameters): scope the caller in the body with `caller.in_tenant(&store, tenant).await?`",
+        ));
+    }
     let rpc = rpc_name(method, &rpc_attrs, errors);
 
     if method.sig.asyncness.is_none() {

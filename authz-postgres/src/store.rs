@@ -351,6 +351,17 @@ impl<P: Policy> Assignments<P> for PgAssignments<P> {
         }
         self.ask(member).await.map_err(Unavailable::new)
     }
+
+    /// From the copy while it is trusted; `None` (ask the database) otherwise.
+    fn membership_now(
+        &self,
+        member: Member<'_>,
+    ) -> Option<Result<Option<Membership<P>>, Unavailable>> {
+        self.shared
+            .trust
+            .holds()
+            .then(|| Ok(read(&self.shared.table).get(&member)))
+    }
 }
 
 /// What [`follow`] needs of a role to count names.

@@ -364,12 +364,19 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
     pub fn meets<R: Requirement<Policy = P>>(&self) -> bool {
         R::is_met(self.permissions, self.roles)
             && (!R::STEP_UP || matches!(self.step_up, StepUpStatus::Met))
+            && (R::TENANT.is_none() || self.scoped_tenant.is_some())
     }
 
     /// Checks `R`; the proof on success. A [`StepUp`](crate::requirement::StepUp) requirement
-    /// also needs a login that the admitting gate found to meet its step-up policy.
+    /// also needs a login that the admitting gate found to meet its step-up policy, and an
+    /// [`InTenant`](crate::requirement::InTenant) requirement a caller scoped to a tenant
+    /// (by the adapter, or by [`in_tenant`](Self::in_tenant)); an unscoped caller is refused
+    /// as another tenant's is (404).
     #[inline]
     pub fn require<R: Requirement<Policy = P>>(&self) -> Result<Granted<R>, Denied> {
+        if R::TENANT.is_some() && self.scoped_tenant.is_none() {
+            return Err(Denied::new(R::RULE, DenyReason::OtherTenant));
+        }
         if !R::is_met(self.permissions, self.roles) {
             return Err(Denied::new(R::RULE, missing(R::RULE)));
         }

@@ -50,6 +50,7 @@ mod bearer;
 #[cfg(feature = "cookies")]
 mod cookie;
 mod refusal;
+mod tenant;
 
 #[cfg(feature = "cookies")]
 use bearer::is_b64token;
@@ -80,6 +81,8 @@ pub struct Gate {
     step_up: Option<Arc<StepUpPolicy>>,
     #[cfg(feature = "cookies")]
     cookie: Option<Arc<CookieCredentials>>,
+    /// [`Gate::assignments`], for routes declared in a tenant.
+    assignments: Option<tenant::Stored>,
 }
 
 pub use crate::token::LogoutWithoutStore;
@@ -144,6 +147,7 @@ impl Gate {
             step_up: None,
             #[cfg(feature = "cookies")]
             cookie: None,
+            assignments: None,
         }
     }
 

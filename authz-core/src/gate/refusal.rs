@@ -71,6 +71,12 @@ pub enum RefusalKind {
     /// service, never a pass. Audited at `ERROR`.
     #[error("step-up required but not configured: call Gate::step_up(StepUpPolicy::acr([..]))")]
     StepUpNotConfigured,
+    /// A route is declared in a tenant ([`InTenant`](crate::requirement::InTenant)) but the
+    /// service cannot scope the caller: the gate's store of role assignments is for another
+    /// policy, or the path parameter is missing. 500, a configuration error of the service,
+    /// never a pass; the message names the fix. Audited at `ERROR`.
+    #[error("{0}")]
+    TenantNotConfigured(&'static str),
     /// Issuing an API key in a handler failed (`?` on [`ApiKeys::issue_by`](crate::api_key::ApiKeys::issue_by)):
     /// its [`http_status`](crate::api_key::IssueError::http_status), no challenge.
     #[cfg(feature = "api-keys")]
@@ -121,7 +127,7 @@ impl Refusal {
             #[cfg(feature = "api-keys")]
             RefusalKind::ApiKey(error) => error.category().http_status(),
             RefusalKind::StepUp { .. } => 401,
-            RefusalKind::StepUpNotConfigured => 500,
+            RefusalKind::StepUpNotConfigured | RefusalKind::TenantNotConfigured(_) => 500,
             RefusalKind::CrossSite(_) => 403,
             #[cfg(feature = "api-keys")]
             RefusalKind::Issue(error) => error.http_status(),
@@ -147,7 +153,7 @@ impl Refusal {
             #[cfg(feature = "api-keys")]
             RefusalKind::ApiKey(error) => error.category().rfc6750_code(),
             RefusalKind::StepUp { .. } => Some("insufficient_user_authentication"),
-            RefusalKind::StepUpNotConfigured => None,
+            RefusalKind::StepUpNotConfigured | RefusalKind::TenantNotConfigured(_) => None,
             RefusalKind::CrossSite(_) => None,
             #[cfg(feature = "api-keys")]
             RefusalKind::Issue(_) | RefusalKind::Revoke(_) => None,
@@ -175,7 +181,9 @@ impl Refusal {
             #[cfg(feature = "api-keys")]
             RefusalKind::ApiKey(error) => error.description(),
             RefusalKind::StepUp { reason, .. } => reason,
-            RefusalKind::StepUpNotConfigured => "the service cannot authorize this request",
+            RefusalKind::StepUpNotConfigured | RefusalKind::TenantNotConfigured(_) => {
+                "the service cannot authorize this request"
+            }
             RefusalKind::CrossSite(reason) => reason,
             #[cfg(feature = "api-keys")]
             RefusalKind::Issue(error) => error.description(),

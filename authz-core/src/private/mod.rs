@@ -14,6 +14,7 @@ pub use crate::adapter::{Adapter, Guard};
 pub use crate::claims::{Claims, Names, RegisteredClaims};
 pub use crate::policy::{Permission, PermissionSet, Policy, Role, RoleSet};
 pub use crate::requirement::{AllOf, AnyOf, Implies, Requirement, Rule};
+pub use crate::requirement::{CredentialTenant, InTenant, PathParam};
 
 pub use crate::requirement::{Atom, path::*};
 

@@ -30,7 +30,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::requirement::Rule;
+use crate::requirement::{Rule, TenantFrom};
 
 // Without `jwt` no gate records a route on a caller.
 #[cfg_attr(not(feature = "jwt"), allow(dead_code))]
@@ -255,10 +255,45 @@ impl RouteTable {
         });
     }
 
+    /// Checks that every route declared in a tenant read from a path parameter
+    /// (`#[require(..., tenant = "{org}")]`) has that parameter in its full path. What an
+    /// adapter's router calls when it is complete (nests joined), before serving.
+    ///
+    /// # Panics
+    ///
+    /// On the first route without its parameter, naming the route and the fix: a
+    /// configuration error, found at start-up rather than as a 500 on every request.
+    #[track_caller]
+    pub fn assert_tenant_params(&self) {
+        for route in &self.routes {
+            let Access::Rule(rule) = &route.access else {
+                continue;
+            };
+            if let Some(TenantFrom::Path(name)) = rule.tenant()
+                && !has_param(&route.path, name)
+            {
+                panic!(
+                    "route `{} {}` takes its tenant from the path parameter `{{{name}}}`, which its path does not have: route it on a path with `{{{name}}}` (say `/orgs/{{{name}}}/...`), or declare the tenant the credential names (`tenant = credential`)",
+                    route.method, route.path
+                );
+            }
+        }
+    }
+
     /// The table as a JSON array of `{method, path, access}`.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(&self.routes).unwrap_or_default()
     }
+}
+
+/// Whether `path` has the parameter `name`: `{name}`, or `{name:regex}` as actix-web writes
+/// one with a pattern.
+fn has_param(path: &str, name: &str) -> bool {
+    path.split('{').skip(1).any(|segment| {
+        segment
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('}') || rest.starts_with(':'))
+    })
 }
 
 impl Extend<RouteInfo> for RouteTable {

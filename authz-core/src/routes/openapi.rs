@@ -191,7 +191,8 @@ fn dnf(rule: &Rule) -> Vec<Vec<&'static str>> {
         Rule::Permission(name) | Rule::Role(name) => vec![vec![name]],
         Rule::AnyOf(rules) => rules.iter().flat_map(dnf).collect(),
         // The step-up is no scope: the names needed are the inner rule's.
-        Rule::StepUp(rule) => dnf(rule),
+        // Neither is the tenant.
+        Rule::StepUp(rule) | Rule::InTenant(rule, _) => dnf(rule),
         Rule::AllOf(rules) => rules.iter().fold(vec![Vec::new()], |acc, rule| {
             let parts = dnf(rule);
             let mut next = Vec::with_capacity(acc.len() * parts.len());

@@ -8,7 +8,7 @@ use syn::punctuated::Punctuated;
 use syn::{FnArg, ItemFn, LitStr, Token};
 
 use super::check::{CALLER_ATTR, PROOF_ATTR, Rule};
-use super::parse::{Args, Kind};
+use super::parse::{Args, Kind, Tenant};
 use super::{probe, receiver};
 use crate::tokens::{core_path, respan};
 
@@ -31,6 +31,7 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
         syn::parse_quote!(__authz_public: #adapter::Public)
     } else {
         let requirement = requirement(rule, &krate, &quote!(#adapter::Policy));
+        let requirement = in_tenant(args.tenant.as_ref(), requirement, &krate);
         syn::parse_quote!(__authz_guard: #adapter::Guard<#requirement>)
     };
 
@@ -58,7 +59,12 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
             }
         }
         let source = if Some(index) == rule.granted_param && !public {
-            quote!(__authz_granted)
+            // A proof in a tenant gives the body the proof of the requirement it declared.
+            if args.tenant.is_some() {
+                quote!(__authz_granted.weaken())
+            } else {
+                quote!(__authz_granted)
+            }
         } else if Some(index) == rule.caller_param && !public {
             quote!(__authz_caller)
         } else {
@@ -108,6 +114,32 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
         });
     }
     quote!(#function)
+}
+
+/// The requirement checked in the route's tenant, when one is declared: `InTenant<T, R>`, the
+/// source `T` spanned at the user's `tenant = ...`.
+fn in_tenant(
+    tenant: Option<&Tenant>,
+    requirement: TokenStream,
+    krate: &TokenStream,
+) -> TokenStream {
+    let private = quote!(#krate::__private_0_1);
+    let source = match tenant {
+        None => return requirement,
+        Some(Tenant::Path(literal, name)) => {
+            let mut bytes = [0u8; 32];
+            bytes[..name.len()].copy_from_slice(name.as_bytes());
+            let (low, high) = bytes.split_at(16);
+            let low =
+                Literal::u128_suffixed(u128::from_le_bytes(low.try_into().unwrap_or_default()));
+            let high =
+                Literal::u128_suffixed(u128::from_le_bytes(high.try_into().unwrap_or_default()));
+            quote_spanned!(literal.span()=> #private::PathParam<#low, #high>)
+        }
+        Some(Tenant::Credential(span)) => quote_spanned!(*span=> #private::CredentialTenant),
+        Some(Tenant::Source(ty)) => quote!(#ty),
+    };
+    quote!(#private::InTenant<#source, #requirement>)
 }
 
 /// The requirement type: a part alone, or `AllOf` of the parts (each permission, the `any`

@@ -5,6 +5,9 @@
 //! #[require(ExportInvoices)]     a named requirement type (alone or beside the others)
 //! #[require(StepUp<perm::DocumentsDelete>)]   a requirement type with generic arguments
 //! #[require(permission = "a:b", crate = authz_axum::core)]   where authz-core is reached
+//! #[require(permission = "a:b", tenant = "{org}")]     checked in the tenant of path parameter `org`
+//! #[require(permission = "a:b", tenant = credential)]  in the tenant the credential names
+//! #[require(permission = "a:b", tenant = Org)]         a `TenantSource` type of the application
 //! #[public]  or  #[public(authz = path)]
 //! ```
 
@@ -28,6 +31,21 @@ pub(crate) const ANY: &str = "any";
 pub(crate) const ROLE: &str = "role";
 pub(crate) const AUTHZ: &str = "authz";
 pub(crate) const CRATE: &str = "crate";
+pub(crate) const TENANT: &str = "tenant";
+
+/// The longest path parameter name `tenant = "{...}"` takes (it travels in a type, packed into
+/// two `u128`).
+const MAX_PARAM_LEN: usize = 32;
+
+/// Where a route's tenant comes from (`tenant = ...`).
+pub(crate) enum Tenant {
+    /// `"{org}"`: the literal, and the parameter's name.
+    Path(LitStr, String),
+    /// `credential`.
+    Credential(Span),
+    /// A `TenantSource` type of the application's.
+    Source(Type),
+}
 
 pub(crate) struct Args {
     pub(crate) permissions: Vec<LitStr>,
@@ -40,6 +58,8 @@ pub(crate) struct Args {
     pub(crate) authz: Option<Path>,
     /// The path of `authz_core` (default `::authz_core`).
     pub(crate) krate: Option<Path>,
+    /// Where the route's tenant comes from, when it is checked in one.
+    pub(crate) tenant: Option<Tenant>,
 }
 
 pub(crate) fn parse_args(kind: Kind, args: TokenStream, errors: &mut Errors) -> Args {
@@ -50,9 +70,10 @@ pub(crate) fn parse_args(kind: Kind, args: TokenStream, errors: &mut Errors) -> 
         named: Vec::new(),
         authz: None,
         krate: None,
+        tenant: None,
     };
     let keys: &[&str] = match kind {
-        Kind::Require => &[PERMISSION, ANY, ROLE, AUTHZ, CRATE],
+        Kind::Require => &[PERMISSION, ANY, ROLE, TENANT, AUTHZ, CRATE],
         Kind::Public => &[AUTHZ, CRATE],
     };
     let parser = |input: ParseStream<'_>| -> syn::Result<()> {
@@ -132,12 +153,66 @@ fn parse_one(kind: Kind, keys: &[&str], input: ParseStream<'_>, out: &mut Args) 
             input.parse::<Token![=]>()?;
             out.authz = Some(input.parse()?);
         }
+        TENANT => {
+            input.parse::<Token![=]>()?;
+            let tenant = parse_tenant(input)?;
+            if out.tenant.is_some() {
+                return Err(syn::Error::new(
+                    span,
+                    "one `tenant` per `#[require]`: a route acts in one tenant",
+                ));
+            }
+            out.tenant = Some(tenant);
+        }
         _ => {
             input.parse::<Token![=]>()?;
             out.krate = Some(input.parse()?);
         }
     }
     Ok(())
+}
+
+/// `"{name}"`, `credential`, or a type.
+fn parse_tenant(input: ParseStream<'_>) -> syn::Result<Tenant> {
+    if input.peek(LitStr) {
+        let literal: LitStr = input.parse()?;
+        let value = literal.value();
+        let name = value
+            .strip_prefix('{')
+            .and_then(|rest| rest.strip_suffix('}'))
+            .filter(|name| is_param_name(name));
+        return match name {
+            Some(name) if name.len() <= MAX_PARAM_LEN => {
+                Ok(Tenant::Path(literal.clone(), name.to_owned()))
+            }
+            Some(_) => Err(syn::Error::new(
+                literal.span(),
+                format!("a tenant's path parameter name has at most {MAX_PARAM_LEN} bytes"),
+            )),
+            None => Err(syn::Error::new(
+                literal.span(),
+                "write the path parameter the tenant comes from as the route writes it: `tenant = \"{org}\"` for `/orgs/{org}/...`; or `tenant = credential` for the tenant the credential names",
+            )),
+        };
+    }
+    let ty: Type = input.parse()?;
+    if let Type::Path(path) = &ty
+        && path.qself.is_none()
+        && path.path.is_ident("credential")
+    {
+        return Ok(Tenant::Credential(path.span()));
+    }
+    Ok(Tenant::Source(ty))
+}
+
+/// A path parameter's name as the routers write it: a letter or `_`, then letters, digits
+/// and `_`.
+fn is_param_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// "unknown argument", with the closest key or the list of keys.
