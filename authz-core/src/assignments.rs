@@ -371,11 +371,33 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         assignments: &A,
         tenant: &str,
     ) -> Result<Self, TenantError> {
-        if let Some(own) = self.credential_tenant()
-            && own != tenant
-        {
-            return Err(self.refuse_tenant("another tenant"));
-        }
+        self.clone().into_tenant(assignments, tenant).await
+    }
+
+    /// [`in_tenant`](Self::in_tenant) on a caller the code owns, which it consumes instead of
+    /// copying: what an adapter's guard calls for a route declared in a tenant.
+    pub async fn into_tenant<A: Assignments<P> + ?Sized>(
+        self,
+        assignments: &A,
+        tenant: &str,
+    ) -> Result<Self, TenantError> {
+        self.scope_into(assignments, Some(tenant)).await
+    }
+
+    /// The caller scoped to `tenant`, or (`None`) to the tenant its credential names.
+    pub(crate) async fn scope_into<A: Assignments<P> + ?Sized>(
+        self,
+        assignments: &A,
+        tenant: Option<&str>,
+    ) -> Result<Self, TenantError> {
+        let tenant = match (self.credential_tenant(), tenant) {
+            (Some(own), Some(tenant)) if own != tenant => {
+                return Err(self.refuse_tenant("another tenant"));
+            }
+            (_, Some(tenant)) => tenant,
+            (Some(own), None) => own,
+            (None, None) => return Err(self.refuse_tenant("no tenant")),
+        };
         if !self.issuer_speaks_for(tenant) {
             return Err(self.refuse_tenant("issuer not bound to the tenant"));
         }
@@ -385,7 +407,14 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         if !member.is_valid() {
             return Err(self.refuse_tenant("not a member"));
         }
-        match assignments.membership(member).await? {
+        // The answer from memory when the store has one; the wait for its database boxed, so
+        // that the future of every request stays small (it is moved as a whole, and the
+        // store's query future is large).
+        let found = match assignments.membership_now(member) {
+            Some(answer) => answer?,
+            None => Box::pin(assignments.membership(member)).await?,
+        };
+        match found {
             Some(found) if !found.assigned.is_empty() && *found.tenant == *tenant => {
                 let joined = self.join_assigned(found.tenant, &found.assigned);
                 if audit::may_record(true) {
@@ -410,25 +439,25 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         &self,
         assignments: &A,
     ) -> Result<Self, TenantError> {
-        match self.credential_tenant() {
-            Some(tenant) => self.in_tenant(assignments, tenant).await,
-            None => Err(self.refuse_tenant("no tenant")),
-        }
+        self.clone().scope_into(assignments, None).await
     }
 
     /// The caller scoped to `tenant` with no store to ask: only the tenant its credential names
     /// (and its issuer may speak for), with the credential's roles. What a gate without
     /// [`Gate::assignments`](crate::Gate::assignments) does for a route declared in a tenant.
-    pub(crate) fn in_credential_tenant(&self, tenant: &str) -> Result<Self, TenantError> {
-        match self.credential_tenant() {
-            Some(own) if own == tenant => {}
-            Some(_) => return Err(self.refuse_tenant("another tenant")),
-            None => return Err(self.refuse_tenant("no tenant")),
-        }
+    pub(crate) fn in_credential_tenant(&self, tenant: Option<&str>) -> Result<Self, TenantError> {
+        let tenant = match (self.credential_tenant(), tenant) {
+            (Some(own), Some(tenant)) if own == tenant => tenant,
+            (Some(own), None) => own,
+            (Some(_), Some(_)) => return Err(self.refuse_tenant("another tenant")),
+            (None, _) => return Err(self.refuse_tenant("no tenant")),
+        };
         if !self.issuer_speaks_for(tenant) {
             return Err(self.refuse_tenant("issuer not bound to the tenant"));
         }
-        let joined = self.join_assigned(Arc::from(tenant), &Assigned::NONE);
+        let joined = self
+            .clone()
+            .join_assigned(Arc::from(tenant), &Assigned::NONE);
         if audit::may_record(true) {
             audit::resource_check(
                 "tenant_check",
@@ -441,11 +470,42 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         Ok(joined)
     }
 
-    pub(crate) fn refuse_tenant(&self, reason: &'static str) -> TenantError {
+    fn refuse_tenant(&self, reason: &'static str) -> TenantError {
         if audit::may_record(false) {
             audit::resource_check("tenant_check", self.audit_who(), MEMBER_RULE, false, reason);
         }
         TenantError::Denied(Denied::new(MEMBER_RULE, DenyReason::OtherTenant))
+    }
+}
+
+/// The `cross_tenant` requirement of a management route that never crosses tenants: no caller
+/// meets it, so [`manage`] (and a store's `grant_by` and `revoke_by`) changes memberships only
+/// in the caller's own tenant, whatever the caller holds.
+pub struct OwnTenantOnly<P>(core::marker::PhantomData<fn() -> P>);
+
+impl<P: Policy> Requirement for OwnTenantOnly<P> {
+    type Policy = P;
+    const RULE: Rule = Rule::Check("own tenant only");
+
+    fn is_met(_: PermissionSet<P>, _: RoleSet<P>) -> bool {
+        false
+    }
+}
+
+impl<P> Clone for OwnTenantOnly<P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P> Copy for OwnTenantOnly<P> {}
+impl<P> Default for OwnTenantOnly<P> {
+    fn default() -> Self {
+        Self(core::marker::PhantomData)
+    }
+}
+impl<P> fmt::Debug for OwnTenantOnly<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OwnTenantOnly")
     }
 }
 

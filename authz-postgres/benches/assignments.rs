@@ -8,6 +8,11 @@
 //!   (10,000 members loaded), and checked. The goal: within 1.5 times the baseline.
 //! - `resolve/parts/...`: the two halves of `stored_roles`: the token alone, and the lookup in
 //!   the copy alone.
+//! - `request/token_roles` and `request/stored_roles`: what a request costs the gate, in
+//!   process: the bearer header read, the verified-token cache hit, the caller resolved and
+//!   (for the second) scoped to the route's tenant `{org}` through `Gate::assignments`, and
+//!   the route's requirement checked with its audit event, as an adapter's guard does it
+//!   (`Gate::authenticate` then `Gate::authorize_route`).
 //! - `load/1000000`: `PgAssignments::connect` on a table of 1,000,000 assignments, to the end of
 //!   the first load.
 //! - `propagation/revoke`: from asking one instance to revoke a membership until another
@@ -25,8 +30,9 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use authz_core::Authenticated;
 use authz_core::assignments::TenantError;
+use authz_core::requirement::{InTenant, TenantFrom, TenantSource};
+use authz_core::{Authenticated, Gate};
 use authz_postgres::PgAssignments;
 use common::*;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -41,6 +47,12 @@ fn now<F: Future>(future: F) -> F::Output {
         Poll::Ready(output) => output,
         Poll::Pending => panic!("the copy in memory answers without waiting"),
     }
+}
+
+/// The organisation of `/orgs/{org}/...`.
+struct Org;
+impl TenantSource for Org {
+    const FROM: TenantFrom = TenantFrom::Path("org");
 }
 
 fn bench(c: &mut Criterion) {
@@ -82,7 +94,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("stored_roles", |b| {
         b.iter(|| {
             let caller = Caller::from(black_box(&token_only).clone());
-            let scoped = now(caller.in_tenant(&store, black_box("acme"))).unwrap();
+            let scoped = now(caller.into_tenant(&store, black_box("acme"))).unwrap();
             black_box(scoped.require::<perm::InvoicesWrite>().is_ok())
         })
     });
@@ -101,6 +113,48 @@ fn bench(c: &mut Criterion) {
             ));
             black_box(found.unwrap().is_some())
         })
+    });
+    group.finish();
+
+    // The same two callers through a gate, as a request meets them.
+    let gate_plain = Gate::new(tokens.validator_with_cache()).realm("invoices");
+    let gate_stored = gate_plain.clone().assignments(store.clone());
+    let with_roles = format!("Bearer {}", tokens.token("ann", &["clerk"], None));
+    let without_roles = format!("Bearer {}", tokens.token("ann", &[], None));
+    type InOrg = InTenant<Org, perm::InvoicesWrite>;
+    let request = |gate: &Gate, header: &str, scoped: bool| {
+        now(async {
+            let caller: Caller = gate
+                .authenticate([header.as_bytes()], "/orgs/{org}/invoices")
+                .await
+                .unwrap();
+            if scoped {
+                gate.authorize_route::<InOrg, Token>(
+                    caller,
+                    |_| Some("acme"),
+                    "/orgs/{org}/invoices",
+                )
+                .await
+                .is_ok()
+            } else {
+                gate.authorize_route::<perm::InvoicesWrite, Token>(caller, |_| None, "/invoices")
+                    .await
+                    .is_ok()
+            }
+        })
+    };
+    assert!(request(&gate_plain, &with_roles, false));
+    assert!(request(&gate_stored, &without_roles, true));
+    assert!(
+        !request(&gate_stored, &without_roles, false),
+        "no roles outside the tenant"
+    );
+    let mut group = c.benchmark_group("request");
+    group.bench_function("token_roles", |b| {
+        b.iter(|| black_box(request(&gate_plain, black_box(&with_roles), false)))
+    });
+    group.bench_function("stored_roles", |b| {
+        b.iter(|| black_box(request(&gate_stored, black_box(&without_roles), true)))
     });
     group.finish();
 

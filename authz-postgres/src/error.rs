@@ -7,10 +7,10 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum PgError {
     /// The connection settings do not parse (the message names the setting).
-    #[error("invalid PostgreSQL connection settings: {0}")]
+    #[error("invalid PostgreSQL connection settings")]
     Config(#[source] tokio_postgres::Error),
     /// The server refused, failed or closed the connection.
-    #[error("PostgreSQL failed: {0}")]
+    #[error("PostgreSQL failed")]
     Database(#[from] tokio_postgres::Error),
     /// The connection closed (the server stopped, or ended the session).
     #[error("the connection to PostgreSQL closed")]
@@ -33,5 +33,31 @@ pub(crate) async fn within<T, E: Into<PgError>>(
     match tokio::time::timeout(limit, future).await {
         Ok(result) => result.map_err(Into::into),
         Err(_) => Err(PgError::Timeout(limit)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    /// The convention of the workspace's errors: a message shows its own layer and the cause
+    /// is its `source`, so that a log printing the chain shows each line once.
+    #[test]
+    fn the_drivers_error_is_the_source_not_repeated_in_the_message() {
+        let driver = "port=not-a-number"
+            .parse::<tokio_postgres::Config>()
+            .unwrap_err();
+        let cause = driver.to_string();
+        for error in [
+            PgError::Config(driver),
+            PgError::from("port=x".parse::<tokio_postgres::Config>().unwrap_err()),
+        ] {
+            let message = error.to_string();
+            let source = error.source().expect("the driver's error is the source");
+            assert!(!message.contains(&cause), "{message}");
+            assert_eq!(source.to_string(), cause);
+        }
     }
 }

@@ -178,7 +178,8 @@ macro_rules! adapter_types {
 /// `From` impls that let a handler use `?` on the library's fallible calls, for an adapter's
 /// rejection type `$rejection<H>` that has `From<Refusal>`: [`Denied`](crate::Denied) (an
 /// owner check), `api_key::IssueError` and `api_key::RevokeError` (with the calling crate's
-/// feature `api-keys`), and `token::LogoutError`. Each answers as its
+/// feature `api-keys`), `token::LogoutError`, and the role assignments' `TenantError`
+/// (`in_tenant`) and `ChangeError` (`grant_by`, `revoke_by`, `manage`). Each answers as its
 /// `Refusal` describes.
 #[macro_export]
 macro_rules! refusal_conversions {
@@ -196,5 +197,7 @@ macro_rules! refusal_conversions {
         #[cfg(feature = "api-keys")]
         $crate::refusal_conversions!(@one $rejection, $crate::api_key::RevokeError);
         $crate::refusal_conversions!(@one $rejection, $crate::token::LogoutError);
+        $crate::refusal_conversions!(@one $rejection, $crate::assignments::TenantError);
+        $crate::refusal_conversions!(@one $rejection, $crate::assignments::ChangeError);
     };
 }

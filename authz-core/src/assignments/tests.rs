@@ -253,3 +253,24 @@ fn crossing_tenants_needs_the_permission_that_says_so() {
     let sam = session("sam", &["staff"], None);
     assert!(block_on(store.grant_by(&sam, any, in_globex, Role::Reader)).unwrap());
 }
+
+#[test]
+fn own_tenant_only_never_crosses_tenants_whatever_the_caller_holds() {
+    let store = MemoryAssignments::<pay::Policy>::new();
+    store.grant(Member::new("", "mia", "acme"), Role::Manager);
+    let mia = block_on(session("mia", &[], None).in_tenant(&store, "acme")).unwrap();
+    let own = OwnTenantOnly::default();
+    let in_acme = Member::new("", "bob", "acme");
+    assert!(block_on(store.grant_by(&mia, own, in_acme, Role::Reader)).unwrap());
+
+    // Staff, who may cross tenants where the route names the permission, may not here.
+    store.grant(Member::new("", "sam", "acme"), Role::Staff);
+    let sam = block_on(session("sam", &["staff"], None).in_tenant(&store, "acme")).unwrap();
+    let in_globex = Member::new("", "bob", "globex");
+    let refused = block_on(store.grant_by(&sam, own, in_globex, Role::Reader)).unwrap_err();
+    assert!(
+        matches!(&refused, ChangeError::OtherTenant(d) if d.reason() == DenyReason::OtherTenant)
+    );
+    assert_eq!(refused.http_status(), 404);
+    assert!(block_on(store.membership(in_globex)).unwrap().is_none());
+}

@@ -11,7 +11,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
     /// assignment widens what the token's issuer may grant. What
     /// [`in_tenant`](Self::in_tenant) calls once it has found the membership.
     pub(crate) fn join_assigned(
-        &self,
+        mut self,
         tenant: Arc<str>,
         assigned: &crate::assignments::Assigned<P>,
     ) -> Self {
@@ -35,12 +35,11 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         {
             cap_grants(&mut resolution, cap);
         }
-        let mut joined = self.clone();
-        joined.permissions = resolution.permissions;
-        joined.roles = resolution.roles;
-        joined.separated = resolution.separated;
-        joined.scoped_tenant = Some(tenant);
-        joined
+        self.permissions = resolution.permissions;
+        self.roles = resolution.roles;
+        self.separated = resolution.separated;
+        self.scoped_tenant = Some(tenant);
+        self
     }
 
     /// Whether the credential's issuer may speak for `tenant` ([`Issuer::tenants`](crate::Issuer::tenants)):

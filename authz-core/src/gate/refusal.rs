@@ -169,6 +169,12 @@ impl Refusal {
             RefusalKind::InvalidRequest(reason) => reason,
             RefusalKind::Token(error) => error.description(),
             RefusalKind::Forbidden(denied) if denied.is_concealed() => "not found",
+            // Roles in a tenant come from the application's store too: a new token may not help.
+            RefusalKind::Forbidden(denied)
+                if denied.rule().tenant().is_some() && denied.reason().is_scope() =>
+            {
+                "the caller's roles in this tenant do not grant what this request requires"
+            }
             RefusalKind::Forbidden(denied) => match denied.reason() {
                 DenyReason::OtherTenant => "the resource belongs to another tenant",
                 DenyReason::SameCreator => "the creator of a resource may not also approve it",
@@ -193,7 +199,7 @@ impl Refusal {
             RefusalKind::Assignments(_) => "the role assignments cannot be read right now",
             RefusalKind::Membership(error) => match error {
                 crate::assignments::ChangeError::NotHeld { .. } => {
-                    "a caller assigns only roles within its own permissions"
+                    "a caller assigns only roles within its own permissions: the role grants one the caller does not hold"
                 }
                 crate::assignments::ChangeError::InvalidMember(_) => {
                     "the member's subject or tenant is not valid"

@@ -55,7 +55,7 @@ impl Gate {
     {
         let caller = match R::TENANT {
             None => caller,
-            Some(from) => self.scope::<R, C>(&caller, from, path_param, route).await?,
+            Some(from) => self.scope::<R, C>(caller, from, path_param, route).await?,
         };
         let granted = self.authorize::<R, C>(&caller, route)?;
         Ok((caller, granted))
@@ -63,21 +63,18 @@ impl Gate {
 
     async fn scope<'p, R: Requirement, C: Claims>(
         &self,
-        caller: &Authenticated<R::Policy, C>,
+        caller: Authenticated<R::Policy, C>,
         from: TenantFrom,
         path_param: impl FnOnce(&str) -> Option<&'p str>,
         route: &str,
     ) -> Result<Authenticated<R::Policy, C>, Refusal> {
+        // `None`: the tenant the credential names.
         let tenant = match from {
             TenantFrom::Path(name) => match path_param(name) {
-                Some(tenant) => tenant,
+                Some(tenant) => Some(tenant),
                 None => return Err(self.misconfigured::<R>(NO_PARAMETER, route)),
             },
-            TenantFrom::Credential => match caller.credential_tenant() {
-                Some(tenant) => tenant,
-                // Refused as a caller with no membership is (404), with its audit event.
-                None => return Err(self.refuse(caller.refuse_tenant("no tenant").into())),
-            },
+            TenantFrom::Credential => None,
         };
         let scoped = match self.assignments.as_deref() {
             None => caller.in_credential_tenant(tenant),
@@ -86,7 +83,7 @@ impl Gate {
                 else {
                     return Err(self.misconfigured::<R>(OTHER_POLICY, route));
                 };
-                caller.in_tenant(&**store, tenant).await
+                caller.scope_into(&**store, tenant).await
             }
         };
         scoped.map_err(|error| self.refuse(RefusalKind::from(error)))

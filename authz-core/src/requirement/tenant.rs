@@ -146,6 +146,7 @@ impl<T, R, W: Atom, I> Implies<W, path::Scoped<I>> for InTenant<T, R> where R: I
 /// The one tenant source of a combination's parts (`AllOf`, `AnyOf`); a compile error when two
 /// parts name different sources.
 #[doc(hidden)]
+#[allow(clippy::panic)] // A panic in const evaluation is how this reports a compile error.
 pub const fn one_tenant(sources: &[Option<TenantFrom>]) -> Option<TenantFrom> {
     let mut found: Option<TenantFrom> = None;
     let mut i = 0;

@@ -269,12 +269,12 @@ impl RouteTable {
             let Access::Rule(rule) = &route.access else {
                 continue;
             };
-            if let Some(TenantFrom::Path(name)) = rule.tenant()
-                && !has_param(&route.path, name)
-            {
-                panic!(
+            if let Some(TenantFrom::Path(name)) = rule.tenant() {
+                assert!(
+                    has_param(&route.path, name),
                     "route `{} {}` takes its tenant from the path parameter `{{{name}}}`, which its path does not have: route it on a path with `{{{name}}}` (say `/orgs/{{{name}}}/...`), or declare the tenant the credential names (`tenant = credential`)",
-                    route.method, route.path
+                    route.method,
+                    route.path
                 );
             }
         }

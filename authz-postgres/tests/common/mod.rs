@@ -82,14 +82,31 @@ impl Tokens {
         Self { key, validator }
     }
 
-    /// A validated caller `subject` with the token's `roles` and tenant claim.
-    pub async fn caller(&self, subject: &str, roles: &[&str], org: Option<&str>) -> Caller {
+    /// A token of `subject` with `roles` and a tenant claim.
+    pub fn token(&self, subject: &str, roles: &[&str], org: Option<&str>) -> String {
         let mut claims = claims_for(ISSUER, AUDIENCE, subject);
         claims["roles"] = serde_json::json!(roles);
         if let Some(org) = org {
             claims["org"] = serde_json::json!(org);
         }
-        let token = self.key.mint(&claims);
+        self.key.mint(&claims)
+    }
+
+    /// A validator of these tokens with the verified-token cache on.
+    pub fn validator_with_cache(&self) -> Validator {
+        Validator::builder()
+            .algorithms([Algorithm::ES256])
+            .key(self.key.verification_key())
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .cache(1_000)
+            .build()
+            .unwrap()
+    }
+
+    /// A validated caller `subject` with the token's `roles` and tenant claim.
+    pub async fn caller(&self, subject: &str, roles: &[&str], org: Option<&str>) -> Caller {
+        let token = self.token(subject, roles, org);
         self.validator
             .validate::<Token>(&token)
             .await
