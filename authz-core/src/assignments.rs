@@ -445,6 +445,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
     /// The caller scoped to `tenant` with no store to ask: only the tenant its credential names
     /// (and its issuer may speak for), with the credential's roles. What a gate without
     /// [`Gate::assignments`](crate::Gate::assignments) does for a route declared in a tenant.
+    #[cfg(feature = "jwt")]
     pub(crate) fn in_credential_tenant(&self, tenant: Option<&str>) -> Result<Self, TenantError> {
         let tenant = match (self.credential_tenant(), tenant) {
             (Some(own), Some(tenant)) if own == tenant => tenant,
@@ -791,7 +792,10 @@ impl<P: Policy> Assignments<P> for MemoryAssignments<P> {
     }
 }
 
+// For the gate (feature `jwt`), which holds a store of any type.
+#[cfg(feature = "jwt")]
 mod erased;
+#[cfg(feature = "jwt")]
 pub(crate) use erased::ErasedAssignments;
 
 #[cfg(test)]

@@ -29,6 +29,22 @@
 
 use crate::requirement::Rule;
 
+/// Shows an error and each of its sources, `: ` between them: what the audit events' `reason`
+/// fields print, and what an application's own log lines should print. The library's errors
+/// show only their own layer and keep the cause as their `source`, so `%error` alone says
+/// "PostgreSQL failed" where the chain says why.
+///
+/// ```
+/// use authz_core::audit::ErrorChain;
+/// let cause = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+/// let error = authz_core::assignments::Unavailable::new(cause);
+/// assert_eq!(
+///     ErrorChain(&error).to_string(),
+///     "the role assignments cannot be read right now: connection refused"
+/// );
+/// ```
+pub use crate::util::Chain as ErrorChain;
+
 /// The `tracing` target of the audit events.
 pub const AUDIT_TARGET: &str = "authz::audit";
 

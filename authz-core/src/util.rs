@@ -68,9 +68,10 @@ pub(crate) fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
 
 /// Shows an error and each of its sources, `: ` between them. An error shows only its own
 /// layer and exposes the cause as its `source` (thiserror's convention, kept crate-wide), so a
-/// log line that should say everything shows the chain.
-#[cfg_attr(not(feature = "jwt"), allow(dead_code))]
-pub(crate) struct Chain<'a>(pub(crate) &'a (dyn std::error::Error + 'static));
+/// log line that should say everything shows the chain. Public as
+/// [`audit::ErrorChain`](crate::audit::ErrorChain).
+#[derive(Debug)]
+pub struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
 
 impl std::fmt::Display for Chain<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -80,4 +80,4 @@ struct RolesFromYourDatabase;
 pub use error::PgError;
 pub use follow::HEARTBEAT;
 pub use schema::{CHANNEL, MIGRATION, TABLE, migrate};
-pub use store::{Options, PgAssignments};
+pub use store::{Listed, Options, PgAssignments};

@@ -6,7 +6,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use authz_core::assignments::{
-    Action, Assigned, Assignments, ChangeError, Member, Membership, Unavailable, manage,
+    Action, Assigned, Assignments, ChangeError, MAX_NAME_LEN, Member, Membership, Unavailable,
+    manage,
 };
 use authz_core::{Authenticated, Claims, Policy, Requirement, Role as _};
 use tokio::task::JoinHandle;
@@ -221,6 +222,39 @@ impl<P: Policy> PgAssignments<P> {
         Ok((!assigned.is_empty()).then(|| Membership::new(Arc::from(member.tenant), assigned)))
     }
 
+    /// The members of `tenant` and their roles there, as the database holds them now (asked,
+    /// not read from the copy: a listing is an administrative call, and its answer should be
+    /// the rows themselves), ordered by subject then issuer. Names the policy does not know
+    /// grant nothing and are counted in [`unknown_roles`](Self::unknown_roles).
+    ///
+    /// Pass the tenant of the caller a route was scoped to (`caller.tenant()` on a route
+    /// declared with `tenant = "{org}"`), so that a caller lists only its own tenant.
+    pub async fn members_in(&self, tenant: &str) -> Result<Vec<Listed<P>>, PgError> {
+        if tenant.is_empty() || tenant.len() > MAX_NAME_LEN || tenant.contains('\0') {
+            return Ok(Vec::new());
+        }
+        let client = self.client().await?;
+        let rows = within(
+            self.shared.options.timeout,
+            client.query(
+                "SELECT issuer, subject, array_agg(role) FROM authz_role_assignments \
+                 WHERE tenant = $1 GROUP BY issuer, subject ORDER BY subject, issuer",
+                &[&tenant],
+            ),
+        )
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let roles: Vec<&str> = row.try_get(2)?;
+                Ok(Listed {
+                    issuer: row.try_get(0)?,
+                    subject: row.try_get(1)?,
+                    assigned: parse_roles::<P>(roles, &self.shared.unknown),
+                })
+            })
+            .collect()
+    }
+
     /// Reads a member again after this instance changed it, so that its own next request
     /// sees the change (other instances hear of it through the channel).
     async fn refresh(&self, client: &Client, member: &Member<'_>) {
@@ -361,6 +395,26 @@ impl<P: Policy> Assignments<P> for PgAssignments<P> {
             .trust
             .holds()
             .then(|| Ok(read(&self.shared.table).get(&member)))
+    }
+}
+
+/// A member of a tenant and its roles there, as [`PgAssignments::members_in`] lists it.
+pub struct Listed<P> {
+    /// The issuer of the member's tokens (`""` for API keys).
+    pub issuer: String,
+    /// The member's subject.
+    pub subject: String,
+    /// Its roles in the tenant.
+    pub assigned: Assigned<P>,
+}
+
+impl<P: Policy> fmt::Debug for Listed<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Listed")
+            .field("issuer", &self.issuer)
+            .field("subject", &self.subject)
+            .field("assigned", &self.assigned)
+            .finish()
     }
 }
 

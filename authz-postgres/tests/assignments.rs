@@ -191,3 +191,73 @@ async fn input_that_cannot_name_a_member_is_refused_not_an_error() {
     );
     assert_eq!(refused.http_status(), 400);
 }
+
+/// `members_in` lists one tenant's members as the table holds them, and only that tenant's.
+#[tokio::test]
+async fn a_tenants_members_are_listed_from_the_table_and_no_other_tenants() {
+    let server = server().await;
+    let store = store(&server).await;
+    store
+        .grant(member("ann", "acme"), Role::Admin)
+        .await
+        .unwrap();
+    store
+        .grant(member("bob", "acme"), Role::Viewer)
+        .await
+        .unwrap();
+    store
+        .grant(member("bob", "acme"), Role::Approver)
+        .await
+        .unwrap();
+    store
+        .grant(member("eve", "globex"), Role::Admin)
+        .await
+        .unwrap();
+    // A row written by an older deployment with a role this policy does not know.
+    sql(&server)
+        .await
+        .execute(
+            "INSERT INTO authz_role_assignments (issuer, subject, tenant, role) \
+             VALUES ('https://id.example', 'cid', 'acme', 'auditor')",
+            &[],
+        )
+        .await
+        .unwrap();
+
+    let listed = store.members_in("acme").await.unwrap();
+    let names: Vec<(&str, Vec<&str>)> = listed
+        .iter()
+        .map(|m| {
+            (
+                m.subject.as_str(),
+                m.assigned.assigned().iter().map(|r| r.name()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("ann", vec!["admin"]),
+            ("bob", vec!["viewer", "approver"]),
+            ("cid", vec![])
+        ]
+    );
+    assert!(listed.iter().all(|m| m.issuer == ISSUER));
+    assert!(store.unknown_roles() >= 1);
+    assert!(store.members_in("initech").await.unwrap().is_empty());
+    assert!(store.members_in("").await.unwrap().is_empty());
+    assert!(store.members_in("a\0b").await.unwrap().is_empty());
+
+    store
+        .revoke(member("ann", "acme"), Role::Admin)
+        .await
+        .unwrap();
+    let after: Vec<String> = store
+        .members_in("acme")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.subject)
+        .collect();
+    assert_eq!(after, ["bob", "cid"]);
+}

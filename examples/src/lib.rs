@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 mod api_keys;
 pub mod invoices;
+pub mod orgs;
 mod revocations;
 pub mod tower_adapter;
 

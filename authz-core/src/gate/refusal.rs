@@ -199,7 +199,7 @@ impl Refusal {
             RefusalKind::Assignments(_) => "the role assignments cannot be read right now",
             RefusalKind::Membership(error) => match error {
                 crate::assignments::ChangeError::NotHeld { .. } => {
-                    "a caller assigns only roles within its own permissions: the role grants one the caller does not hold"
+                    "a caller assigns only roles within its own permissions"
                 }
                 crate::assignments::ChangeError::InvalidMember(_) => {
                     "the member's subject or tenant is not valid"
