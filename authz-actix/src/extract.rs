@@ -155,7 +155,13 @@ where
         Box::pin(async move {
             let caller = authenticate::<A>(request.clone()).await?;
             let route = request.match_pattern().unwrap_or_default();
-            let granted = gate(&request)?.authorize::<R, A::Claims>(&caller, &route)?;
+            // A route declared in a tenant of a path parameter reads it from the match info.
+            // The future owns the request, so the value is borrowed, never copied; routes
+            // declared in no tenant never call the lookup.
+            let param = |name: &str| request.match_info().get(name);
+            let (caller, granted) = gate(&request)?
+                .authorize_route::<R, A::Claims>(caller, param, &route)
+                .await?;
             Ok(Require::new(caller, granted))
         })
     }

@@ -224,7 +224,19 @@ impl Routes {
     /// `Scope::configure`. Take the table first ([`route_table`](Self::route_table)) if you
     /// print it. Routes registered on the `App` or `Scope` by other means are outside the
     /// guarantee: nothing checks that they have a guard.
+    ///
+    /// The paths checked are the table's, so a prefix that holds a route's tenant parameter
+    /// belongs in [`nest`](Self::nest) (`Routes::new().nest("/orgs/{org}", routes)`), not in
+    /// an actix-web `Scope` the routes are configured into: the table would not show it.
+    ///
+    /// # Panics
+    ///
+    /// When a route declared in a tenant read from a path parameter
+    /// (`#[require(..., tenant = "{org}")]`) has no such parameter in its full path
+    /// ([`RouteTable::assert_tenant_params`]).
+    #[track_caller]
     pub fn configure(self) -> impl FnOnce(&mut ServiceConfig) {
+        self.table.assert_tenant_params();
         move |cfg| {
             for register in self.register {
                 register(cfg);

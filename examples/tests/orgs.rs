@@ -21,7 +21,8 @@ const ISSUER: &str = "https://id.orgs.test";
 /// for one that does not exist.
 const NOT_FOUND: &str = "not found";
 /// The detail of the guard's refusal for a permission the caller's roles lack.
-const LACKS_PERMISSION: &str = "the caller's roles in this tenant do not grant what this request requires";
+const LACKS_PERMISSION: &str =
+    "the caller's roles in this tenant do not grant what this request requires";
 /// The detail of the no-escalation refusal.
 const NOT_HELD: &str = "a caller assigns only roles within its own permissions";
 /// The detail while the role assignments cannot be read.

@@ -5,6 +5,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::punctuated::Punctuated;
+use syn::spanned::Spanned as _;
 use syn::{FnArg, ItemFn, LitStr, Token};
 
 use super::check::{CALLER_ATTR, PROOF_ATTR, Rule};
@@ -59,11 +60,13 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
             }
         }
         let source = if Some(index) == rule.granted_param && !public {
-            // A proof in a tenant gives the body the proof of the requirement it declared.
-            if args.tenant.is_some() {
-                quote!(__authz_granted.weaken())
-            } else {
-                quote!(__authz_granted)
+            // A proof in a tenant gives the body the proof of the requirement it declared,
+            // spanned at the parameter's type so that one it does not imply is reported there.
+            match (&args.tenant, &input) {
+                (Some(_), FnArg::Typed(typed)) => {
+                    quote_spanned!(typed.ty.span()=> __authz_granted.weaken())
+                }
+                _ => quote!(__authz_granted),
             }
         } else if Some(index) == rule.caller_param && !public {
             quote!(__authz_caller)

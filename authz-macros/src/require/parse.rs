@@ -44,7 +44,7 @@ pub(crate) enum Tenant {
     /// `credential`.
     Credential(Span),
     /// A `TenantSource` type of the application's.
-    Source(Type),
+    Source(Box<Type>),
 }
 
 pub(crate) struct Args {
@@ -159,7 +159,7 @@ fn parse_one(kind: Kind, keys: &[&str], input: ParseStream<'_>, out: &mut Args) 
             if out.tenant.is_some() {
                 return Err(syn::Error::new(
                     span,
-                    "one `tenant` per `#[require]`: a route acts in one tenant",
+                    "one `tenant` per `#[require]`: a route acts in one tenant; keep the one its tenant comes from",
                 ));
             }
             out.tenant = Some(tenant);
@@ -177,22 +177,27 @@ fn parse_tenant(input: ParseStream<'_>) -> syn::Result<Tenant> {
     if input.peek(LitStr) {
         let literal: LitStr = input.parse()?;
         let value = literal.value();
-        let name = value
+        return match value
             .strip_prefix('{')
             .and_then(|rest| rest.strip_suffix('}'))
-            .filter(|name| is_param_name(name));
-        return match name {
-            Some(name) if name.len() <= MAX_PARAM_LEN => {
+        {
+            Some(name) if is_param_name(name) && name.len() <= MAX_PARAM_LEN => {
                 Ok(Tenant::Path(literal.clone(), name.to_owned()))
             }
-            Some(_) => Err(syn::Error::new(
+            Some(name) if is_param_name(name) => Err(syn::Error::new(
                 literal.span(),
-                format!("a tenant's path parameter name has at most {MAX_PARAM_LEN} bytes"),
+                format!(
+                    "the path parameter `{name}` has {} bytes; a tenant's has at most {MAX_PARAM_LEN} (its name travels in the requirement's type): rename it here and in the route's path (say `{{org}}`), or name it in a `TenantSource` type of your own (`tenant = Org`)",
+                    name.len()
+                ),
             )),
-            None => Err(syn::Error::new(
+            Some(name) => Err(syn::Error::new(
                 literal.span(),
-                "write the path parameter the tenant comes from as the route writes it: `tenant = \"{org}\"` for `/orgs/{org}/...`; or `tenant = credential` for the tenant the credential names",
+                format!(
+                    "`{name}` is not a path parameter's name: a name starts with a letter or `_` and has only letters, digits and `_`, as in `tenant = \"{{org}}\"` for `/orgs/{{org}}/...`"
+                ),
             )),
+            None => Err(syn::Error::new(literal.span(), unbraced(&value))),
         };
     }
     let ty: Type = input.parse()?;
@@ -202,7 +207,32 @@ fn parse_tenant(input: ParseStream<'_>) -> syn::Result<Tenant> {
     {
         return Ok(Tenant::Credential(path.span()));
     }
-    Ok(Tenant::Source(ty))
+    Ok(Tenant::Source(Box::new(ty)))
+}
+
+/// The error for a `tenant = "..."` that is no `{name}`, with the fix for what it looks like.
+fn unbraced(value: &str) -> String {
+    const OR_CREDENTIAL: &str = "or `tenant = credential` for the tenant the credential names";
+    // A whole path (`"/orgs/{org}/notes"`): only its parameter.
+    let inner = value
+        .split_once('{')
+        .and_then(|(_, rest)| rest.split_once('}'))
+        .map(|(name, _)| name)
+        .filter(|name| is_param_name(name));
+    if let Some(name) = inner {
+        return format!(
+            "write only the path parameter the tenant comes from: `tenant = \"{{{name}}}\"`; {OR_CREDENTIAL}"
+        );
+    }
+    // A bare name (`"org"`): the braces.
+    if is_param_name(value) {
+        return format!(
+            "write the path parameter in braces, as the route's path writes it: `tenant = \"{{{value}}}\"`; {OR_CREDENTIAL}"
+        );
+    }
+    format!(
+        "write the path parameter the tenant comes from as the route writes it: `tenant = \"{{org}}\"` for `/orgs/{{org}}/...`; {OR_CREDENTIAL}"
+    )
 }
 
 /// A path parameter's name as the routers write it: a letter or `_`, then letters, digits

@@ -1,0 +1,19 @@
+authz_core::policy! {
+    pub mod reports {
+        permissions { "reports:read", "reports:write", "reports:delete" }
+        roles { "viewer" = ["reports:read"], "admin" = "viewer" + ["reports:write", "reports:delete"] }
+    }
+}
+
+#[derive(serde::Deserialize, authz_core::Claims)]
+struct Token {
+    sub: String,
+}
+
+type Authz = authz_axum::Authz<reports::Policy, Token>;
+
+// The whole path where only its parameter belongs.
+#[authz_core::require(permission = "reports:read", tenant = "/orgs/{org}/reports")]
+async fn read() {}
+
+fn main() {}
