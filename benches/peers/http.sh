@@ -8,8 +8,13 @@
 #   signature-only   authz-server    GET /floor/reports/r1 the RS256 signature check alone (aws-lc-rs,
 #                                    key parsed once), then the same lookup: the floor under any
 #                                    server that verifies the token
+#   authz+cache+redis reports-api    GET /reports/r1       the cached server with its revocations on
+#                                    Redis (AUTHZ_REDIS_URL; a redis-server this script starts)
 #   health           reports-api     GET /health           (#[public]: no token)
-# Not run by CI. Needs wrk (Debian: apt-get install -y wrk) and taskset (util-linux).
+# Not run by CI. Needs wrk (Debian: apt-get install -y wrk), taskset (util-linux) and
+# redis-server.
+#
+# Ends with the table of issue 27: each ratio beside its goal.
 #
 # Servers are pinned to core SERVER_CPU, wrk to LOAD_CPU (one wrk thread), with the same
 # duration and connections for every target. The targets take turns, ROUNDS times, so a change
@@ -34,8 +39,11 @@ CACHE_PORT=${CACHE_PORT:-38083}
 NOLOG_PORT=${NOLOG_PORT:-38084}
 NOLOG_CACHE_PORT=${NOLOG_CACHE_PORT:-38085}
 REPORTS_CACHE_PORT=${REPORTS_CACHE_PORT:-38086}
+REDIS_API_PORT=${REDIS_API_PORT:-38087}
+REDIS_PORT=${REDIS_PORT:-38088}
 
 command -v wrk >/dev/null || { echo "http.sh: wrk not found (apt-get install -y wrk)" >&2; exit 1; }
+command -v redis-server >/dev/null || { echo "http.sh: redis-server not found (apt-get install -y redis-server)" >&2; exit 1; }
 
 cargo build --quiet --release --manifest-path "$root/Cargo.toml" -p authz-examples --bin reports-api
 cargo build --quiet --release --manifest-path "$here/Cargo.toml" --bins
@@ -74,6 +82,16 @@ AUTHZ_ADDR=127.0.0.1:$REPORTS_CACHE_PORT AUTHZ_JWKS_URL=$jwks_url AUTHZ_TOKEN_CA
     AUTHZ_ISSUER=https://id.bench AUTHZ_AUDIENCE=reports-api \
     taskset -c "$SERVER_CPU" "$bin/reports-api" >"$work/reports-api-cache.out" 2>"$work/reports-api-cache.log" &
 pids+=($!)
+# The same cached server with its revocations on Redis (pinned beside wrk: Redis answers the
+# server's reads, as a Redis on another machine would, without taking the server's core).
+taskset -c "$LOAD_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
+pids+=($!)
+wait_until 10 redis-cli -p "$REDIS_PORT" ping
+AUTHZ_ADDR=127.0.0.1:$REDIS_API_PORT AUTHZ_JWKS_URL=$jwks_url AUTHZ_TOKEN_CACHE=10000 \
+    AUTHZ_REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
+    AUTHZ_ISSUER=https://id.bench AUTHZ_AUDIENCE=reports-api \
+    taskset -c "$SERVER_CPU" "$bin/reports-api" >"$work/reports-api-redis.out" 2>"$work/reports-api-redis.log" &
+pids+=($!)
 PEERS_ADDR=127.0.0.1:$PEER_PORT PEERS_JWKS_URL=$jwks_url \
     taskset -c "$SERVER_CPU" "$bin/jwt-authorizer-server" >"$work/peer.out" 2>&1 &
 pids+=($!)
@@ -93,11 +111,13 @@ done
 wait_until 20 curl -sf "http://127.0.0.1:$AUTHZ_PORT/health"
 wait_until 20 curl -sf "http://127.0.0.1:$CACHE_PORT/health"
 wait_until 20 curl -sf "http://127.0.0.1:$REPORTS_CACHE_PORT/health"
+wait_until 20 curl -sf "http://127.0.0.1:$REDIS_API_PORT/health"
 wait_until 20 curl -sf "http://127.0.0.1:$PEER_PORT/health"
 
 declare -A url=(
     [authz]="http://127.0.0.1:$AUTHZ_PORT/reports/r1"
     [authz+cache]="http://127.0.0.1:$REPORTS_CACHE_PORT/reports/r1"
+    [authz+cache+redis]="http://127.0.0.1:$REDIS_API_PORT/reports/r1"
     [authz,nolog]="http://127.0.0.1:$NOLOG_PORT/reports/r1"
     [authz+cache,nolog]="http://127.0.0.1:$NOLOG_CACHE_PORT/reports/r1"
     [jwt-authorizer]="http://127.0.0.1:$PEER_PORT/reports/r1"
@@ -105,8 +125,8 @@ declare -A url=(
     [signature-only]="http://127.0.0.1:$CACHE_PORT/floor/reports/r1"
     [health]="http://127.0.0.1:$AUTHZ_PORT/health"
 )
-targets=(authz authz+cache authz,nolog authz+cache,nolog jwt-authorizer signature-only unprotected health)
-protected=(authz authz+cache authz,nolog authz+cache,nolog jwt-authorizer signature-only)
+targets=(authz authz+cache authz+cache+redis authz,nolog authz+cache,nolog jwt-authorizer signature-only unprotected health)
+protected=(authz authz+cache authz+cache+redis authz,nolog authz+cache,nolog jwt-authorizer signature-only)
 
 # Each protected target answers 200 with alice's report, and 401 without the token.
 for target in "${protected[@]}"; do
@@ -159,5 +179,14 @@ awk -v a="${med[authz]}" -v c="${med[authz+cache]}" -v j="${med[jwt-authorizer]}
     printf "authz / unprotected = %.2fx\nauthz+cache / unprotected = %.2fx\njwt-authorizer / unprotected = %.2fx\n", a / u, c / u, j / u
     printf "authz / health = %.2fx\nauthz+cache / health = %.2fx\njwt-authorizer / health = %.2fx\n", a / h, c / h, j / h
     printf "1 / throughput (server core time per request): authz %.1f us, authz+cache %.1f us, jwt-authorizer %.1f us, signature-only %.1f us, unprotected %.1f us, health %.1f us\n", 1e6 / a, 1e6 / c, 1e6 / j, 1e6 / f, 1e6 / u, 1e6 / h
+}'
+awk -v a="${med[authz]}" -v c="${med[authz+cache]}" -v r="${med[authz+cache+redis]}" \
+    -v j="${med[jwt-authorizer]}" -v u="${med[unprotected]}" -v f="${med[signature-only]}" 'BEGIN {
+    row = "| %s | %.2f | %s | %s |\n"
+    printf "\n| ratio (issue 27) | now | goal | met |\n|---|---|---|---|\n"
+    printf row, "token cache on / unprotected route", c / u, ">= 0.9", (c / u >= 0.9) ? "yes" : "no"
+    printf row, "no cache / jwt-authorizer", a / j, ">= 1.25", (a / j >= 1.25) ? "yes" : "no"
+    printf row, "no cache / signature-only floor", a / f, ">= 0.95", (a / f >= 0.95) ? "yes" : "no"
+    printf row, "with Redis revocation / without (cache on)", r / c, ">= 0.95", (r / c >= 0.95) ? "yes" : "no"
 }'
 echo "log lines written: reports-api $(wc -l <"$work/reports-api.log"), authz-server $(wc -l <"$work/authz-server.log")"
