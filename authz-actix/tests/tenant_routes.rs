@@ -7,9 +7,9 @@ use actix_web::test::{TestRequest, call_service, init_service, read_body};
 use actix_web::{App, web};
 use authz_actix::{Auth, Routes};
 use authz_core::assignments::{Assignments, Member, Membership, MemoryAssignments, Unavailable};
-use authz_core::testkit::fixture::{Fixture, ISSUER, NotesClaims, notes};
+use authz_core::testkit::fixture::{Fixture, NotesClaims, notes};
 use authz_core::{Authenticated, Gate, Granted, require};
-use notes::{Role, perm};
+use notes::perm;
 
 type Authz = authz_actix::Authz<notes::Policy, NotesClaims>;
 type Caller = Authenticated<notes::Policy, NotesClaims>;
@@ -39,14 +39,6 @@ fn routes() -> Routes {
         .get("/orgs/{org}/notes", list)
         .post("/orgs/{org}/notes", write)
         .get("/my/notes", mine)
-}
-
-fn store() -> MemoryAssignments<notes::Policy> {
-    let store = MemoryAssignments::new();
-    // Ann reads in acme and writes in globex; nobody else is a member anywhere.
-    store.grant(Member::new(ISSUER, "ann", "acme"), Role::Viewer);
-    store.grant(Member::new(ISSUER, "ann", "globex"), Role::Editor);
-    store
 }
 
 /// What the service answered.
@@ -101,18 +93,10 @@ async fn call(gate: Gate, method: &str, path: &str, bearer: &str) -> Reply {
     call_routes(gate, routes(), method, path, bearer).await
 }
 
-/// A token naming `tenant` in its tenant claim.
-fn bearer_in(fixture: &Fixture, subject: &str, roles: &[&str], tenant: &str) -> String {
-    let mut claims = fixture.claims(subject);
-    claims["roles"] = serde_json::json!(roles);
-    claims["tenant"] = serde_json::json!(tenant);
-    format!("Bearer {}", fixture.key().mint(&claims))
-}
-
 #[actix_web::test]
 async fn a_member_acts_in_its_tenant_with_the_roles_assigned_there() {
     let fixture = Fixture::new();
-    let gate = fixture.gate().assignments(store());
+    let gate = fixture.gate().assignments(fixture.assignments());
     // The token carries no roles: everything comes from the store.
     let ann = fixture.bearer("ann", &[]);
     let reply = call(gate.clone(), "GET", "/orgs/acme/notes", &ann).await;
@@ -124,7 +108,7 @@ async fn a_member_acts_in_its_tenant_with_the_roles_assigned_there() {
 #[actix_web::test]
 async fn roles_of_one_tenant_do_not_follow_the_caller_into_another() {
     let fixture = Fixture::new();
-    let gate = fixture.gate().assignments(store());
+    let gate = fixture.gate().assignments(fixture.assignments());
     let ann = fixture.bearer("ann", &[]);
     // An editor in globex, a viewer in acme: writing in acme is refused, for the permission
     // (a member of acme may learn that acme exists).
@@ -144,7 +128,7 @@ async fn roles_of_one_tenant_do_not_follow_the_caller_into_another() {
 #[actix_web::test]
 async fn a_tenant_the_caller_is_no_member_of_is_not_found() {
     let fixture = Fixture::new();
-    let gate = fixture.gate().assignments(store());
+    let gate = fixture.gate().assignments(fixture.assignments());
     // Ann asks for a tenant she has no membership in; Bob has none at all, even with a
     // token role that would grant the permission outside any tenant.
     let reply = call(
@@ -172,9 +156,9 @@ async fn a_tenant_the_caller_is_no_member_of_is_not_found() {
 #[actix_web::test]
 async fn a_credential_bound_to_a_tenant_never_acts_in_another() {
     let fixture = Fixture::new();
-    let gate = fixture.gate().assignments(store());
+    let gate = fixture.gate().assignments(fixture.assignments());
     // Ann's token names acme; her globex membership does not take it there.
-    let ann_in_acme = bearer_in(&fixture, "ann", &[], "acme");
+    let ann_in_acme = fixture.bearer_in("ann", &[], "acme");
     let reply = call(gate.clone(), "POST", "/orgs/globex/notes", &ann_in_acme).await;
     assert_eq!(reply.status, 404, "{reply:?}");
     assert_eq!(reply.detail(), "not found");
@@ -186,7 +170,7 @@ async fn a_credential_bound_to_a_tenant_never_acts_in_another() {
 async fn without_a_store_only_the_credentials_own_tenant_is_admitted() {
     let fixture = Fixture::new();
     let gate = fixture.gate();
-    let carol = bearer_in(&fixture, "carol", &["viewer"], "acme");
+    let carol = fixture.bearer_in("carol", &["viewer"], "acme");
     let reply = call(gate.clone(), "GET", "/orgs/acme/notes", &carol).await;
     assert_eq!((reply.status, reply.body.as_str()), (200, "carol in acme"));
     let reply = call(gate.clone(), "GET", "/orgs/globex/notes", &carol).await;
@@ -205,12 +189,12 @@ async fn without_a_store_only_the_credentials_own_tenant_is_admitted() {
 #[actix_web::test]
 async fn the_credentials_tenant_route_needs_a_credential_that_names_one() {
     let fixture = Fixture::new();
-    let gate = fixture.gate().assignments(store());
+    let gate = fixture.gate().assignments(fixture.assignments());
     let reply = call(
         gate.clone(),
         "GET",
         "/my/notes",
-        &bearer_in(&fixture, "ann", &[], "acme"),
+        &fixture.bearer_in("ann", &[], "acme"),
     )
     .await;
     assert_eq!((reply.status, reply.body.as_str()), (200, "acme"));
@@ -279,7 +263,7 @@ async fn a_store_of_another_policy_is_a_configuration_error_not_a_pass() {
         gate,
         "GET",
         "/orgs/acme/notes",
-        &bearer_in(&fixture, "ann", &["admin"], "acme"),
+        &fixture.bearer_in("ann", &["admin"], "acme"),
     )
     .await;
     assert_eq!(reply.status, 500, "{reply:?}");
@@ -315,7 +299,7 @@ async fn a_nested_scope_finds_the_parameter_in_its_prefix() {
     // Configured without a panic, and the scope's parameter reaches the guard.
     let fixture = Fixture::new();
     let reply = call_routes(
-        fixture.gate().assignments(store()),
+        fixture.gate().assignments(fixture.assignments()),
         app,
         "GET",
         "/orgs/acme/notes",
@@ -331,7 +315,7 @@ async fn a_parameter_with_a_pattern_is_the_routes_parameter() {
     let app = Routes::new().get("/orgs/{org:[a-z]+}/notes", list);
     let fixture = Fixture::new();
     let reply = call_routes(
-        fixture.gate().assignments(store()),
+        fixture.gate().assignments(fixture.assignments()),
         app,
         "GET",
         "/orgs/acme/notes",
@@ -357,7 +341,7 @@ async fn an_optional_caller_beside_a_tenant_route_is_the_unscoped_one() {
     }
     let fixture = Fixture::new();
     let reply = call_routes(
-        fixture.gate().assignments(store()),
+        fixture.gate().assignments(fixture.assignments()),
         Routes::new().post("/orgs/{org}/both", both),
         "POST",
         "/orgs/acme/both",

@@ -42,20 +42,6 @@ fn router() -> Router<Gate> {
         .route("/my/notes", get(mine))
 }
 
-fn store() -> MemoryAssignments<notes::Policy> {
-    let store = MemoryAssignments::new();
-    // Ann reads in acme and writes in globex; nobody else is a member anywhere.
-    store.grant(
-        Member::new(authz_core::testkit::fixture::ISSUER, "ann", "acme"),
-        Role::Viewer,
-    );
-    store.grant(
-        Member::new(authz_core::testkit::fixture::ISSUER, "ann", "globex"),
-        Role::Editor,
-    );
-    store
-}
-
 async fn call(gate: Gate, method: &str, path: &str, bearer: &str) -> (u16, String) {
     let app = router().into_axum().with_state(gate);
     let request = Request::builder()
@@ -70,18 +56,10 @@ async fn call(gate: Gate, method: &str, path: &str, bearer: &str) -> (u16, Strin
     (status, String::from_utf8_lossy(&body).into_owned())
 }
 
-/// A token naming `tenant` in its tenant claim.
-fn bearer_in(fixture: &Fixture, subject: &str, roles: &[&str], tenant: &str) -> String {
-    let mut claims = fixture.claims(subject);
-    claims["roles"] = serde_json::json!(roles);
-    claims["tenant"] = serde_json::json!(tenant);
-    format!("Bearer {}", fixture.key().mint(&claims))
-}
-
 #[tokio::test]
 async fn a_member_acts_in_its_tenant_with_the_roles_assigned_there() {
     let fixture = Fixture::new();
-    let gate = fixture.gate().assignments(store());
+    let gate = fixture.gate().assignments(fixture.assignments());
     // The token carries no roles: everything comes from the store.
     let ann = fixture.bearer("ann", &[]);
     let (status, body) = call(gate.clone(), "GET", "/orgs/acme/notes", &ann).await;
@@ -93,7 +71,7 @@ async fn a_member_acts_in_its_tenant_with_the_roles_assigned_there() {
 #[tokio::test]
 async fn roles_of_one_tenant_do_not_follow_the_caller_into_another() {
     let fixture = Fixture::new();
-    let gate = fixture.gate().assignments(store());
+    let gate = fixture.gate().assignments(fixture.assignments());
     let ann = fixture.bearer("ann", &[]);
     // An editor in globex, a viewer in acme: writing in acme is refused.
     let (status, _) = call(gate, "POST", "/orgs/acme/notes", &ann).await;
@@ -103,7 +81,7 @@ async fn roles_of_one_tenant_do_not_follow_the_caller_into_another() {
 #[tokio::test]
 async fn a_tenant_the_caller_is_no_member_of_is_not_found() {
     let fixture = Fixture::new();
-    let gate = fixture.gate().assignments(store());
+    let gate = fixture.gate().assignments(fixture.assignments());
     // Ann asks for a tenant she has no membership in; Bob has none at all, even with a
     // token role that would grant the permission outside any tenant.
     let (status, body) = call(
@@ -128,9 +106,9 @@ async fn a_tenant_the_caller_is_no_member_of_is_not_found() {
 #[tokio::test]
 async fn a_credential_bound_to_a_tenant_never_acts_in_another() {
     let fixture = Fixture::new();
-    let gate = fixture.gate().assignments(store());
+    let gate = fixture.gate().assignments(fixture.assignments());
     // Ann's token names acme; her globex membership does not take it there.
-    let ann_in_acme = bearer_in(&fixture, "ann", &[], "acme");
+    let ann_in_acme = fixture.bearer_in("ann", &[], "acme");
     let (status, _) = call(gate.clone(), "POST", "/orgs/globex/notes", &ann_in_acme).await;
     assert_eq!(status, 404);
     let (status, body) = call(gate, "GET", "/orgs/acme/notes", &ann_in_acme).await;
@@ -141,7 +119,7 @@ async fn a_credential_bound_to_a_tenant_never_acts_in_another() {
 async fn without_a_store_only_the_credentials_own_tenant_is_admitted() {
     let fixture = Fixture::new();
     let gate = fixture.gate();
-    let carol = bearer_in(&fixture, "carol", &["viewer"], "acme");
+    let carol = fixture.bearer_in("carol", &["viewer"], "acme");
     let (status, body) = call(gate.clone(), "GET", "/orgs/acme/notes", &carol).await;
     assert_eq!((status, body.as_str()), (200, "carol in acme"));
     let (status, _) = call(gate.clone(), "GET", "/orgs/globex/notes", &carol).await;
@@ -160,12 +138,12 @@ async fn without_a_store_only_the_credentials_own_tenant_is_admitted() {
 #[tokio::test]
 async fn the_credentials_tenant_route_needs_a_credential_that_names_one() {
     let fixture = Fixture::new();
-    let gate = fixture.gate().assignments(store());
+    let gate = fixture.gate().assignments(fixture.assignments());
     let (status, body) = call(
         gate.clone(),
         "GET",
         "/my/notes",
-        &bearer_in(&fixture, "ann", &[], "acme"),
+        &fixture.bearer_in("ann", &[], "acme"),
     )
     .await;
     assert_eq!((status, body.as_str()), (200, "acme"));
@@ -225,7 +203,7 @@ async fn a_store_of_another_policy_is_a_configuration_error_not_a_pass() {
         gate,
         "GET",
         "/orgs/acme/notes",
-        &bearer_in(&fixture, "ann", &["admin"], "acme"),
+        &fixture.bearer_in("ann", &["admin"], "acme"),
     )
     .await;
     assert_eq!(status, 500);
@@ -296,7 +274,7 @@ async fn an_optional_caller_beside_a_tenant_route_is_the_unscoped_one() {
     let app = Router::new()
         .route("/orgs/{org}/both", post(both))
         .into_axum()
-        .with_state(fixture.gate().assignments(store()));
+        .with_state(fixture.gate().assignments(fixture.assignments()));
     let request = Request::post("/orgs/acme/both")
         .header("authorization", fixture.bearer("ann", &[]))
         .body(Body::empty())

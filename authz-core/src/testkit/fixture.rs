@@ -174,6 +174,26 @@ impl Fixture {
     pub fn bearer(&self, subject: &str, roles: &[&str]) -> String {
         format!("Bearer {}", self.token(subject, roles))
     }
+
+    /// `Bearer <token>` for `subject` holding `roles`, the token naming `tenant` in its tenant
+    /// claim (a credential bound to that tenant).
+    pub fn bearer_in(&self, subject: &str, roles: &[&str], tenant: &str) -> String {
+        let mut claims = self.claims(subject);
+        claims["roles"] = json!(roles);
+        claims["tenant"] = json!(tenant);
+        format!("Bearer {}", self.key.mint(&claims))
+    }
+
+    /// Role assignments in memory for the adapters' tenant-route tests: `ann` (of
+    /// [`ISSUER`]) is a `viewer` in `acme` and an `editor` in `globex`; nobody else is a member
+    /// anywhere.
+    pub fn assignments(&self) -> crate::assignments::MemoryAssignments<notes::Policy> {
+        use crate::assignments::{Member, MemoryAssignments};
+        let store = MemoryAssignments::new();
+        store.grant(Member::new(ISSUER, "ann", "acme"), notes::Role::Viewer);
+        store.grant(Member::new(ISSUER, "ann", "globex"), notes::Role::Editor);
+        store
+    }
 }
 
 /// A revocation hook that revokes nothing and counts the checks it answers: the validator
