@@ -9,7 +9,14 @@ pub enum PgError {
     /// The connection settings do not parse (the message names the setting).
     #[error("invalid PostgreSQL connection settings")]
     Config(#[source] tokio_postgres::Error),
-    /// The server refused, failed or closed the connection.
+    /// The connection settings and the TLS configuration disagree (nothing was sent): the
+    /// settings say `sslmode=require` and no TLS is configured (enable the `tls` feature and
+    /// give `Options::tls(...)`), or `sslmode=disable` with TLS configured. The message names
+    /// the fix.
+    #[error("{0}")]
+    TlsSettings(&'static str),
+    /// The server refused, failed or closed the connection (with TLS, a refused handshake too:
+    /// its sources hold the `rustls::Error`).
     #[error("PostgreSQL failed")]
     Database(#[from] tokio_postgres::Error),
     /// The connection closed (the server stopped, or ended the session).

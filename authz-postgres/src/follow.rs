@@ -13,9 +13,10 @@ use authz_core::Policy;
 use authz_core::assignments::{Assigned, Member};
 use futures_core::Stream;
 use tokio::sync::mpsc;
-use tokio_postgres::{AsyncMessage, Client, NoTls};
+use tokio_postgres::{AsyncMessage, Client};
 
 use crate::PgError;
+use crate::connect;
 use crate::error::within;
 use crate::schema::CHANNEL;
 use crate::store::{Shared, parse_roles, write};
@@ -108,7 +109,8 @@ async fn subscribe<P: Policy>(shared: &Shared<P>) -> Result<Never, PgError> {
     let timeout = shared.options.timeout;
     let mut config = shared.config.clone();
     config.application_name(LISTENER_NAME);
-    let (client, mut connection) = within(timeout, config.connect(NoTls)).await?;
+    let (client, mut connection) =
+        within(timeout, connect::connect(&config, &shared.options)).await?;
     let (sender, mut messages) = mpsc::channel::<String>(QUEUE);
     let _driver = Driver(tokio::spawn(async move {
         // Drives the connection; its end (the channel closing) ends the session.

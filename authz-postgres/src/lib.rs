@@ -57,13 +57,21 @@
 //! # Driver
 //!
 //! `tokio-postgres`: asynchronous, notifications arrive on the connection's own message
-//! stream, and it needs no database at compile time. TLS is off (a loopback or private
-//! network); see the guide for why, and for sqlx.
+//! stream, and it needs no database at compile time; see the guide for why, and for sqlx.
+//!
+//! # TLS
+//!
+//! With the feature `tls`, `Options::tls` takes a rustls `ClientConfig` and every connection
+//! the crate makes uses it (the store's, its listener's, and [`migrate_with`]'s), verifying
+//! the server's certificate; `sslmode=prefer` is then taken as `require`. Without it,
+//! connections are in the clear, and settings that say `sslmode=require` are refused
+//! ([`PgError::TlsSettings`]) rather than connected in the clear.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod connect;
 mod error;
 mod follow;
 mod schema;
@@ -79,5 +87,9 @@ struct RolesFromYourDatabase;
 
 pub use error::PgError;
 pub use follow::HEARTBEAT;
-pub use schema::{CHANNEL, MIGRATION, TABLE, migrate};
+/// The rustls that [`Options::tls`] takes a configuration of (feature `tls`).
+#[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+pub use rustls;
+pub use schema::{CHANNEL, MIGRATION, TABLE, migrate, migrate_with};
 pub use store::{Listed, Options, PgAssignments};

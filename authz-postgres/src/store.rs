@@ -11,9 +11,10 @@ use authz_core::assignments::{
 };
 use authz_core::{Authenticated, Claims, Policy, Requirement, Role as _};
 use tokio::task::JoinHandle;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 use crate::PgError;
+use crate::connect;
 use crate::error::within;
 use crate::follow::{self, Trust};
 use crate::table::Table;
@@ -28,6 +29,9 @@ pub struct Options {
     pub timeout: Duration,
     /// How long [`PgAssignments::connect`] waits for the first load (default 60 s).
     pub load_timeout: Duration,
+    /// TLS for every connection, when set with [`tls`](Self::tls).
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<connect::Tls>,
 }
 
 impl Default for Options {
@@ -35,6 +39,8 @@ impl Default for Options {
         Self {
             timeout: Duration::from_millis(500),
             load_timeout: Duration::from_secs(60),
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -52,6 +58,58 @@ impl Options {
     pub fn load_timeout(mut self, timeout: Duration) -> Self {
         self.load_timeout = timeout;
         self
+    }
+
+    /// TLS on every connection the store makes (lookups and writes, and the listener's; give
+    /// the same options to [`migrate_with`](crate::migrate_with)), with `config`: the roots to
+    /// trust and, if the server asks for one, a client certificate. The server's certificate
+    /// is verified against those roots and the host name (or IP address) of the connection
+    /// settings, whatever `sslmode` says; `sslmode=prefer`, tokio-postgres's default, is taken
+    /// as `require` (a server without TLS is refused, never used in the clear), and
+    /// `sslmode=disable` is refused as contradicting this.
+    ///
+    /// `config` brings its crypto provider: [`rustls::ClientConfig::builder`] takes the
+    /// process's default, or else the one rustls was built with when there is only one
+    /// (authz-postgres builds rustls with aws-lc-rs, as authz-core does);
+    /// [`rustls::ClientConfig::builder_with_provider`] names it.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use authz_postgres::{Options, rustls};
+    ///
+    /// # fn ca_certificates() -> Vec<rustls::pki_types::CertificateDer<'static>> { Vec::new() }
+    /// let mut roots = rustls::RootCertStore::empty();
+    /// // The CA that signed the database's certificate (a managed database documents its own).
+    /// roots.add_parsable_certificates(ca_certificates());
+    /// let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    /// let tls = rustls::ClientConfig::builder_with_provider(provider)
+    ///     .with_safe_default_protocol_versions()
+    ///     .expect("TLS 1.2 and 1.3")
+    ///     .with_root_certificates(roots)
+    ///     .with_no_client_auth();
+    /// let options = Options::default().tls(tls);
+    /// # let _ = options;
+    /// ```
+    #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+    #[must_use]
+    pub fn tls(mut self, config: rustls::ClientConfig) -> Self {
+        self.tls = Some(connect::Tls(tokio_postgres_rustls::MakeRustlsConnect::new(
+            config,
+        )));
+        self
+    }
+
+    /// Whether connections use TLS ([`tls`](Self::tls) was given).
+    #[cfg(feature = "tls")]
+    pub fn has_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// Whether connections use TLS: never without the feature `tls`.
+    #[cfg(not(feature = "tls"))]
+    pub fn has_tls(&self) -> bool {
+        false
     }
 }
 
@@ -126,8 +184,15 @@ impl<P: Policy> PgAssignments<P> {
     }
 
     /// [`connect`](Self::connect) with `options`.
+    ///
+    /// Fails at once, without sending anything, when the settings say `sslmode=require` and
+    /// the options configure no TLS ([`PgError::TlsSettings`]); with TLS, fails at once when
+    /// the handshake is refused (an untrusted or mismatched certificate: a
+    /// [`PgError::Database`] whose sources hold the `rustls::Error`), rather than after the
+    /// load timeout.
     pub async fn connect_with(config: &str, options: Options) -> Result<Self, PgError> {
         let mut config: tokio_postgres::Config = config.parse().map_err(PgError::Config)?;
+        connect::prepare(&mut config, &options)?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(options.timeout);
         }
@@ -147,6 +212,15 @@ impl<P: Policy> PgAssignments<P> {
             _task: Arc::new(AbortOnDrop(task)),
         };
         let deadline = tokio::time::Instant::now() + load_timeout;
+        // A certificate that is not trusted will not be by the load timeout: say so now. (The
+        // store's own connection, opened here rather than at its first use.)
+        #[cfg(feature = "tls")]
+        if store.shared.options.has_tls()
+            && let Err(error) = store.client().await
+            && connect::is_tls_refusal(&error)
+        {
+            return Err(error);
+        }
         // Loaded, and the first barrier back: the first requests are answered from memory.
         while !store.shared.trust.holds() {
             if tokio::time::Instant::now() >= deadline {
@@ -196,7 +270,7 @@ impl<P: Policy> PgAssignments<P> {
         *slot = None;
         let (client, connection) = within(
             self.shared.options.timeout,
-            self.shared.config.connect(NoTls),
+            connect::connect(&self.shared.config, &self.shared.options),
         )
         .await?;
         tokio::spawn(connection);

@@ -8,6 +8,11 @@
 //! server.kill();                 // as a crash: clients see their connections drop
 //! server.restart().expect("same port, same data");
 //! # let _ = config;
+//!
+//! // With TLS on (`ssl = on`), and the CA that signed its certificate, to trust.
+//! let server = PgServer::start_with_tls().expect("postgres with TLS");
+//! let ca_pem = server.ca_certificate().expect("a CA");
+//! # let _ = ca_pem;
 //! ```
 
 use core::fmt;
@@ -36,6 +41,8 @@ pub struct PgServer {
     bin: PathBuf,
     as_postgres: bool,
     running: bool,
+    /// With TLS: the CA's certificate (PEM).
+    ca: Option<Vec<u8>>,
 }
 
 impl fmt::Debug for PgServer {
@@ -43,6 +50,7 @@ impl fmt::Debug for PgServer {
         f.debug_struct("PgServer")
             .field("port", &self.port)
             .field("running", &self.running)
+            .field("tls", &self.ca.is_some())
             .finish()
     }
 }
@@ -108,9 +116,54 @@ fn id(args: &[&str]) -> io::Result<String> {
     Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
 }
 
+/// Runs the `openssl` command with `args` in `dir`.
+fn openssl(dir: &Path, args: &[&str]) -> io::Result<()> {
+    let output = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "cannot find `openssl`: install the Debian package `openssl` \
+                     (apt-get install -y openssl; scripts/test.sh does)",
+                )
+            } else {
+                e
+            }
+        })?;
+    checked("openssl", output)
+}
+
+/// The file names of the server's certificate and key, in the cluster's directory.
+const SERVER_CERT: &str = "server.crt";
+const SERVER_KEY: &str = "server.key";
+
 impl PgServer {
     /// Makes a cluster in a new temporary directory and starts it on a free loopback port.
     pub fn start() -> io::Result<Self> {
+        Self::start_inner(false)
+    }
+
+    /// [`start`](Self::start), with TLS on (`ssl = on`): a CA made for this cluster (ECDSA
+    /// P-256, valid for a day, made with the `openssl` command, which `scripts/test.sh`
+    /// installs) signs a server certificate for `127.0.0.1` and `localhost`.
+    /// [`ca_certificate`](Self::ca_certificate) is the CA to trust. The server accepts plain
+    /// connections too, so a test can see from the server's side (`pg_stat_ssl`) which of
+    /// its connections are encrypted.
+    pub fn start_with_tls() -> io::Result<Self> {
+        Self::start_inner(true)
+    }
+
+    /// With [`start_with_tls`](Self::start_with_tls): the certificate (PEM) of the CA that
+    /// signed the server's.
+    pub fn ca_certificate(&self) -> Option<&[u8]> {
+        self.ca.as_deref()
+    }
+
+    fn start_inner(tls: bool) -> io::Result<Self> {
         static SEQUENCE: AtomicU32 = AtomicU32::new(0);
         let bin = bin_dir()?;
         let as_postgres = id(&["-u"])? == "0";
@@ -130,8 +183,9 @@ impl PgServer {
             bin,
             as_postgres,
             running: false,
+            ca: None,
         };
-        if as_postgres {
+        let owner = if as_postgres {
             let uid = id(&["-u", "postgres"]).map_err(|_| {
                 io::Error::other(
                     "running as root, and there is no `postgres` user to run the cluster as: \
@@ -144,7 +198,10 @@ impl PgServer {
                 gid.parse().map_err(io::Error::other)?,
             );
             std::os::unix::fs::chown(&server.dir, Some(uid), Some(gid))?;
-        }
+            Some((uid, gid))
+        } else {
+            None
+        };
         let data = server.data();
         server.run(
             "initdb",
@@ -159,8 +216,89 @@ impl PgServer {
                 "--no-sync".as_ref(),
             ],
         )?;
+        if tls {
+            server.ca = Some(server.make_certificates(owner)?);
+        }
         server.restart()?;
         Ok(server)
+    }
+
+    /// Makes the CA and the server's certificate and key in the cluster's directory, the key
+    /// owned by the server's user and readable by it alone (PostgreSQL refuses it otherwise);
+    /// the CA's certificate.
+    fn make_certificates(&self, owner: Option<(u32, u32)>) -> io::Result<Vec<u8>> {
+        let dir = &self.dir;
+        openssl(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=authz-postgres test CA",
+            ],
+        )?;
+        openssl(
+            dir,
+            &[
+                "req",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                SERVER_KEY,
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+        )?;
+        std::fs::write(
+            dir.join("san.ext"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+        )?;
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                SERVER_CERT,
+                "-days",
+                "1",
+                "-extfile",
+                "san.ext",
+            ],
+        )?;
+        let _ = std::fs::remove_file(dir.join("ca.key"));
+        for file in [SERVER_CERT, SERVER_KEY] {
+            let path = dir.join(file);
+            if let Some((uid, gid)) = owner {
+                std::os::unix::fs::chown(&path, Some(uid), Some(gid))?;
+            }
+            let mode = if file == SERVER_KEY { 0o600 } else { 0o644 };
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(mode))?;
+        }
+        std::fs::read(dir.join("ca.crt"))
     }
 
     fn data(&self) -> PathBuf {
@@ -247,13 +385,20 @@ impl PgServer {
         // fsync off: a killed server keeps what it committed (the OS holds the writes), only
         // an OS crash would lose it. `synchronous_commit` stays on: off, a kill loses the last
         // commits, and the tests kill the server.
-        let options = format!(
+        let mut options = format!(
             "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} \
              -c fsync=off -c full_page_writes=off \
              -c shared_buffers=16MB -c max_connections=50",
             self.port,
             self.dir.display()
         );
+        if self.ca.is_some() {
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                self.dir.join(SERVER_CERT).display(),
+                self.dir.join(SERVER_KEY).display()
+            ));
+        }
         self.run(
             "pg_ctl",
             &[
