@@ -42,7 +42,7 @@ publish = false
 
 
 def authz_main():
-    lines = ["use authz_axum::{AuthzState, Router, get};", "use authz_core::require;",
+    lines = ["use authz_axum::{Gate, Router, get};", "use authz_core::require;",
              "use axum::extract::Path;", "", "authz_core::policy! {", "    pub mod app {",
              "        permissions {"]
     lines += [f'            "{p}",' for p in perms]
@@ -64,7 +64,7 @@ def authz_main():
             rule = f'permission = "{perms[h % n_perm]}"'
         lines += [f"#[require({rule})]",
                   f"async fn h{h}(Path(id): Path<u32>) -> String {{ format!(\"{h} {{id}}\") }}", ""]
-    lines += ["pub fn router() -> axum::Router<AuthzState> {", "    Router::new()"]
+    lines += ["pub fn router() -> axum::Router<Gate> {", "    Router::new()"]
     lines += [f'        .route("/h{h}/{{id}}", get(h{h}))' for h in range(n_handlers)]
     lines += ["        .into_axum()", "}", "", "fn main() { let _ = router(); }", ""]
     return "\n".join(lines)

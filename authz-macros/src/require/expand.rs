@@ -28,19 +28,21 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
     let adapter = quote!(<#authz as #krate::__private_0_1::Adapter>);
 
     let public = rule.kind == Kind::Public || (!valid && rule.is_empty());
-    let guard_param: FnArg = if public {
-        syn::parse_quote!(__authz_public: #adapter::Public)
+    // Tokens, not a `FnArg` parsed back from them: the compiler parses them once, and a
+    // macro compiled without optimizations (as proc macros are in a dev build) spends much of
+    // its time in syn's parser.
+    let guard_param = if public {
+        quote!(__authz_public: #adapter::Public)
     } else {
         let requirement = requirement(rule, &krate, &quote!(#adapter::Policy));
         let requirement = in_tenant(args.tenant.as_ref(), requirement, &krate);
-        syn::parse_quote!(__authz_guard: #adapter::Guard<#requirement>)
+        quote!(__authz_guard: #adapter::Guard<#requirement>)
     };
 
     // Parameters that receive the proof or caller leave the extractor list and are bound from
     // the guard at the top of the body instead.
     let mut bindings = Vec::new();
     let mut inputs: Punctuated<FnArg, Token![,]> = Punctuated::new();
-    inputs.push(guard_param);
     let mut receiver = None;
     // The parameters the framework extracts, to be checked for an unmarked caller or proof.
     let mut extracted = Vec::new();
@@ -88,35 +90,76 @@ pub(crate) fn expand(args: &Args, rule: &Rule, mut function: ItemFn, valid: bool
     } else {
         probe::probes(&krate, &extracted)
     };
-    function.sig.inputs = inputs;
     if let Some(receiver) = &receiver {
         receiver::replace_self(&mut function, receiver);
     }
 
-    if !public {
-        // The body's statements, not its block: a block inside the new one would make a
-        // one-expression body (`{ format!(...) }`) warn as "unnecessary braces" on the user's
-        // code.
-        let body = &function.block.stmts;
-        let unused_granted = rule
-            .granted_param
-            .is_none()
-            .then(|| quote!(let _ = __authz_granted;));
-        let unused_caller = rule
-            .caller_param
-            .is_none()
-            .then(|| quote!(let _ = __authz_caller;));
-        function.block = syn::parse_quote!({
-            let (__authz_caller, __authz_granted) =
-                #krate::__private_0_1::Guard::into_parts(__authz_guard);
-            #unused_granted
-            #unused_caller
+    // The signature with the guard first, written out as tokens (see `guard_param`).
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+    } = &function;
+    let syn::Signature {
+        constness,
+        asyncness,
+        unsafety,
+        abi,
+        fn_token,
+        ident,
+        generics,
+        paren_token,
+        variadic,
+        output,
+        ..
+    } = sig;
+    let where_clause = &generics.where_clause;
+    let mut params = TokenStream::new();
+    paren_token.surround(&mut params, |params| {
+        params.extend(guard_param);
+        for input in &inputs {
+            params.extend(quote!(, #input));
+        }
+        if let Some(variadic) = variadic {
+            params.extend(quote!(, #variadic));
+        }
+    });
+    let signature = quote! {
+        #constness #asyncness #unsafety #abi #fn_token #ident #generics #params #output
+        #where_clause
+    };
+
+    if public {
+        return quote!(#(#attrs)* #vis #signature #block);
+    }
+    // The body's statements, not its block: a block inside the new one would make a
+    // one-expression body (`{ format!(...) }`) warn as "unnecessary braces" on the user's
+    // code.
+    let body = &block.stmts;
+    // The guard is taken apart only for a body that asks for the proof or the caller: the
+    // call costs the compiler a trait method's resolution in every handler.
+    let parts = match (rule.granted_param, rule.caller_param) {
+        (None, None) => TokenStream::new(),
+        (granted, caller) => {
+            let unused_granted = granted.is_none().then(|| quote!(let _ = __authz_granted;));
+            let unused_caller = caller.is_none().then(|| quote!(let _ = __authz_caller;));
+            quote! {
+                let (__authz_caller, __authz_granted) =
+                    #krate::__private_0_1::Guard::into_parts(__authz_guard);
+                #unused_granted
+                #unused_caller
+            }
+        }
+    };
+    quote! {
+        #(#attrs)* #vis #signature {
+            #parts
             #probes
             #(#bindings)*
             #(#body)*
-        });
+        }
     }
-    quote!(#function)
 }
 
 /// The requirement checked in the route's tenant, when one is declared: `InTenant<T, R>`, the

@@ -75,6 +75,29 @@ mod tests {
         );
     }
 
+    // A parameter that destructures a tuple struct cannot be the caller or the proof (braced
+    // structs with private fields), so it gets no probe; any other extracted parameter does.
+    #[test]
+    fn probes_only_parameters_that_could_be_the_caller_or_the_proof() {
+        let probed = |item: proc_macro2::TokenStream| {
+            super::require(quote!(permission = "reports:read"), item)
+                .to_string()
+                .contains("Probe")
+        };
+        assert!(!probed(quote!(
+            async fn read(Path(id): Path<u32>) {}
+        )));
+        assert!(!probed(quote!(
+            async fn read((a, b): (u32, u32)) {}
+        )));
+        assert!(probed(quote!(
+            async fn read(body: String) {}
+        )));
+        assert!(probed(quote!(
+            async fn read(Path(id): Path<u32>, caller: Caller) {}
+        )));
+    }
+
     #[test]
     fn authz_path_names_the_adapter() {
         let out = expand(quote!(permission = "reports:read", authz = app::Authz));

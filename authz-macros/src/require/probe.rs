@@ -5,12 +5,15 @@
 //! for each parameter left to the framework, the body asks for a type-level probe whose answer
 //! is an error naming the mark when the type is `Authenticated<..>` or `Granted<..>`, and
 //! nothing otherwise (autoref specialization: a method on the probe for those two types is
-//! found before the fallback on a reference to it).
+//! found before the fallback on a reference to it). The probe's items are declared once, in
+//! `authz_core::__private_0_1::probe`; a body holds only the calls.
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned as _;
-use syn::{FnArg, Type};
+use syn::{FnArg, Pat, Type};
+
+use crate::tokens::respan;
 
 /// The probes for `params` (the parameters the framework extracts), or nothing when there
 /// are none. Each error is spanned at the parameter's type.
@@ -18,19 +21,25 @@ pub(crate) fn probes<'a>(
     krate: &TokenStream,
     params: impl IntoIterator<Item = &'a FnArg>,
 ) -> TokenStream {
+    let probe = quote!(#krate::__private_0_1::probe);
     let checks: Vec<TokenStream> = params
         .into_iter()
         .filter_map(|param| match param {
-            FnArg::Typed(typed) if nameable(&typed.ty) => Some(&typed.ty),
+            FnArg::Typed(typed) if nameable(&typed.ty) && !destructures(&typed.pat) => {
+                Some(&typed.ty)
+            }
             _ => None,
         })
         .map(|ty| {
+            // The calls spanned at the type too, so that the error has no second label at
+            // the attribute.
+            let probe = respan(probe.clone(), ty.span());
             quote_spanned! {ty.span()=>
                 {
                     let __authz_kind =
-                        (&__AuthzProbe::<#ty>(::core::marker::PhantomData)).__authz_kind();
-                    extracted_not_caller(&__authz_kind);
-                    extracted_not_proof(&__authz_kind);
+                        (&#probe::Probe::<#ty>(::core::marker::PhantomData)).__authz_kind();
+                    #probe::extracted_not_caller(&__authz_kind);
+                    #probe::extracted_not_proof(&__authz_kind);
                 }
             }
         })
@@ -38,62 +47,28 @@ pub(crate) fn probes<'a>(
     if checks.is_empty() {
         return TokenStream::new();
     }
-    // In a block of their own, so that the items cannot meet the body's. Their names are
-    // plain words because the compiler prints them beside the message.
+    // In a block of their own, so that the traits brought into scope cannot meet the body.
     quote! {{
-        #[allow(dead_code)]
-        struct __AuthzProbe<T: ?::core::marker::Sized>(::core::marker::PhantomData<T>);
-        #[allow(dead_code)]
-        struct UnmarkedCaller;
-        #[allow(dead_code)]
-        struct UnmarkedProof;
-        #[allow(dead_code)]
-        struct ExtractedParam;
-        #[diagnostic::on_unimplemented(
-            message = "this parameter is the caller: mark it `#[caller]`",
-            label = "an `Authenticated<..>` under another name: write `#[caller]` before the parameter",
-            note = "`#[require]` sees the name of a type, not the type an alias stands for; unmarked, the parameter would be read from the request"
-        )]
-        trait ExtractedNotCaller {}
-        #[diagnostic::on_unimplemented(
-            message = "this parameter is the proof: mark it `#[proof]`",
-            label = "a `Granted<..>` under another name: write `#[proof]` before the parameter",
-            note = "`#[require]` sees the name of a type, not the type an alias stands for; unmarked, the parameter would be read from the request"
-        )]
-        trait ExtractedNotProof {}
-        #[diagnostic::do_not_recommend]
-        impl ExtractedNotCaller for ExtractedParam {}
-        #[diagnostic::do_not_recommend]
-        impl ExtractedNotCaller for UnmarkedProof {}
-        #[diagnostic::do_not_recommend]
-        impl ExtractedNotProof for ExtractedParam {}
-        #[diagnostic::do_not_recommend]
-        impl ExtractedNotProof for UnmarkedCaller {}
-        #[allow(dead_code)]
-        trait __AuthzIsCaller {
-            fn __authz_kind(&self) -> UnmarkedCaller {
-                UnmarkedCaller
-            }
-        }
-        impl<P, C> __AuthzIsCaller for __AuthzProbe<#krate::Authenticated<P, C>> {}
-        #[allow(dead_code)]
-        trait __AuthzIsProof {
-            fn __authz_kind(&self) -> UnmarkedProof {
-                UnmarkedProof
-            }
-        }
-        impl<R> __AuthzIsProof for __AuthzProbe<#krate::Granted<R>> {}
-        #[allow(dead_code)]
-        trait __AuthzIsOther {
-            fn __authz_kind(&self) -> ExtractedParam {
-                ExtractedParam
-            }
-        }
-        impl<T: ?::core::marker::Sized> __AuthzIsOther for &__AuthzProbe<T> {}
-        fn extracted_not_caller<K: ExtractedNotCaller>(_: &K) {}
-        fn extracted_not_proof<K: ExtractedNotProof>(_: &K) {}
+        use #probe::{IsCaller as _, IsOther as _, IsProof as _};
         #(#checks)*
     }}
+}
+
+/// Whether the parameter's pattern takes apart a tuple struct, an enum's tuple variant or a
+/// tuple (`Path(id)`, `Json(body)`, `(a, b)`): its type is then none of the two the probe looks
+/// for, which are structs with named private fields (`Authenticated { .. }`, `Granted { .. }`),
+/// so such a pattern on them, through an alias or not, is already an error at the pattern. The
+/// usual extractor parameter is written so, and needs no probe.
+fn destructures(pat: &Pat) -> bool {
+    match pat {
+        Pat::TupleStruct(_) | Pat::Tuple(_) => true,
+        Pat::Ident(ident) => ident
+            .subpat
+            .as_ref()
+            .is_some_and(|(_, sub)| destructures(sub)),
+        Pat::Paren(paren) => destructures(&paren.pat),
+        _ => false,
+    }
 }
 
 /// Whether the type can be written in the body: not with `impl Trait` in it.
