@@ -5,6 +5,7 @@
 #   authz,nolog / authz+cache,nolog   authz-server with no tracing subscriber at all
 #   jwt-authorizer   jwt-authorizer-server  GET /reports/r1   same token and JWKS
 #   unprotected      authz-server    GET /open/reports/r1  the same lookup and JSON, no protection
+#                                    (sent the same Authorization header, which it does not read)
 #   signature-only   authz-server    GET /floor/reports/r1 the RS256 signature check alone (aws-lc-rs,
 #                                    key parsed once), then the same lookup: the floor under any
 #                                    server that verifies the token
@@ -143,8 +144,10 @@ echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A runs=()
 for round in $(seq 1 "$ROUNDS"); do
     for target in "${targets[@]}"; do
+        # The unprotected route gets the same request bytes, token included (it reads none):
+        # the ratio then compares the protection, not the parsing of a longer request.
         header=()
-        [[ " ${protected[*]} " == *" $target "* ]] && header=(-H "Authorization: Bearer $token")
+        [[ " ${protected[*]} unprotected " == *" $target "* ]] && header=(-H "Authorization: Bearer $token")
         out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "${header[@]}" "${url[$target]}")
         if grep -q 'Non-2xx' <<<"$out"; then
             echo "http.sh: $target answered errors:" >&2
