@@ -283,7 +283,7 @@ pub trait Assignments<P: Policy>: Send + Sync {
 
     /// The answer of [`membership`](Self::membership) when the store has it without waiting
     /// (from its copy in memory), else `None`. A gate holding the store
-    /// ([`Gate::assignments`](crate::Gate::assignments)) asks this first, so that a warm store
+    /// (`Gate::assignments`, feature `jwt`) asks this first, so that a warm store
     /// costs a request no allocation; the default always waits for `membership`. Must give the
     /// same answer `membership` would.
     fn membership_now(

@@ -115,7 +115,7 @@ pub struct Invoice {
 }
 
 /// The invoices, in memory, per organisation. Every method takes the organisation from a
-/// scoped caller (see [`org_of`]), so no handler picks another organisation's list.
+/// scoped caller (`org_of` reads it), so no handler picks another organisation's list.
 #[derive(Debug, Clone, Default)]
 pub struct Invoices(Arc<Mutex<HashMap<String, Vec<Invoice>>>>);
 

@@ -104,7 +104,13 @@ impl TenantSource for CredentialTenant {
     const FROM: TenantFrom = TenantFrom::Credential;
 }
 
-/// `R`, checked for the caller in the tenant `T` names: see the [module docs](self).
+/// `R`, checked for the caller in the tenant `T` names: what
+/// `#[require(permission = "...", tenant = "{org}")]` builds. The adapter's guard scopes the
+/// caller to the tenant (its membership there, with the roles the application's store assigns
+/// it, through `Gate::assignments`, feature `jwt`) before the check, and refuses a
+/// caller with no membership (404). [`Authenticated::require`](crate::Authenticated::require)
+/// grants it only to a scoped caller. A proof of `InTenant<T, R>` weakens to whatever `R`
+/// implies. The route table prints `permission(invoices:read) in tenant {org}`.
 pub struct InTenant<T, R>(PhantomData<fn() -> (T, R)>);
 
 impl<T: TenantSource, R: Requirement> Requirement for InTenant<T, R> {
