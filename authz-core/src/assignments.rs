@@ -444,7 +444,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
     /// (and its issuer may speak for), with the credential's roles. What a gate without
     /// [`Gate::assignments`](crate::Gate::assignments) does for a route declared in a tenant.
     #[cfg(feature = "jwt")]
-    pub(crate) fn in_credential_tenant(&self, tenant: Option<&str>) -> Result<Self, TenantError> {
+    pub(crate) fn in_credential_tenant(self, tenant: Option<&str>) -> Result<Self, TenantError> {
         let tenant = match (self.credential_tenant(), tenant) {
             (Some(own), Some(tenant)) if own == tenant => tenant,
             (Some(own), None) => own,
@@ -454,9 +454,8 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         if !self.issuer_speaks_for(tenant) {
             return Err(self.refuse_tenant("issuer not bound to the tenant"));
         }
-        let joined = self
-            .clone()
-            .join_assigned(Arc::from(tenant), &Assigned::NONE);
+        let tenant = Arc::from(tenant);
+        let joined = self.join_assigned(tenant, &Assigned::NONE);
         if audit::may_record(true) {
             audit::resource_check(
                 "tenant_check",
