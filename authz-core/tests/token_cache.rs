@@ -318,3 +318,121 @@ async fn the_maximum_age_is_checked_on_a_hit() {
         );
     }
 }
+
+/// `alice`'s token, cached, and a forgery that the cache's map cannot tell from it: the
+/// claims of `mallo` (the same length) under alice's signature, so the same length and the
+/// same last 32 bytes, which is all the map hashes. Returns (validator, token, forgery).
+async fn cached_token_and_its_lookalike(path: Path) -> (Validator, String, String) {
+    let key = TestKey::generate(Algorithm::RS256, "k1");
+    let validator = builder()
+        .algorithms([Algorithm::RS256])
+        .key(key.verification_key())
+        .build()
+        .unwrap();
+    let claims = claims_for(ISS, AUD, "alice");
+    let token = key.mint(&claims);
+    let mut other = claims.clone();
+    other["sub"] = json!("mallo");
+    let theirs = key.mint(&other);
+    let (signed, _) = theirs.rsplit_once('.').unwrap();
+    let (_, signature) = token.rsplit_once('.').unwrap();
+    let forgery = format!("{signed}.{signature}");
+    assert_eq!(forgery.len(), token.len(), "the premise: one bucket");
+    assert_ne!(forgery, token);
+    assert_eq!(validate(&validator, &token, path).await.unwrap(), "alice");
+    (validator, token, forgery)
+}
+
+#[tokio::test]
+async fn a_lookalike_of_a_cached_token_is_verified_not_served() {
+    for path in PATHS {
+        let (validator, token, forgery) = cached_token_and_its_lookalike(path).await;
+        let error = validate(&validator, &forgery, path).await.unwrap_err();
+        assert!(
+            matches!(error, TokenError::BadSignature { .. }),
+            "{path:?}: refused for its signature, not served as alice: {error}"
+        );
+        let stats = validator.cache_stats().unwrap();
+        assert_eq!(
+            (stats.misses, stats.hits, stats.entries),
+            (2, 0, 1),
+            "{path:?}: the lookalike missed and put nothing in the cache"
+        );
+        assert_eq!(validate(&validator, &token, path).await.unwrap(), "alice");
+    }
+}
+
+#[tokio::test]
+async fn the_gate_looks_up_only_the_plain_header_and_parses_the_rest() {
+    use authz_core::Gate;
+    use authz_core::gate::{Refusal, RefusalKind};
+    authz_core::policy! {
+        mod cached { permissions { "notes:read" } roles { "viewer" = ["notes:read"] } }
+    }
+    async fn authenticate(gate: &Gate, header: &str) -> Result<String, Refusal> {
+        let caller = gate
+            .authenticate::<cached::Policy, Token>([header.as_bytes()], "/notes")
+            .await?;
+        Ok(caller.claims().expect("a token's caller").sub.clone())
+    }
+    let (validator, token, forgery) = cached_token_and_its_lookalike(Path::Shared).await;
+    let gate = Gate::new(validator.clone());
+    assert_eq!(
+        authenticate(&gate, &format!("Bearer {token}"))
+            .await
+            .unwrap(),
+        "alice"
+    );
+    assert_eq!(
+        authenticate(&gate, &format!("bEARER {token}"))
+            .await
+            .unwrap(),
+        "alice"
+    );
+    let hits = validator.cache_stats().unwrap().hits;
+    assert_eq!(hits, 2, "the plain form is looked up before it is parsed");
+
+    let refusal = authenticate(&gate, &format!("Bearer {forgery}"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refusal.kind(),
+            RefusalKind::Token(TokenError::BadSignature { .. })
+        ),
+        "the lookalike is verified and refused: {refusal}"
+    );
+    // Other spellings of the same header go through the parser, which still accepts them.
+    for header in [format!("Bearer  {token}"), format!(" Bearer {token}\t")] {
+        assert_eq!(
+            authenticate(&gate, &header).await.unwrap(),
+            "alice",
+            "{header:?}"
+        );
+    }
+    // And bytes around the cached token are never served from the cache.
+    for header in [
+        format!("Bearer {token} x"),
+        format!("Bearer {token},{token}"),
+    ] {
+        let refusal = authenticate(&gate, &header).await.unwrap_err();
+        assert!(
+            matches!(refusal.kind(), RefusalKind::InvalidRequest(_)),
+            "{header:?}: refused as malformed: {refusal}"
+        );
+    }
+    let refusal = gate
+        .authenticate::<cached::Policy, Token>(
+            [
+                format!("Bearer {token}").as_bytes(),
+                format!("Bearer {token}").as_bytes(),
+            ],
+            "/notes",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refusal.kind(), RefusalKind::InvalidRequest(_)),
+        "two Authorization headers, each a cached token: {refusal}"
+    );
+}

@@ -148,6 +148,16 @@ impl Revocation for Revocations {
             Backend::Redis(store) => store.check(token),
         }
     }
+
+    fn check_now(
+        &self,
+        token: &RevocationQuery<'_>,
+    ) -> Option<Result<RevocationStatus, RevocationError>> {
+        match &self.backend {
+            Backend::Memory(store) => store.check_now(token),
+            Backend::Redis(store) => store.check_now(token),
+        }
+    }
 }
 
 /// The body of `POST /admin/revocations`: `{"jti": "..."}`, or

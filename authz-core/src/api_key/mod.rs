@@ -175,9 +175,17 @@ impl fmt::Debug for IssuedKey {
     }
 }
 
-/// Issues, verifies and revokes API keys against a store.
+/// Issues, verifies and revokes API keys against a store. Cheap to clone: one reference
+/// count (an application's state holds it, and axum clones the state several times per
+/// request).
 #[derive(Clone)]
 pub struct ApiKeys {
+    config: Arc<KeysConfig>,
+}
+
+/// What [`ApiKeys`] holds, behind one `Arc`.
+#[derive(Clone)]
+struct KeysConfig {
     store: Arc<dyn ApiKeyStore>,
     prefix: Arc<str>,
     /// Shared by every clone: a [`Gate`](crate::Gate) given a clone sets its validator's
@@ -192,9 +200,9 @@ pub struct ApiKeys {
 impl fmt::Debug for ApiKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiKeys")
-            .field("prefix", &self.prefix)
-            .field("revocation", &read(&self.revocation).is_some())
-            .field("service_accounts", &self.service_accounts)
+            .field("prefix", &self.config.prefix)
+            .field("revocation", &read(&self.config.revocation).is_some())
+            .field("service_accounts", &self.config.service_accounts)
             .finish_non_exhaustive()
     }
 }
@@ -210,20 +218,28 @@ impl ApiKeys {
         if !valid {
             return Err(BadPrefix);
         }
-        Ok(Self {
+        let config = KeysConfig {
             store: Arc::new(store),
             prefix: prefix.into(),
             revocation: Arc::new(RwLock::new(None)),
             service_accounts: Arc::new([]),
             clock: crate::token::Clock::system(),
+        };
+        Ok(Self {
+            config: Arc::new(config),
         })
+    }
+
+    /// The configuration, to change it (copy on write: the revocation slot stays shared).
+    fn config_mut(&mut self) -> &mut KeysConfig {
+        Arc::make_mut(&mut self.config)
     }
 
     /// Reads the time from `clock` (default the system's): creation, expiry and last use.
     /// Tests give a [`Clock::manual`](crate::token::Clock::manual).
     #[must_use]
     pub fn clock(mut self, clock: crate::token::Clock) -> Self {
-        self.clock = clock;
+        self.config_mut().clock = clock;
         self
     }
 
@@ -238,7 +254,7 @@ impl ApiKeys {
         mut self,
         subjects: impl IntoIterator<Item = S>,
     ) -> Self {
-        self.service_accounts = subjects
+        self.config_mut().service_accounts = subjects
             .into_iter()
             .map(|subject| subject.as_ref().into())
             .collect();
@@ -247,7 +263,7 @@ impl ApiKeys {
 
     /// Whether `subject` is a declared service account.
     pub fn is_service_account(&self, subject: &str) -> bool {
-        self.service_accounts.iter().any(|s| &**s == subject)
+        self.config.service_accounts.iter().any(|s| &**s == subject)
     }
 
     /// Also consults `revocation` for the key's subject, with the key's creation time as
@@ -257,7 +273,7 @@ impl ApiKeys {
     /// need none: the gate gives them its validator's.
     #[must_use]
     pub fn revocation(self, revocation: impl Revocation) -> Self {
-        *write(&self.revocation) = Some(Arc::new(revocation));
+        *write(&self.config.revocation) = Some(Arc::new(revocation));
         self
     }
 
@@ -266,16 +282,21 @@ impl ApiKeys {
     /// (the gate's and the ones handlers issue with).
     pub(crate) fn with_gate_revocation(self, revocation: Option<Arc<dyn Revocation>>) -> Self {
         if revocation.is_some() {
-            *write(&self.revocation) = revocation;
+            *write(&self.config.revocation) = revocation;
         }
         self
     }
 
     /// Whether a bearer credential has this key format's prefix (and so is not a JWT).
     pub fn claims_credential(&self, credential: &str) -> bool {
-        credential.len() > self.prefix.len()
-            && credential.starts_with(&*self.prefix)
-            && credential.as_bytes()[self.prefix.len()] == b'_'
+        self.claims_bytes(credential.as_bytes())
+    }
+
+    /// [`claims_credential`](Self::claims_credential) of credentials not yet read as text.
+    pub(crate) fn claims_bytes(&self, credential: &[u8]) -> bool {
+        credential.len() > self.config.prefix.len()
+            && credential.starts_with(self.config.prefix.as_bytes())
+            && credential[self.config.prefix.len()] == b'_'
     }
 
     /// Issues a key for `subject` with `permissions` (names of policy `P`), valid for
@@ -290,7 +311,7 @@ impl ApiKeys {
         expires_in: Option<Duration>,
     ) -> Result<IssuedKey, IssueError> {
         let (names, _) = check_request::<P>(subject, permissions)?;
-        let now = self.clock.unix_now();
+        let now = self.config.clock.unix_now();
         self.mint(subject, None, None, names, now, expiry(now, expires_in))
             .await
     }
@@ -309,7 +330,7 @@ impl ApiKeys {
         if tenant.is_empty() || tenant.len() > 256 {
             return Err(IssueError::BadSubject);
         }
-        let now = self.clock.unix_now();
+        let now = self.config.clock.unix_now();
         let tenant = Some(tenant.to_owned());
         self.mint(subject, tenant, None, names, now, expiry(now, expires_in))
             .await
@@ -335,7 +356,7 @@ impl ApiKeys {
         expires_in: Option<Duration>,
     ) -> Result<IssuedKey, IssueError> {
         let _ = other_subjects;
-        let now = self.clock.unix_now();
+        let now = self.config.clock.unix_now();
         let expires_at = expiry(now, expires_in);
         let result = match self.authorize_issue::<O, C>(caller, subject, permissions, expires_at) {
             Ok(names) => {
@@ -399,9 +420,9 @@ impl ApiKeys {
             tenant,
             issued_by,
         };
-        self.store.insert(record.clone()).await?;
+        self.config.store.insert(record.clone()).await?;
         Ok(IssuedKey {
-            raw: format!("{}_{id}_{secret}", self.prefix),
+            raw: format!("{}_{id}_{secret}", self.config.prefix),
             record,
         })
     }
@@ -414,7 +435,7 @@ impl ApiKeys {
         iat: u64,
         exp: u64,
     ) -> Result<RevocationStatus, RevocationError> {
-        let revocation = read(&self.revocation).clone();
+        let revocation = read(&self.config.revocation).clone();
         match revocation {
             Some(revocation) => {
                 let query = RevocationQuery::new(None, Some(subject), Some(iat), exp);
@@ -430,6 +451,7 @@ impl ApiKeys {
     pub async fn verify(&self, raw: &str) -> Result<VerifiedKey, ApiKeyError> {
         let (id, secret) = self.split(raw).ok_or(ApiKeyError::Malformed)?;
         let record = self
+            .config
             .store
             .get(id)
             .await?
@@ -441,7 +463,7 @@ impl ApiKeys {
         if record.revoked {
             return Err(ApiKeyError::Revoked(record.id));
         }
-        let now = self.clock.unix_now();
+        let now = self.config.clock.unix_now();
         if let Some(expires_at) = record.expires_at
             && now >= expires_at
         {
@@ -473,7 +495,7 @@ impl ApiKeys {
         let stale = record
             .last_used_at
             .is_none_or(|at| now >= at.saturating_add(LAST_USE_RESOLUTION_SECS));
-        if stale && let Err(error) = self.store.touch(&record.id, now).await {
+        if stale && let Err(error) = self.config.store.touch(&record.id, now).await {
             tracing::warn!(target: AUDIT_TARGET, event = "api_key", key_id = %record.id, %error, "could not record last use");
         }
         Ok(VerifiedKey {
@@ -489,7 +511,7 @@ impl ApiKeys {
     /// Revokes a key by id; `false` if there is none. No caller is checked: a request handler
     /// calls [`revoke_by`](Self::revoke_by).
     pub async fn revoke(&self, id: &str) -> Result<bool, StoreError> {
-        self.store.revoke(id).await
+        self.config.store.revoke(id).await
     }
 
     /// Revokes a key by id on behalf of `caller`, and writes the audit event naming it;
@@ -502,7 +524,7 @@ impl ApiKeys {
         id: &str,
     ) -> Result<bool, RevokeError> {
         let _ = other_subjects;
-        let Some(record) = self.store.get(id).await? else {
+        let Some(record) = self.config.store.get(id).await? else {
             return Ok(false);
         };
         if !is_own(caller, &record.subject)
@@ -513,7 +535,7 @@ impl ApiKeys {
             audit::api_key(refused, &record.id, &record.subject, actor(caller));
             return Err(error);
         }
-        let found = self.store.revoke(&record.id).await?;
+        let found = self.config.store.revoke(&record.id).await?;
         if found {
             let revoked = KeyAction::Revoked;
             audit::api_key(revoked, &record.id, &record.subject, actor(caller));
@@ -526,12 +548,12 @@ impl ApiKeys {
     /// revocation of the tokens: that entry is forgotten when the tokens expire, a key may
     /// live longer.
     pub async fn revoke_subject(&self, subject: &str, before: u64) -> Result<u64, StoreError> {
-        self.store.revoke_subject(subject, before).await
+        self.config.store.revoke_subject(subject, before).await
     }
 
     /// `(id, secret)` of a well-formed key with this prefix.
     fn split<'a>(&self, raw: &'a str) -> Option<(&'a str, &'a str)> {
-        let rest = raw.strip_prefix(&*self.prefix)?.strip_prefix('_')?;
+        let rest = raw.strip_prefix(&*self.config.prefix)?.strip_prefix('_')?;
         let (id, secret) = rest.split_at_checked(ID_BYTES * 2)?;
         let secret = secret.strip_prefix('_')?;
         let id_ok = id

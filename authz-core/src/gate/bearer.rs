@@ -60,6 +60,22 @@ pub fn bearer_credentials<'a>(
     }
 }
 
+/// The token of `Bearer <token>` (the scheme in any case, one space), with nothing checked
+/// of the token: what the gate looks up in the verified-token cache before parsing. When the
+/// token is one the cache holds (a `b64token` that passed every check), the whole value parses
+/// to it in [`bearer_credentials`] as well: it has no blanks to trim and one space after the
+/// scheme.
+pub(super) fn plain_bearer(value: &[u8]) -> Option<&[u8]> {
+    match value.split_at_checked(7) {
+        Some((scheme, token))
+            if scheme[6] == b' ' && scheme[..6].eq_ignore_ascii_case(b"bearer") =>
+        {
+            Some(token)
+        }
+        _ => None,
+    }
+}
+
 /// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="` (RFC 6750 2.1).
 #[cfg(feature = "cookies")]
 pub(super) fn is_b64token(token: &str) -> bool {

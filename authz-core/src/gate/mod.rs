@@ -70,9 +70,17 @@ const SEPARATION_RULE: Rule = Rule::Check("separation of duties");
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// The door of a service: the token validator, the realm named in challenges, and (feature
-/// `api-keys`) the API keys accepted beside tokens. Cheap to clone.
+/// `api-keys`) the API keys accepted beside tokens. Cheap to clone: one reference count, which
+/// matters because axum clones an application's state (and so its gate) several times per
+/// request.
 #[derive(Clone)]
 pub struct Gate {
+    config: Arc<GateConfig>,
+}
+
+/// What a [`Gate`] holds, behind one `Arc`.
+#[derive(Clone)]
+struct GateConfig {
     validator: Validator,
     realm: Arc<str>,
     #[cfg(feature = "api-keys")]
@@ -130,7 +138,7 @@ pub enum Separation {
 impl fmt::Debug for Gate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Gate")
-            .field("realm", &self.realm)
+            .field("realm", &self.config.realm)
             .finish_non_exhaustive()
     }
 }
@@ -138,7 +146,7 @@ impl fmt::Debug for Gate {
 impl Gate {
     /// The validator, with realm `"api"`.
     pub fn new(validator: Validator) -> Self {
-        Self {
+        let config = GateConfig {
             validator,
             realm: Arc::from("api"),
             #[cfg(feature = "api-keys")]
@@ -148,7 +156,16 @@ impl Gate {
             #[cfg(feature = "cookies")]
             cookie: None,
             assignments: None,
+        };
+        Self {
+            config: Arc::new(config),
         }
+    }
+
+    /// The configuration, to change it: builder methods run before the gate is shared, so this
+    /// copies nothing then.
+    fn config_mut(&mut self) -> &mut GateConfig {
+        Arc::make_mut(&mut self.config)
     }
 
     /// Also reads the access token from the cookie `name` (feature `cookies`); bearer-only is
@@ -193,11 +210,12 @@ impl Gate {
     #[must_use]
     pub fn dangerously_cookie_without_host_prefix(mut self, name: impl Into<String>) -> Self {
         let allowed_origins = self
+            .config
             .cookie
             .as_ref()
             .map(|c| c.allowed_origins.clone())
             .unwrap_or_default();
-        self.cookie = Some(Arc::new(CookieCredentials {
+        self.config_mut().cookie = Some(Arc::new(CookieCredentials {
             name: name.into().into_boxed_str(),
             allowed_origins,
         }));
@@ -214,13 +232,13 @@ impl Gate {
         mut self,
         origins: impl IntoIterator<Item = S>,
     ) -> Self {
-        if let Some(cookie) = &self.cookie {
+        if let Some(cookie) = &self.config.cookie {
             let mut cookie = CookieCredentials::clone(cookie);
             cookie.allowed_origins = origins
                 .into_iter()
                 .map(|o| o.into().trim_end_matches('/').to_owned().into_boxed_str())
                 .collect();
-            self.cookie = Some(Arc::new(cookie));
+            self.config_mut().cookie = Some(Arc::new(cookie));
         }
         self
     }
@@ -231,7 +249,7 @@ impl Gate {
     /// what a strong enough, recent enough login is, the code which actions need one.
     #[must_use]
     pub fn step_up(mut self, policy: StepUpPolicy) -> Self {
-        self.step_up = Some(Arc::new(policy));
+        self.config_mut().step_up = Some(Arc::new(policy));
         self
     }
 
@@ -239,14 +257,14 @@ impl Gate {
     /// (default [`Separation::Refuse`]).
     #[must_use]
     pub fn separation_of_duties(mut self, separation: Separation) -> Self {
-        self.separation = separation;
+        self.config_mut().separation = separation;
         self
     }
 
     /// The realm named in `WWW-Authenticate` challenges.
     #[must_use]
     pub fn realm(mut self, realm: impl Into<Arc<str>>) -> Self {
-        self.realm = realm.into();
+        self.config_mut().realm = realm.into();
         self
     }
 
@@ -260,13 +278,14 @@ impl Gate {
     #[cfg(feature = "api-keys")]
     #[must_use]
     pub fn api_keys(mut self, keys: crate::api_key::ApiKeys) -> Self {
-        self.api_keys = Some(keys.with_gate_revocation(self.validator.revocation_backend()));
+        self.config_mut().api_keys =
+            Some(keys.with_gate_revocation(self.config.validator.revocation_backend()));
         self
     }
 
     /// The validator.
     pub fn validator(&self) -> &Validator {
-        &self.validator
+        &self.config.validator
     }
 
     /// A back-channel logout receiver that writes to the revocation store this gate's
@@ -283,11 +302,11 @@ impl Gate {
         &self,
         logout_tokens: Validator,
     ) -> Result<crate::token::BackChannelLogout, LogoutWithoutStore> {
-        crate::token::BackChannelLogout::new(logout_tokens, &self.validator)
+        crate::token::BackChannelLogout::new(logout_tokens, &self.config.validator)
     }
 
     fn refuse(&self, kind: RefusalKind) -> Refusal {
-        Refusal::new(kind, Some(self.realm.clone()))
+        Refusal::new(kind, Some(self.config.realm.clone()))
     }
 
     /// Authenticates a request from its `Authorization` header values: reads the bearer
@@ -301,7 +320,19 @@ impl Gate {
     where
         C: Claims + serde::de::DeserializeOwned + Send + Sync + 'static,
     {
-        let token = match bearer_credentials(authorization) {
+        let mut values = authorization.into_iter();
+        let (first, second) = (values.next(), values.next());
+        // The form every client sends, `Bearer <token>` in one header, is looked up in the
+        // verified-token cache before it is parsed: bytes the cache holds are a token that
+        // passed every check, and this header parses to exactly that token (see `cached`).
+        if second.is_none()
+            && let Some(token) = first.and_then(bearer::plain_bearer)
+            && !self.claimed_by_api_keys(token)
+            && let Some(cached) = self.config.validator.cached::<C>(token).await
+        {
+            return self.admit_validated(cached, route);
+        }
+        let token = match bearer_credentials(first.into_iter().chain(second)) {
             Credentials::Bearer(token) => token,
             Credentials::Missing => {
                 audit::authentication(route, "missing_credentials", None, &"no bearer credentials");
@@ -327,7 +358,7 @@ impl Gate {
         C: Claims + serde::de::DeserializeOwned + Send + Sync + 'static,
     {
         #[cfg(feature = "cookies")]
-        if let Some(cookie) = &self.cookie
+        if let Some(cookie) = &self.config.cookie
             && let Some(token) = cookie.token(request)
         {
             let Ok(token) = token else {
@@ -361,7 +392,7 @@ impl Gate {
     /// count as credentials, and are refused.
     pub fn has_credentials(&self, request: &impl RequestHeaders) -> bool {
         #[cfg(feature = "cookies")]
-        if let Some(cookie) = &self.cookie
+        if let Some(cookie) = &self.config.cookie
             && cookie.token(request).is_some()
         {
             return true;
@@ -382,6 +413,7 @@ impl Gate {
         let _ = source;
         #[cfg(feature = "api-keys")]
         if let Some(keys) = self
+            .config
             .api_keys
             .as_ref()
             .filter(|keys| keys.claims_credential(token))
@@ -406,7 +438,28 @@ impl Gate {
                 }
             };
         }
-        match self.validator.validate_shared::<C>(token).await {
+        let validated = self.config.validator.validate_shared::<C>(token).await;
+        self.admit_validated(validated, route)
+    }
+
+    /// Whether the gate's API keys claim `credential` (by their prefix): such credentials are
+    /// never tokens, cached or not.
+    fn claimed_by_api_keys(&self, credential: &[u8]) -> bool {
+        #[cfg(feature = "api-keys")]
+        if let Some(keys) = &self.config.api_keys {
+            return keys.claims_bytes(credential);
+        }
+        let _ = credential;
+        false
+    }
+
+    /// Admits a validated token, or refuses with the validation's error.
+    fn admit_validated<P: Policy, C: Claims>(
+        &self,
+        validated: Result<Arc<crate::token::Validated<C>>, crate::token::TokenError>,
+        route: &str,
+    ) -> Result<Authenticated<P, C>, Refusal> {
+        match validated {
             Ok(validated) => self.admit(Authenticated::from(validated), route),
             Err(error) => {
                 let chain = crate::util::Chain(&error);
@@ -424,13 +477,13 @@ impl Gate {
         route: &str,
     ) -> Result<Authenticated<P, C>, Refusal> {
         caller.set_route(route);
-        if let Some(policy) = &self.step_up {
-            caller.assess_step_up(Some(policy), self.validator.clock().unix_now());
+        if let Some(policy) = &self.config.step_up {
+            caller.assess_step_up(Some(policy), self.config.validator.clock().unix_now());
         }
         let Some(pair) = caller.separated() else {
             return Ok(caller);
         };
-        let refuse = self.separation == Separation::Refuse;
+        let refuse = self.config.separation == Separation::Refuse;
         audit::separation_of_duties(route, caller.audit_who(), pair, refuse);
         if refuse {
             let denied = Denied::new(SEPARATION_RULE, DenyReason::SeparationOfDuties);

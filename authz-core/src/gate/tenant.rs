@@ -31,7 +31,7 @@ impl Gate {
     #[must_use]
     pub fn assignments<P: Policy, A: Assignments<P> + 'static>(mut self, store: A) -> Self {
         let store: Arc<dyn ErasedAssignments<P>> = Arc::new(store);
-        self.assignments = Some(Arc::new(store));
+        self.config_mut().assignments = Some(Arc::new(store));
         self
     }
 
@@ -76,7 +76,7 @@ impl Gate {
             },
             TenantFrom::Credential => None,
         };
-        let scoped = match self.assignments.as_deref() {
+        let scoped = match self.config.assignments.as_deref() {
             None => caller.in_credential_tenant(tenant),
             Some(stored) => {
                 let Some(store) = stored.downcast_ref::<Arc<dyn ErasedAssignments<R::Policy>>>()

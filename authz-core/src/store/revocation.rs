@@ -474,16 +474,7 @@ impl RedisRevocation {
     }
 
     async fn status(&self, q: &RevocationQuery<'_>) -> Result<RevocationStatus, RevocationError> {
-        // The entries a token could have, in the order of KINDS.
-        let entries = [
-            q.jti.map(Entry::Jti),
-            q.sub.map(Entry::Subject),
-            q.iss
-                .zip(q.sub)
-                .map(|(iss, sub)| Entry::IssuerSubject(iss, sub)),
-            q.iss.zip(q.sid).map(|(iss, sid)| Entry::Session(iss, sid)),
-        ];
-        let slots = entries.map(|entry| entry.and_then(Entry::slot));
+        let slots = Self::slots(q);
         if slots.iter().all(Option::is_none) {
             return Ok(RevocationStatus::Active);
         }
@@ -492,6 +483,36 @@ impl RedisRevocation {
             Some(values) => values,
             None => self.ask(&slots).await?,
         };
+        Ok(Self::decide(q, values))
+    }
+
+    /// [`status`](Self::status) when it needs no round trip: no entry could apply, or the
+    /// mirror answers.
+    fn status_now(&self, q: &RevocationQuery<'_>) -> Option<RevocationStatus> {
+        let slots = Self::slots(q);
+        if slots.iter().all(Option::is_none) {
+            return Some(RevocationStatus::Active);
+        }
+        self.start_mirror();
+        let values = self.inner.mirror.get(&slots)?;
+        Some(Self::decide(q, values))
+    }
+
+    /// The slots of the entries a token could have, in the order of KINDS.
+    fn slots(q: &RevocationQuery<'_>) -> [Option<Slot>; 4] {
+        let entries = [
+            q.jti.map(Entry::Jti),
+            q.sub.map(Entry::Subject),
+            q.iss
+                .zip(q.sub)
+                .map(|(iss, sub)| Entry::IssuerSubject(iss, sub)),
+            q.iss.zip(q.sid).map(|(iss, sid)| Entry::Session(iss, sid)),
+        ];
+        entries.map(|entry| entry.and_then(Entry::slot))
+    }
+
+    /// Whether the entries' values revoke the token.
+    fn decide(q: &RevocationQuery<'_>, values: [Option<u64>; 4]) -> RevocationStatus {
         let [jti, sub, issuer_sub, session] = values;
         let covers = |issued_before: u64| q.iat.is_none_or(|iat| iat < issued_before);
         if jti.is_some()
@@ -499,9 +520,9 @@ impl RedisRevocation {
             || issuer_sub.is_some_and(covers)
             || session.is_some_and(covers)
         {
-            return Ok(RevocationStatus::Revoked);
+            return RevocationStatus::Revoked;
         }
-        Ok(RevocationStatus::Active)
+        RevocationStatus::Active
     }
 
     /// The values of the entries `slots` name, from the opt-in cache or one `MGET`.
@@ -659,5 +680,14 @@ impl Revocation for RedisRevocation {
                 }
             }
         })
+    }
+
+    fn check_now(
+        &self,
+        token: &RevocationQuery<'_>,
+    ) -> Option<Result<RevocationStatus, RevocationError>> {
+        let status = self.status_now(token)?;
+        self.inner.recovered();
+        Some(Ok(status))
     }
 }

@@ -345,6 +345,13 @@ impl Revocation for InMemoryRevocation {
         let status = self.status(&token);
         Box::pin(core::future::ready(status))
     }
+
+    fn check_now(
+        &self,
+        token: &RevocationQuery<'_>,
+    ) -> Option<Result<RevocationStatus, RevocationError>> {
+        Some(self.status(token))
+    }
 }
 impl RevocationStore for InMemoryRevocation {
     fn revoke_jti<'a>(

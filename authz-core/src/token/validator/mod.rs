@@ -25,7 +25,9 @@ mod pipeline;
 pub use builder::ValidatorBuilder;
 pub use issuer::Issuer;
 use issuer::KeySpec;
-use pipeline::{CacheUse, normalize_typ, token_digest};
+use pipeline::{CacheUse, normalize_typ};
+
+use crate::token::cache::TokenRef;
 
 /// Default leeway for `exp`, `nbf` and `iat`: 60 s, as Envoy's `jwt_authn` and jsonwebtoken.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
@@ -351,11 +353,14 @@ impl Validator {
         let now = inner.clock.unix_now();
         // With the cache on, a token whose exact bytes verified before under the same key
         // skips the signature check; everything else runs (see `cache.rs`).
-        let digest = inner.cache.as_ref().map(|_| token_digest(&parts));
-        let cache_use = digest.as_ref().map_or(CacheUse::Off, CacheUse::Lookup);
+        let text = TokenRef(token.as_bytes());
+        let cache_use = match inner.cache {
+            Some(_) => CacheUse::Lookup(text),
+            None => CacheUse::Off,
+        };
         let (validated, key) = inner.read::<C>(&parts, cache_use, now).await?;
-        if let (Some(cache), Some(digest), Some(key)) = (&inner.cache, digest, key) {
-            cache.insert(digest, key, validated.exp, now, None);
+        if let (Some(cache), Some(key)) = (&inner.cache, key) {
+            cache.insert(text, key, validated.exp, now, None);
         }
         inner.check_revocation(&validated).await?;
         Ok(validated)
@@ -365,12 +370,76 @@ impl Validator {
     ///
     /// With the verified-token cache on, this is the fast path that adapters take (the
     /// [`Gate`](crate::Gate) does): the entry keeps the validated token itself, so a repeated
-    /// token is neither verified nor parsed again. A hit still checks that the key the token
-    /// names is the one that verified it (from the current key set), the time claims against
-    /// the clock (`exp`, `nbf`, `iat`, maximum age and lifetime) and the revocation hook.
-    /// Issuer, audience, `typ`, algorithm and required claims are fixed per validator and the
-    /// token's bytes are the ones that passed them, so they are not read again.
+    /// token is neither verified nor parsed again, nor split at its dots. A hit still checks
+    /// that the key the token names is the one that verified it (from the current key set), the
+    /// time claims against the clock (`exp`, `nbf`, `iat`, maximum age and lifetime) and the
+    /// revocation hook. Issuer, audience, `typ`, algorithm and required claims are fixed per
+    /// validator and the token's bytes are the ones that passed them, so they are not read
+    /// again.
     pub async fn validate_shared<C>(&self, token: &str) -> Result<Arc<Validated<C>>, TokenError>
+    where
+        C: Claims + DeserializeOwned + Send + Sync + 'static,
+    {
+        if let Some(cached) = self.cached::<C>(token.as_bytes()).await {
+            return cached;
+        }
+        self.validate_missed(token).await
+    }
+
+    /// The cache's answer for a token's exact bytes: `None` when the cache is off or holds no
+    /// usable entry for them (never held them, expired, or verified under a key that is no
+    /// longer the one the token selects: that entry is removed), else the result of the
+    /// checks a hit still runs. Bytes that were never validated are never in the cache, so
+    /// `token` needs no syntax check first: the [`Gate`](crate::Gate) looks the bearer
+    /// credentials up before it parses them.
+    pub(crate) async fn cached<C>(
+        &self,
+        token: &[u8],
+    ) -> Option<Result<Arc<Validated<C>>, TokenError>>
+    where
+        C: Claims + DeserializeOwned + Send + Sync + 'static,
+    {
+        let inner = &*self.inner;
+        let cache = inner.cache.as_ref()?;
+        let text = TokenRef(token);
+        let now = inner.clock.unix_now();
+        let (key, value) = cache.get(text, now)?;
+        // An entry made by `validate` (no value) or for another claims type: a miss.
+        let validated = value?.downcast::<Validated<C>>().ok()?;
+        let current = inner
+            .current_key(
+                validated.iss.as_deref(),
+                validated.kid.as_deref(),
+                validated.alg,
+            )
+            .await;
+        if current != Some(key) {
+            // The key left the key set or was replaced under its kid: verify again.
+            cache.remove(text);
+            return None;
+        }
+        cache.count(true);
+        Some(self.recheck(validated, now).await)
+    }
+
+    /// The checks a cache hit runs: the clock's and revocation.
+    async fn recheck<C>(
+        &self,
+        validated: Arc<Validated<C>>,
+        now: u64,
+    ) -> Result<Arc<Validated<C>>, TokenError> {
+        let inner = &*self.inner;
+        inner.check_times(validated.exp, validated.nbf, validated.iat, now)?;
+        inner.check_revocation(&validated).await?;
+        Ok(validated)
+    }
+
+    /// [`validate_shared`](Self::validate_shared) after [`cached`](Self::cached) answered
+    /// `None`: the whole validation, whose result fills the cache when it is on.
+    pub(crate) async fn validate_missed<C>(
+        &self,
+        token: &str,
+    ) -> Result<Arc<Validated<C>>, TokenError>
     where
         C: Claims + DeserializeOwned + Send + Sync + 'static,
     {
@@ -382,33 +451,18 @@ impl Validator {
             inner.check_revocation(&validated).await?;
             return Ok(Arc::new(validated));
         };
-        let digest = token_digest(&parts);
-        if let Some((key, Some(value))) = cache.get(&digest, now)
-            && let Ok(validated) = value.downcast::<Validated<C>>()
-        {
-            if inner
-                .current_key(
-                    validated.iss.as_deref(),
-                    validated.kid.as_deref(),
-                    validated.alg,
-                )
-                .await
-                == Some(key)
-            {
-                cache.count(true);
-                inner.check_times(validated.exp, validated.nbf, validated.iat, now)?;
-                inner.check_revocation(&validated).await?;
-                return Ok(validated);
-            }
-            // The key left the key set or was replaced under its kid: verify again.
-            cache.remove(&digest);
-        }
         cache.count(false);
         let (validated, key) = inner.read::<C>(&parts, CacheUse::Fill, now).await?;
         let validated = Arc::new(validated);
         if let Some(key) = key {
             let shared: crate::token::cache::Shared = validated.clone();
-            cache.insert(digest, key, validated.exp, now, Some(shared));
+            cache.insert(
+                TokenRef(token.as_bytes()),
+                key,
+                validated.exp,
+                now,
+                Some(shared),
+            );
         }
         inner.check_revocation(&validated).await?;
         Ok(validated)

@@ -54,13 +54,9 @@ pub(super) enum CacheUse<'d> {
     /// No cache.
     Off,
     /// Skip the signature check when this token verified before under the same key.
-    Lookup(&'d crate::token::cache::Digest32),
+    Lookup(crate::token::cache::TokenRef<'d>),
     /// Verify; the caller stores the result.
     Fill,
-}
-
-pub(super) fn token_digest(parts: &Parts<'_>) -> crate::token::cache::Digest32 {
-    crate::token::cache::VerifiedCache::token_digest(parts.signing_input, parts.signature)
 }
 
 pub(super) fn b64(segment: &str, part: TokenPart) -> Result<Vec<u8>, TokenError> {
@@ -261,7 +257,11 @@ impl Inner {
             exp: validated.exp,
             sid: validated.sid.as_deref(),
         };
-        match revocation.check(query).await {
+        let answer = match revocation.check_now(&query) {
+            Some(answer) => answer,
+            None => revocation.check(query).await,
+        };
+        match answer {
             Ok(RevocationStatus::Active) => Ok(()),
             Ok(RevocationStatus::Revoked) => Err(TokenError::Revoked),
             Err(e) => Err(TokenError::RevocationUnavailable(e)),
@@ -326,7 +326,7 @@ impl Inner {
         } = token;
         let key = keys.select(header.kid.as_deref(), header.alg)?;
         let hit = match (cache_use, &self.cache) {
-            (CacheUse::Lookup(digest), Some(cache)) => cache.hit(digest, key.fingerprint(), now),
+            (CacheUse::Lookup(token), Some(cache)) => cache.hit(token, key.fingerprint(), now),
             _ => false,
         };
         if !hit {
