@@ -9,9 +9,8 @@
 //! this replaced scanned every entry on each such insert: 2.5 ms a token at 100,000). What
 //! still grows from 1,000 to 100,000 entries is CPU-cache misses (the entries, and the evicted
 //! validated tokens freed, no longer fit in the caches), not work: the cost is flat from
-//! 30,000 to 400,000 entries. `full − cache_off` is what the cache adds to a miss (hashing the
-//! token's tail, the lookup, the insert with a copy of the token, the eviction and freeing the
-//! evicted token). HS256
+//! 30,000 to 400,000 entries. `full − cache_off` is what the cache adds to a miss (the SHA-256
+//! of the token, the lookup, the insert, the eviction and freeing the evicted token). HS256
 //! keeps the signature check, which a miss pays whatever the cache does, as cheap as it gets.
 //!
 //! Tokens are minted with `jsonwebtoken::encode` before each sample, outside the timed loop;

@@ -1,10 +1,9 @@
 //! One criterion bench per step of a cached request's path, so that a change to any step
-//! shows up as a number: bearer parsing, SHA-256 of the token (the cache's key until this
-//! round, kept as the baseline of what a cryptographic key costs, with the `sha2` crate and
-//! aws-lc-rs), a verified-token cache hit, the revocation check (a list in memory with a
-//! thousand entries, answered without a future), claims resolution, an authorization with its
-//! audit event, and the whole gate (authenticate, which records the route, and authorize) on a
-//! cache hit.
+//! shows up as a number: bearer parsing, the cache key (SHA-256 of the token, with the
+//! baselines of the `sha2` crate and aws-lc-rs), a verified-token cache hit, the revocation
+//! check (a list in memory with a thousand entries, answered without a future), claims
+//! resolution, an authorization with its audit event, and the whole gate (authenticate, which
+//! records the route, and authorize) on a cache hit.
 //!
 //! Run: `cargo bench -p authz-core --bench hot_path --features test-util`
 

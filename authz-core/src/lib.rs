@@ -71,8 +71,8 @@
 //!     (`api_key::ApiKeys`, feature `api-keys`);
 //!   - a *Redis key*: the name of an entry in Redis (`store`, feature `redis`).
 //! - **Cache** means one of two things, and a third word is kept apart:
-//!   - the *verified-token cache*: the validator remembers tokens that passed, by their
-//!     exact bytes, so that a repeated token is not verified again
+//!   - the *verified-token cache*: the validator remembers tokens that passed, by the
+//!     SHA-256 of their bytes, so that a repeated token is not verified again
 //!     (`ValidatorBuilder::cache`, off by default);
 //!   - the *staleness cache* of the Redis revocation store: what Redis answered, reused for a
 //!     bounded time (`RedisRevocationBuilder::cache`, off by default, only where the push copy

@@ -319,9 +319,9 @@ async fn the_maximum_age_is_checked_on_a_hit() {
     }
 }
 
-/// `alice`'s token, cached, and a forgery that the cache's map cannot tell from it: the
-/// claims of `mallo` (the same length) under alice's signature, so the same length and the
-/// same last 32 bytes, which is all the map hashes. Returns (validator, token, forgery).
+/// `alice`'s token, cached, and the closest forgery of it: the claims of `mallo` (the same
+/// length) under alice's signature, so the same length, header and signature, and only the
+/// payload differs. Returns (validator, token, forgery).
 async fn cached_token_and_its_lookalike(path: Path) -> (Validator, String, String) {
     let key = TestKey::generate(Algorithm::RS256, "k1");
     let validator = builder()
@@ -337,7 +337,7 @@ async fn cached_token_and_its_lookalike(path: Path) -> (Validator, String, Strin
     let (signed, _) = theirs.rsplit_once('.').unwrap();
     let (_, signature) = token.rsplit_once('.').unwrap();
     let forgery = format!("{signed}.{signature}");
-    assert_eq!(forgery.len(), token.len(), "the premise: one bucket");
+    assert_eq!(forgery.len(), token.len(), "the premise: a lookalike");
     assert_ne!(forgery, token);
     assert_eq!(validate(&validator, &token, path).await.unwrap(), "alice");
     (validator, token, forgery)

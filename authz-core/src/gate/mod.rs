@@ -325,12 +325,16 @@ impl Gate {
         // The form every client sends, `Bearer <token>` in one header, is looked up in the
         // verified-token cache before it is parsed: bytes the cache holds are a token that
         // passed every check, and this header parses to exactly that token (see `cached`).
+        let mut looked_up = None;
         if second.is_none()
             && let Some(token) = first.and_then(bearer::plain_bearer)
             && !self.claimed_by_api_keys(token)
-            && let Some(cached) = self.config.validator.cached::<C>(token).await
+            && let Some(digest) = self.config.validator.cache_digest(token)
         {
-            return self.admit_validated(cached, route);
+            if let Some(cached) = self.config.validator.cached::<C>(&digest).await {
+                return self.admit_validated(cached, route);
+            }
+            looked_up = Some((token, digest));
         }
         let token = match bearer_credentials(first.into_iter().chain(second)) {
             Credentials::Bearer(token) => token,
@@ -343,7 +347,11 @@ impl Gate {
                 return Err(self.refuse(RefusalKind::InvalidRequest(reason)));
             }
         };
-        self.authenticate_token(token, route, Source::Header).await
+        // A miss: the digest is the parsed token's when the parse kept the same bytes.
+        let digest =
+            looked_up.and_then(|(bytes, digest)| (bytes == token.as_bytes()).then_some(digest));
+        self.authenticate_token(token, digest, route, Source::Header)
+            .await
     }
 
     /// Authenticates a request as [`authenticate`](Self::authenticate) does, reading the
@@ -381,7 +389,9 @@ impl Gate {
                 audit::authentication(route, "invalid_request", None, &reason);
                 return Err(self.refuse(RefusalKind::InvalidRequest(reason)));
             }
-            return self.authenticate_token(token, route, Source::Cookie).await;
+            return self
+                .authenticate_token(token, None, route, Source::Cookie)
+                .await;
         }
         self.authenticate(request.header_values("authorization"), route)
             .await
@@ -400,9 +410,12 @@ impl Gate {
         bearer_credentials(request.header_values("authorization")) != Credentials::Missing
     }
 
+    /// Authenticates one credential: an API key, or a token (`digest`: its cache digest when
+    /// the caller already computed it and missed).
     async fn authenticate_token<P: Policy, C>(
         &self,
         token: &str,
+        digest: Option<[u8; 32]>,
         route: &str,
         source: Source,
     ) -> Result<Authenticated<P, C>, Refusal>
@@ -438,7 +451,15 @@ impl Gate {
                 }
             };
         }
-        let validated = self.config.validator.validate_shared::<C>(token).await;
+        let validated = match digest {
+            Some(digest) => {
+                self.config
+                    .validator
+                    .validate_missed::<C>(token, Some(digest))
+                    .await
+            }
+            None => self.config.validator.validate_shared::<C>(token).await,
+        };
         self.admit_validated(validated, route)
     }
 

@@ -3,16 +3,9 @@
 //! skips the signature check, and nothing else.
 //!
 //! The security trade-off, and why it holds:
-//! - Entries are keyed by the whole token text, signature included, and a lookup compares it
-//!   whole, in constant time: only the very bytes that verified before can hit. (ECDSA
-//!   signatures are malleable, so the same claims may arrive with another signature; that is
-//!   another entry, verified on its own.) The map hashes only the text's length and its last 32
-//!   bytes, the tail of the signature, with the standard library's randomly keyed SipHash: the
-//!   hash chooses a bucket, the comparison decides. A request that shares a cached token's tail
-//!   reaches the comparison and fails it; it cannot put entries of its own in the cache (only
-//!   validated tokens are inserted), so it cannot lengthen a bucket either. An earlier version
-//!   keyed entries by the token's SHA-256, which costs a cached request more than all of its
-//!   other work put together on a 700-byte RS256 token.
+//! - Entries are keyed by SHA-256 of the whole token text, signature included: only the very
+//!   bytes that verified before can hit. (ECDSA signatures are malleable, so the same claims may
+//!   arrive with another signature; that is another entry, verified on its own.)
 //! - An entry records the SHA-256 of the key material that verified it. A hit requires the key
 //!   the token selects now (by `kid` and `alg`, from the current key set) to be that same key;
 //!   a key removed from the JWKS or replaced under the same `kid` evicts the entry.
@@ -25,9 +18,9 @@
 //!   by these very bytes, are not repeated, and nothing is parsed.
 //! - Only tokens that passed every check are inserted, so an attacker cannot fill the cache
 //!   with garbage. It holds at most `max_entries` entries: the map takes about 150 to 220
-//!   bytes per entry (see "Eviction" below), plus the token's text (at most the validator's
-//!   maximum token length, 8 KiB by default; a typical RS256 access token is under 1 KiB) and,
-//!   for `validate_shared`, the validated token (the claims read from that payload).
+//!   bytes per entry (see "Eviction" below), plus, for `validate_shared`, the validated token
+//!   (the claims read from a payload of at most the validator's maximum token length, 8 KiB
+//!   by default).
 //!
 //! What the cache gives up: a token forged by someone holding a *compromised* key that was
 //! later removed cannot hit (the key check), but one verified under a key still published keeps
@@ -67,80 +60,15 @@
 //! keyed SipHash, so the shard and bucket of a digest cannot be predicted.
 
 use std::any::Any;
-use std::hash::{Hash, Hasher};
 use std::num::NonZero;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use quick_cache::Equivalent;
 use quick_cache::sync::Cache;
+use sha2::{Digest, Sha256};
 
-/// SHA-256 of key material.
+/// SHA-256 of a token or of key material.
 pub(crate) type Digest32 = [u8; 32];
-
-/// How many of a token's last bytes the map hashes (with its length): the tail of the
-/// signature, which differs between any two tokens a cache holds.
-const HASHED_TAIL: usize = 32;
-
-/// A cached token's text, the key of its entry: hashed on its length and tail, compared whole
-/// and in constant time (see the module docs).
-#[derive(Clone)]
-pub(crate) struct TokenText(Box<[u8]>);
-
-/// A token's text, borrowed: what a lookup hashes and compares, without copying the token.
-#[derive(Clone, Copy)]
-pub(crate) struct TokenRef<'a>(pub(crate) &'a [u8]);
-
-fn hash_text<H: Hasher>(text: &[u8], state: &mut H) {
-    state.write_usize(text.len());
-    state.write(&text[text.len().saturating_sub(HASHED_TAIL)..]);
-}
-
-impl Hash for TokenText {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        hash_text(&self.0, state);
-    }
-}
-
-impl Hash for TokenRef<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        hash_text(self.0, state);
-    }
-}
-
-impl PartialEq for TokenText {
-    fn eq(&self, other: &Self) -> bool {
-        constant_time_eq(&self.0, &other.0)
-    }
-}
-
-impl Eq for TokenText {}
-
-impl Equivalent<TokenText> for TokenRef<'_> {
-    fn equivalent(&self, key: &TokenText) -> bool {
-        constant_time_eq(self.0, &key.0)
-    }
-}
-
-/// Whether `a` and `b` are equal, in a time that depends on their lengths only (a cached
-/// token is a secret; the lengths are not). Eight bytes at a time, differences ORed together
-/// with no early exit; `subtle`'s comparison takes a byte at a time behind an optimisation
-/// barrier, a dozen times slower on a token.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let (a_words, a_rest) = a.as_chunks::<8>();
-    let (b_words, b_rest) = b.as_chunks::<8>();
-    let words = a_words.iter().zip(b_words).fold(0u64, |diff, (x, y)| {
-        diff | (u64::from_ne_bytes(*x) ^ u64::from_ne_bytes(*y))
-    });
-    let rest = a_rest
-        .iter()
-        .zip(b_rest)
-        .fold(0u8, |diff, (x, y)| diff | (x ^ y));
-    std::hint::black_box(words | u64::from(rest)) == 0
-}
 
 /// A validated token kept by an entry, of the claims type it was validated into.
 pub(crate) type Shared = Arc<dyn Any + Send + Sync>;
@@ -168,14 +96,13 @@ const REMEMBERED_SHARE: f64 = 1.0;
 
 #[derive(Clone)]
 struct Entry {
-    /// The digest of the key that verified the token.
     key: Digest32,
     exp: u64,
     value: Option<Shared>,
 }
 
 pub(crate) struct VerifiedCache {
-    entries: Cache<TokenText, Entry>,
+    entries: Cache<Digest32, Entry>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -250,22 +177,28 @@ impl VerifiedCache {
         }
     }
 
+    /// The key of a token's entry: SHA-256 of its whole text. Entries keep this digest, never
+    /// the token, so that the cache's memory holds no bearer token.
+    pub(crate) fn token_digest(token: &[u8]) -> Digest32 {
+        Sha256::digest(token).into()
+    }
+
     /// The entry for `token`, if it has not expired: the digest of the key that verified it,
     /// and the validated token it keeps, if any. An expired entry is removed. Counts nothing
     /// (see [`count`](Self::count)).
-    pub(crate) fn get(&self, token: TokenRef<'_>, now: u64) -> Option<(Digest32, Option<Shared>)> {
-        let entry = self.entries.get(&token)?;
+    pub(crate) fn get(&self, token: &Digest32, now: u64) -> Option<(Digest32, Option<Shared>)> {
+        let entry = self.entries.get(token)?;
         if now < entry.exp {
             return Some((entry.key, entry.value));
         }
         // Only if it is still the expired entry: another thread may have put a fresh one.
-        self.entries.remove_if(&token, |entry| now >= entry.exp);
+        self.entries.remove_if(token, |entry| now >= entry.exp);
         None
     }
 
     /// Forgets `token`.
-    pub(crate) fn remove(&self, token: TokenRef<'_>) {
-        self.entries.remove(&token);
+    pub(crate) fn remove(&self, token: &Digest32) {
+        self.entries.remove(token);
     }
 
     /// Counts a hit or a miss of a [`get`](Self::get).
@@ -277,12 +210,12 @@ impl VerifiedCache {
     /// Whether `token` verified before under the key whose material hashes to `key`, and has
     /// not expired (`now` against its `exp`, without leeway: the claim checks apply leeway).
     /// An entry under another key is removed.
-    pub(crate) fn hit(&self, token: TokenRef<'_>, key: &Digest32, now: u64) -> bool {
+    pub(crate) fn hit(&self, token: &Digest32, key: &Digest32, now: u64) -> bool {
         let hit = match self.get(token, now) {
             Some((verified_by, _)) if verified_by == *key => true,
             Some(_) => {
                 // Only an entry under another key: not one just filled under this one.
-                self.entries.remove_if(&token, |entry| entry.key != *key);
+                self.entries.remove_if(token, |entry| entry.key != *key);
                 false
             }
             None => false,
@@ -296,7 +229,7 @@ impl VerifiedCache {
     /// Evicts in O(1) amortised when the cache is full (see the module docs).
     pub(crate) fn insert(
         &self,
-        token: TokenRef<'_>,
+        token: Digest32,
         key: Digest32,
         exp: u64,
         now: u64,
@@ -306,8 +239,7 @@ impl VerifiedCache {
             // It could never hit.
             return;
         }
-        self.entries
-            .insert(TokenText(token.0.into()), Entry { key, exp, value });
+        self.entries.insert(token, Entry { key, exp, value });
     }
 
     #[cfg(test)]
@@ -316,8 +248,8 @@ impl VerifiedCache {
     }
 
     #[cfg(test)]
-    fn holds(&self, token: TokenRef<'_>) -> bool {
-        self.entries.contains_key(&token)
+    fn holds(&self, token: &Digest32) -> bool {
+        self.entries.contains_key(token)
     }
 }
 
@@ -325,32 +257,24 @@ impl VerifiedCache {
 mod tests {
     use super::*;
 
-    /// The text of test token number `i`, with a signature of its own.
-    fn token(i: u64) -> Vec<u8> {
-        format!("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhIn0.{i:064x}").into_bytes()
-    }
-
-    fn at(text: &[u8]) -> TokenRef<'_> {
-        TokenRef(text)
+    /// A token digest for test number `i`, spread like a SHA-256 output.
+    fn token(i: u64) -> Digest32 {
+        let mut hasher = Sha256::new();
+        hasher.update(i.to_le_bytes());
+        hasher.finalize().into()
     }
 
     #[test]
     fn hits_need_the_same_key_and_a_live_token() {
         let cache = VerifiedCache::new(2);
-        let (t1, k1, k2) = (token(1), [7; 32], [8; 32]);
-        assert!(!cache.hit(at(&t1), &k1, 0));
-        cache.insert(at(&t1), k1, 100, 0, None);
-        assert!(cache.hit(at(&t1), &k1, 99));
-        assert!(
-            !cache.hit(at(&t1), &k2, 99),
-            "another key under the same kid"
-        );
-        assert!(
-            !cache.hit(at(&t1), &k1, 99),
-            "the mismatch evicted the entry"
-        );
-        cache.insert(at(&t1), k1, 100, 0, None);
-        assert!(!cache.hit(at(&t1), &k1, 100), "expired");
+        let (t1, k1, k2) = ([1; 32], [7; 32], [8; 32]);
+        assert!(!cache.hit(&t1, &k1, 0));
+        cache.insert(t1, k1, 100, 0, None);
+        assert!(cache.hit(&t1, &k1, 99));
+        assert!(!cache.hit(&t1, &k2, 99), "another key under the same kid");
+        assert!(!cache.hit(&t1, &k1, 99), "the mismatch evicted the entry");
+        cache.insert(t1, k1, 100, 0, None);
+        assert!(!cache.hit(&t1, &k1, 100), "expired");
         assert_eq!(cache.len(), 0);
         let stats = cache.stats();
         assert_eq!((stats.hits, stats.misses, stats.entries), (1, 4, 0));
@@ -360,27 +284,24 @@ mod tests {
     fn an_expired_entry_is_never_returned_and_is_removed() {
         let cache = VerifiedCache::new(100);
         let value: Shared = Arc::new(5u32);
-        cache.insert(at(&token(1)), [7; 32], 50, 10, Some(value));
-        let (key, kept) = cache.get(at(&token(1)), 49).unwrap();
+        cache.insert(token(1), [7; 32], 50, 10, Some(value));
+        let (key, kept) = cache.get(&token(1), 49).unwrap();
         assert_eq!(key, [7; 32]);
         assert_eq!(kept.unwrap().downcast_ref::<u32>(), Some(&5));
-        assert!(cache.get(at(&token(1)), 50).is_none(), "at exp");
-        assert!(!cache.holds(at(&token(1))), "removed on the lookup");
-        cache.insert(at(&token(2)), [7; 32], 50, 50, None);
+        assert!(cache.get(&token(1), 50).is_none(), "at exp");
+        assert!(!cache.holds(&token(1)), "removed on the lookup");
+        cache.insert(token(2), [7; 32], 50, 50, None);
         assert_eq!(cache.len(), 0, "an expired token is not inserted");
     }
 
     #[test]
     fn size_is_bounded() {
         let cache = VerifiedCache::new(3);
-        for i in 0..10 {
-            cache.insert(at(&token(i)), [0; 32], 1000, 0, None);
+        for i in 0..10u8 {
+            cache.insert([i; 32], [0; 32], 1000, 0, None);
             assert!(cache.len() <= 3);
         }
-        assert!(
-            cache.hit(at(&token(9)), &[0; 32], 1),
-            "the newest entry is kept"
-        );
+        assert!(cache.hit(&[9; 32], &[0; 32], 1), "the newest entry is kept");
     }
 
     #[test]
@@ -388,12 +309,9 @@ mod tests {
         for max in [1, 2, 31, 100, 1_000, 4_099] {
             let cache = VerifiedCache::new(max);
             for i in 0..(max as u64 * 5) {
-                cache.insert(at(&token(i)), [0; 32], 1000, 0, None);
+                cache.insert(token(i), [0; 32], 1000, 0, None);
                 assert!(cache.len() <= max, "{max}: {} after {i}", cache.len());
-                assert!(
-                    cache.hit(at(&token(i)), &[0; 32], 1),
-                    "{max}: the newest, {i}"
-                );
+                assert!(cache.hit(&token(i), &[0; 32], 1), "{max}: the newest, {i}");
             }
             let capacity = cache.entries.capacity() as usize;
             let shards = cache.entries.num_shards();
@@ -431,15 +349,15 @@ mod tests {
     #[test]
     fn a_flood_of_unique_tokens_does_not_evict_the_tokens_in_use() {
         let cache = VerifiedCache::new(1_000);
-        let in_use: Vec<Vec<u8>> = (0..100).map(|i| token(1 << 40 | i)).collect();
+        let in_use: Vec<Digest32> = (0..100).map(|i| token(1 << 40 | i)).collect();
         for t in &in_use {
-            cache.insert(at(t), [1; 32], 1000, 0, None);
+            cache.insert(*t, [1; 32], 1000, 0, None);
         }
         for i in 0..100_000 {
-            cache.insert(at(&token(i)), [1; 32], 1000, 0, None);
+            cache.insert(token(i), [1; 32], 1000, 0, None);
             if i % 500 == 0 {
                 for t in &in_use {
-                    assert!(cache.hit(at(t), &[1; 32], 1), "evicted by flood token {i}");
+                    assert!(cache.hit(t, &[1; 32], 1), "evicted by flood token {i}");
                 }
             }
         }
@@ -453,68 +371,30 @@ mod tests {
         assert_eq!(cache.entries.num_shards(), 1);
         // A full cache of tokens that were in use, then expired at 100.
         for i in 0..40 {
-            cache.insert(at(&token(i)), [1; 32], 100, 0, None);
-            assert!(cache.hit(at(&token(i)), &[1; 32], 1));
+            cache.insert(token(i), [1; 32], 100, 0, None);
+            assert!(cache.hit(&token(i), &[1; 32], 1));
         }
         assert_eq!(cache.len(), 40);
         // As many live tokens arrive and are used; the expired ones are never looked up again.
-        let live: Vec<Vec<u8>> = (0..40).map(|i| token(1 << 40 | i)).collect();
+        let live: Vec<Digest32> = (0..40).map(|i| token(1 << 40 | i)).collect();
         for _ in 0..3 {
             for t in &live {
-                if !cache.hit(at(t), &[1; 32], 200) {
-                    cache.insert(at(t), [1; 32], 1000, 200, None);
+                if !cache.hit(t, &[1; 32], 200) {
+                    cache.insert(*t, [1; 32], 1000, 200, None);
                 }
             }
         }
-        let expired_held = (0..40).filter(|&i| cache.holds(at(&token(i)))).count();
-        let live_held = live.iter().filter(|t| cache.holds(at(t))).count();
+        let expired_held = (0..40).filter(|&i| cache.holds(&token(i))).count();
+        let live_held = live.iter().filter(|t| cache.holds(t)).count();
         assert_eq!((expired_held, live_held), (0, 40));
     }
 
     #[test]
-    fn only_the_whole_token_hits_though_its_tail_alone_is_hashed() {
-        let cache = VerifiedCache::new(100);
-        let cached = token(7);
-        cache.insert(at(&cached), [1; 32], 1000, 0, None);
-        // The same length and the same last 32 bytes: the same hash, so the same bucket; the
-        // whole-text comparison refuses it.
-        let mut forged = cached.clone();
-        forged[0] ^= 1;
-        assert!(
-            !cache.hit(at(&forged), &[1; 32], 1),
-            "a forged header or payload"
-        );
-        // A prefix or an extension of the cached text.
-        assert!(!cache.hit(at(&cached[..cached.len() - 1]), &[1; 32], 1));
-        let mut longer = cached.clone();
-        longer.push(b'A');
-        assert!(!cache.hit(at(&longer), &[1; 32], 1));
-        assert!(
-            cache.hit(at(&cached), &[1; 32], 1),
-            "the very bytes still hit"
-        );
-        assert_eq!(cache.len(), 1, "the misses put nothing in the cache");
-    }
-
-    #[test]
-    fn the_comparison_is_equality() {
-        for (a, b) in [
-            (&b""[..], &b""[..]),
-            (b"a", b"a"),
-            (b"0123456789abcdef0", b"0123456789abcdef0"),
-        ] {
-            assert!(constant_time_eq(a, b));
-        }
-        let base = token(3);
-        for at in 0..base.len() {
-            let mut other = base.clone();
-            other[at] ^= 0x80;
-            assert!(
-                !constant_time_eq(&base, &other),
-                "a difference at byte {at}"
-            );
-        }
-        assert!(!constant_time_eq(b"ab", b"abc"));
-        assert!(!constant_time_eq(b"", b"a"));
+    fn digest_covers_the_whole_token() {
+        let a = VerifiedCache::token_digest(b"h.p.sig");
+        assert_ne!(a, VerifiedCache::token_digest(b"h.p.sih"));
+        assert_ne!(a, VerifiedCache::token_digest(b"h.q.sig"));
+        assert_ne!(a, VerifiedCache::token_digest(b"h.p.si"));
+        assert_eq!(a, VerifiedCache::token_digest(b"h.p.sig"));
     }
 }

@@ -27,7 +27,7 @@ pub use issuer::Issuer;
 use issuer::KeySpec;
 use pipeline::{CacheUse, normalize_typ};
 
-use crate::token::cache::TokenRef;
+use crate::token::cache::{Digest32, VerifiedCache};
 
 /// Default leeway for `exp`, `nbf` and `iat`: 60 s, as Envoy's `jwt_authn` and jsonwebtoken.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
@@ -353,14 +353,11 @@ impl Validator {
         let now = inner.clock.unix_now();
         // With the cache on, a token whose exact bytes verified before under the same key
         // skips the signature check; everything else runs (see `cache.rs`).
-        let text = TokenRef(token.as_bytes());
-        let cache_use = match inner.cache {
-            Some(_) => CacheUse::Lookup(text),
-            None => CacheUse::Off,
-        };
+        let digest = self.cache_digest(token.as_bytes());
+        let cache_use = digest.as_ref().map_or(CacheUse::Off, CacheUse::Lookup);
         let (validated, key) = inner.read::<C>(&parts, cache_use, now).await?;
-        if let (Some(cache), Some(key)) = (&inner.cache, key) {
-            cache.insert(text, key, validated.exp, now, None);
+        if let (Some(cache), Some(digest), Some(key)) = (&inner.cache, digest, key) {
+            cache.insert(digest, key, validated.exp, now, None);
         }
         inner.check_revocation(&validated).await?;
         Ok(validated)
@@ -370,7 +367,8 @@ impl Validator {
     ///
     /// With the verified-token cache on, this is the fast path that adapters take (the
     /// [`Gate`](crate::Gate) does): the entry keeps the validated token itself, so a repeated
-    /// token is neither verified nor parsed again, nor split at its dots. A hit still checks
+    /// token is neither verified nor parsed again, nor split at its dots: it is looked up by
+    /// the SHA-256 of its text (entries keep that digest, never the token). A hit still checks
     /// that the key the token names is the one that verified it (from the current key set), the
     /// time claims against the clock (`exp`, `nbf`, `iat`, maximum age and lifetime) and the
     /// revocation hook. Issuer, audience, `typ`, algorithm and required claims are fixed per
@@ -380,30 +378,41 @@ impl Validator {
     where
         C: Claims + DeserializeOwned + Send + Sync + 'static,
     {
-        if let Some(cached) = self.cached::<C>(token.as_bytes()).await {
+        let digest = self.cache_digest(token.as_bytes());
+        if let Some(digest) = &digest
+            && let Some(cached) = self.cached::<C>(digest).await
+        {
             return cached;
         }
-        self.validate_missed(token).await
+        self.validate_missed(token, digest).await
     }
 
-    /// The cache's answer for a token's exact bytes: `None` when the cache is off or holds no
-    /// usable entry for them (never held them, expired, or verified under a key that is no
-    /// longer the one the token selects: that entry is removed), else the result of the
-    /// checks a hit still runs. Bytes that were never validated are never in the cache, so
-    /// `token` needs no syntax check first: the [`Gate`](crate::Gate) looks the bearer
-    /// credentials up before it parses them.
+    /// The key of a token's entry in the verified-token cache (SHA-256 of its whole text),
+    /// when the cache is on.
+    pub(crate) fn cache_digest(&self, token: &[u8]) -> Option<Digest32> {
+        self.inner
+            .cache
+            .as_ref()
+            .map(|_| VerifiedCache::token_digest(token))
+    }
+
+    /// The cache's answer for the token of this digest: `None` when it holds no usable entry
+    /// (never held one, expired, or verified under a key that is no longer the one the token
+    /// selects: that entry is removed), else the result of the checks a hit still runs. Bytes
+    /// that were never validated are never in the cache, so the token needs no syntax check
+    /// first: the [`Gate`](crate::Gate) looks the bearer credentials up before it parses
+    /// them.
     pub(crate) async fn cached<C>(
         &self,
-        token: &[u8],
+        digest: &Digest32,
     ) -> Option<Result<Arc<Validated<C>>, TokenError>>
     where
         C: Claims + DeserializeOwned + Send + Sync + 'static,
     {
         let inner = &*self.inner;
         let cache = inner.cache.as_ref()?;
-        let text = TokenRef(token);
         let now = inner.clock.unix_now();
-        let (key, value) = cache.get(text, now)?;
+        let (key, value) = cache.get(digest, now)?;
         // An entry made by `validate` (no value) or for another claims type: a miss.
         let validated = value?.downcast::<Validated<C>>().ok()?;
         let current = inner
@@ -415,7 +424,7 @@ impl Validator {
             .await;
         if current != Some(key) {
             // The key left the key set or was replaced under its kid: verify again.
-            cache.remove(text);
+            cache.remove(digest);
             return None;
         }
         cache.count(true);
@@ -435,10 +444,12 @@ impl Validator {
     }
 
     /// [`validate_shared`](Self::validate_shared) after [`cached`](Self::cached) answered
-    /// `None`: the whole validation, whose result fills the cache when it is on.
+    /// `None`: the whole validation, whose result fills the cache under `digest` (the token's
+    /// [`cache_digest`](Self::cache_digest)) when the cache is on.
     pub(crate) async fn validate_missed<C>(
         &self,
         token: &str,
+        digest: Option<Digest32>,
     ) -> Result<Arc<Validated<C>>, TokenError>
     where
         C: Claims + DeserializeOwned + Send + Sync + 'static,
@@ -446,7 +457,7 @@ impl Validator {
         let inner = &*self.inner;
         let parts = inner.split(token)?;
         let now = inner.clock.unix_now();
-        let Some(cache) = &inner.cache else {
+        let (Some(cache), Some(digest)) = (&inner.cache, digest) else {
             let (validated, _) = inner.read::<C>(&parts, CacheUse::Off, now).await?;
             inner.check_revocation(&validated).await?;
             return Ok(Arc::new(validated));
@@ -456,13 +467,7 @@ impl Validator {
         let validated = Arc::new(validated);
         if let Some(key) = key {
             let shared: crate::token::cache::Shared = validated.clone();
-            cache.insert(
-                TokenRef(token.as_bytes()),
-                key,
-                validated.exp,
-                now,
-                Some(shared),
-            );
+            cache.insert(digest, key, validated.exp, now, Some(shared));
         }
         inner.check_revocation(&validated).await?;
         Ok(validated)

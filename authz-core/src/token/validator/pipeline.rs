@@ -54,7 +54,7 @@ pub(super) enum CacheUse<'d> {
     /// No cache.
     Off,
     /// Skip the signature check when this token verified before under the same key.
-    Lookup(crate::token::cache::TokenRef<'d>),
+    Lookup(&'d crate::token::cache::Digest32),
     /// Verify; the caller stores the result.
     Fill,
 }
@@ -326,7 +326,7 @@ impl Inner {
         } = token;
         let key = keys.select(header.kid.as_deref(), header.alg)?;
         let hit = match (cache_use, &self.cache) {
-            (CacheUse::Lookup(token), Some(cache)) => cache.hit(token, key.fingerprint(), now),
+            (CacheUse::Lookup(digest), Some(cache)) => cache.hit(digest, key.fingerprint(), now),
             _ => false,
         };
         if !hit {
