@@ -436,3 +436,40 @@ async fn the_gate_looks_up_only_the_plain_header_and_parses_the_rest() {
         "two Authorization headers, each a cached token: {refusal}"
     );
 }
+
+/// A token the gate has not seen is verified once, and the entry its miss fills is the one the
+/// next request finds, whichever spelling of the header came first (the plain form's lookup
+/// computes the entry's key on the miss; the other spellings are parsed and keyed then).
+#[tokio::test]
+async fn the_gate_fills_the_entry_its_next_lookup_finds() {
+    use authz_core::Gate;
+    authz_core::policy! {
+        mod filled { permissions { "notes:read" } roles { "viewer" = ["notes:read"] } }
+    }
+    let key = TestKey::generate(Algorithm::RS256, "k1");
+    let validator = builder()
+        .algorithms([Algorithm::RS256])
+        .key(key.verification_key())
+        .build()
+        .unwrap();
+    let gate = Gate::new(validator.clone());
+    for (i, first) in ["Bearer {}", "Bearer  {}", "bearer {}"]
+        .into_iter()
+        .enumerate()
+    {
+        let token = key.mint(&claims_for(ISS, AUD, &format!("user{i}")));
+        for header in [first.replace("{}", &token), format!("Bearer {token}")] {
+            let caller = gate
+                .authenticate::<filled::Policy, Token>([header.as_bytes()], "/notes")
+                .await
+                .unwrap();
+            assert_eq!(caller.claims().unwrap().sub, format!("user{i}"));
+        }
+        let stats = validator.cache_stats().unwrap();
+        assert_eq!(
+            (stats.misses, stats.hits, stats.entries as u64),
+            (i as u64 + 1, i as u64 + 1, i as u64 + 1),
+            "{first:?}: one verification, then a hit on the entry it filled"
+        );
+    }
+}
