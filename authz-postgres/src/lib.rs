@@ -80,11 +80,6 @@ mod table;
 #[cfg(feature = "test-util")]
 pub mod testing;
 
-// The guide's page compiles as doc tests of this crate.
-#[cfg(doctest)]
-#[doc = include_str!("../../docs/roles-from-your-database.md")]
-struct RolesFromYourDatabase;
-
 pub use error::PgError;
 pub use follow::HEARTBEAT;
 /// The rustls that [`Options::tls`] takes a configuration of (feature `tls`).

@@ -416,6 +416,12 @@ pub struct GuideDoctests;
 #[doc = include_str!("../README.md")]
 pub struct ExamplesReadmeDoctests;
 
+/// `docs/roles-from-your-database.md` (here, not in `authz-postgres`, because its routes are
+/// axum's).
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/roles-from-your-database.md")]
+pub struct RolesFromYourDatabaseDoctests;
+
 /// `docs/adapters.md`.
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/adapters.md")]
