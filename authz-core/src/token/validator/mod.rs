@@ -388,12 +388,13 @@ impl Validator {
     }
 
     /// The key of a token's entry in the verified-token cache (SHA-256 of its whole text),
-    /// when the cache is on.
+    /// when the cache is on and the token is no longer than the validator accepts: a longer
+    /// one cannot be in the cache, and is not hashed (the gate calls this before it parses a
+    /// header, so that a header of any size costs no more than its parsing).
     pub(crate) fn cache_digest(&self, token: &[u8]) -> Option<Digest32> {
-        self.inner
-            .cache
-            .as_ref()
-            .map(|_| VerifiedCache::token_digest(token))
+        let inner = &*self.inner;
+        (inner.cache.is_some() && token.len() <= inner.max_len)
+            .then(|| VerifiedCache::token_digest(token))
     }
 
     /// The cache's answer for the token of this digest: `None` when it holds no usable entry
@@ -541,5 +542,41 @@ impl Validator {
             };
         }
         Ok(total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_token_the_validator_could_accept_is_hashed_for_the_cache() {
+        let validator = Validator::builder()
+            .issuer("https://id.example")
+            .audience("api")
+            .algorithms([crate::Algorithm::HS256])
+            .key(crate::token::Key::hmac_secret(
+                b"a secret of thirty-two bytes!!!!",
+            ))
+            .max_token_len(64)
+            .cache(10)
+            .build()
+            .unwrap();
+        assert!(validator.cache_digest(&[b'a'; 64]).is_some());
+        assert_eq!(
+            validator.cache_digest(&[b'a'; 65]),
+            None,
+            "longer than the validator accepts: never in the cache, never hashed"
+        );
+        let uncached = Validator::builder()
+            .issuer("https://id.example")
+            .audience("api")
+            .algorithms([crate::Algorithm::HS256])
+            .key(crate::token::Key::hmac_secret(
+                b"a secret of thirty-two bytes!!!!",
+            ))
+            .build()
+            .unwrap();
+        assert_eq!(uncached.cache_digest(b"abc"), None, "no cache, no digest");
     }
 }
