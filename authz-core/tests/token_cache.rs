@@ -23,6 +23,32 @@ fn builder() -> ValidatorBuilder {
     Validator::builder().issuer(ISS).audience(AUD).cache(100)
 }
 
+/// A new RS256 key, and a validator with the cache on that trusts it alone.
+fn rs256() -> (TestKey, Validator) {
+    let key = TestKey::generate(Algorithm::RS256, "k1");
+    let validator = builder()
+        .algorithms([Algorithm::RS256])
+        .key(key.verification_key())
+        .build()
+        .unwrap();
+    (key, validator)
+}
+
+authz_core::policy! {
+    mod notes { permissions { "notes:read" } roles { "viewer" = ["notes:read"] } }
+}
+
+/// The subject of the caller `gate` authenticates from one `Authorization` header value.
+async fn authenticate(
+    gate: &authz_core::Gate,
+    header: &str,
+) -> Result<String, authz_core::gate::Refusal> {
+    let caller = gate
+        .authenticate::<notes::Policy, Token>([header.as_bytes()], "/notes")
+        .await?;
+    Ok(caller.claims().expect("a token's caller").sub.clone())
+}
+
 /// The two ways in: `validate` (an owned result; a hit skips only the signature check) and
 /// `validate_shared` (what the `Gate` uses; a hit returns the validated token kept by the cache).
 #[derive(Clone, Copy, Debug)]
@@ -49,12 +75,7 @@ async fn validate(validator: &Validator, token: &str, path: Path) -> Result<Stri
 #[tokio::test]
 async fn a_repeated_token_hits_and_a_different_one_misses() {
     for path in PATHS {
-        let key = TestKey::generate(Algorithm::RS256, "k1");
-        let validator = builder()
-            .algorithms([Algorithm::RS256])
-            .key(key.verification_key())
-            .build()
-            .unwrap();
+        let (key, validator) = rs256();
         let token = key.mint(&claims_for(ISS, AUD, "alice"));
         for _ in 0..3 {
             assert_eq!(validate(&validator, &token, path).await.unwrap(), "alice");
@@ -246,12 +267,7 @@ async fn max_lifetime_bounds_tokens_with_and_without_iat() {
 
 #[tokio::test]
 async fn a_shared_hit_returns_the_kept_token_without_parsing_it_again() {
-    let key = TestKey::generate(Algorithm::RS256, "k1");
-    let validator = builder()
-        .algorithms([Algorithm::RS256])
-        .key(key.verification_key())
-        .build()
-        .unwrap();
+    let (key, validator) = rs256();
     let token = key.mint(&claims_for(ISS, AUD, "alice"));
     let first = validator.validate_shared::<Token>(&token).await.unwrap();
     let second = validator.validate_shared::<Token>(&token).await.unwrap();
@@ -323,12 +339,7 @@ async fn the_maximum_age_is_checked_on_a_hit() {
 /// length) under alice's signature, so the same length, header and signature, and only the
 /// payload differs. Returns (validator, token, forgery).
 async fn cached_token_and_its_lookalike(path: Path) -> (Validator, String, String) {
-    let key = TestKey::generate(Algorithm::RS256, "k1");
-    let validator = builder()
-        .algorithms([Algorithm::RS256])
-        .key(key.verification_key())
-        .build()
-        .unwrap();
+    let (key, validator) = rs256();
     let claims = claims_for(ISS, AUD, "alice");
     let token = key.mint(&claims);
     let mut other = claims.clone();
@@ -365,16 +376,7 @@ async fn a_lookalike_of_a_cached_token_is_verified_not_served() {
 #[tokio::test]
 async fn the_gate_looks_up_only_the_plain_header_and_parses_the_rest() {
     use authz_core::Gate;
-    use authz_core::gate::{Refusal, RefusalKind};
-    authz_core::policy! {
-        mod cached { permissions { "notes:read" } roles { "viewer" = ["notes:read"] } }
-    }
-    async fn authenticate(gate: &Gate, header: &str) -> Result<String, Refusal> {
-        let caller = gate
-            .authenticate::<cached::Policy, Token>([header.as_bytes()], "/notes")
-            .await?;
-        Ok(caller.claims().expect("a token's caller").sub.clone())
-    }
+    use authz_core::gate::RefusalKind;
     let (validator, token, forgery) = cached_token_and_its_lookalike(Path::Shared).await;
     let gate = Gate::new(validator.clone());
     assert_eq!(
@@ -422,7 +424,7 @@ async fn the_gate_looks_up_only_the_plain_header_and_parses_the_rest() {
         );
     }
     let refusal = gate
-        .authenticate::<cached::Policy, Token>(
+        .authenticate::<notes::Policy, Token>(
             [
                 format!("Bearer {token}").as_bytes(),
                 format!("Bearer {token}").as_bytes(),
@@ -443,15 +445,7 @@ async fn the_gate_looks_up_only_the_plain_header_and_parses_the_rest() {
 #[tokio::test]
 async fn the_gate_fills_the_entry_its_next_lookup_finds() {
     use authz_core::Gate;
-    authz_core::policy! {
-        mod filled { permissions { "notes:read" } roles { "viewer" = ["notes:read"] } }
-    }
-    let key = TestKey::generate(Algorithm::RS256, "k1");
-    let validator = builder()
-        .algorithms([Algorithm::RS256])
-        .key(key.verification_key())
-        .build()
-        .unwrap();
+    let (key, validator) = rs256();
     let gate = Gate::new(validator.clone());
     for (i, first) in ["Bearer {}", "Bearer  {}", "bearer {}"]
         .into_iter()
@@ -459,11 +453,10 @@ async fn the_gate_fills_the_entry_its_next_lookup_finds() {
     {
         let token = key.mint(&claims_for(ISS, AUD, &format!("user{i}")));
         for header in [first.replace("{}", &token), format!("Bearer {token}")] {
-            let caller = gate
-                .authenticate::<filled::Policy, Token>([header.as_bytes()], "/notes")
-                .await
-                .unwrap();
-            assert_eq!(caller.claims().unwrap().sub, format!("user{i}"));
+            assert_eq!(
+                authenticate(&gate, &header).await.unwrap(),
+                format!("user{i}")
+            );
         }
         let stats = validator.cache_stats().unwrap();
         assert_eq!(

@@ -549,34 +549,34 @@ impl Validator {
 mod tests {
     use super::*;
 
-    #[test]
-    fn only_a_token_the_validator_could_accept_is_hashed_for_the_cache() {
-        let validator = Validator::builder()
+    /// A validator of HS256 tokens, with the verified-token cache of `cache` entries (0: off).
+    fn hs256(max_token_len: usize, cache: usize) -> Validator {
+        Validator::builder()
             .issuer("https://id.example")
             .audience("api")
             .algorithms([crate::Algorithm::HS256])
             .key(crate::token::Key::hmac_secret(
                 b"a secret of thirty-two bytes!!!!",
             ))
-            .max_token_len(64)
-            .cache(10)
+            .max_token_len(max_token_len)
+            .cache(cache)
             .build()
-            .unwrap();
+            .unwrap()
+    }
+
+    #[test]
+    fn only_a_token_the_validator_could_accept_is_hashed_for_the_cache() {
+        let validator = hs256(64, 10);
         assert!(validator.cache_digest(&[b'a'; 64]).is_some());
         assert_eq!(
             validator.cache_digest(&[b'a'; 65]),
             None,
             "longer than the validator accepts: never in the cache, never hashed"
         );
-        let uncached = Validator::builder()
-            .issuer("https://id.example")
-            .audience("api")
-            .algorithms([crate::Algorithm::HS256])
-            .key(crate::token::Key::hmac_secret(
-                b"a secret of thirty-two bytes!!!!",
-            ))
-            .build()
-            .unwrap();
-        assert_eq!(uncached.cache_digest(b"abc"), None, "no cache, no digest");
+        assert_eq!(
+            hs256(64, 0).cache_digest(b"abc"),
+            None,
+            "no cache, no digest"
+        );
     }
 }
