@@ -282,6 +282,62 @@ pub(crate) fn api_key(action: KeyAction<'_>, key_id: &str, key_subject: &str, ac
     }
 }
 
+/// The `role_assignment` event: `outcome` whether the change was made, or why it was refused;
+/// `actor` the caller that asked. Every name is cut to 256 bytes: a
+/// refused member's names are the request's, unchecked.
+pub(crate) fn role_assignment(
+    action: crate::assignments::Action,
+    outcome: Result<bool, &(dyn std::error::Error + 'static)>,
+    member: crate::assignments::Member<'_>,
+    role: &str,
+    actor: Who<'_>,
+) {
+    use crate::assignments::Action;
+    let cut = |value| crate::util::truncate(value, 256);
+    let (member_issuer, member_subject, tenant) =
+        (cut(member.issuer), cut(member.subject), cut(member.tenant));
+    let (actor_issuer, actor_key_id, actor_tenant) =
+        (cut(actor.issuer), actor.key_id, cut(actor.tenant));
+    let actor = cut(actor.subject);
+    match outcome {
+        Ok(changed) => tracing::info!(
+            target: AUDIT_TARGET,
+            event = "role_assignment",
+            action = match (changed, action) {
+                (false, _) => "unchanged",
+                (true, Action::Grant) => "granted",
+                (true, Action::Revoke) => "revoked",
+            },
+            member_issuer = ?member_issuer,
+            member_subject = ?member_subject,
+            tenant = ?tenant,
+            role,
+            actor = ?actor,
+            actor_issuer = ?actor_issuer,
+            actor_key_id,
+            actor_tenant = ?actor_tenant,
+            reason = "",
+        ),
+        Err(refusal) => tracing::warn!(
+            target: AUDIT_TARGET,
+            event = "role_assignment",
+            action = match action {
+                Action::Grant => "grant_refused",
+                Action::Revoke => "revoke_refused",
+            },
+            member_issuer = ?member_issuer,
+            member_subject = ?member_subject,
+            tenant = ?tenant,
+            role,
+            actor = ?actor,
+            actor_issuer = ?actor_issuer,
+            actor_key_id,
+            actor_tenant = ?actor_tenant,
+            reason = %crate::util::Chain(refusal),
+        ),
+    }
+}
+
 /// Whether a subscriber wants the audit event of an allow (`DEBUG`) or a deny (`WARN`).
 #[cfg(feature = "jwt")]
 fn enabled(allowed: bool) -> bool {

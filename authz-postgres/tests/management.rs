@@ -133,5 +133,6 @@ async fn managing_memberships_follows_the_no_escalation_rule_and_is_audited() {
         && e.contains("invoices:approve")));
     assert!(events.iter().any(|e| e.contains("action=granted")
         && e.contains("actor=\"sam\"")
+        && e.contains("member_subject=\"ann\"")
         && e.contains("tenant=\"globex\"")));
 }

@@ -4,12 +4,10 @@
 use core::fmt;
 
 use super::{Member, Unavailable};
-use crate::audit::AUDIT_TARGET;
 use crate::authorize::{Authenticated, Denied, DenyReason};
 use crate::claims::Claims;
 use crate::policy::{Permission as _, PermissionSet, Policy, Role as _, RoleSet};
 use crate::requirement::{Requirement, Rule};
-use crate::util::truncate;
 
 /// The `cross_tenant` requirement of a management route that never crosses tenants: no caller
 /// meets it, so [`manage`] (and a store's `grant_by` and `revoke_by`) changes memberships only
@@ -115,7 +113,13 @@ where
         Ok(()) => write.await.map_err(ChangeError::from),
         Err(refused) => Err(refused),
     };
-    record_change(caller, action, member, role.name(), &outcome);
+    crate::audit::role_assignment(
+        action,
+        outcome.as_ref().copied().map_err(|error| error as _),
+        member,
+        role.name(),
+        caller.audit_who(),
+    );
     outcome
 }
 
@@ -143,62 +147,4 @@ fn check_change<O: Requirement, C: Claims>(
         });
     }
     Ok(())
-}
-
-fn record_change<P: Policy, C: Claims>(
-    caller: &Authenticated<P, C>,
-    action: Action,
-    member: Member<'_>,
-    role: &str,
-    outcome: &Result<bool, ChangeError>,
-) {
-    let cut = |value: &'_ str| truncate(value, 256).to_owned();
-    let (actor, actor_issuer) = (
-        cut(caller.subject().unwrap_or("")),
-        cut(caller.issuer().unwrap_or("")),
-    );
-    #[cfg(feature = "api-keys")]
-    let actor_key_id = caller.api_key().map_or("", |key| key.id());
-    #[cfg(not(feature = "api-keys"))]
-    let actor_key_id = "";
-    let actor_tenant = cut(caller.tenant().unwrap_or(""));
-    let (member_issuer, member_subject, tenant) =
-        (cut(member.issuer), cut(member.subject), cut(member.tenant));
-    match outcome {
-        Ok(changed) => tracing::info!(
-            target: AUDIT_TARGET,
-            event = "role_assignment",
-            action = match (changed, action) {
-                (false, _) => "unchanged",
-                (true, Action::Grant) => "granted",
-                (true, Action::Revoke) => "revoked",
-            },
-            member_issuer = ?member_issuer,
-            member_subject = ?member_subject,
-            tenant = ?tenant,
-            role,
-            actor = ?actor,
-            actor_issuer = ?actor_issuer,
-            actor_key_id,
-            actor_tenant = ?actor_tenant,
-            reason = "",
-        ),
-        Err(error) => tracing::warn!(
-            target: AUDIT_TARGET,
-            event = "role_assignment",
-            action = match action {
-                Action::Grant => "grant_refused",
-                Action::Revoke => "revoke_refused",
-            },
-            member_issuer = ?member_issuer,
-            member_subject = ?member_subject,
-            tenant = ?tenant,
-            role,
-            actor = ?actor,
-            actor_issuer = ?actor_issuer,
-            actor_key_id,
-            actor_tenant = ?actor_tenant,
-            reason = %crate::util::Chain(error),
-        ),
-    }
 }
