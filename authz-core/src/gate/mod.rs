@@ -350,8 +350,10 @@ impl Gate {
         // A miss: the digest is the parsed token's when the parse kept the same bytes.
         let digest =
             looked_up.and_then(|(bytes, digest)| (bytes == token.as_bytes()).then_some(digest));
-        self.authenticate_token(token, digest, route, Source::Header)
-            .await
+        // Boxed: a whole validation's future is several times the size of a cache hit's,
+        // and every request's future (the handler's, which axum boxes and moves) holds this
+        // one. A miss verifies a signature, next to which the allocation is nothing.
+        Box::pin(self.authenticate_token(token, digest, route, Source::Header)).await
     }
 
     /// Authenticates a request as [`authenticate`](Self::authenticate) does, reading the
@@ -389,9 +391,8 @@ impl Gate {
                 audit::authentication(route, "invalid_request", None, &reason);
                 return Err(self.refuse(RefusalKind::InvalidRequest(reason)));
             }
-            return self
-                .authenticate_token(token, None, route, Source::Cookie)
-                .await;
+            // Boxed, as a miss of the header's is (see `authenticate`).
+            return Box::pin(self.authenticate_token(token, None, route, Source::Cookie)).await;
         }
         self.authenticate(request.header_values("authorization"), route)
             .await

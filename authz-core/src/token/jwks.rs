@@ -295,7 +295,27 @@ impl RemoteJwks {
         kid: Option<&str>,
         alg: Algorithm,
     ) -> Result<Arc<KeySet>, TokenError> {
-        let mut seen = self.snapshot();
+        // Every request but a few a refresh period: fresh keys that have a candidate, with one
+        // clock reading (fresh keys are usable: `cache_ttl` is within the usable bound).
+        let seen = self.snapshot();
+        if let (Some(fetched_at), Some(keys)) = (seen.fetched_at, &seen.keys)
+            && self.elapsed(fetched_at) < self.config.cache_ttl
+            && keys.has_candidate(kid, alg)
+        {
+            return Ok(Arc::clone(keys));
+        }
+        // Keys stale, missing, or without this kid. Boxed, so that the future of every
+        // request, which holds this one, is not as large as a fetch's.
+        Box::pin(self.refresh_for(seen, kid, alg)).await
+    }
+
+    /// [`keys_for`](Self::keys_for) when the snapshot `seen` did not answer at once.
+    async fn refresh_for(
+        &self,
+        mut seen: Arc<Snapshot>,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<Arc<KeySet>, TokenError> {
         let stale = seen
             .fetched_at
             .is_some_and(|t| self.elapsed(t) >= self.config.cache_ttl);
