@@ -9,6 +9,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use actix_web::dev::Payload;
+use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, web};
 use authz_core::gate::RequestHeaders;
 use authz_core::{Adapter, Authenticated, Claims, Gate, Policy, Requirement};
@@ -53,7 +54,15 @@ impl RequestHeaders for Request<'_> {
     }
 
     fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> {
-        self.0.headers().get_all(name).map(|value| value.as_bytes())
+        // The names the gate reads on every request as constants: looked up by text, a name
+        // is parsed again on each call.
+        let headers = self.0.headers();
+        let values = match name {
+            "authorization" => headers.get_all(header::AUTHORIZATION),
+            "cookie" => headers.get_all(header::COOKIE),
+            _ => headers.get_all(name),
+        };
+        values.map(|value| value.as_bytes())
     }
 }
 

@@ -7,8 +7,8 @@ use authz_core::{Adapter, Authenticated, Claims, Gate, Policy, Requirement};
 use axum::extract::{
     FromRef, FromRequestParts, MatchedPath, OptionalFromRequestParts, RawPathParams,
 };
-use axum::http::HeaderValue;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
 use serde::de::DeserializeOwned;
 
 use crate::rejection::{ProblemJson, RefusalResponder, Rejection};
@@ -44,11 +44,14 @@ impl RequestHeaders for Request<'_> {
     }
 
     fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> {
-        self.0
-            .headers
-            .get_all(name)
-            .iter()
-            .map(HeaderValue::as_bytes)
+        // The names the gate reads on every request as `http`'s constants: looked up by
+        // text, a name is parsed again on each call.
+        let values = match name {
+            "authorization" => self.0.headers.get_all(header::AUTHORIZATION),
+            "cookie" => self.0.headers.get_all(header::COOKIE),
+            _ => self.0.headers.get_all(name),
+        };
+        values.iter().map(HeaderValue::as_bytes)
     }
 }
 
