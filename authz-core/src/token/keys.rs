@@ -199,8 +199,7 @@ impl Key {
 
     /// Whether `signature` is a valid `alg` signature of `message` under this key. The caller
     /// has checked that the key [`allows`](Self::allows) `alg`.
-    /// (`&Vec` because jsonwebtoken's `Verifier` takes one.)
-    pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &Vec<u8>) -> bool {
+    pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
         #[cfg(feature = "aws_lc_rs")]
         if let Some(params) = AwsLcParams::of(alg) {
             let parsed =
@@ -210,9 +209,9 @@ impl Key {
                 .is_some_and(|key| key.verify_sig(message, signature).is_ok());
         }
         // HMAC (and every algorithm with the RustCrypto backend alone): jsonwebtoken's verifier,
-        // which compares MACs in constant time.
+        // which compares MACs in constant time (and takes the signature as a `Vec`).
         (provider().verifier_factory)(&alg.to_jwt(), &self.decoding)
-            .is_ok_and(|verifier| verifier.verify(message, signature).is_ok())
+            .is_ok_and(|verifier| verifier.verify(message, &signature.to_vec()).is_ok())
     }
 
     /// SHA-256 over the key's family and material: equal only for the same key.

@@ -1,6 +1,8 @@
 //! One validation: the compact JWS split, the header read, the key chosen, the signature
 //! verified (or found in the verified-token cache), the claims read and checked.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::DeserializeOwned;
@@ -34,12 +36,12 @@ pub(super) struct Header {
 /// its payload when the payload had to be read (to find the issuer whose keys to try).
 pub(super) struct Decoded<'a, 't> {
     parts: &'a Parts<'t>,
-    header: &'a Header,
+    header: Header,
     payload: Option<Vec<u8>>,
 }
 
 impl<'a, 't> Decoded<'a, 't> {
-    fn new(parts: &'a Parts<'t>, header: &'a Header, payload: Option<Vec<u8>>) -> Self {
+    fn new(parts: &'a Parts<'t>, header: Header, payload: Option<Vec<u8>>) -> Self {
         Self {
             parts,
             header,
@@ -64,6 +66,29 @@ pub(super) fn b64(segment: &str, part: TokenPart) -> Result<Vec<u8>, TokenError>
         .decode(segment)
         .map_err(|_| TokenError::Base64(part))
 }
+
+/// [`b64`] into `buf` when the decoded segment fits there (as the segments of most tokens do),
+/// else into a new vector: a validation allocates no buffer for them.
+fn b64_in<'b>(
+    segment: &str,
+    part: TokenPart,
+    buf: &'b mut [u8],
+) -> Result<Cow<'b, [u8]>, TokenError> {
+    if base64::decoded_len_estimate(segment.len()) > buf.len() {
+        return b64(segment, part).map(Cow::Owned);
+    }
+    match URL_SAFE_NO_PAD.decode_slice(segment, buf) {
+        Ok(len) => Ok(Cow::Borrowed(&buf[..len])),
+        Err(_) => Err(TokenError::Base64(part)),
+    }
+}
+
+/// Stack room for a decoded header: a JOSE header is a few short members.
+const HEADER_BUF: usize = 512;
+/// Stack room for a decoded signature: up to RSA-8192's 1,024 bytes.
+const SIGNATURE_BUF: usize = 1024;
+/// Stack room for a decoded payload; a larger one is decoded into a vector.
+const PAYLOAD_BUF: usize = 4096;
 
 impl Inner {
     pub(super) fn split<'t>(&self, token: &'t str) -> Result<Parts<'t>, TokenError> {
@@ -94,7 +119,8 @@ impl Inner {
     }
 
     pub(super) fn header(&self, parts: &Parts<'_>) -> Result<Header, TokenError> {
-        let bytes = b64(parts.header, TokenPart::Header)?;
+        let mut buf = [0; HEADER_BUF];
+        let bytes = b64_in(parts.header, TokenPart::Header, &mut buf)?;
         let raw: RawHeader<'_> = parse_object(&bytes, TokenPart::Header)?;
         if raw.alg.eq_ignore_ascii_case("none") {
             return Err(TokenError::Unsigned);
@@ -179,7 +205,7 @@ impl Inner {
         let issuer = trusted.issuer.as_deref();
         let (mut validated, key) = match &trusted.keys {
             KeySource::Static(set) => self.finish::<C>(
-                Decoded::new(parts, &header, payload),
+                Decoded::new(parts, header, payload),
                 issuer,
                 set,
                 cache_use,
@@ -189,7 +215,7 @@ impl Inner {
             KeySource::Remote(remote) => {
                 let set = remote.keys_for(header.kid.as_deref(), header.alg).await?;
                 self.finish::<C>(
-                    Decoded::new(parts, &header, payload),
+                    Decoded::new(parts, header, payload),
                     issuer,
                     &set,
                     cache_use,
@@ -330,19 +356,21 @@ impl Inner {
             _ => false,
         };
         if !hit {
-            let signature = b64(parts.signature, TokenPart::Signature)?;
+            let mut buf = [0; SIGNATURE_BUF];
+            let signature = b64_in(parts.signature, TokenPart::Signature, &mut buf)?;
             if !key.verify(header.alg, parts.signing_input.as_bytes(), &signature) {
                 return Err(TokenError::BadSignature {
-                    kid: header.kid.clone(),
+                    kid: header.kid,
                     alg: header.alg,
                 });
             }
         }
 
         // Authenticated from here on.
+        let mut buf = [0; PAYLOAD_BUF];
         let payload = match payload {
-            Some(payload) => payload,
-            None => b64(parts.payload, TokenPart::Payload)?,
+            Some(payload) => Cow::Owned(payload),
+            None => b64_in(parts.payload, TokenPart::Payload, &mut buf)?,
         };
         let reg = parse_object_seed(
             &payload,
@@ -426,8 +454,8 @@ impl Inner {
         let store = (!matches!(cache_use, CacheUse::Off) && !hit).then(|| *key.fingerprint());
         let validated = Validated {
             alg: header.alg,
-            kid: header.kid.clone(),
-            typ: header.typ.clone(),
+            kid: header.kid,
+            typ: header.typ,
             exp,
             nbf: reg.nbf,
             iat: reg.iat,
