@@ -67,8 +67,7 @@ pub(super) fn b64(segment: &str, part: TokenPart) -> Result<Vec<u8>, TokenError>
         .map_err(|_| TokenError::Base64(part))
 }
 
-/// [`b64`] into `buf` when the decoded segment fits there (as the segments of most tokens do),
-/// else into a new vector: a validation allocates no buffer for them.
+/// [`b64`] into `buf` when the decoded segment fits there, else into a new vector.
 fn b64_in<'b>(
     segment: &str,
     part: TokenPart,
@@ -83,12 +82,12 @@ fn b64_in<'b>(
     }
 }
 
-/// Stack room for a decoded header: a JOSE header is a few short members.
-const HEADER_BUF: usize = 512;
-/// Stack room for a decoded signature: up to RSA-8192's 1,024 bytes.
-const SIGNATURE_BUF: usize = 1024;
-/// Stack room for a decoded payload; a larger one is decoded into a vector.
-const PAYLOAD_BUF: usize = 4096;
+/// Stack room for a decoded header: `alg`, `typ` and a `kid` of up to [`MAX_KID_LEN`] bytes
+/// fit. The header and the signature are decoded on the stack, where a buffer this small costs
+/// less to clear than an allocation; the payload, of any size up to the token's, into a vector.
+const HEADER_BUF: usize = 384;
+/// Stack room for a decoded signature: RSA keys of up to 4,096 bits, every ECDSA and EdDSA one.
+const SIGNATURE_BUF: usize = 512;
 
 impl Inner {
     pub(super) fn split<'t>(&self, token: &'t str) -> Result<Parts<'t>, TokenError> {
@@ -367,10 +366,9 @@ impl Inner {
         }
 
         // Authenticated from here on.
-        let mut buf = [0; PAYLOAD_BUF];
         let payload = match payload {
-            Some(payload) => Cow::Owned(payload),
-            None => b64_in(parts.payload, TokenPart::Payload, &mut buf)?,
+            Some(payload) => payload,
+            None => b64(parts.payload, TokenPart::Payload)?,
         };
         let reg = parse_object_seed(
             &payload,
