@@ -388,6 +388,50 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         assignments: &A,
         tenant: Option<&str>,
     ) -> Result<Self, TenantError> {
+        let member = self.scope_member(tenant)?;
+        // The answer from memory when the store has one; the wait for its database boxed, so
+        // that the future of every request stays small (it is moved as a whole, and the
+        // store's query future is large).
+        let found = match assignments.membership_now(member) {
+            Some(answer) => answer?,
+            None => Box::pin(assignments.membership(member)).await?,
+        };
+        let in_tenant = is_membership_in(found.as_ref(), member.tenant);
+        self.scoped(found, in_tenant)
+    }
+
+    /// [`scope_into`](Self::scope_into) as far as it gets without waiting: the answer when
+    /// the store has it in memory (no allocation), else the whole scoping, boxed. A guard's
+    /// future then holds a pointer where it would hold the scoping's state, on every route.
+    pub(crate) fn scope_now<'a, A: Assignments<P> + ?Sized>(
+        self,
+        assignments: &'a A,
+        tenant: Option<&'a str>,
+    ) -> Scoping<'a, Self, TenantError>
+    where
+        C: Send + Sync + 'a,
+    {
+        // `Some(found)` when the store answered from memory.
+        let (answered, in_tenant) = match self.scope_member(tenant) {
+            Err(error) => return Scoping::Now(Err(error)),
+            Ok(member) => match assignments.membership_now(member) {
+                None => (None, false),
+                Some(Err(unavailable)) => return Scoping::Now(Err(unavailable.into())),
+                Some(Ok(found)) => {
+                    let in_tenant = is_membership_in(found.as_ref(), member.tenant);
+                    (Some(found), in_tenant)
+                }
+            },
+        };
+        match answered {
+            Some(found) => Scoping::Now(self.scoped(found, in_tenant)),
+            None => Scoping::Wait(Box::pin(self.scope_into(assignments, tenant))),
+        }
+    }
+
+    /// The member to look up for a caller scoped to `tenant` (or, `None`, to its credential's
+    /// tenant), after the checks that need no store.
+    fn scope_member<'s>(&'s self, tenant: Option<&'s str>) -> Result<Member<'s>, TenantError> {
         let tenant = match (self.credential_tenant(), tenant) {
             (Some(own), Some(tenant)) if own != tenant => {
                 return Err(self.refuse_tenant("another tenant"));
@@ -405,15 +449,14 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         if !member.is_valid() {
             return Err(self.refuse_tenant("not a member"));
         }
-        // The answer from memory when the store has one; the wait for its database boxed, so
-        // that the future of every request stays small (it is moved as a whole, and the
-        // store's query future is large).
-        let found = match assignments.membership_now(member) {
-            Some(answer) => answer?,
-            None => Box::pin(assignments.membership(member)).await?,
-        };
+        Ok(member)
+    }
+
+    /// The caller joined to the roles the store found for it, when `in_tenant` says they are
+    /// its membership in the tenant asked for ([`is_membership_in`]); else refused.
+    fn scoped(self, found: Option<Membership<P>>, in_tenant: bool) -> Result<Self, TenantError> {
         match found {
-            Some(found) if !found.assigned.is_empty() && *found.tenant == *tenant => {
+            Some(found) if in_tenant => {
                 let joined = self.join_assigned(found.tenant, &found.assigned);
                 if audit::may_record(true) {
                     audit::resource_check(
@@ -486,6 +529,18 @@ pub use memory::MemoryAssignments;
 mod erased;
 #[cfg(feature = "jwt")]
 pub(crate) use erased::ErasedAssignments;
+
+/// Whether `found` is a membership with roles in `tenant` (a store answering for another
+/// tenant grants nothing).
+fn is_membership_in<P: Policy>(found: Option<&Membership<P>>, tenant: &str) -> bool {
+    found.is_some_and(|found| !found.assigned.is_empty() && *found.tenant == *tenant)
+}
+
+/// What scoping a caller comes to without waiting: the answer, or the wait for it, boxed.
+pub(crate) enum Scoping<'a, T, E> {
+    Now(Result<T, E>),
+    Wait(std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'a>>),
+}
 
 #[cfg(test)]
 mod tests;

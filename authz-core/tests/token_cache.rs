@@ -466,3 +466,104 @@ async fn the_gate_fills_the_entry_its_next_lookup_finds() {
         );
     }
 }
+
+/// A revocation backend that only answers through its future (no `check_now`), after a
+/// yield: what a database or a remote store is to the validator.
+#[derive(Default)]
+struct AnswersLater {
+    revoked: std::sync::Mutex<Vec<String>>,
+    asked: std::sync::atomic::AtomicUsize,
+}
+
+impl authz_core::token::Revocation for AnswersLater {
+    fn check<'a>(
+        &'a self,
+        token: authz_core::token::RevocationQuery<'a>,
+    ) -> authz_core::token::BoxFuture<
+        'a,
+        Result<authz_core::token::RevocationStatus, authz_core::token::RevocationError>,
+    > {
+        Box::pin(async move {
+            tokio::task::yield_now().await;
+            self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let revoked = self.revoked.lock().unwrap();
+            Ok(match token.jti {
+                Some(jti) if revoked.iter().any(|r| r == jti) => {
+                    authz_core::token::RevocationStatus::Revoked
+                }
+                _ => authz_core::token::RevocationStatus::Active,
+            })
+        })
+    }
+}
+
+/// A hit answers at once when its keys are fresh and its revocation backend answers from
+/// memory. When the keys are stale, or the backend must be awaited, the hit waits for them,
+/// and what they say still decides: a key replaced under its kid, or a revocation only the
+/// backend's future reports, refuses the cached token.
+#[tokio::test]
+async fn a_hit_that_must_wait_for_its_keys_or_its_revocation_still_checks_them() {
+    for path in PATHS {
+        let old = TestKey::generate(Algorithm::ES256, "k1");
+        let jwks = JwksServer::start().await.unwrap();
+        jwks.set_keys(&[&old]);
+        // Keys stale a millisecond after each fetch, so every later hit refetches them first.
+        let config = RemoteConfig {
+            cache_ttl: Duration::from_millis(1),
+            refetch_cooldown: Duration::from_millis(1),
+            ..RemoteConfig::default()
+        };
+        let backend = std::sync::Arc::new(AnswersLater::default());
+        let validator = builder()
+            .algorithms([Algorithm::ES256])
+            .jwks_url(jwks.jwks_url())
+            .remote_config(config)
+            .revocation(backend.clone())
+            .build()
+            .unwrap();
+        let token = |jti: &str| {
+            let mut claims = claims_for(ISS, AUD, "alice");
+            claims["jti"] = json!(jti);
+            old.mint(&claims)
+        };
+        let (first, second) = (token("t-1"), token("t-2"));
+        let asked =
+            |backend: &AnswersLater| backend.asked.load(std::sync::atomic::Ordering::SeqCst);
+
+        validate(&validator, &first, path).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert_eq!(validate(&validator, &first, path).await.unwrap(), "alice");
+        assert_eq!(validator.cache_stats().unwrap().hits, 1, "{path:?}");
+        assert_eq!(asked(&backend), 2, "{path:?}: the hit asked the backend");
+
+        // Revoked where only the backend's future says so.
+        validate(&validator, &second, path).await.unwrap();
+        backend.revoked.lock().unwrap().push("t-2".to_owned());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(
+            matches!(
+                validate(&validator, &second, path).await,
+                Err(TokenError::Revoked)
+            ),
+            "{path:?}"
+        );
+        assert_eq!(validator.cache_stats().unwrap().hits, 2, "{path:?}");
+
+        // The same kid, other key material, seen only by the refetch the stale keys cause.
+        let replacement = TestKey::generate(Algorithm::ES256, "k1");
+        jwks.set_keys(&[&replacement]);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(
+            matches!(
+                validate(&validator, &first, path).await,
+                Err(TokenError::BadSignature { .. })
+            ),
+            "{path:?}"
+        );
+        assert_eq!(
+            validator.cache_stats().unwrap().hits,
+            2,
+            "{path:?}: the entry of the replaced key was not served"
+        );
+    }
+}

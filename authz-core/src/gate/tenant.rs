@@ -5,7 +5,7 @@ use std::any::Any;
 use std::sync::Arc;
 
 use super::{Gate, Refusal, RefusalKind};
-use crate::assignments::{Assignments, ErasedAssignments};
+use crate::assignments::{Assignments, ErasedAssignments, Scoping};
 use crate::audit;
 use crate::authorize::{Authenticated, Granted};
 use crate::claims::Claims;
@@ -51,42 +51,57 @@ impl Gate {
     ) -> Result<(Authenticated<R::Policy, C>, Granted<R>), Refusal>
     where
         R: Requirement,
-        C: Claims,
+        C: Claims + Send + Sync,
     {
         let caller = match R::TENANT {
             None => caller,
-            Some(from) => self.scope::<R, C>(caller, from, path_param, route).await?,
+            Some(from) => {
+                // `None`: the tenant the credential names.
+                let tenant = match from {
+                    TenantFrom::Path(name) => match path_param(name) {
+                        Some(tenant) => Some(tenant),
+                        None => return Err(self.misconfigured::<R>(NO_PARAMETER, route)),
+                    },
+                    TenantFrom::Credential => None,
+                };
+                match self.scope_now::<R, C>(caller, tenant, route) {
+                    Scoping::Now(scoped) => scoped?,
+                    Scoping::Wait(wait) => wait.await?,
+                }
+            }
         };
         let granted = self.authorize::<R, C>(&caller, route)?;
         Ok((caller, granted))
     }
 
-    async fn scope<'p, R: Requirement, C: Claims>(
-        &self,
+    /// The caller scoped to `tenant` (`None`: its credential's), as far as that gets without
+    /// waiting: in memory, or without a store, at once and with no allocation; the wait for a
+    /// database boxed. So a guard's future holds a pointer for the scoping, on every route.
+    fn scope_now<'a, R: Requirement, C: Claims + Send + Sync + 'a>(
+        &'a self,
         caller: Authenticated<R::Policy, C>,
-        from: TenantFrom,
-        path_param: impl FnOnce(&str) -> Option<&'p str>,
+        tenant: Option<&'a str>,
         route: &str,
-    ) -> Result<Authenticated<R::Policy, C>, Refusal> {
-        // `None`: the tenant the credential names.
-        let tenant = match from {
-            TenantFrom::Path(name) => match path_param(name) {
-                Some(tenant) => Some(tenant),
-                None => return Err(self.misconfigured::<R>(NO_PARAMETER, route)),
-            },
-            TenantFrom::Credential => None,
-        };
-        let scoped = match self.config.assignments.as_deref() {
-            None => caller.in_credential_tenant(tenant),
+    ) -> Scoping<'a, Authenticated<R::Policy, C>, Refusal> {
+        let scoping = match self.config.assignments.as_deref() {
+            None => Scoping::Now(caller.in_credential_tenant(tenant)),
             Some(stored) => {
                 let Some(store) = stored.downcast_ref::<Arc<dyn ErasedAssignments<R::Policy>>>()
                 else {
-                    return Err(self.misconfigured::<R>(OTHER_POLICY, route));
+                    return Scoping::Now(Err(self.misconfigured::<R>(OTHER_POLICY, route)));
                 };
-                caller.scope_into(&**store, tenant).await
+                caller.scope_now(&**store, tenant)
             }
         };
-        scoped.map_err(|error| self.refuse(RefusalKind::from(error)))
+        match scoping {
+            Scoping::Now(scoped) => {
+                Scoping::Now(scoped.map_err(|error| self.refuse(RefusalKind::from(error))))
+            }
+            Scoping::Wait(wait) => Scoping::Wait(Box::pin(async move {
+                wait.await
+                    .map_err(|error| self.refuse(RefusalKind::from(error)))
+            })),
+        }
     }
 
     fn misconfigured<R: Requirement>(&self, what: &'static str, route: &str) -> Refusal {

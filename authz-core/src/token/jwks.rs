@@ -84,7 +84,7 @@ enum Source {
 }
 
 /// What readers see: swapped whole under a write lock held only for the pointer swap.
-struct Snapshot {
+pub(crate) struct Snapshot {
     keys: Option<Arc<KeySet>>,
     /// A reading of the validator's monotonic clock.
     fetched_at: Option<Duration>,
@@ -295,8 +295,23 @@ impl RemoteJwks {
         kid: Option<&str>,
         alg: Algorithm,
     ) -> Result<Arc<KeySet>, TokenError> {
-        // Every request but a few a refresh period: fresh keys that have a candidate, with one
-        // clock reading (fresh keys are usable: `cache_ttl` is within the usable bound).
+        match self.keys_now(kid, alg) {
+            Ok(keys) => Ok(keys),
+            // Keys stale, missing, or without this kid. Boxed, so that the future of every
+            // request, which holds this one, is not as large as a fetch's.
+            Err(seen) => Box::pin(self.refresh_for(seen, kid, alg)).await,
+        }
+    }
+
+    /// The key set for this `kid` and `alg` without waiting: what every request but a few a
+    /// refresh period gets, fresh keys that have a candidate, with one clock reading (fresh
+    /// keys are usable: `cache_ttl` is within the usable bound). Else the snapshot read, for
+    /// [`keys_for`](Self::keys_for) to refresh.
+    pub(crate) fn keys_now(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<Arc<KeySet>, Arc<Snapshot>> {
         let seen = self.snapshot();
         if let (Some(fetched_at), Some(keys)) = (seen.fetched_at, &seen.keys)
             && self.elapsed(fetched_at) < self.config.cache_ttl
@@ -304,9 +319,7 @@ impl RemoteJwks {
         {
             return Ok(Arc::clone(keys));
         }
-        // Keys stale, missing, or without this kid. Boxed, so that the future of every
-        // request, which holds this one, is not as large as a fetch's.
-        Box::pin(self.refresh_for(seen, kid, alg)).await
+        Err(seen)
     }
 
     /// [`keys_for`](Self::keys_for) when the snapshot `seen` did not answer at once.

@@ -331,6 +331,16 @@ impl<C> Validated<C> {
     }
 }
 
+/// A cache lookup as far as it got without waiting.
+enum Lookup<'v, C> {
+    /// No usable entry.
+    Miss,
+    /// The answer.
+    Now(Result<Arc<Validated<C>>, TokenError>),
+    /// The keys must be fetched, or the revocation backend asked, first.
+    Wait(super::revocation::BoxFuture<'v, Option<Result<Arc<Validated<C>>, TokenError>>>),
+}
+
 impl Validator {
     /// A builder with the secure defaults: no algorithm, no key, issuer and audience required.
     pub fn builder() -> ValidatorBuilder {
@@ -410,38 +420,91 @@ impl Validator {
     where
         C: Claims + DeserializeOwned + Send + Sync + 'static,
     {
-        let inner = &*self.inner;
-        let cache = inner.cache.as_ref()?;
-        let now = inner.clock.unix_now();
-        let (key, value) = cache.get(digest, now)?;
-        // An entry made by `validate` (no value) or for another claims type: a miss.
-        let validated = value?.downcast::<Validated<C>>().ok()?;
-        let current = inner
-            .current_key(
-                validated.iss.as_deref(),
-                validated.kid.as_deref(),
-                validated.alg,
-            )
-            .await;
-        if current != Some(key) {
-            // The key left the key set or was replaced under its kid: verify again.
-            cache.remove(digest);
-            return None;
+        // Answered at once on every hit whose keys and revocation backend are at hand; the
+        // rest waits in a box, so that a request's future stays the size of the first case.
+        match self.cached_now::<C>(digest) {
+            Lookup::Miss => None,
+            Lookup::Now(result) => Some(result),
+            Lookup::Wait(wait) => wait.await,
         }
-        cache.count(true);
-        Some(self.recheck(validated, now).await)
     }
 
-    /// The checks a cache hit runs: the clock's and revocation.
-    async fn recheck<C>(
+    /// [`cached`](Self::cached), as far as it gets without waiting.
+    fn cached_now<C>(&self, digest: &Digest32) -> Lookup<'_, C>
+    where
+        C: Claims + DeserializeOwned + Send + Sync + 'static,
+    {
+        let inner = &*self.inner;
+        let Some(cache) = inner.cache.as_ref() else {
+            return Lookup::Miss;
+        };
+        let now = inner.clock.unix_now();
+        let Some((key, value)) = cache.get(digest, now) else {
+            return Lookup::Miss;
+        };
+        // An entry made by `validate` (no value) or for another claims type: a miss.
+        let Some(validated) = value.and_then(|value| value.downcast::<Validated<C>>().ok()) else {
+            return Lookup::Miss;
+        };
+        let current = inner.current_key_now(
+            validated.iss.as_deref(),
+            validated.kid.as_deref(),
+            validated.alg,
+        );
+        match current {
+            Some(current) => self.hit(*digest, key, current, validated, now),
+            None => {
+                let digest = *digest;
+                Lookup::Wait(Box::pin(async move {
+                    let current = inner
+                        .current_key(
+                            validated.iss.as_deref(),
+                            validated.kid.as_deref(),
+                            validated.alg,
+                        )
+                        .await;
+                    match self.hit(digest, key, current, validated, now) {
+                        Lookup::Miss => None,
+                        Lookup::Now(result) => Some(result),
+                        Lookup::Wait(wait) => wait.await,
+                    }
+                }))
+            }
+        }
+    }
+
+    /// A cache entry made under the key `key`, when the token now selects `current`: the
+    /// checks a hit still runs, the clock's and revocation.
+    fn hit<C>(
         &self,
+        digest: Digest32,
+        key: Digest32,
+        current: Option<Digest32>,
         validated: Arc<Validated<C>>,
         now: u64,
-    ) -> Result<Arc<Validated<C>>, TokenError> {
+    ) -> Lookup<'_, C>
+    where
+        C: Claims + DeserializeOwned + Send + Sync + 'static,
+    {
         let inner = &*self.inner;
-        inner.check_times(validated.exp, validated.nbf, validated.iat, now)?;
-        inner.check_revocation(&validated).await?;
-        Ok(validated)
+        let Some(cache) = inner.cache.as_ref() else {
+            return Lookup::Miss;
+        };
+        if current != Some(key) {
+            // The key left the key set or was replaced under its kid: verify again.
+            cache.remove(&digest);
+            return Lookup::Miss;
+        }
+        cache.count(true);
+        if let Err(error) = inner.check_times(validated.exp, validated.nbf, validated.iat, now) {
+            return Lookup::Now(Err(error));
+        }
+        match inner.revocation_now(&validated) {
+            Some(answer) => Lookup::Now(answer.map(|()| validated)),
+            None => Lookup::Wait(Box::pin(async move {
+                Some(inner.check_revocation(&validated).await.map(|()| validated))
+            })),
+        }
     }
 
     /// [`validate_shared`](Self::validate_shared) after [`cached`](Self::cached) answered

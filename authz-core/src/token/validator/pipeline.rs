@@ -265,32 +265,52 @@ impl Inner {
         }
     }
 
+    /// [`current_key`](Self::current_key) without waiting: `None` when the issuer's remote
+    /// keys must be fetched first.
+    pub(super) fn current_key_now(
+        &self,
+        iss: Option<&str>,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Option<Option<crate::token::cache::Digest32>> {
+        let Ok(trusted) = self.trusted(iss) else {
+            return Some(None);
+        };
+        let fingerprint = |set: &KeySet| set.select(kid, alg).ok().map(|key| *key.fingerprint());
+        match &trusted.keys {
+            KeySource::Static(set) => Some(fingerprint(set)),
+            #[cfg(feature = "remote")]
+            KeySource::Remote(remote) => {
+                remote.keys_now(kid, alg).ok().map(|set| fingerprint(&set))
+            }
+        }
+    }
+
     pub(super) async fn check_revocation<C>(
         &self,
         validated: &Validated<C>,
     ) -> Result<(), TokenError> {
-        // `sub` here is the claims type's subject (see `finish`), the one the application
-        // sees: revoking it refuses exactly the caller that owner checks and audit name.
+        if let Some(answer) = self.revocation_now(validated) {
+            return answer;
+        }
         let Some(revocation) = &self.revocation else {
             return Ok(());
         };
-        let query = RevocationQuery {
-            jti: validated.jti.as_deref(),
-            sub: validated.sub.as_deref(),
-            iss: validated.iss.as_deref(),
-            iat: validated.iat,
-            exp: validated.exp,
-            sid: validated.sid.as_deref(),
+        revocation_result(revocation.check(revocation_query(validated)).await)
+    }
+
+    /// [`check_revocation`](Self::check_revocation) without waiting: `None` when the backend
+    /// must be asked and cannot answer at once.
+    pub(super) fn revocation_now<C>(
+        &self,
+        validated: &Validated<C>,
+    ) -> Option<Result<(), TokenError>> {
+        let Some(revocation) = &self.revocation else {
+            return Some(Ok(()));
         };
-        let answer = match revocation.check_now(&query) {
-            Some(answer) => answer,
-            None => revocation.check(query).await,
-        };
-        match answer {
-            Ok(RevocationStatus::Active) => Ok(()),
-            Ok(RevocationStatus::Revoked) => Err(TokenError::Revoked),
-            Err(e) => Err(TokenError::RevocationUnavailable(e)),
-        }
+        revocation
+            .check_now(&revocation_query(validated))
+            .map(revocation_result)
     }
 
     /// The checks that depend on the clock: expiry, not-before, issued-in-the-future, the
@@ -474,6 +494,30 @@ impl Inner {
             claims,
         };
         Ok((validated, store))
+    }
+}
+
+/// What the revocation hook is asked about a token. `sub` is the claims type's subject (see
+/// `finish`), the one the application sees: revoking it refuses exactly the caller that owner
+/// checks and audit name.
+fn revocation_query<C>(validated: &Validated<C>) -> RevocationQuery<'_> {
+    RevocationQuery {
+        jti: validated.jti.as_deref(),
+        sub: validated.sub.as_deref(),
+        iss: validated.iss.as_deref(),
+        iat: validated.iat,
+        exp: validated.exp,
+        sid: validated.sid.as_deref(),
+    }
+}
+
+fn revocation_result(
+    answer: Result<RevocationStatus, crate::token::revocation::RevocationError>,
+) -> Result<(), TokenError> {
+    match answer {
+        Ok(RevocationStatus::Active) => Ok(()),
+        Ok(RevocationStatus::Revoked) => Err(TokenError::Revoked),
+        Err(e) => Err(TokenError::RevocationUnavailable(e)),
     }
 }
 
