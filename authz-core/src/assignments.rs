@@ -403,6 +403,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
     /// [`scope_into`](Self::scope_into) as far as it gets without waiting: the answer when
     /// the store has it in memory (no allocation), else the whole scoping, boxed. A guard's
     /// future then holds a pointer where it would hold the scoping's state, on every route.
+    #[cfg(feature = "jwt")]
     pub(crate) fn scope_now<'a, A: Assignments<P> + ?Sized>(
         self,
         assignments: &'a A,
@@ -537,6 +538,7 @@ fn is_membership_in<P: Policy>(found: Option<&Membership<P>>, tenant: &str) -> b
 }
 
 /// What scoping a caller comes to without waiting: the answer, or the wait for it, boxed.
+#[cfg(feature = "jwt")]
 pub(crate) enum Scoping<'a, T, E> {
     Now(Result<T, E>),
     Wait(std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'a>>),

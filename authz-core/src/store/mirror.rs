@@ -10,15 +10,15 @@
 //! copy stops being trusted until a load fits again.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use super::push::{self, BATCH, ChannelError, Follower, Trust, hinted_key, now_ms};
 use super::{Connection, RedisError, keys};
 use crate::token::BoxFuture;
-use crate::util::{read, write};
+use crate::util::{DigestKeys, read, write};
 
 /// Milliseconds an entry is kept past Redis's remaining time: one for Redis's whole
 /// milliseconds, one for this clock's.
@@ -27,7 +27,7 @@ const KEEP_MARGIN_MS: u64 = 2;
 /// An entry's identity: its kind (the index of its key's kind among the store's kinds) and
 /// the SHA-256 its key names, without the prefix and hex of the Redis key. What a check looks
 /// up, so that it builds no string. Hashed whole, with keys no one outside the process knows
-/// ([`SlotKeys`]): digests chosen to collide cannot make the map quadratic.
+/// ([`DigestKeys`]): digests chosen to collide cannot make the map quadratic.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct Slot {
     pub(crate) kind: u8,
@@ -38,82 +38,6 @@ impl Hash for Slot {
     fn hash<H: Hasher>(&self, state: &mut H) {
         state.write(&self.digest);
         state.write_u8(self.kind);
-    }
-}
-
-/// Builds [`SlotHasher`]s with 256 bits of key drawn once per process from the operating
-/// system's randomness (through std's [`RandomState`]). SipHash, std's own, cost a third of a
-/// check; a keyed folded multiply (as in `foldhash`) of the digest's four words costs a tenth
-/// of it, and an attacker who cannot read the keys cannot choose digests that collide.
-#[derive(Clone, Copy)]
-pub(crate) struct SlotKeys([u64; 4]);
-
-impl Default for SlotKeys {
-    fn default() -> Self {
-        static KEYS: OnceLock<[u64; 4]> = OnceLock::new();
-        Self(*KEYS.get_or_init(|| {
-            let random = RandomState::new();
-            // Odd multipliers never zero a word.
-            [0u8, 1, 2, 3].map(|i| random.hash_one(i) | 1)
-        }))
-    }
-}
-
-impl BuildHasher for SlotKeys {
-    type Hasher = SlotHasher;
-
-    fn build_hasher(&self) -> SlotHasher {
-        SlotHasher {
-            keys: self.0,
-            state: self.0[3],
-        }
-    }
-}
-
-/// A keyed folded-multiply hash of 16-byte blocks (see [`SlotKeys`]).
-pub(crate) struct SlotHasher {
-    keys: [u64; 4],
-    state: u64,
-}
-
-/// The two halves of `a × b`, folded.
-fn fold(a: u64, b: u64) -> u64 {
-    let product = u128::from(a) * u128::from(b);
-    (product as u64) ^ ((product >> 64) as u64)
-}
-
-impl Hasher for SlotHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        // A digest, on the path of every check: four words, two folds.
-        if let Ok(digest) = <&[u8; 32]>::try_from(bytes) {
-            let word = |i: usize| {
-                let mut word = [0u8; 8];
-                word.copy_from_slice(&digest[i * 8..i * 8 + 8]);
-                u64::from_le_bytes(word)
-            };
-            let low = fold(word(0) ^ self.keys[0] ^ self.state, word(1) ^ self.keys[1]);
-            self.state = fold(word(2) ^ self.keys[0] ^ low, word(3) ^ self.keys[1]) ^ 32;
-            return;
-        }
-        for block in bytes.chunks(16) {
-            let mut words = [0u8; 16];
-            words[..block.len()].copy_from_slice(block);
-            let (low, high) = words.split_at(8);
-            let word = |half: &[u8]| u64::from_le_bytes(half.try_into().unwrap_or_default());
-            self.state = fold(
-                word(low) ^ self.keys[0] ^ self.state,
-                word(high) ^ self.keys[1],
-            );
-        }
-        self.state ^= bytes.len() as u64;
-    }
-
-    fn write_u8(&mut self, value: u8) {
-        self.state = fold(self.state ^ u64::from(value) ^ self.keys[2], self.keys[3]);
-    }
-
-    fn finish(&self) -> u64 {
-        self.state
     }
 }
 
@@ -131,7 +55,7 @@ pub(crate) struct Mirror {
     kinds: &'static [&'static str],
     /// More entries than this and the copy stops being trusted.
     capacity: usize,
-    entries: RwLock<HashMap<Slot, Entry, SlotKeys>>,
+    entries: RwLock<HashMap<Slot, Entry, DigestKeys>>,
     trust: Trust,
     /// Set when an entry did not fit; cleared by the next load.
     full: AtomicBool,
@@ -392,6 +316,7 @@ pub(crate) fn hinted_entry(
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
+    use std::hash::BuildHasher as _;
 
     use super::*;
 
@@ -484,7 +409,7 @@ mod tests {
 
     #[test]
     fn chosen_digests_do_not_collide_in_the_map() {
-        let hasher = SlotKeys::default();
+        let hasher = DigestKeys::default();
         let hash = |kind: u8, digest: [u8; 32]| hasher.hash_one(Slot { kind, digest });
         // Digests that agree on their first 8 bytes (the old hasher's whole input).
         let hashes: HashSet<u64> = (0..1000u16)
@@ -504,7 +429,7 @@ mod tests {
         }
         assert_ne!(hash(1, [0; 32]), base);
         // Keyed: another process (other keys) hashes differently.
-        let other = SlotKeys([3, 5, 7, 9]);
+        let other = DigestKeys([3, 5, 7, 9]);
         assert_ne!(
             other.hash_one(Slot {
                 kind: 0,

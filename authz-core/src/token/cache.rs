@@ -56,18 +56,19 @@
 //! a multiple of the shard count (fewer than 64 entries lost). The map's memory,
 //! without the validated tokens, measured 150 to 220 bytes per entry at 40, 1,000 and 100,000
 //! entries: an entry's slot (about 100 bytes), the remembered hashes, which take a slot of the same size,
-//! and the tables' power-of-two growth. A key is a SHA-256 digest, already uniform: the map
-//! hashes its first 16 bytes with two seeds drawn at random per cache (a folded multiply,
-//! [`DigestHash`]), so the shard and bucket of a digest cannot be predicted without them,
-//! for about a tenth of what SipHash over all 32 bytes costs a lookup.
+//! and the tables' power-of-two growth. A key is a SHA-256 digest: the map hashes it with a
+//! folded multiply keyed by 256 random bits per process ([`DigestKeys`], the Redis mirror's
+//! hasher too), so the shard and bucket of a digest cannot be predicted, for about a tenth of
+//! what SipHash costs a lookup.
 
 use std::any::Any;
-use std::hash::{BuildHasher, Hasher};
 use std::num::NonZero;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use quick_cache::sync::Cache;
+
+use crate::util::DigestKeys;
 use sha2::{Digest, Sha256};
 
 /// SHA-256 of a token or of key material.
@@ -104,62 +105,8 @@ struct Entry {
     value: Option<Shared>,
 }
 
-/// Hashes the cache's keys, SHA-256 digests: their first 16 bytes, each half mixed with a seed
-/// drawn at random for this cache, multiplied and folded (the mixing step of foldhash and
-/// aHash). The digest is uniform already; the seeds keep the table's layout unpredictable.
-#[derive(Clone)]
-struct DigestHash {
-    seeds: [u64; 2],
-}
-
-impl DigestHash {
-    fn random() -> Self {
-        // The standard library's randomly keyed hasher, as a source of two random words.
-        let random = std::hash::RandomState::new();
-        Self {
-            seeds: [random.hash_one(0_u8), random.hash_one(1_u8)],
-        }
-    }
-}
-
-impl BuildHasher for DigestHash {
-    type Hasher = DigestHasher;
-
-    fn build_hasher(&self) -> DigestHasher {
-        DigestHasher {
-            seeds: self.seeds,
-            hash: 0,
-        }
-    }
-}
-
-struct DigestHasher {
-    seeds: [u64; 2],
-    hash: u64,
-}
-
-impl Hasher for DigestHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let word = |at: usize| {
-            bytes
-                .get(at..at + 8)
-                .and_then(|word| <[u8; 8]>::try_from(word).ok())
-                .map_or(0, u64::from_le_bytes)
-        };
-        let product = u128::from(word(0) ^ self.seeds[0]) * u128::from(word(8) ^ self.seeds[1]);
-        self.hash ^= (product as u64) ^ ((product >> 64) as u64);
-    }
-
-    /// The length that `[u8; 32]` writes before its bytes: always 32, so nothing to mix.
-    fn write_usize(&mut self, _: usize) {}
-
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
 pub(crate) struct VerifiedCache {
-    entries: Cache<Digest32, Entry, quick_cache::UnitWeighter, DigestHash>,
+    entries: Cache<Digest32, Entry, quick_cache::UnitWeighter, DigestKeys>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -191,7 +138,7 @@ impl VerifiedCache {
             Ok(options) => Cache::with_options(
                 options,
                 quick_cache::UnitWeighter,
-                DigestHash::random(),
+                DigestKeys::default(),
                 quick_cache::sync::DefaultLifecycle::default(),
             ),
             // Unreachable: `build` fails only when a capacity is left unset. Fails safe, with
@@ -200,7 +147,7 @@ impl VerifiedCache {
                 0,
                 0,
                 quick_cache::UnitWeighter,
-                DigestHash::random(),
+                DigestKeys::default(),
                 quick_cache::sync::DefaultLifecycle::default(),
             ),
         };
@@ -322,21 +269,21 @@ mod tests {
     }
 
     #[test]
-    fn digests_spread_evenly_and_their_hashes_depend_on_the_seeds() {
-        let (a, b) = (DigestHash::random(), DigestHash::random());
-        assert_ne!(a.seeds, b.seeds);
+    fn digests_spread_evenly_under_the_keyed_hash() {
+        use std::hash::BuildHasher as _;
+        let keys = DigestKeys::default();
         assert_ne!(
-            a.hash_one(token(1)),
-            b.hash_one(token(1)),
-            "seeded per cache"
+            keys.hash_one(token(1)),
+            DigestKeys([3, 5, 7, 9]).hash_one(token(1)),
+            "keyed"
         );
-        assert_eq!(a.hash_one(token(1)), a.hash_one(token(1)));
         // quick_cache takes shards from one end of the hash and buckets from the other: both
-        // ends spread 8,192 digests over 64 slots evenly (128 each on average, 11 the standard deviation).
+        // ends spread 8,192 digests over 64 slots evenly (128 each on average, 11 the standard
+        // deviation).
         for bits in [|h: u64| h & 63, |h: u64| h >> 58] {
             let mut slots = [0_u32; 64];
             for i in 0..8192 {
-                slots[bits(a.hash_one(token(i))) as usize] += 1;
+                slots[bits(keys.hash_one(token(i))) as usize] += 1;
             }
             assert!(slots.iter().all(|n| (60..=200).contains(n)), "{slots:?}");
         }

@@ -41,7 +41,7 @@ def parse(path):
 
 
 def short(name):
-    return re.sub(r"/root/\.cargo/registry/src/[^/]+/", "", name)[:140]
+    return re.sub(r"\S*/\.cargo/registry/src/[^/]+/", "", name)[:140]
 
 
 def main():
