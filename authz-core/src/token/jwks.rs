@@ -84,7 +84,7 @@ enum Source {
 }
 
 /// What readers see: swapped whole under a write lock held only for the pointer swap.
-pub(crate) struct Snapshot {
+struct Snapshot {
     keys: Option<Arc<KeySet>>,
     /// A reading of the validator's monotonic clock.
     fetched_at: Option<Duration>,
@@ -296,39 +296,32 @@ impl RemoteJwks {
         alg: Algorithm,
     ) -> Result<Arc<KeySet>, TokenError> {
         match self.keys_now(kid, alg) {
-            Ok(keys) => Ok(keys),
+            Some(keys) => Ok(keys),
             // Keys stale, missing, or without this kid. Boxed, so that the future of every
             // request, which holds this one, is not as large as a fetch's.
-            Err(seen) => Box::pin(self.refresh_for(seen, kid, alg)).await,
+            None => Box::pin(self.refresh_for(kid, alg)).await,
         }
     }
 
     /// The key set for this `kid` and `alg` without waiting: what every request but a few a
     /// refresh period gets, fresh keys that have a candidate, with one clock reading (fresh
-    /// keys are usable: `cache_ttl` is within the usable bound). Else the snapshot read, for
-    /// [`keys_for`](Self::keys_for) to refresh.
-    pub(crate) fn keys_now(
-        &self,
-        kid: Option<&str>,
-        alg: Algorithm,
-    ) -> Result<Arc<KeySet>, Arc<Snapshot>> {
+    /// keys are usable: `cache_ttl` is within the usable bound). `None` sends
+    /// [`keys_for`](Self::keys_for) to refresh them.
+    pub(crate) fn keys_now(&self, kid: Option<&str>, alg: Algorithm) -> Option<Arc<KeySet>> {
         let seen = self.snapshot();
-        if let (Some(fetched_at), Some(keys)) = (seen.fetched_at, &seen.keys)
-            && self.elapsed(fetched_at) < self.config.cache_ttl
-            && keys.has_candidate(kid, alg)
-        {
-            return Ok(Arc::clone(keys));
-        }
-        Err(seen)
+        let fetched_at = seen.fetched_at?;
+        let keys = seen.keys.as_ref()?;
+        (self.elapsed(fetched_at) < self.config.cache_ttl && keys.has_candidate(kid, alg))
+            .then(|| Arc::clone(keys))
     }
 
-    /// [`keys_for`](Self::keys_for) when the snapshot `seen` did not answer at once.
+    /// [`keys_for`](Self::keys_for) when [`keys_now`](Self::keys_now) did not answer.
     async fn refresh_for(
         &self,
-        mut seen: Arc<Snapshot>,
         kid: Option<&str>,
         alg: Algorithm,
     ) -> Result<Arc<KeySet>, TokenError> {
+        let mut seen = self.snapshot();
         let stale = seen
             .fetched_at
             .is_some_and(|t| self.elapsed(t) >= self.config.cache_ttl);

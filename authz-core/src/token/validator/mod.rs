@@ -341,6 +341,17 @@ enum Lookup<'v, C> {
     Wait(super::revocation::BoxFuture<'v, Option<Result<Arc<Validated<C>>, TokenError>>>),
 }
 
+impl<C> Lookup<'_, C> {
+    /// The lookup's answer, waiting for it when it must.
+    async fn answer(self) -> Option<Result<Arc<Validated<C>>, TokenError>> {
+        match self {
+            Lookup::Miss => None,
+            Lookup::Now(result) => Some(result),
+            Lookup::Wait(wait) => wait.await,
+        }
+    }
+}
+
 impl Validator {
     /// A builder with the secure defaults: no algorithm, no key, issuer and audience required.
     pub fn builder() -> ValidatorBuilder {
@@ -422,11 +433,7 @@ impl Validator {
     {
         // Answered at once on every hit whose keys and revocation backend are at hand; the
         // rest waits in a box, so that a request's future stays the size of the first case.
-        match self.cached_now::<C>(digest) {
-            Lookup::Miss => None,
-            Lookup::Now(result) => Some(result),
-            Lookup::Wait(wait) => wait.await,
-        }
+        self.cached_now::<C>(digest).answer().await
     }
 
     /// [`cached`](Self::cached), as far as it gets without waiting.
@@ -452,7 +459,7 @@ impl Validator {
             validated.alg,
         );
         match current {
-            Some(current) => self.hit(*digest, key, current, validated, now),
+            Some(current) => Self::hit(inner, cache, *digest, key, current, validated, now),
             None => {
                 let digest = *digest;
                 Lookup::Wait(Box::pin(async move {
@@ -463,11 +470,9 @@ impl Validator {
                             validated.alg,
                         )
                         .await;
-                    match self.hit(digest, key, current, validated, now) {
-                        Lookup::Miss => None,
-                        Lookup::Now(result) => Some(result),
-                        Lookup::Wait(wait) => wait.await,
-                    }
+                    Self::hit(inner, cache, digest, key, current, validated, now)
+                        .answer()
+                        .await
                 }))
             }
         }
@@ -475,21 +480,18 @@ impl Validator {
 
     /// A cache entry made under the key `key`, when the token now selects `current`: the
     /// checks a hit still runs, the clock's and revocation.
-    fn hit<C>(
-        &self,
+    fn hit<'v, C>(
+        inner: &'v Inner,
+        cache: &VerifiedCache,
         digest: Digest32,
         key: Digest32,
         current: Option<Digest32>,
         validated: Arc<Validated<C>>,
         now: u64,
-    ) -> Lookup<'_, C>
+    ) -> Lookup<'v, C>
     where
         C: Claims + DeserializeOwned + Send + Sync + 'static,
     {
-        let inner = &*self.inner;
-        let Some(cache) = inner.cache.as_ref() else {
-            return Lookup::Miss;
-        };
         if current != Some(key) {
             // The key left the key set or was replaced under its kid: verify again.
             cache.remove(&digest);

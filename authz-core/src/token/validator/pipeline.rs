@@ -256,11 +256,11 @@ impl Inner {
         alg: Algorithm,
     ) -> Option<crate::token::cache::Digest32> {
         match &self.trusted(iss).ok()?.keys {
-            KeySource::Static(set) => set.select(kid, alg).ok().map(|key| *key.fingerprint()),
+            KeySource::Static(set) => selected_key(set, kid, alg),
             #[cfg(feature = "remote")]
             KeySource::Remote(remote) => {
                 let set = remote.keys_for(kid, alg).await.ok()?;
-                set.select(kid, alg).ok().map(|key| *key.fingerprint())
+                selected_key(&set, kid, alg)
             }
         }
     }
@@ -276,13 +276,12 @@ impl Inner {
         let Ok(trusted) = self.trusted(iss) else {
             return Some(None);
         };
-        let fingerprint = |set: &KeySet| set.select(kid, alg).ok().map(|key| *key.fingerprint());
         match &trusted.keys {
-            KeySource::Static(set) => Some(fingerprint(set)),
+            KeySource::Static(set) => Some(selected_key(set, kid, alg)),
             #[cfg(feature = "remote")]
-            KeySource::Remote(remote) => {
-                remote.keys_now(kid, alg).ok().map(|set| fingerprint(&set))
-            }
+            KeySource::Remote(remote) => remote
+                .keys_now(kid, alg)
+                .map(|set| selected_key(&set, kid, alg)),
         }
     }
 
@@ -290,13 +289,14 @@ impl Inner {
         &self,
         validated: &Validated<C>,
     ) -> Result<(), TokenError> {
-        if let Some(answer) = self.revocation_now(validated) {
-            return answer;
-        }
         let Some(revocation) = &self.revocation else {
             return Ok(());
         };
-        revocation_result(revocation.check(revocation_query(validated)).await)
+        let query = revocation_query(validated);
+        revocation_result(match revocation.check_now(&query) {
+            Some(answer) => answer,
+            None => revocation.check(query).await,
+        })
     }
 
     /// [`check_revocation`](Self::check_revocation) without waiting: `None` when the backend
@@ -495,6 +495,15 @@ impl Inner {
         };
         Ok((validated, store))
     }
+}
+
+/// The fingerprint of the key `set` selects for `kid` and `alg`, if it selects one.
+fn selected_key(
+    set: &KeySet,
+    kid: Option<&str>,
+    alg: Algorithm,
+) -> Option<crate::token::cache::Digest32> {
+    set.select(kid, alg).ok().map(|key| *key.fingerprint())
 }
 
 /// What the revocation hook is asked about a token. `sub` is the claims type's subject (see
