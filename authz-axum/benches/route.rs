@@ -4,6 +4,10 @@
 //!
 //! overhead of authz beyond the signature check = protected - unprotected - raw decode
 //!
+//! `protected/hs256_cached` is the same route with the verified-token cache on: after the first
+//! request every call is a cache hit, so it measures the guard's own cost on the path most
+//! requests take.
+//!
 //! Run: `cargo bench -p authz-axum --bench route`
 
 use std::hint::black_box;
@@ -50,30 +54,37 @@ async fn protected() -> &'static str {
 
 fn route(c: &mut Criterion) {
     let key = TestKey::generate(Algorithm::HS256, "k1");
-    let validator = Validator::builder()
-        .algorithms([Algorithm::HS256])
-        .key(key.verification_key())
-        .issuer("https://id.bench")
-        .audience("reports")
-        .build()
-        .expect("validator");
+    let validator = |cache: usize| {
+        Validator::builder()
+            .algorithms([Algorithm::HS256])
+            .key(key.verification_key())
+            .issuer("https://id.bench")
+            .audience("reports")
+            .cache(cache)
+            .build()
+            .expect("validator")
+    };
     let mut claims = claims_for("https://id.bench", "reports", "alice");
     claims["exp"] = serde_json::json!(authz_core::testkit::now() + 24 * 3600);
     claims["roles"] = serde_json::json!(["viewer"]);
     let token = key.mint(&claims);
     let auth = format!("Bearer {token}");
 
-    let app = Router::new()
-        .route("/open", get(open))
-        .route("/protected", get(protected))
-        .into_axum()
-        .with_state(Gate::new(validator));
+    let app = |validator: Validator| {
+        Router::new()
+            .route("/open", get(open))
+            .route("/protected", get(protected))
+            .into_axum()
+            .with_state(Gate::new(validator))
+    };
+    let cached = app(validator(10_000));
+    let app = app(validator(0));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
 
-    let call = |path: &'static str, auth: Option<String>| {
+    let call = |app: &axum::Router, path: &'static str, auth: Option<String>| {
         let app = app.clone();
         async move {
             let mut request = Request::get(path);
@@ -92,11 +103,15 @@ fn route(c: &mut Criterion) {
     let mut group = c.benchmark_group("route");
     group.bench_function("baseline/unprotected", |b| {
         b.to_async(&runtime)
-            .iter(|| call("/open", Some(auth.clone())))
+            .iter(|| call(&app, "/open", Some(auth.clone())))
     });
     group.bench_function("protected/hs256", |b| {
         b.to_async(&runtime)
-            .iter(|| call("/protected", Some(auth.clone())))
+            .iter(|| call(&app, "/protected", Some(auth.clone())))
+    });
+    group.bench_function("protected/hs256_cached", |b| {
+        b.to_async(&runtime)
+            .iter(|| call(&cached, "/protected", Some(auth.clone())))
     });
 
     let decoding_key = jsonwebtoken::DecodingKey::from_secret(key.secret().expect("hmac secret"));

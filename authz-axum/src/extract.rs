@@ -1,7 +1,10 @@
 //! The extractors: [`Auth`] authenticates; the guard behind `#[require]` also checks a
 //! requirement and yields the proof; [`Public`] checks nothing but says so.
 
-use authz_core::gate::RequestHeaders;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use authz_core::gate::{RequestHeaders, RouteCheck};
 use authz_core::requirement::TenantFrom;
 use authz_core::{Adapter, Authenticated, Claims, Gate, Policy, Requirement};
 use axum::extract::{
@@ -55,6 +58,12 @@ impl RequestHeaders for Request<'_> {
     }
 }
 
+/// An extractor's result under adapter `A`.
+type Answered<A, T> = Result<T, Rejection<<A as AxumAdapter>::Responder>>;
+
+/// The caller under adapter `A`.
+type Caller<A> = Authenticated<<A as Adapter>::Policy, <A as Adapter>::Claims>;
+
 /// The caller of this request, once authenticated: a handler taking the caller and a guard
 /// authenticates once. A private type, so nothing else can put a caller there.
 struct Cached<P, C>(Authenticated<P, C>);
@@ -81,11 +90,69 @@ async fn authenticate<A: AxumAdapter>(
     Ok(caller)
 }
 
+/// [`authenticate`] when the gate answers without waiting ([`Gate::authenticate_now`]: a
+/// cache hit, or a caller this request already has); `None` otherwise.
+fn authenticate_now<A: AxumAdapter>(
+    gate: &Gate,
+    parts: &mut Parts,
+) -> Option<Answered<A, Caller<A>>> {
+    if let Some(Cached(caller)) = parts.extensions.get::<Cached<A::Policy, A::Claims>>() {
+        return Some(Ok(caller.clone()));
+    }
+    let caller =
+        match gate.authenticate_now::<A::Policy, A::Claims>(&Request(parts), route(parts))? {
+            Ok(caller) => caller,
+            Err(refusal) => return Some(Err(refusal.into())),
+        };
+    parts.extensions.insert(Cached(caller.clone()));
+    Some(Ok(caller))
+}
+
 fn route(parts: &Parts) -> &str {
     parts
         .extensions
         .get::<MatchedPath>()
         .map_or("", MatchedPath::as_str)
+}
+
+/// The path parameter `name` of the request, from its parameters as axum matched them.
+fn path_param<'a>(params: Option<&'a RawPathParams>, name: &str) -> Option<&'a str> {
+    params?
+        .iter()
+        .find_map(|(key, value)| (key == name).then_some(value))
+}
+
+/// A future's output when it is ready at its first poll, else `None` (the future is dropped).
+/// For axum's extractors of what the router already put in the request, which never wait.
+fn ready_now<F: Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => Some(output),
+        Poll::Pending => None,
+    }
+}
+
+/// An extractor's answer: ready when the gate came to it without waiting, else the rest of
+/// the road, boxed. axum boxes every handler's future and moves it; a future that held every
+/// step of authentication would be several hundred bytes on every request, most of them for
+/// the steps a cache hit never takes.
+enum Answer<'p, T> {
+    Ready(std::future::Ready<T>),
+    Wait(Pin<Box<dyn Future<Output = T> + Send + 'p>>),
+}
+
+impl<T> Future for Answer<'_, T> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match self.get_mut() {
+            Answer::Ready(ready) => Pin::new(ready).poll(cx),
+            Answer::Wait(wait) => wait.as_mut().poll(cx),
+        }
+    }
 }
 
 impl<S, A> FromRequestParts<S> for Auth<A>
@@ -96,9 +163,17 @@ where
 {
     type Rejection = Rejection<A::Responder>;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
         let gate = Gate::from_ref(state);
-        authenticate::<A>(&gate, parts).await.map(Auth)
+        match authenticate_now::<A>(&gate, parts) {
+            Some(answer) => Answer::Ready(std::future::ready(answer.map(Auth))),
+            None => Answer::Wait(Box::pin(async move {
+                authenticate::<A>(&gate, parts).await.map(Auth)
+            })),
+        }
     }
 }
 
@@ -132,25 +207,66 @@ where
 {
     type Rejection = Rejection<A::Responder>;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
         let gate = Gate::from_ref(state);
-        let caller = authenticate::<A>(&gate, parts).await?;
-        // A route declared in a tenant of a path parameter reads the request's parameters.
-        let params = match R::TENANT {
-            Some(TenantFrom::Path(_)) => RawPathParams::from_request_parts(parts, state).await.ok(),
-            _ => None,
-        };
-        let param = |name: &str| {
-            let params = params.as_ref()?;
-            params
-                .iter()
-                .find_map(|(key, value)| (key == name).then_some(value))
-        };
-        let (caller, granted) = gate
-            .authorize_route::<R, A::Claims>(caller, param, route(parts))
-            .await?;
-        Ok(Require::new(caller, granted))
+        match require_now::<A, R>(&gate, parts) {
+            Some(answer) => Answer::Ready(std::future::ready(answer)),
+            None => Answer::Wait(Box::pin(require::<A, R>(gate, parts))),
+        }
     }
+}
+
+/// The guard's check when the gate comes to it without waiting: a cache hit on a route with
+/// no tenant store to ask. `None` otherwise.
+fn require_now<A, R>(
+    gate: &Gate,
+    parts: &mut Parts,
+) -> Option<Answered<A, Require<A, R>>>
+where
+    A: AxumAdapter,
+    R: Requirement<Policy = A::Policy>,
+{
+    let caller = match authenticate_now::<A>(gate, parts)? {
+        Ok(caller) => caller,
+        Err(rejection) => return Some(Err(rejection)),
+    };
+    // A route declared in a tenant of a path parameter reads the request's parameters.
+    let params = match R::TENANT {
+        Some(TenantFrom::Path(_)) => ready_now(RawPathParams::from_request_parts(parts, &()))?.ok(),
+        _ => None,
+    };
+    let param = |name: &str| path_param(params.as_ref(), name);
+    match gate.authorize_route_now::<R, A::Claims>(caller, param, route(parts)) {
+        RouteCheck::Done(Ok((caller, granted))) => Some(Ok(Require::new(caller, granted))),
+        RouteCheck::Done(Err(refusal)) => Some(Err(refusal.into())),
+        // The caller is in the request's extensions: the long road starts from it.
+        RouteCheck::Wait(_) => None,
+    }
+}
+
+/// The guard's check, the whole road: authentication that waits (a cache miss, keys to
+/// fetch, a revocation backend to ask), a tenant store that asks its database.
+async fn require<A, R>(
+    gate: Gate,
+    parts: &mut Parts,
+) -> Result<Require<A, R>, Rejection<A::Responder>>
+where
+    A: AxumAdapter,
+    R: Requirement<Policy = A::Policy>,
+{
+    let caller = authenticate::<A>(&gate, parts).await?;
+    let params = match R::TENANT {
+        Some(TenantFrom::Path(_)) => RawPathParams::from_request_parts(parts, &()).await.ok(),
+        _ => None,
+    };
+    let param = |name: &str| path_param(params.as_ref(), name);
+    let (caller, granted) = gate
+        .authorize_route::<R, A::Claims>(caller, param, route(parts))
+        .await?;
+    Ok(Require::new(caller, granted))
 }
 
 impl<S: Send + Sync, A: 'static> FromRequestParts<S> for Public<A> {

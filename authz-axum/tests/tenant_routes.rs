@@ -183,6 +183,54 @@ async fn a_store_that_cannot_answer_gives_503_never_a_grant() {
     assert!(body.contains("role assignments"), "{body}");
 }
 
+/// The fixture's assignments, answered only through the store's future, as a database is:
+/// every tenant route must wait for it.
+struct Remote(MemoryAssignments<notes::Policy>);
+impl Assignments<notes::Policy> for Remote {
+    async fn membership(
+        &self,
+        member: Member<'_>,
+    ) -> Result<Option<Membership<notes::Policy>>, Unavailable> {
+        tokio::task::yield_now().await;
+        self.0.membership(member).await
+    }
+}
+
+/// The guard answers a cache hit at once, without a future of its own; on a tenant route
+/// whose store must be asked it takes the long road from the caller it authenticated. Both
+/// the grant and the refusal must still be the store's, on the request that fills the cache
+/// and on the hits after it.
+#[tokio::test]
+async fn a_cached_caller_on_a_route_whose_store_must_wait_gets_the_stores_answer() {
+    let fixture = Fixture::new();
+    let validator = fixture.validator_builder().cache(64).build().unwrap();
+    let gate = Gate::new(validator).assignments(Remote(fixture.assignments()));
+    let ann = fixture.bearer("ann", &[]);
+    for round in 0..3 {
+        // A viewer in acme: reads there, may not write; an editor in globex: writes there.
+        let (status, body) = call(gate.clone(), "GET", "/orgs/acme/notes", &ann).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (200, "ann in acme"),
+            "round {round}"
+        );
+        let (status, _) = call(gate.clone(), "POST", "/orgs/acme/notes", &ann).await;
+        assert_eq!(status, 403, "round {round}: a viewer wrote");
+        let (status, body) = call(gate.clone(), "POST", "/orgs/globex/notes", &ann).await;
+        assert_eq!((status, body.as_str()), (200, "written"), "round {round}");
+        let (status, _) = call(gate.clone(), "GET", "/orgs/initech/notes", &ann).await;
+        assert_eq!(
+            status, 404,
+            "round {round}: read in a tenant she is no member of"
+        );
+    }
+    let stats = gate.validator().cache_stats().unwrap();
+    assert!(
+        stats.hits >= 11,
+        "the rounds after the first were not cache hits: {stats:?}"
+    );
+}
+
 authz_core::policy! {
     /// Another service's policy.
     pub mod other {

@@ -401,17 +401,13 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
     }
 
     /// [`scope_into`](Self::scope_into) as far as it gets without waiting: the answer when
-    /// the store has it in memory (no allocation), else the whole scoping, boxed. A guard's
-    /// future then holds a pointer where it would hold the scoping's state, on every route.
+    /// the store has it in memory (no allocation), else the caller back, for `scope_into`.
     #[cfg(feature = "jwt")]
-    pub(crate) fn scope_now<'a, A: Assignments<P> + ?Sized>(
+    pub(crate) fn scope_now<A: Assignments<P> + ?Sized>(
         self,
-        assignments: &'a A,
-        tenant: Option<&'a str>,
-    ) -> Scoping<'a, Self, TenantError>
-    where
-        C: Send + Sync + 'a,
-    {
+        assignments: &A,
+        tenant: Option<&str>,
+    ) -> Scoping<Self, TenantError> {
         // `Some(found)` when the store answered from memory.
         let (answered, in_tenant) = match self.scope_member(tenant) {
             Err(error) => return Scoping::Now(Err(error)),
@@ -426,7 +422,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         };
         match answered {
             Some(found) => Scoping::Now(self.scoped(found, in_tenant)),
-            None => Scoping::Wait(Box::pin(self.scope_into(assignments, tenant))),
+            None => Scoping::Wait(self),
         }
     }
 
@@ -537,11 +533,12 @@ fn is_membership_in<P: Policy>(found: Option<&Membership<P>>, tenant: &str) -> b
     found.is_some_and(|found| !found.assigned.is_empty() && *found.tenant == *tenant)
 }
 
-/// What scoping a caller comes to without waiting: the answer, or the wait for it, boxed.
+/// What scoping a caller comes to without waiting: the answer, or the caller back when the
+/// store must be asked (its database).
 #[cfg(feature = "jwt")]
-pub(crate) enum Scoping<'a, T, E> {
+pub(crate) enum Scoping<T, E> {
     Now(Result<T, E>),
-    Wait(std::pin::Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'a>>),
+    Wait(T),
 }
 
 #[cfg(test)]

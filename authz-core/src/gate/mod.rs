@@ -58,6 +58,7 @@ pub use bearer::{Credentials, bearer_credentials};
 #[cfg(feature = "cookies")]
 use cookie::{CookieCredentials, HOST_PREFIX};
 pub use refusal::{Refusal, RefusalKind};
+pub use tenant::RouteCheck;
 
 /// Seconds a client is asked to wait (`Retry-After`) when a dependency (keys, revocation
 /// store, API key store) is down.
@@ -322,19 +323,11 @@ impl Gate {
     {
         let mut values = authorization.into_iter();
         let (first, second) = (values.next(), values.next());
-        // The form every client sends, `Bearer <token>` in one header, is looked up in the
-        // verified-token cache before it is parsed: bytes the cache holds are a token that
-        // passed every check, and this header parses to exactly that token (see `cached`).
-        let mut looked_up = None;
-        if second.is_none()
-            && let Some(token) = first.and_then(bearer::plain_bearer)
-            && !self.claimed_by_api_keys(token)
-            && let Some(digest) = self.config.validator.cache_digest(token)
+        let looked_up = self.cache_key(first, second);
+        if let Some((_, digest)) = &looked_up
+            && let Some(cached) = self.config.validator.cached::<C>(digest).await
         {
-            if let Some(cached) = self.config.validator.cached::<C>(&digest).await {
-                return self.admit_validated(cached, route);
-            }
-            looked_up = Some((token, digest));
+            return self.admit_validated(cached, route);
         }
         let token = match bearer_credentials(first.into_iter().chain(second)) {
             Credentials::Bearer(token) => token,
@@ -396,6 +389,55 @@ impl Gate {
         }
         self.authenticate(request.header_values("authorization"), route)
             .await
+    }
+
+    /// [`authenticate_request`](Self::authenticate_request) as far as it gets without
+    /// waiting: the answer when the request's token is in the verified-token cache and every
+    /// check a hit still runs answers from memory (the key set is fresh, the revocation store
+    /// answers without I/O), with no allocation. `None` when authentication must take the long
+    /// road (no cache entry, keys to refresh, a revocation backend to ask, a cookie, an API
+    /// key, missing or malformed credentials): then call `authenticate_request`. An adapter
+    /// whose guard answers with a ready future when it can, instead of a state machine that
+    /// holds every step of the long road, calls this first.
+    pub fn authenticate_now<P: Policy, C>(
+        &self,
+        request: &impl RequestHeaders,
+        route: &str,
+    ) -> Option<Result<Authenticated<P, C>, Refusal>>
+    where
+        C: Claims + serde::de::DeserializeOwned + Send + Sync + 'static,
+    {
+        #[cfg(feature = "cookies")]
+        if let Some(cookie) = &self.config.cookie
+            && cookie.token(request).is_some()
+        {
+            return None;
+        }
+        let mut values = request.header_values("authorization");
+        let (first, second) = (values.next(), values.next());
+        let (_, digest) = self.cache_key(first, second)?;
+        let cached = self.config.validator.cached_now::<C>(&digest).now()?;
+        Some(self.admit_validated(cached, route))
+    }
+
+    /// The form every client sends, `Bearer <token>` in one header, is looked up in the
+    /// verified-token cache before it is parsed: bytes the cache holds are a token that passed
+    /// every check, and this header parses to exactly that token (see `Validator::cached`).
+    /// The token's bytes and their cache digest, for the values `first` and `second` of the
+    /// `Authorization` header, when the cache is on and the header has that form.
+    fn cache_key<'t>(
+        &self,
+        first: Option<&'t [u8]>,
+        second: Option<&[u8]>,
+    ) -> Option<(&'t [u8], [u8; 32])> {
+        if second.is_some() {
+            return None;
+        }
+        let token = first.and_then(bearer::plain_bearer)?;
+        if self.claimed_by_api_keys(token) {
+            return None;
+        }
+        Some((token, self.config.validator.cache_digest(token)?))
     }
 
     /// Whether the request carries credentials at all (a bearer `Authorization` header, or the

@@ -16,6 +16,36 @@ use crate::requirement::{Requirement, TenantFrom};
 /// by its policy (a gate names none).
 pub(super) type Stored = Arc<dyn Any + Send + Sync>;
 
+/// The outcome of a route's checks: the caller they ran on and the proof, or the refusal.
+type Outcome<R, C> = Result<(Authenticated<<R as Requirement>::Policy, C>, Granted<R>), Refusal>;
+
+/// What [`Gate::authorize_route_now`] comes to without waiting.
+#[must_use = "a route check that is not looked at neither admits nor refuses"]
+pub enum RouteCheck<R: Requirement, C> {
+    /// The checks ran: the caller they ran on (scoped to the route's tenant, when it has one)
+    /// and the proof, or the refusal.
+    Done(Outcome<R, C>),
+    /// The route's tenant store must ask its database: the caller back, for
+    /// [`Gate::authorize_route`].
+    Wait(Authenticated<R::Policy, C>),
+}
+
+impl<R: Requirement, C> std::fmt::Debug for RouteCheck<R, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Done(Ok(_)) => f.write_str("RouteCheck::Done(Ok(..))"),
+            Self::Done(Err(refusal)) => f.debug_tuple("RouteCheck::Done").field(refusal).finish(),
+            Self::Wait(_) => f.write_str("RouteCheck::Wait(..)"),
+        }
+    }
+}
+
+/// [`RouteCheck`], with the tenant to ask the store about.
+enum Checked<'p, R: Requirement, C> {
+    Done(Outcome<R, C>),
+    Wait(Authenticated<R::Policy, C>, Option<&'p str>),
+}
+
 const OTHER_POLICY: &str = "the gate's role assignments (Gate::assignments) are for another policy than this route's: give the gate a store of the route's policy";
 const NO_PARAMETER: &str = "the route takes its tenant from a path parameter its path does not have: route it on a path with that parameter";
 
@@ -53,6 +83,57 @@ impl Gate {
         R: Requirement,
         C: Claims + Send + Sync,
     {
+        let (caller, tenant) = match self.check_route(caller, path_param, route) {
+            Checked::Done(result) => return result,
+            Checked::Wait(caller, tenant) => (caller, tenant),
+        };
+        // Boxed: the store's query future is large, and an adapter's guard holds this future
+        // on every route.
+        let scoped = Box::pin(async {
+            let store = self.store::<R>(route)?;
+            caller
+                .scope_into(&**store, tenant)
+                .await
+                .map_err(|error| self.refuse(RefusalKind::from(error)))
+        })
+        .await?;
+        let granted = self.authorize::<R, C>(&scoped, route)?;
+        Ok((scoped, granted))
+    }
+
+    /// [`authorize_route`](Self::authorize_route) as far as it gets without waiting: every
+    /// route but one declared in a tenant whose store must ask its database. Costs no
+    /// allocation. An adapter whose guard answers at once when it can (a ready future instead
+    /// of a state machine holding every step) calls this, and `authorize_route` with the
+    /// caller it gives back when it answers [`RouteCheck::Wait`].
+    pub fn authorize_route_now<'p, R, C>(
+        &self,
+        caller: Authenticated<R::Policy, C>,
+        path_param: impl FnOnce(&str) -> Option<&'p str>,
+        route: &str,
+    ) -> RouteCheck<R, C>
+    where
+        R: Requirement,
+        C: Claims + Send + Sync,
+    {
+        match self.check_route(caller, path_param, route) {
+            Checked::Done(result) => RouteCheck::Done(result),
+            Checked::Wait(caller, _) => RouteCheck::Wait(caller),
+        }
+    }
+
+    /// The checks of a route up to the store's database: the answer, or the caller and its
+    /// tenant (`None`: the credential's) when the store must be asked.
+    fn check_route<'p, R, C>(
+        &self,
+        caller: Authenticated<R::Policy, C>,
+        path_param: impl FnOnce(&str) -> Option<&'p str>,
+        route: &str,
+    ) -> Checked<'p, R, C>
+    where
+        R: Requirement,
+        C: Claims + Send + Sync,
+    {
         let caller = match R::TENANT {
             None => caller,
             Some(from) => {
@@ -60,48 +141,44 @@ impl Gate {
                 let tenant = match from {
                     TenantFrom::Path(name) => match path_param(name) {
                         Some(tenant) => Some(tenant),
-                        None => return Err(self.misconfigured::<R>(NO_PARAMETER, route)),
+                        None => {
+                            return Checked::Done(
+                                Err(self.misconfigured::<R>(NO_PARAMETER, route)),
+                            );
+                        }
                     },
                     TenantFrom::Credential => None,
                 };
-                match self.scope_now::<R, C>(caller, tenant, route) {
-                    Scoping::Now(scoped) => scoped?,
-                    Scoping::Wait(wait) => wait.await?,
+                let scoping = match self.config.assignments.as_deref() {
+                    None => Scoping::Now(caller.in_credential_tenant(tenant)),
+                    Some(_) => match self.store::<R>(route) {
+                        Ok(store) => caller.scope_now(&**store, tenant),
+                        Err(refusal) => return Checked::Done(Err(refusal)),
+                    },
+                };
+                match scoping {
+                    Scoping::Now(Ok(scoped)) => scoped,
+                    Scoping::Now(Err(error)) => {
+                        return Checked::Done(Err(self.refuse(RefusalKind::from(error))));
+                    }
+                    Scoping::Wait(caller) => return Checked::Wait(caller, tenant),
                 }
             }
         };
-        let granted = self.authorize::<R, C>(&caller, route)?;
-        Ok((caller, granted))
+        let granted = self.authorize::<R, C>(&caller, route);
+        Checked::Done(granted.map(|granted| (caller, granted)))
     }
 
-    /// The caller scoped to `tenant` (`None`: its credential's), as far as that gets without
-    /// waiting: in memory, or without a store, at once and with no allocation; the wait for a
-    /// database boxed. So a guard's future holds a pointer for the scoping, on every route.
-    fn scope_now<'a, R: Requirement, C: Claims + Send + Sync + 'a>(
-        &'a self,
-        caller: Authenticated<R::Policy, C>,
-        tenant: Option<&'a str>,
+    /// The gate's store of role assignments, for `R`'s policy.
+    fn store<R: Requirement>(
+        &self,
         route: &str,
-    ) -> Scoping<'a, Authenticated<R::Policy, C>, Refusal> {
-        let scoping = match self.config.assignments.as_deref() {
-            None => Scoping::Now(caller.in_credential_tenant(tenant)),
-            Some(stored) => {
-                let Some(store) = stored.downcast_ref::<Arc<dyn ErasedAssignments<R::Policy>>>()
-                else {
-                    return Scoping::Now(Err(self.misconfigured::<R>(OTHER_POLICY, route)));
-                };
-                caller.scope_now(&**store, tenant)
-            }
-        };
-        match scoping {
-            Scoping::Now(scoped) => {
-                Scoping::Now(scoped.map_err(|error| self.refuse(RefusalKind::from(error))))
-            }
-            Scoping::Wait(wait) => Scoping::Wait(Box::pin(async move {
-                wait.await
-                    .map_err(|error| self.refuse(RefusalKind::from(error)))
-            })),
-        }
+    ) -> Result<&Arc<dyn ErasedAssignments<R::Policy>>, Refusal> {
+        self.config
+            .assignments
+            .as_deref()
+            .and_then(|stored| stored.downcast_ref::<Arc<dyn ErasedAssignments<R::Policy>>>())
+            .ok_or_else(|| self.misconfigured::<R>(OTHER_POLICY, route))
     }
 
     fn misconfigured<R: Requirement>(&self, what: &'static str, route: &str) -> Refusal {

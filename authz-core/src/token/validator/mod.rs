@@ -332,7 +332,7 @@ impl<C> Validated<C> {
 }
 
 /// A cache lookup as far as it got without waiting.
-enum Lookup<'v, C> {
+pub(crate) enum Lookup<'v, C> {
     /// No usable entry.
     Miss,
     /// The answer.
@@ -342,6 +342,15 @@ enum Lookup<'v, C> {
 }
 
 impl<C> Lookup<'_, C> {
+    /// The answer when the lookup came to one without waiting: `None` on a miss and when it
+    /// must wait (the wait, not started, is dropped).
+    pub(crate) fn now(self) -> Option<Result<Arc<Validated<C>>, TokenError>> {
+        match self {
+            Lookup::Now(result) => Some(result),
+            Lookup::Miss | Lookup::Wait(_) => None,
+        }
+    }
+
     /// The lookup's answer, waiting for it when it must.
     async fn answer(self) -> Option<Result<Arc<Validated<C>>, TokenError>> {
         match self {
@@ -443,7 +452,7 @@ impl Validator {
     }
 
     /// [`cached`](Self::cached), as far as it gets without waiting.
-    fn cached_now<C>(&self, digest: &Digest32) -> Lookup<'_, C>
+    pub(crate) fn cached_now<C>(&self, digest: &Digest32) -> Lookup<'_, C>
     where
         C: Claims + DeserializeOwned + Send + Sync + 'static,
     {
