@@ -221,10 +221,7 @@ where
 
 /// The guard's check when the gate comes to it without waiting: a cache hit on a route with
 /// no tenant store to ask. `None` otherwise.
-fn require_now<A, R>(
-    gate: &Gate,
-    parts: &mut Parts,
-) -> Option<Answered<A, Require<A, R>>>
+fn require_now<A, R>(gate: &Gate, parts: &mut Parts) -> Option<Answered<A, Require<A, R>>>
 where
     A: AxumAdapter,
     R: Requirement<Policy = A::Policy>,

@@ -11,6 +11,7 @@ use authz_core::testkit::{RedisServer, TestKey, claims_for, now};
 use authz_core::{
     Algorithm, Claims, Issuer, TokenError, Validator, store::RedisRevocation, token::Clock,
     token::ErrorCategory, token::Revocation, token::RevocationQuery, token::RevocationStatus,
+    token::ValidatorBuilder,
 };
 use serde_json::json;
 
@@ -47,14 +48,16 @@ async fn ttl(server: &RedisServer, key: &str) -> i64 {
 }
 
 fn validator(key: &TestKey, revocations: &RedisRevocation) -> Validator {
+    validator_builder(key, revocations).build().unwrap()
+}
+
+fn validator_builder(key: &TestKey, revocations: &RedisRevocation) -> ValidatorBuilder {
     Validator::builder()
         .algorithms([key.algorithm()])
         .key(key.verification_key())
         .issuer(ISSUER)
         .audience(AUDIENCE)
         .revocation(revocations.clone())
-        .build()
-        .unwrap()
 }
 
 fn token(key: &TestKey, sub: &str, jti: Option<&str>, iat: Option<u64>) -> String {
@@ -102,6 +105,76 @@ async fn a_revoked_jti_is_refused_and_others_are_not() {
     assert!(matches!(err, TokenError::Revoked), "{err:?}");
     assert_eq!(err.category(), ErrorCategory::InvalidToken);
     assert!(outcome(&v, &t2).await.is_ok());
+}
+
+/// The keys a token's revocation is looked up by are derived once, kept with the token in the
+/// verified-token cache; what is kept must be the keys, never the answer. Each kind of
+/// revocation made after the tokens were cached refuses its token on the next hit, and only
+/// that token.
+#[tokio::test]
+async fn each_kind_of_revocation_refuses_a_token_already_in_the_cache() {
+    let server = redis();
+    let store = RedisRevocation::builder(server.url()).build().unwrap();
+    let key = TestKey::generate(Algorithm::ES256, "k");
+    let v = validator_builder(&key, &store).cache(64).build().unwrap();
+    let issued = now() - 10;
+    let by_jti = token(&key, "ann", Some("c-1"), Some(issued));
+    let by_subject = token(&key, "bob", Some("c-2"), Some(issued));
+    let by_issuer_subject = token(&key, "cat", Some("c-3"), Some(issued));
+    let by_session = {
+        let mut claims = claims_for(ISSUER, AUDIENCE, "dan");
+        claims["jti"] = json!("c-4");
+        claims["iat"] = json!(issued);
+        claims["sid"] = json!("s-1");
+        key.mint(&claims)
+    };
+    let untouched = token(&key, "eve", Some("c-5"), Some(issued));
+    let all = [
+        &by_jti,
+        &by_subject,
+        &by_issuer_subject,
+        &by_session,
+        &untouched,
+    ];
+    for token in all {
+        for _ in 0..2 {
+            v.validate_shared::<MyClaims>(token).await.unwrap();
+        }
+    }
+    let hits = v.cache_stats().unwrap().hits;
+    assert_eq!(
+        hits, 5,
+        "each token's second validation was not a cache hit"
+    );
+
+    store.revoke_jti("c-1", now() + 300).await.unwrap();
+    store
+        .revoke_subject("bob", now(), now() + 300)
+        .await
+        .unwrap();
+    store
+        .revoke_subject_of(ISSUER, "cat", now(), now() + 300)
+        .await
+        .unwrap();
+    store
+        .revoke_session(ISSUER, "s-1", now(), now() + 300)
+        .await
+        .unwrap();
+    for (name, token) in [
+        ("jti", &by_jti),
+        ("subject", &by_subject),
+        ("issuer and subject", &by_issuer_subject),
+        ("session", &by_session),
+    ] {
+        let err = v.validate_shared::<MyClaims>(token).await.unwrap_err();
+        assert!(matches!(err, TokenError::Revoked), "by {name}: {err:?}");
+    }
+    v.validate_shared::<MyClaims>(&untouched).await.unwrap();
+    assert_eq!(
+        v.cache_stats().unwrap().hits,
+        hits + 5,
+        "the checks after the revocations were not cache hits"
+    );
 }
 
 #[tokio::test]

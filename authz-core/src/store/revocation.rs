@@ -28,6 +28,7 @@ pub use builder::RedisRevocationBuilder;
 use staleness::Cache;
 
 use core::fmt;
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -474,7 +475,7 @@ impl RedisRevocation {
     }
 
     async fn status(&self, q: &RevocationQuery<'_>) -> Result<RevocationStatus, RevocationError> {
-        let slots = Self::slots(q);
+        let slots = Self::slots_of(q);
         if slots.iter().all(Option::is_none) {
             return Ok(RevocationStatus::Active);
         }
@@ -489,13 +490,25 @@ impl RedisRevocation {
     /// [`status`](Self::status) when it needs no round trip: no entry could apply, or the
     /// mirror answers.
     fn status_now(&self, q: &RevocationQuery<'_>) -> Option<RevocationStatus> {
-        let slots = Self::slots(q);
+        let slots = Self::slots_of(q);
         if slots.iter().all(Option::is_none) {
             return Some(RevocationStatus::Active);
         }
         self.start_mirror();
         let values = self.inner.mirror.get(&slots)?;
         Some(Self::decide(q, values))
+    }
+
+    /// [`slots`](Self::slots), derived once per token the verified-token cache keeps (four
+    /// SHA-256 digests a request otherwise).
+    fn slots_of<'q>(q: &RevocationQuery<'q>) -> Cow<'q, [Option<Slot>; 4]> {
+        match q
+            .memo()
+            .and_then(|memo| memo.get_or_init(|| Self::slots(q)))
+        {
+            Some(kept) => Cow::Borrowed(kept),
+            None => Cow::Owned(Self::slots(q)),
+        }
     }
 
     /// The slots of the entries a token could have, in the order of KINDS.

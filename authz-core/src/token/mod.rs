@@ -32,7 +32,7 @@ pub use logout::{
 pub use logout_endpoint::{LogoutResponse, MAX_LOGOUT_BODY};
 pub use revocation::{
     BoxFuture, InMemoryRevocation, Revocation, RevocationError, RevocationQuery, RevocationStatus,
-    RevocationStore,
+    RevocationStore, TokenMemo,
 };
 pub use validator::{
     DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, Issuer, Validated, Validator, ValidatorBuilder,

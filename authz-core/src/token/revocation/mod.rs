@@ -31,6 +31,38 @@ pub struct RevocationQuery<'a> {
     /// `sid`, the identity provider's session the token belongs to (OpenID Connect
     /// Back-Channel Logout 1.0), if the token carries one.
     pub sid: Option<&'a str>,
+    /// Room for the backend's own derivations of this token's identifiers, kept as long as
+    /// the verified-token cache keeps the token (`None` for a token not in the cache).
+    pub(crate) memo: Option<&'a TokenMemo>,
+}
+
+/// What a revocation backend derives from a cached token's identifiers, kept with the token in
+/// the verified-token cache (see [`RevocationQuery::memo`]): set once, by the first check.
+#[derive(Default)]
+pub struct TokenMemo(std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>);
+
+impl TokenMemo {
+    /// The value kept, made by `init` on the first call. `None` when a value of another type
+    /// is kept (a backend must then derive its own without the memo).
+    pub fn get_or_init<T: std::any::Any + Send + Sync>(
+        &self,
+        init: impl FnOnce() -> T,
+    ) -> Option<&T> {
+        self.0.get_or_init(|| Box::new(init())).downcast_ref()
+    }
+}
+
+impl Clone for TokenMemo {
+    /// An empty memo: a copy of a token is derived again.
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for TokenMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenMemo(..)")
+    }
 }
 
 /// The answer of a revocation check.
@@ -96,7 +128,16 @@ impl<'a> RevocationQuery<'a> {
             iat,
             exp,
             sid: None,
+            memo: None,
         }
+    }
+
+    /// Where the backend may keep what it derives from this token's identifiers (the keys
+    /// it looks them up by), computed once per cached token instead of on every request:
+    /// `None` for a token the verified-token cache does not keep. Never a place for the
+    /// answer: a revocation made after the first check must still refuse the token.
+    pub fn memo(&self) -> Option<&'a TokenMemo> {
+        self.memo
     }
 
     /// The same query for a token of session `sid` (which is per issuer: give

@@ -267,6 +267,9 @@ pub struct Validated<C> {
     pub(crate) grants: Option<Arc<[Box<str>]>>,
     /// The tenants the issuer may speak for ([`Issuer::tenants`]).
     pub(crate) speaks: Speaks,
+    /// The revocation backend's derivations of the identifiers, for a token the
+    /// verified-token cache keeps ([`RevocationQuery::memo`](super::RevocationQuery::memo)).
+    pub(crate) memo: Option<super::TokenMemo>,
 }
 
 impl<C> Validated<C> {
@@ -544,7 +547,12 @@ impl Validator {
             return Ok(Arc::new(validated));
         };
         cache.count(false);
-        let (validated, key) = inner.read::<C>(&parts, CacheUse::Fill, now).await?;
+        let (mut validated, key) = inner.read::<C>(&parts, CacheUse::Fill, now).await?;
+        if key.is_some() && inner.revocation.is_some() {
+            // Kept with the entry: what the revocation backend derives from the identifiers
+            // is derived once, not on every hit.
+            validated.memo = Some(super::TokenMemo::default());
+        }
         let validated = Arc::new(validated);
         if let Some(key) = key {
             let shared: crate::token::cache::Shared = validated.clone();

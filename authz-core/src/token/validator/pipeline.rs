@@ -491,6 +491,7 @@ impl Inner {
             logout_event: reg.logout_event,
             grants: None,
             speaks: super::Speaks::Any,
+            memo: None,
             claims,
         };
         Ok((validated, store))
@@ -517,6 +518,7 @@ fn revocation_query<C>(validated: &Validated<C>) -> RevocationQuery<'_> {
         iat: validated.iat,
         exp: validated.exp,
         sid: validated.sid.as_deref(),
+        memo: validated.memo.as_ref(),
     }
 }
 
