@@ -430,7 +430,7 @@ impl Gate {
         first: Option<&'t [u8]>,
         second: Option<&[u8]>,
     ) -> Option<(&'t [u8], [u8; 32])> {
-        if second.is_some() {
+        if second.is_some() || !self.config.validator.has_cache() {
             return None;
         }
         let token = first.and_then(bearer::plain_bearer)?;

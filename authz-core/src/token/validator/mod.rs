@@ -420,6 +420,11 @@ impl Validator {
         self.validate_missed(token, digest).await
     }
 
+    /// Whether the verified-token cache is on.
+    pub(crate) fn has_cache(&self) -> bool {
+        self.inner.cache.is_some()
+    }
+
     /// The key of a token's entry in the verified-token cache (SHA-256 of its whole text),
     /// when the cache is on and the token is no longer than the validator accepts: a longer
     /// one cannot be in the cache, and is not hashed (the gate calls this before it parses a
