@@ -28,6 +28,26 @@ pub(crate) fn name_hash(name: &str) -> u64 {
     })
 }
 
+/// The `NameKey` of `name` that `authz_core`'s lookups compare: its length and its first 32
+/// bytes, zero-padded, as two little-endian `u128` literals, written as a tuple.
+pub(crate) fn name_key(name: &str) -> proc_macro2::TokenStream {
+    let mut bytes = [0u8; 32];
+    let head = name.len().min(32);
+    bytes[..head].copy_from_slice(&name.as_bytes()[..head]);
+    let (low, high) = bytes.split_at(16);
+    let part = |half: &[u8]| {
+        proc_macro2::Literal::u128_suffixed(u128::from_le_bytes(
+            half.try_into().unwrap_or_default(),
+        ))
+    };
+    let (len, low, high) = (
+        proc_macro2::Literal::usize_suffixed(name.len()),
+        part(low),
+        part(high),
+    );
+    quote::quote!((#len, #low, #high))
+}
+
 pub(crate) fn ident(name: &str, span: Span) -> syn::Ident {
     syn::Ident::new(name, span)
 }
@@ -75,6 +95,21 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_keys_hold_the_length_and_the_first_32_bytes() {
+        assert_eq!(
+            name_key("ab").to_string(),
+            format!("(2usize , {}u128 , 0u128)", 0x6261)
+        );
+        // Past 32 bytes only the length tells two names apart; the lookup compares the rest.
+        let long = "a".repeat(40);
+        let ones = u128::from_le_bytes([b'a'; 16]);
+        assert_eq!(
+            name_key(&long).to_string(),
+            format!("(40usize , {ones}u128 , {ones}u128)")
+        );
+    }
 
     #[test]
     fn idents() {

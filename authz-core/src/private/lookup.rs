@@ -20,6 +20,10 @@ pub trait PolicyTables: Policy {
     const PERMISSION_NAMES: &'static [&'static str];
     /// Role names in declaration order.
     const ROLE_NAMES: &'static [&'static str];
+    /// The key of each permission name (see [`NameKey`]), in declaration order.
+    const PERMISSION_KEYS: &'static [NameKey];
+    /// The key of each role name (see [`NameKey`]), in declaration order.
+    const ROLE_KEYS: &'static [NameKey];
     /// For each permission, the message for a name that looks like a typo of it.
     const PERMISSION_HINTS: &'static [&'static str];
     /// For each role, the message for a name that looks like a typo of it.
@@ -42,13 +46,26 @@ pub trait RoleAt<const I: usize> {
     type Requirement;
 }
 
+/// A name as integers: its length in bytes and its first 32 bytes, zero-padded, as two
+/// little-endian `u128`s. Two names of at most 32 bytes are equal exactly when their keys are;
+/// longer ones are compared byte by byte past that. The macros compute the key of each name
+/// they look up, so that a const evaluation compares three integers instead of looping over
+/// bytes (each step of which the compiler interprets).
+pub type NameKey = (usize, u128, u128);
+
 /// The index of permission `name` in policy `P`; fails compilation, with a hint, when `P`
 /// declares no such permission. `#[require]` calls it in a const context with the name's
-/// FNV-1a hash, computed by the macro: a binary search over integers keeps the cost of a
-/// handler low and independent of the policy's size, and the name is compared once.
+/// FNV-1a hash and its [`NameKey`], computed by the macro: a binary search over integers keeps
+/// the cost of a handler low and independent of the policy's size, and the name is compared
+/// once, as integers.
 #[track_caller]
-pub const fn permission_index<P: PolicyTables>(hash: u64, name: &str) -> usize {
-    match find(P::SORTED_PERMISSIONS, P::PERMISSION_NAMES, hash, name) {
+pub const fn permission_index<P: PolicyTables>(hash: u64, key: NameKey, name: &str) -> usize {
+    let tables = (
+        P::SORTED_PERMISSIONS,
+        P::PERMISSION_KEYS,
+        P::PERMISSION_NAMES,
+    );
+    match find_key(tables, hash, key, name) {
         Some(index) => index,
         None => unknown(
             P::PERMISSION_NAMES,
@@ -61,8 +78,13 @@ pub const fn permission_index<P: PolicyTables>(hash: u64, name: &str) -> usize {
 
 /// The index of role `name` in policy `P`, like [`permission_index`].
 #[track_caller]
-pub const fn role_index<P: PolicyTables>(hash: u64, name: &str) -> usize {
-    match find(P::SORTED_ROLES, P::ROLE_NAMES, hash, name) {
+pub const fn role_index<P: PolicyTables>(hash: u64, key: NameKey, name: &str) -> usize {
+    match find_key(
+        (P::SORTED_ROLES, P::ROLE_KEYS, P::ROLE_NAMES),
+        hash,
+        key,
+        name,
+    ) {
         Some(index) => index,
         None => unknown(P::ROLE_NAMES, P::ROLE_HINTS, P::UNKNOWN_ROLE_HINT, name),
     }
@@ -81,7 +103,15 @@ pub const fn mapped_permission_index<P: PolicyTables>(hash: u64, name: &str) -> 
             "this is a role of the policy, not a permission: write `role` before it, as in `\"Provider Name\" => role \"admin\"`"
         );
     }
-    permission_index::<P>(hash, name)
+    match find(P::SORTED_PERMISSIONS, P::PERMISSION_NAMES, hash, name) {
+        Some(index) => index,
+        None => unknown(
+            P::PERMISSION_NAMES,
+            P::PERMISSION_HINTS,
+            P::UNKNOWN_PERMISSION_HINT,
+            name,
+        ),
+    }
 }
 
 /// The index of role `name` in policy `P`, for a `map = { ... }` entry: as
@@ -96,7 +126,10 @@ pub const fn mapped_role_index<P: PolicyTables>(hash: u64, name: &str) -> usize 
             "this is a permission of the policy, not a role: write `permission` before it, as in `\"Orders.Read\" => permission \"orders:read\"`"
         );
     }
-    role_index::<P>(hash, name)
+    match find(P::SORTED_ROLES, P::ROLE_NAMES, hash, name) {
+        Some(index) => index,
+        None => unknown(P::ROLE_NAMES, P::ROLE_HINTS, P::UNKNOWN_ROLE_HINT, name),
+    }
 }
 
 /// A compile-time index: generated code writes `Index::<{ lookup }>::VALUE`, so that the
@@ -110,9 +143,8 @@ impl<const I: usize> Index<I> {
     pub const VALUE: usize = I;
 }
 
-/// The index of `name` among `names`, found through `sorted` (hash, index) pairs. Names
-/// whose hashes collide stand side by side; each is compared.
-const fn find(sorted: &[(u64, usize)], names: &[&str], hash: u64, name: &str) -> Option<usize> {
+/// The first position in `sorted` whose hash is not below `hash`.
+const fn first_at_least(sorted: &[(u64, usize)], hash: u64) -> usize {
     let (mut low, mut high) = (0, sorted.len());
     while low < high {
         let middle = low + (high - low) / 2;
@@ -122,6 +154,40 @@ const fn find(sorted: &[(u64, usize)], names: &[&str], hash: u64, name: &str) ->
             high = middle;
         }
     }
+    low
+}
+
+/// The index of the name whose key is `key` (and whose text is `name`), found through the
+/// (hash, index) pairs of `sorted`, among the names of `tables` (sorted pairs, keys, names).
+/// Names whose hashes collide stand side by side; each is compared.
+const fn find_key(
+    tables: (&[(u64, usize)], &[NameKey], &[&str]),
+    hash: u64,
+    key: NameKey,
+    name: &str,
+) -> Option<usize> {
+    let (sorted, keys, names) = tables;
+    let mut low = first_at_least(sorted, hash);
+    while low < sorted.len() && sorted[low].0 == hash {
+        let index = sorted[low].1;
+        let declared = keys[index];
+        if declared.0 == key.0
+            && declared.1 == key.1
+            && declared.2 == key.2
+            // The key holds the first 32 bytes: a longer name is compared in full.
+            && (key.0 <= 32 || str_eq(names[index], name))
+        {
+            return Some(index);
+        }
+        low += 1;
+    }
+    None
+}
+
+/// The index of `name` among `names`, found through `sorted` (hash, index) pairs. Names
+/// whose hashes collide stand side by side; each is compared.
+const fn find(sorted: &[(u64, usize)], names: &[&str], hash: u64, name: &str) -> Option<usize> {
+    let mut low = first_at_least(sorted, hash);
     while low < sorted.len() && sorted[low].0 == hash {
         let index = sorted[low].1;
         if str_eq(names[index], name) {
@@ -208,5 +274,37 @@ mod tests {
         assert_eq!(super::find(&sorted, &names, 1, "b:y"), None);
         assert_eq!(super::find(&sorted, &names, 7, "a:x"), None);
         assert_eq!(super::find(&[], &[], 7, "a:x"), None);
+    }
+
+    /// The key `authz-macros` computes for a name.
+    fn key(name: &str) -> super::NameKey {
+        let mut bytes = [0u8; 32];
+        let head = name.len().min(32);
+        bytes[..head].copy_from_slice(&name.as_bytes()[..head]);
+        let part = |half: &[u8]| u128::from_le_bytes(half.try_into().unwrap());
+        (name.len(), part(&bytes[..16]), part(&bytes[16..]))
+    }
+
+    #[test]
+    fn find_key_compares_keys_and_long_names_in_full() {
+        let names = [
+            "a:x",
+            "a-permission-name-over-32-bytes:tail-0",
+            "a-permission-name-over-32-bytes:tail-1",
+        ];
+        let keys = names.map(key);
+        // The long names share their first 32 bytes and their length: so do their keys.
+        assert_eq!(keys[1], keys[2]);
+        let sorted = [(1, 0), (5, 2), (5, 1)];
+        let tables = (&sorted[..], &keys[..], &names[..]);
+        let find = |hash, name: &str| super::find_key(tables, hash, key(name), name);
+        assert_eq!(find(1, "a:x"), Some(0));
+        assert_eq!(find(5, names[1]), Some(1));
+        assert_eq!(find(5, names[2]), Some(2));
+        assert_eq!(find(5, "a-permission-name-over-32-bytes:tail-2"), None);
+        assert_eq!(find(1, "a:y"), None);
+        // Zero padding: a name with a trailing NUL differs by its length.
+        assert_eq!(find(1, "a:x\0"), None);
+        assert_eq!(find(7, "a:x"), None);
     }
 }

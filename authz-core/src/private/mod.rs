@@ -23,7 +23,7 @@ pub use crate::__impl_name_traits_0_1 as impl_name_traits;
 mod lookup;
 pub mod probe;
 pub use lookup::{
-    Index, PermissionAt, PolicyTables, RoleAt, mapped_permission_index, mapped_role_index,
+    Index, NameKey, PermissionAt, PolicyTables, RoleAt, mapped_permission_index, mapped_role_index,
     permission_index, role_index,
 };
 

@@ -197,8 +197,9 @@ pub(crate) fn requirement(rule: &Rule, krate: &TokenStream, policy: &TokenStream
     // evaluation at the call's span, which is then the user's string.
     let permission = |name: &LitStr| {
         let hash = Literal::u64_suffixed(crate::names::name_hash(&name.value()));
+        let key = crate::names::name_key(&name.value());
         let lookup = respan(
-            quote!(#private::permission_index::<#policy>(#hash, #name)),
+            quote!(#private::permission_index::<#policy>(#hash, #key, #name)),
             name.span(),
         );
         quote_spanned! {name.span()=>
@@ -217,8 +218,9 @@ pub(crate) fn requirement(rule: &Rule, krate: &TokenStream, policy: &TokenStream
     }
     if let Some(role) = &rule.role {
         let hash = Literal::u64_suffixed(crate::names::name_hash(&role.value()));
+        let key = crate::names::name_key(&role.value());
         let lookup = respan(
-            quote!(#private::role_index::<#policy>(#hash, #role)),
+            quote!(#private::role_index::<#policy>(#hash, #key, #role)),
             role.span(),
         );
         parts.push(quote_spanned! {role.span()=>
