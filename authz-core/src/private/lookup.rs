@@ -65,7 +65,20 @@ pub const fn permission_index<P: PolicyTables>(hash: u64, key: NameKey, name: &s
         P::PERMISSION_KEYS,
         P::PERMISSION_NAMES,
     );
-    match find_key(tables, hash, key, name) {
+    permission_found::<P>(find_key(tables, hash, key, name), name)
+}
+
+/// The index of role `name` in policy `P`, like [`permission_index`].
+#[track_caller]
+pub const fn role_index<P: PolicyTables>(hash: u64, key: NameKey, name: &str) -> usize {
+    let tables = (P::SORTED_ROLES, P::ROLE_KEYS, P::ROLE_NAMES);
+    role_found::<P>(find_key(tables, hash, key, name), name)
+}
+
+/// `found`'s index, or the compile error for an unknown permission `name`, with its hint.
+#[track_caller]
+const fn permission_found<P: PolicyTables>(found: Option<usize>, name: &str) -> usize {
+    match found {
         Some(index) => index,
         None => unknown(
             P::PERMISSION_NAMES,
@@ -76,15 +89,10 @@ pub const fn permission_index<P: PolicyTables>(hash: u64, key: NameKey, name: &s
     }
 }
 
-/// The index of role `name` in policy `P`, like [`permission_index`].
+/// `found`'s index, or the compile error for an unknown role `name`, with its hint.
 #[track_caller]
-pub const fn role_index<P: PolicyTables>(hash: u64, key: NameKey, name: &str) -> usize {
-    match find_key(
-        (P::SORTED_ROLES, P::ROLE_KEYS, P::ROLE_NAMES),
-        hash,
-        key,
-        name,
-    ) {
+const fn role_found<P: PolicyTables>(found: Option<usize>, name: &str) -> usize {
+    match found {
         Some(index) => index,
         None => unknown(P::ROLE_NAMES, P::ROLE_HINTS, P::UNKNOWN_ROLE_HINT, name),
     }
@@ -103,15 +111,10 @@ pub const fn mapped_permission_index<P: PolicyTables>(hash: u64, name: &str) -> 
             "this is a role of the policy, not a permission: write `role` before it, as in `\"Provider Name\" => role \"admin\"`"
         );
     }
-    match find(P::SORTED_PERMISSIONS, P::PERMISSION_NAMES, hash, name) {
-        Some(index) => index,
-        None => unknown(
-            P::PERMISSION_NAMES,
-            P::PERMISSION_HINTS,
-            P::UNKNOWN_PERMISSION_HINT,
-            name,
-        ),
-    }
+    permission_found::<P>(
+        find(P::SORTED_PERMISSIONS, P::PERMISSION_NAMES, hash, name),
+        name,
+    )
 }
 
 /// The index of role `name` in policy `P`, for a `map = { ... }` entry: as
@@ -126,10 +129,7 @@ pub const fn mapped_role_index<P: PolicyTables>(hash: u64, name: &str) -> usize 
             "this is a permission of the policy, not a role: write `permission` before it, as in `\"Orders.Read\" => permission \"orders:read\"`"
         );
     }
-    match find(P::SORTED_ROLES, P::ROLE_NAMES, hash, name) {
-        Some(index) => index,
-        None => unknown(P::ROLE_NAMES, P::ROLE_HINTS, P::UNKNOWN_ROLE_HINT, name),
-    }
+    role_found::<P>(find(P::SORTED_ROLES, P::ROLE_NAMES, hash, name), name)
 }
 
 /// A compile-time index: generated code writes `Index::<{ lookup }>::VALUE`, so that the
