@@ -12,6 +12,7 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use super::algorithm::Algorithm;
+use super::cache::Digest32;
 use super::error::{ConfigError, FetchError, TokenError};
 use super::keys::{JwksOrigin, KeySet, parse_jwks};
 
@@ -309,10 +310,30 @@ impl RemoteJwks {
     /// [`keys_for`](Self::keys_for) to refresh them.
     pub(crate) fn keys_now(&self, kid: Option<&str>, alg: Algorithm) -> Option<Arc<KeySet>> {
         let seen = self.snapshot();
+        let keys = self.fresh(&seen)?;
+        keys.has_candidate(kid, alg).then(|| Arc::clone(keys))
+    }
+
+    /// The fingerprint of the key fresh keys select for this `kid` and `alg`, without waiting:
+    /// what a verified-token cache hit compares with the key its entry was verified under.
+    /// `None` exactly when [`keys_now`](Self::keys_now) answers `None` (a refresh is due);
+    /// `Some(None)` when the keys have candidates but select none. One selection, where
+    /// `keys_now` and a selection in the set it answers would make two.
+    pub(crate) fn key_now(&self, kid: Option<&str>, alg: Algorithm) -> Option<Option<Digest32>> {
+        let seen = self.snapshot();
+        match self.fresh(&seen)?.select(kid, alg) {
+            Ok(key) => Some(Some(*key.fingerprint())),
+            Err(TokenError::UnknownKey { .. }) => None,
+            Err(_) => Some(None),
+        }
+    }
+
+    /// The keys of `seen` while they are fresh (younger than `cache_ttl`).
+    fn fresh<'s>(&self, seen: &'s Snapshot) -> Option<&'s Arc<KeySet>> {
         let fetched_at = seen.fetched_at?;
-        let keys = seen.keys.as_ref()?;
-        (self.elapsed(fetched_at) < self.config.cache_ttl && keys.has_candidate(kid, alg))
-            .then(|| Arc::clone(keys))
+        (self.elapsed(fetched_at) < self.config.cache_ttl)
+            .then_some(seen.keys.as_ref())
+            .flatten()
     }
 
     /// [`keys_for`](Self::keys_for) when [`keys_now`](Self::keys_now) did not answer.

@@ -279,9 +279,7 @@ impl Inner {
         match &trusted.keys {
             KeySource::Static(set) => Some(selected_key(set, kid, alg)),
             #[cfg(feature = "remote")]
-            KeySource::Remote(remote) => remote
-                .keys_now(kid, alg)
-                .map(|set| selected_key(&set, kid, alg)),
+            KeySource::Remote(remote) => remote.key_now(kid, alg),
         }
     }
 
