@@ -40,10 +40,14 @@ impl<R: Requirement, C> std::fmt::Debug for RouteCheck<R, C> {
     }
 }
 
-/// [`RouteCheck`], with the tenant to ask the store about.
-enum Checked<'p, R: Requirement, C> {
+/// [`RouteCheck`], with the store to ask and the tenant to ask it about.
+enum Checked<'g, 'p, R: Requirement, C> {
     Done(Outcome<R, C>),
-    Wait(Authenticated<R::Policy, C>, Option<&'p str>),
+    Wait(
+        Authenticated<R::Policy, C>,
+        &'g Arc<dyn ErasedAssignments<R::Policy>>,
+        Option<&'p str>,
+    ),
 }
 
 const OTHER_POLICY: &str = "the gate's role assignments (Gate::assignments) are for another policy than this route's: give the gate a store of the route's policy";
@@ -83,20 +87,15 @@ impl Gate {
         R: Requirement,
         C: Claims + Send + Sync,
     {
-        let (caller, tenant) = match self.check_route(caller, path_param, route) {
+        let (caller, store, tenant) = match self.check_route(caller, path_param, route) {
             Checked::Done(result) => return result,
-            Checked::Wait(caller, tenant) => (caller, tenant),
+            Checked::Wait(caller, store, tenant) => (caller, store, tenant),
         };
         // Boxed: the store's query future is large, and an adapter's guard holds this future
         // on every route.
-        let scoped = Box::pin(async {
-            let store = self.store::<R>(route)?;
-            caller
-                .scope_into(&**store, tenant)
-                .await
-                .map_err(|error| self.refuse(RefusalKind::from(error)))
-        })
-        .await?;
+        let scoped = Box::pin(caller.scope_into(&**store, tenant))
+            .await
+            .map_err(|error| self.refuse(RefusalKind::from(error)))?;
         let granted = self.authorize::<R, C>(&scoped, route)?;
         Ok((scoped, granted))
     }
@@ -118,7 +117,7 @@ impl Gate {
     {
         match self.check_route(caller, path_param, route) {
             Checked::Done(result) => RouteCheck::Done(result),
-            Checked::Wait(caller, _) => RouteCheck::Wait(caller),
+            Checked::Wait(caller, ..) => RouteCheck::Wait(caller),
         }
     }
 
@@ -129,7 +128,7 @@ impl Gate {
         caller: Authenticated<R::Policy, C>,
         path_param: impl FnOnce(&str) -> Option<&'p str>,
         route: &str,
-    ) -> Checked<'p, R, C>
+    ) -> Checked<'_, 'p, R, C>
     where
         R: Requirement,
         C: Claims + Send + Sync,
@@ -149,19 +148,22 @@ impl Gate {
                     },
                     TenantFrom::Credential => None,
                 };
-                let scoping = match self.config.assignments.as_deref() {
-                    None => Scoping::Now(caller.in_credential_tenant(tenant)),
-                    Some(_) => match self.store::<R>(route) {
-                        Ok(store) => caller.scope_now(&**store, tenant),
-                        Err(refusal) => return Checked::Done(Err(refusal)),
-                    },
-                };
-                match scoping {
-                    Scoping::Now(Ok(scoped)) => scoped,
-                    Scoping::Now(Err(error)) => {
-                        return Checked::Done(Err(self.refuse(RefusalKind::from(error))));
+                let scoped = match self.config.assignments.as_deref() {
+                    None => caller.in_credential_tenant(tenant),
+                    Some(_) => {
+                        let store = match self.store::<R>(route) {
+                            Ok(store) => store,
+                            Err(refusal) => return Checked::Done(Err(refusal)),
+                        };
+                        match caller.scope_now(&**store, tenant) {
+                            Scoping::Now(scoped) => scoped,
+                            Scoping::Wait(caller) => return Checked::Wait(caller, store, tenant),
+                        }
                     }
-                    Scoping::Wait(caller) => return Checked::Wait(caller, tenant),
+                };
+                match scoped {
+                    Ok(scoped) => scoped,
+                    Err(error) => return Checked::Done(Err(self.refuse(RefusalKind::from(error)))),
                 }
             }
         };
