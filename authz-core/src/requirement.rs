@@ -430,6 +430,9 @@ pub mod path {
     /// A role grants the permission, or inherits the role.
     #[derive(Debug)]
     pub struct ByRole;
+    /// What a role's one parent implies, the role implies.
+    #[derive(Debug)]
+    pub struct Inherited<I>(PhantomData<I>);
     /// Each part of an `AllOf` target.
     #[derive(Debug)]
     pub struct Each<I>(PhantomData<I>);
@@ -458,10 +461,20 @@ pub mod path {
 #[doc(hidden)]
 pub trait Atom {}
 
+/// A permission or a role of a policy: `policy!` implements it for each of its requirement
+/// types. A role's proof reaches what its one parent implies only for these targets, so that
+/// each implication keeps one path (an `AnyOf` target goes through its alternatives instead).
+#[doc(hidden)]
+pub trait Leaf {}
+
+impl<T: Leaf> Atom for T {}
+
 impl<T> Atom for AnyOf<T> {}
 
+// Every atom implies itself: one impl here instead of one per permission and role in each
+// policy (`policy!` writes an `Atom` impl for each, which it needs anyway).
 #[diagnostic::do_not_recommend]
-impl<T> Implies<AnyOf<T>, path::Itself> for AnyOf<T> {}
+impl<T: Atom> Implies<T, path::Itself> for T {}
 
 macro_rules! tuples {
     ($( $gens:tt $(($t:ident $x:ident $i:ident $part:ident $alt:ident))+ ; )*) => {$(

@@ -16,7 +16,7 @@ pub use crate::policy::{Permission, PermissionSet, Policy, Role, RoleSet};
 pub use crate::requirement::{AllOf, AnyOf, Implies, Requirement, Rule};
 pub use crate::requirement::{CredentialTenant, InTenant, PathParam};
 
-pub use crate::requirement::{Atom, path::*};
+pub use crate::requirement::{Atom, Leaf, path::*};
 
 pub use crate::__impl_name_traits_0_1 as impl_name_traits;
 
