@@ -142,22 +142,28 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
     // of these impls as grants, and resolving two absolute paths in each cost the compiler
     // about a sixth of their time.
     //
-    // A role with one parent implies what its parent implies through one generic impl, and
-    // its own grants the parent lacks one impl each: a chain of thirty roles over 120
-    // permissions is then 120 impls instead of 1,860, each of which the compiler checks for
-    // coherence in every build. A role with several parents implies each of its grants and
-    // ancestors by an impl of its own, as two parents could both reach one target and the
-    // compiler must find one path. No target gets two paths: a grant the parent also holds,
-    // and the parent itself, go through the parent only.
+    // A role implies what one of its parents implies through one generic impl, and only what
+    // that parent does not reach (its own grants, what its other parents bring) by an impl
+    // each: a chain of thirty roles over 120 permissions is then 120 impls instead of 1,860,
+    // each of which the compiler checks in every build. No target gets two paths, or the
+    // compiler could not infer which: what the chosen parent reaches, the parent itself
+    // included, goes through it only. The parent chosen is the one that reaches most.
     let role_implies = model.roles.iter().enumerate().flat_map(|(index, role)| {
         let this = &role.ident;
-        let (grants, ancestors, forward) = match role.parents.as_slice() {
-            [(parent, _)] => {
-                let parent = &model.roles[*parent];
-                (role.direct & !parent.grants, 0, Some(&parent.ident))
-            }
-            _ => (role.grants, role.lineage & !(1u128 << index), None),
+        let reach = |r: &super::check::RoleModel| r.grants.count_ones() + r.lineage.count_ones();
+        let parent = role
+            .parents
+            .iter()
+            .map(|(parent, _)| &model.roles[*parent])
+            .max_by_key(|parent| reach(parent));
+        let (grants, ancestors) = match parent {
+            Some(parent) => (
+                role.grants & !parent.grants,
+                role.lineage & !parent.lineage & !(1u128 << index),
+            ),
+            None => (role.grants, 0),
         };
+        let forward = parent.map(|parent| &parent.ident);
         let granted = model
             .permissions
             .iter()
@@ -179,8 +185,10 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
         let forwarded = forward.map(|parent| {
             quote! {
                 #[diagnostic::do_not_recommend]
-                impl<__AuthzTarget: __AuthzLeaf, __AuthzPath> __AuthzImplies<__AuthzTarget, __AuthzInherited<__AuthzPath>> for #this
+                impl<__AuthzTarget, __AuthzPath>
+                    __AuthzImplies<__AuthzTarget, __AuthzInherited<__AuthzPath>> for #this
                 where
+                    __AuthzTarget: __AuthzLeaf,
                     #parent: __AuthzImplies<__AuthzTarget, __AuthzPath>,
                 {
                 }
@@ -254,7 +262,7 @@ pub(crate) fn expand(input: &PolicyInput, model: &Model) -> TokenStream {
     let forward_use = model
         .roles
         .iter()
-        .any(|role| role.parents.len() == 1)
+        .any(|role| !role.parents.is_empty())
         .then(|| quote!(use #private::{Inherited as __AuthzInherited, Leaf as __AuthzLeaf};));
     let role_mod_doc = format!(
         "One requirement type per role of `{policy_name}`: met by a caller holding the role or a role that inherits it."
