@@ -219,6 +219,50 @@ where
     }
 }
 
+/// What the guard has before its requirement is checked: the caller, and the request's path
+/// parameters when the route takes its tenant from one.
+type Prepared<A> = (Caller<A>, Option<RawPathParams>);
+
+/// [`prepare`] when nothing waits; `None` otherwise. The guard's steps that do not depend on
+/// its requirement type are here, in one copy per adapter type: code generic over the
+/// requirement is compiled again for every permission a handler names.
+fn prepare_now<A: AxumAdapter>(
+    gate: &Gate,
+    parts: &mut Parts,
+    tenant: Option<TenantFrom>,
+) -> Option<Answered<A, Prepared<A>>> {
+    let caller = match authenticate_now::<A>(gate, parts)? {
+        Ok(caller) => caller,
+        Err(rejection) => return Some(Err(rejection)),
+    };
+    // A route declared in a tenant of a path parameter reads the request's parameters.
+    let params = match tenant {
+        Some(TenantFrom::Path(_)) => ready_now(RawPathParams::from_request_parts(parts, &()))?.ok(),
+        _ => None,
+    };
+    Some(Ok((caller, params)))
+}
+
+/// The caller and the path parameters, the whole road: authentication that waits (a cache
+/// miss, keys to fetch, a revocation backend to ask).
+async fn prepare<A: AxumAdapter>(
+    gate: &Gate,
+    parts: &mut Parts,
+    tenant: Option<TenantFrom>,
+) -> Answered<A, Prepared<A>> {
+    let caller = authenticate::<A>(gate, parts).await?;
+    let params = match tenant {
+        Some(TenantFrom::Path(_)) => RawPathParams::from_request_parts(parts, &()).await.ok(),
+        _ => None,
+    };
+    Ok((caller, params))
+}
+
+/// The reader of path parameters the gate's route checks take.
+fn params<'a>(params: &'a Option<RawPathParams>) -> impl FnOnce(&str) -> Option<&'a str> + 'a {
+    move |name| path_param(params.as_ref(), name)
+}
+
 /// The guard's check when the gate comes to it without waiting: a cache hit on a route with
 /// no tenant store to ask. `None` otherwise.
 fn require_now<A, R>(gate: &Gate, parts: &mut Parts) -> Option<Answered<A, Require<A, R>>>
@@ -226,17 +270,11 @@ where
     A: AxumAdapter,
     R: Requirement<Policy = A::Policy>,
 {
-    let caller = match authenticate_now::<A>(gate, parts)? {
-        Ok(caller) => caller,
+    let (caller, path_params) = match prepare_now::<A>(gate, parts, R::TENANT)? {
+        Ok(prepared) => prepared,
         Err(rejection) => return Some(Err(rejection)),
     };
-    // A route declared in a tenant of a path parameter reads the request's parameters.
-    let params = match R::TENANT {
-        Some(TenantFrom::Path(_)) => ready_now(RawPathParams::from_request_parts(parts, &()))?.ok(),
-        _ => None,
-    };
-    let param = |name: &str| path_param(params.as_ref(), name);
-    match gate.authorize_route_now::<R, A::Claims>(caller, param, route(parts)) {
+    match gate.authorize_route_now::<R, A::Claims>(caller, params(&path_params), route(parts)) {
         RouteCheck::Done(Ok((caller, granted))) => Some(Ok(Require::new(caller, granted))),
         RouteCheck::Done(Err(refusal)) => Some(Err(refusal.into())),
         // The caller is in the request's extensions: the long road starts from it.
@@ -244,8 +282,8 @@ where
     }
 }
 
-/// The guard's check, the whole road: authentication that waits (a cache miss, keys to
-/// fetch, a revocation backend to ask), a tenant store that asks its database.
+/// The guard's check, the whole road: authentication that waits, a tenant store that asks
+/// its database.
 async fn require<A, R>(
     gate: Gate,
     parts: &mut Parts,
@@ -254,14 +292,9 @@ where
     A: AxumAdapter,
     R: Requirement<Policy = A::Policy>,
 {
-    let caller = authenticate::<A>(&gate, parts).await?;
-    let params = match R::TENANT {
-        Some(TenantFrom::Path(_)) => RawPathParams::from_request_parts(parts, &()).await.ok(),
-        _ => None,
-    };
-    let param = |name: &str| path_param(params.as_ref(), name);
+    let (caller, path_params) = prepare::<A>(&gate, parts, R::TENANT).await?;
     let (caller, granted) = gate
-        .authorize_route::<R, A::Claims>(caller, param, route(parts))
+        .authorize_route::<R, A::Claims>(caller, params(&path_params), route(parts))
         .await?;
     Ok(Require::new(caller, granted))
 }

@@ -89,6 +89,39 @@ pub trait Requirement: Copy + Default + fmt::Debug + Send + Sync + 'static {
     fn is_met(permissions: PermissionSet<Self::Policy>, roles: RoleSet<Self::Policy>) -> bool;
 }
 
+/// A requirement as data: what the checks read of a requirement type. The gate and the
+/// adapters' guards check a `Need` in one copy per policy and claims type, and make the
+/// `Granted<R>` of the requirement type only at the end; with a copy of every check per
+/// requirement type, release builds compiled each of them once for every permission a
+/// handler names.
+pub(crate) struct Need<P: Policy> {
+    pub(crate) rule: Rule,
+    pub(crate) step_up: bool,
+    pub(crate) tenant: Option<TenantFrom>,
+    pub(crate) is_met: fn(PermissionSet<P>, RoleSet<P>) -> bool,
+}
+
+impl<P: Policy> Clone for Need<P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P: Policy> Copy for Need<P> {}
+
+impl<P: Policy> Need<P> {
+    /// The need of requirement type `R`.
+    #[inline]
+    pub(crate) fn of<R: Requirement<Policy = P>>() -> Self {
+        Self {
+            rule: R::RULE,
+            step_up: R::STEP_UP,
+            tenant: R::TENANT,
+            is_met: R::is_met,
+        }
+    }
+}
+
 /// `R`, after a recent, strong enough login (step-up authentication, RFC 9470): a caller must
 /// meet `R`, and their token must show an authentication context (`acr`) and an authentication
 /// time (`auth_time`) that satisfy the deployment's [`StepUpPolicy`], or they get 401 `insufficient_user_authentication` with the `acr_values` and

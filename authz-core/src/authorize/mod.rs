@@ -63,7 +63,7 @@ use crate::claims::Claims;
 #[cfg(feature = "api-keys")]
 use crate::claims::Resolution;
 use crate::policy::{NameKind, PermissionSet, Policy, RoleSet};
-use crate::requirement::{Implies, Requirement, Rule, StepUpPolicy};
+use crate::requirement::{Implies, Need, Requirement, Rule, StepUpPolicy};
 #[cfg(feature = "jwt")]
 use crate::token::Validated;
 
@@ -374,16 +374,22 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
     /// as another tenant's is (404).
     #[inline]
     pub fn require<R: Requirement<Policy = P>>(&self) -> Result<Granted<R>, Denied> {
-        if R::TENANT.is_some() && self.scoped_tenant.is_none() {
-            return Err(Denied::new(R::RULE, DenyReason::OtherTenant));
+        self.check_need(Need::of::<R>()).map(|()| Granted::new())
+    }
+
+    /// [`require`](Self::require)'s checks, on the requirement as data: one copy for every
+    /// requirement type. Only a `Granted` made from its `Ok` is a proof.
+    pub(crate) fn check_need(&self, need: Need<P>) -> Result<(), Denied> {
+        if need.tenant.is_some() && self.scoped_tenant.is_none() {
+            return Err(Denied::new(need.rule, DenyReason::OtherTenant));
         }
-        if !R::is_met(self.permissions, self.roles) {
-            return Err(Denied::new(R::RULE, missing(R::RULE)));
+        if !(need.is_met)(self.permissions, self.roles) {
+            return Err(Denied::new(need.rule, missing(need.rule)));
         }
-        if R::STEP_UP {
-            self.check_step_up(R::RULE)?;
+        if need.step_up {
+            self.check_step_up(need.rule)?;
         }
-        Ok(Granted::new())
+        Ok(())
     }
 
     /// The step-up half of a check on `rule`: the decision made at admission.

@@ -3,13 +3,16 @@
 #[allow(unused_imports)]
 use super::*;
 
-/// Proof that the caller met requirement `R`. Only [`Authenticated::require`] makes one.
+/// Proof that the caller met requirement `R`. Only a check that passed makes one:
+/// [`Authenticated::require`], and the gate's route checks, which make the same check.
 pub struct Granted<R> {
     _requirement: PhantomData<fn() -> R>,
 }
 
 impl<R: Requirement> Granted<R> {
-    pub(super) const fn new() -> Self {
+    /// The proof of a check that passed: the callers are `Authenticated::require` and the
+    /// gate's route checks, each right after the check of `R` (as a `Need`) said `Ok`.
+    pub(crate) const fn new() -> Self {
         Self {
             _requirement: PhantomData,
         }

@@ -43,7 +43,7 @@ use crate::authorize::{Authenticated, Denied, DenyReason, Granted};
 use crate::claims::Claims;
 use crate::policy::Policy;
 pub use crate::requirement::StepUpPolicy;
-use crate::requirement::{Requirement, Rule};
+use crate::requirement::{Need, Requirement, Rule};
 use crate::token::{ErrorCategory, Validator};
 
 mod bearer;
@@ -566,7 +566,23 @@ impl Gate {
         R: Requirement,
         C: Claims,
     {
-        let decision = caller.require::<R>();
+        self.authorize_need(caller, Need::of::<R>(), route)
+            .map(|()| Granted::new())
+    }
+
+    /// [`authorize`](Self::authorize) on the requirement as data: one copy for every
+    /// requirement type of a policy. Only a `Granted` made from its `Ok` is a proof.
+    pub(crate) fn authorize_need<P, C>(
+        &self,
+        caller: &Authenticated<P, C>,
+        need: Need<P>,
+        route: &str,
+    ) -> Result<(), Refusal>
+    where
+        P: Policy,
+        C: Claims,
+    {
+        let decision = caller.check_need(need);
         if audit::may_record(decision.is_ok()) {
             let reason = decision
                 .as_ref()
@@ -575,7 +591,7 @@ impl Gate {
             audit::authorization(
                 route,
                 caller.audit_who(),
-                R::RULE,
+                need.rule,
                 decision.is_ok(),
                 reason,
                 || caller.audit_unknown_names(),
@@ -587,7 +603,7 @@ impl Gate {
                 tracing::error!(
                     target: audit::AUDIT_TARGET,
                     route,
-                    rule = %R::RULE,
+                    rule = %need.rule,
                     "a route requires a step-up login but the gate has no step-up policy: call Gate::step_up(StepUpPolicy::acr([..]))",
                 );
             }

@@ -2,7 +2,11 @@
 //! roles the application's store assigns it there, before it checks the requirement.
 
 use std::any::Any;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use super::{Gate, Refusal, RefusalKind};
 use crate::assignments::{Assignments, ErasedAssignments, Scoping};
@@ -10,7 +14,7 @@ use crate::audit;
 use crate::authorize::{Authenticated, Granted};
 use crate::claims::Claims;
 use crate::policy::Policy;
-use crate::requirement::{Requirement, TenantFrom};
+use crate::requirement::{Need, Requirement, Rule, TenantFrom};
 
 /// What a gate keeps of [`Gate::assignments`]: the store behind one pointer, of a type named
 /// by its policy (a gate names none).
@@ -40,14 +44,68 @@ impl<R: Requirement, C> std::fmt::Debug for RouteCheck<R, C> {
     }
 }
 
-/// [`RouteCheck`], with the store to ask and the tenant to ask it about.
-enum Checked<'g, 'p, R: Requirement, C> {
-    Done(Outcome<R, C>),
+/// What the checks of a route come to without waiting, on the requirement as data: the
+/// caller that passed (the caller of a `Granted`) or the refusal, or the store to ask and the
+/// tenant to ask it about.
+enum Checked<'g, 'p, P: Policy, C> {
+    Done(Passed<P, C>),
     Wait(
-        Authenticated<R::Policy, C>,
-        &'g Arc<dyn ErasedAssignments<R::Policy>>,
+        Authenticated<P, C>,
+        &'g Arc<dyn ErasedAssignments<P>>,
         Option<&'p str>,
     ),
+}
+
+/// What a route's checks say of the caller: it passed (and a `Granted` may be made), or the
+/// refusal.
+type Passed<P, C> = Result<Authenticated<P, C>, Refusal>;
+
+/// The checks of [`Gate::authorize_route`]: answered at once (taken when polled), or the
+/// store's wait, then the check.
+enum Checks<'f, P, C> {
+    Done(Option<Passed<P, C>>),
+    Wait(Pin<Box<dyn Future<Output = Passed<P, C>> + Send + 'f>>),
+}
+
+/// The future [`Gate::authorize_route`] returns: the route's checks, made on the requirement
+/// as data, and the `Granted<R>` made when they pass. Only this is generic over `R`.
+struct Granting<'f, P: Policy, C, R> {
+    checks: Checks<'f, P, C>,
+    requirement: PhantomData<fn() -> R>,
+}
+
+// Nothing in it is ever pinned in place: the answer is moved out, and the wait is boxed.
+impl<P: Policy, C, R> Unpin for Granting<'_, P, C, R> {}
+
+impl<P: Policy, C, R: Requirement<Policy = P>> Future for Granting<'_, P, C, R> {
+    type Output = Outcome<R, C>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let result = match &mut self.checks {
+            Checks::Done(result) => match result.take() {
+                Some(result) => result,
+                // Polled again after it answered.
+                None => return Poll::Pending,
+            },
+            Checks::Wait(wait) => match wait.as_mut().poll(cx) {
+                Poll::Ready(result) => result,
+                Poll::Pending => return Poll::Pending,
+            },
+        };
+        Poll::Ready(result.map(|caller| (caller, Granted::new())))
+    }
+}
+
+/// A path parameter reader that the checks call at most once, as a `dyn` so that one copy
+/// of the checks serves every adapter's reader.
+type ParamReader<'r, 'p> = &'r mut dyn FnMut(&str) -> Option<&'p str>;
+
+/// `path_param`, callable through a [`ParamReader`].
+fn reader<'p>(
+    path_param: impl FnOnce(&str) -> Option<&'p str>,
+) -> impl FnMut(&str) -> Option<&'p str> {
+    let mut path_param = Some(path_param);
+    move |name| path_param.take().and_then(|read| read(name))
 }
 
 const OTHER_POLICY: &str = "the gate's role assignments (Gate::assignments) are for another policy than this route's: give the gate a store of the route's policy";
@@ -77,27 +135,52 @@ impl Gate {
     ///
     /// A caller with no membership in the tenant is refused as another tenant's resource is
     /// (404); a store that cannot answer gives 503.
-    pub async fn authorize_route<'p, R, C>(
-        &self,
+    pub fn authorize_route<'f, 'p: 'f, R, C>(
+        &'f self,
         caller: Authenticated<R::Policy, C>,
         path_param: impl FnOnce(&str) -> Option<&'p str>,
-        route: &str,
-    ) -> Result<(Authenticated<R::Policy, C>, Granted<R>), Refusal>
+        route: &'f str,
+    ) -> impl Future<Output = Outcome<R, C>> + 'f
     where
         R: Requirement,
+        C: Claims + Send + Sync + 'f,
+    {
+        let need = Need::of::<R>();
+        let mut path_param = reader(path_param);
+        let checks = match self.check_route(caller, need, &mut path_param, route) {
+            Checked::Done(result) => Checks::Done(Some(result)),
+            // Boxed: the store's query future is large, and an adapter's guard holds this
+            // future on every route.
+            Checked::Wait(caller, store, tenant) => Checks::Wait(Box::pin(
+                self.scope_and_authorize(caller, need, store, tenant, route),
+            )),
+        };
+        Granting::<_, _, R> {
+            checks,
+            requirement: PhantomData,
+        }
+    }
+
+    /// The end of [`authorize_route`](Self::authorize_route) when the store must ask its
+    /// database: one copy for every requirement type of a policy.
+    async fn scope_and_authorize<P, C>(
+        &self,
+        caller: Authenticated<P, C>,
+        need: Need<P>,
+        store: &Arc<dyn ErasedAssignments<P>>,
+        tenant: Option<&str>,
+        route: &str,
+    ) -> Passed<P, C>
+    where
+        P: Policy,
         C: Claims + Send + Sync,
     {
-        let (caller, store, tenant) = match self.check_route(caller, path_param, route) {
-            Checked::Done(result) => return result,
-            Checked::Wait(caller, store, tenant) => (caller, store, tenant),
-        };
-        // Boxed: the store's query future is large, and an adapter's guard holds this future
-        // on every route.
-        let scoped = Box::pin(caller.scope_into(&**store, tenant))
+        let scoped = caller
+            .scope_into(&**store, tenant)
             .await
             .map_err(|error| self.refuse(RefusalKind::from(error)))?;
-        let granted = self.authorize::<R, C>(&scoped, route)?;
-        Ok((scoped, granted))
+        self.authorize_need(&scoped, need, route)?;
+        Ok(scoped)
     }
 
     /// [`authorize_route`](Self::authorize_route) as far as it gets without waiting: every
@@ -115,25 +198,30 @@ impl Gate {
         R: Requirement,
         C: Claims + Send + Sync,
     {
-        match self.check_route(caller, path_param, route) {
-            Checked::Done(result) => RouteCheck::Done(result),
+        let mut path_param = reader(path_param);
+        match self.check_route(caller, Need::of::<R>(), &mut path_param, route) {
+            Checked::Done(result) => {
+                RouteCheck::Done(result.map(|caller| (caller, Granted::new())))
+            }
             Checked::Wait(caller, ..) => RouteCheck::Wait(caller),
         }
     }
 
     /// The checks of a route up to the store's database: the answer, or the caller and its
-    /// tenant (`None`: the credential's) when the store must be asked.
-    fn check_route<'p, R, C>(
+    /// tenant (`None`: the credential's) when the store must be asked. One copy for every
+    /// requirement type of a policy.
+    fn check_route<'p, P, C>(
         &self,
-        caller: Authenticated<R::Policy, C>,
-        path_param: impl FnOnce(&str) -> Option<&'p str>,
+        caller: Authenticated<P, C>,
+        need: Need<P>,
+        path_param: ParamReader<'_, 'p>,
         route: &str,
-    ) -> Checked<'_, 'p, R, C>
+    ) -> Checked<'_, 'p, P, C>
     where
-        R: Requirement,
+        P: Policy,
         C: Claims + Send + Sync,
     {
-        let caller = match R::TENANT {
+        let caller = match need.tenant {
             None => caller,
             Some(from) => {
                 // `None`: the tenant the credential names.
@@ -141,9 +229,11 @@ impl Gate {
                     TenantFrom::Path(name) => match path_param(name) {
                         Some(tenant) => Some(tenant),
                         None => {
-                            return Checked::Done(
-                                Err(self.misconfigured::<R>(NO_PARAMETER, route)),
-                            );
+                            return Checked::Done(Err(self.misconfigured(
+                                need.rule,
+                                NO_PARAMETER,
+                                route,
+                            )));
                         }
                     },
                     TenantFrom::Credential => None,
@@ -151,7 +241,7 @@ impl Gate {
                 let scoped = match self.config.assignments.as_deref() {
                     None => caller.in_credential_tenant(tenant),
                     Some(_) => {
-                        let store = match self.store::<R>(route) {
+                        let store = match self.store::<P>(need.rule, route) {
                             Ok(store) => store,
                             Err(refusal) => return Checked::Done(Err(refusal)),
                         };
@@ -167,24 +257,25 @@ impl Gate {
                 }
             }
         };
-        let granted = self.authorize::<R, C>(&caller, route);
-        Checked::Done(granted.map(|granted| (caller, granted)))
+        let granted = self.authorize_need(&caller, need, route);
+        Checked::Done(granted.map(|()| caller))
     }
 
-    /// The gate's store of role assignments, for `R`'s policy.
-    fn store<R: Requirement>(
+    /// The gate's store of role assignments, for policy `P` (the route's rule is `rule`).
+    fn store<P: Policy>(
         &self,
+        rule: Rule,
         route: &str,
-    ) -> Result<&Arc<dyn ErasedAssignments<R::Policy>>, Refusal> {
+    ) -> Result<&Arc<dyn ErasedAssignments<P>>, Refusal> {
         self.config
             .assignments
             .as_deref()
-            .and_then(|stored| stored.downcast_ref::<Arc<dyn ErasedAssignments<R::Policy>>>())
-            .ok_or_else(|| self.misconfigured::<R>(OTHER_POLICY, route))
+            .and_then(|stored| stored.downcast_ref::<Arc<dyn ErasedAssignments<P>>>())
+            .ok_or_else(|| self.misconfigured(rule, OTHER_POLICY, route))
     }
 
-    fn misconfigured<R: Requirement>(&self, what: &'static str, route: &str) -> Refusal {
-        tracing::error!(target: audit::AUDIT_TARGET, route, rule = %R::RULE, "{what}");
+    fn misconfigured(&self, rule: Rule, what: &'static str, route: &str) -> Refusal {
+        tracing::error!(target: audit::AUDIT_TARGET, route, rule = %rule, "{what}");
         self.refuse(RefusalKind::TenantNotConfigured(what))
     }
 }
