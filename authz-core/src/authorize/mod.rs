@@ -379,6 +379,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
 
     /// [`require`](Self::require)'s checks, on the requirement as data: one copy for every
     /// requirement type. Only a `Granted` made from its `Ok` is a proof.
+    #[inline]
     pub(crate) fn check_need(&self, need: Need<P>) -> Result<(), Denied> {
         if need.tenant.is_some() && self.scoped_tenant.is_none() {
             return Err(Denied::new(need.rule, DenyReason::OtherTenant));

@@ -570,8 +570,11 @@ impl Gate {
             .map(|()| Granted::new())
     }
 
-    /// [`authorize`](Self::authorize) on the requirement as data: one copy for every
-    /// requirement type of a policy. Only a `Granted` made from its `Ok` is a proof.
+    /// [`authorize`](Self::authorize) on the requirement as data. Only a `Granted` made from
+    /// its `Ok` is a proof. Inlined, so that the need of a requirement type is a constant
+    /// there (its test a bit test, not a call); the audit event and the refusal are out of
+    /// line, in one copy.
+    #[inline]
     pub(crate) fn authorize_need<P, C>(
         &self,
         caller: &Authenticated<P, C>,
@@ -597,18 +600,21 @@ impl Gate {
                 || caller.audit_unknown_names(),
             );
         }
-        decision.map_err(|denied| {
-            let kind = RefusalKind::from_denied(denied);
-            if let RefusalKind::StepUpNotConfigured = kind {
-                tracing::error!(
-                    target: audit::AUDIT_TARGET,
-                    route,
-                    rule = %need.rule,
-                    "a route requires a step-up login but the gate has no step-up policy: call Gate::step_up(StepUpPolicy::acr([..]))",
-                );
-            }
-            self.refuse(kind)
-        })
+        decision.map_err(|denied| self.refuse_denied(denied, need.rule, route))
+    }
+
+    /// The refusal of a check that did not pass.
+    fn refuse_denied(&self, denied: Denied, rule: Rule, route: &str) -> Refusal {
+        let kind = RefusalKind::from_denied(denied);
+        if let RefusalKind::StepUpNotConfigured = kind {
+            tracing::error!(
+                target: audit::AUDIT_TARGET,
+                route,
+                rule = %rule,
+                "a route requires a step-up login but the gate has no step-up policy: call Gate::step_up(StepUpPolicy::acr([..]))",
+            );
+        }
+        self.refuse(kind)
     }
 }
 

@@ -208,8 +208,9 @@ impl Gate {
     }
 
     /// The checks of a route up to the store's database: the answer, or the caller and its
-    /// tenant (`None`: the credential's) when the store must be asked. One copy for every
-    /// requirement type of a policy.
+    /// tenant (`None`: the credential's) when the store must be asked. A route in no tenant
+    /// is checked inline; a tenant's steps are in one copy for every requirement type.
+    #[inline]
     fn check_route<'p, P, C>(
         &self,
         caller: Authenticated<P, C>,
@@ -221,41 +222,55 @@ impl Gate {
         P: Policy,
         C: Claims + Send + Sync,
     {
-        let caller = match need.tenant {
-            None => caller,
-            Some(from) => {
-                // `None`: the tenant the credential names.
-                let tenant = match from {
-                    TenantFrom::Path(name) => match path_param(name) {
-                        Some(tenant) => Some(tenant),
-                        None => {
-                            return Checked::Done(Err(self.misconfigured(
-                                need.rule,
-                                NO_PARAMETER,
-                                route,
-                            )));
-                        }
-                    },
-                    TenantFrom::Credential => None,
+        match need.tenant {
+            None => {
+                let granted = self.authorize_need(&caller, need, route);
+                Checked::Done(granted.map(|()| caller))
+            }
+            Some(from) => self.check_in_tenant(caller, need, from, path_param, route),
+        }
+    }
+
+    /// [`check_route`](Self::check_route) for a route declared in a tenant: the caller scoped
+    /// to it, then the check.
+    fn check_in_tenant<'p, P, C>(
+        &self,
+        caller: Authenticated<P, C>,
+        need: Need<P>,
+        from: TenantFrom,
+        path_param: ParamReader<'_, 'p>,
+        route: &str,
+    ) -> Checked<'_, 'p, P, C>
+    where
+        P: Policy,
+        C: Claims + Send + Sync,
+    {
+        // `None`: the tenant the credential names.
+        let tenant = match from {
+            TenantFrom::Path(name) => match path_param(name) {
+                Some(tenant) => Some(tenant),
+                None => {
+                    return Checked::Done(Err(self.misconfigured(need.rule, NO_PARAMETER, route)));
+                }
+            },
+            TenantFrom::Credential => None,
+        };
+        let scoped = match self.config.assignments.as_deref() {
+            None => caller.in_credential_tenant(tenant),
+            Some(_) => {
+                let store = match self.store::<P>(need.rule, route) {
+                    Ok(store) => store,
+                    Err(refusal) => return Checked::Done(Err(refusal)),
                 };
-                let scoped = match self.config.assignments.as_deref() {
-                    None => caller.in_credential_tenant(tenant),
-                    Some(_) => {
-                        let store = match self.store::<P>(need.rule, route) {
-                            Ok(store) => store,
-                            Err(refusal) => return Checked::Done(Err(refusal)),
-                        };
-                        match caller.scope_now(&**store, tenant) {
-                            Scoping::Now(scoped) => scoped,
-                            Scoping::Wait(caller) => return Checked::Wait(caller, store, tenant),
-                        }
-                    }
-                };
-                match scoped {
-                    Ok(scoped) => scoped,
-                    Err(error) => return Checked::Done(Err(self.refuse(RefusalKind::from(error)))),
+                match caller.scope_now(&**store, tenant) {
+                    Scoping::Now(scoped) => scoped,
+                    Scoping::Wait(caller) => return Checked::Wait(caller, store, tenant),
                 }
             }
+        };
+        let caller = match scoped {
+            Ok(scoped) => scoped,
+            Err(error) => return Checked::Done(Err(self.refuse(RefusalKind::from(error)))),
         };
         let granted = self.authorize_need(&caller, need, route);
         Checked::Done(granted.map(|()| caller))
