@@ -89,11 +89,10 @@ pub trait Requirement: Copy + Default + fmt::Debug + Send + Sync + 'static {
     fn is_met(permissions: PermissionSet<Self::Policy>, roles: RoleSet<Self::Policy>) -> bool;
 }
 
-/// A requirement as data: what the checks read of a requirement type. The gate and the
-/// adapters' guards check a `Need` in one copy per policy and claims type, and make the
-/// `Granted<R>` of the requirement type only at the end; with a copy of every check per
-/// requirement type, release builds compiled each of them once for every permission a
-/// handler names.
+/// A requirement as data: what the checks read of a requirement type. The gate's checks take
+/// a `Need`, so that their out-of-line parts (a tenant's scoping and wait, the audit event,
+/// the refusal) are compiled once per policy and claims type, not once for every permission
+/// a handler names; only the `Granted<R>` made when a check passes is per requirement type.
 pub(crate) struct Need<P: Policy> {
     pub(crate) rule: Rule,
     pub(crate) step_up: bool,
@@ -463,7 +462,8 @@ pub mod path {
     /// A role grants the permission, or inherits the role.
     #[derive(Debug)]
     pub struct ByRole;
-    /// What a role's one parent implies, the role implies.
+    /// What the parent a role forwards to implies (the one that reaches most), the role
+    /// implies.
     #[derive(Debug)]
     pub struct Inherited<I>(PhantomData<I>);
     /// Each part of an `AllOf` target.
@@ -495,7 +495,7 @@ pub mod path {
 pub trait Atom {}
 
 /// A permission or a role of a policy: `policy!` implements it for each of its requirement
-/// types. A role's proof reaches what its one parent implies only for these targets, so that
+/// types. A role's proof reaches what its parent implies only for these targets, so that
 /// each implication keeps one path (an `AnyOf` target goes through its alternatives instead).
 #[doc(hidden)]
 pub trait Leaf {}
@@ -505,7 +505,7 @@ impl<T: Leaf> Atom for T {}
 impl<T> Atom for AnyOf<T> {}
 
 // Every atom implies itself: one impl here instead of one per permission and role in each
-// policy (`policy!` writes an `Atom` impl for each, which it needs anyway).
+// policy (`policy!` writes a `Leaf` impl for each, which makes it an atom).
 #[diagnostic::do_not_recommend]
 impl<T: Atom> Implies<T, path::Itself> for T {}
 

@@ -377,8 +377,9 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
         self.check_need(Need::of::<R>()).map(|()| Granted::new())
     }
 
-    /// [`require`](Self::require)'s checks, on the requirement as data: one copy for every
-    /// requirement type. Only a `Granted` made from its `Ok` is a proof.
+    /// [`require`](Self::require)'s checks, on the requirement as data (inlined, where the
+    /// need of a requirement type is a constant). Only a `Granted` made from its `Ok` is a
+    /// proof.
     #[inline]
     pub(crate) fn check_need(&self, need: Need<P>) -> Result<(), Denied> {
         if need.tenant.is_some() && self.scoped_tenant.is_none() {

@@ -603,7 +603,8 @@ impl Gate {
         decision.map_err(|denied| self.refuse_denied(denied, need.rule, route))
     }
 
-    /// The refusal of a check that did not pass.
+    /// The refusal of a check that did not pass: out of line, in one copy.
+    #[cold]
     fn refuse_denied(&self, denied: Denied, rule: Rule, route: &str) -> Refusal {
         let kind = RefusalKind::from_denied(denied);
         if let RefusalKind::StepUpNotConfigured = kind {

@@ -4,6 +4,7 @@
 use std::any::Any;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -162,7 +163,7 @@ impl Gate {
     }
 
     /// The end of [`authorize_route`](Self::authorize_route) when the store must ask its
-    /// database: one copy for every requirement type of a policy.
+    /// database: one copy for every requirement type of a policy (it is boxed, never inlined).
     async fn scope_and_authorize<P, C>(
         &self,
         caller: Authenticated<P, C>,
@@ -208,8 +209,9 @@ impl Gate {
     }
 
     /// The checks of a route up to the store's database: the answer, or the caller and its
-    /// tenant (`None`: the credential's) when the store must be asked. A route in no tenant
-    /// is checked inline; a tenant's steps are in one copy for every requirement type.
+    /// tenant (`None`: the credential's) when the store must be asked. Inlined: for a route
+    /// in no tenant the need is a constant here; scoping to a tenant is out of line, in one
+    /// copy for every requirement type of a policy.
     #[inline]
     fn check_route<'p, P, C>(
         &self,
@@ -222,58 +224,59 @@ impl Gate {
         P: Policy,
         C: Claims + Send + Sync,
     {
-        match need.tenant {
-            None => {
-                let granted = self.authorize_need(&caller, need, route);
-                Checked::Done(granted.map(|()| caller))
-            }
-            Some(from) => self.check_in_tenant(caller, need, from, path_param, route),
-        }
+        let caller = match need.tenant {
+            None => caller,
+            Some(from) => match self.scope_to_tenant(caller, need.rule, from, path_param, route) {
+                ControlFlow::Continue(scoped) => scoped,
+                ControlFlow::Break(answered) => return answered,
+            },
+        };
+        let granted = self.authorize_need(&caller, need, route);
+        Checked::Done(granted.map(|()| caller))
     }
 
-    /// [`check_route`](Self::check_route) for a route declared in a tenant: the caller scoped
-    /// to it, then the check.
-    fn check_in_tenant<'p, P, C>(
+    /// The caller scoped to the route's tenant, for [`check_route`](Self::check_route); or
+    /// its answer without the check (a refusal, or the store to wait for).
+    fn scope_to_tenant<'p, P, C>(
         &self,
         caller: Authenticated<P, C>,
-        need: Need<P>,
+        rule: Rule,
         from: TenantFrom,
         path_param: ParamReader<'_, 'p>,
         route: &str,
-    ) -> Checked<'_, 'p, P, C>
+    ) -> ControlFlow<Checked<'_, 'p, P, C>, Authenticated<P, C>>
     where
         P: Policy,
         C: Claims + Send + Sync,
     {
+        let refused = |refusal| ControlFlow::Break(Checked::Done(Err(refusal)));
         // `None`: the tenant the credential names.
         let tenant = match from {
             TenantFrom::Path(name) => match path_param(name) {
                 Some(tenant) => Some(tenant),
-                None => {
-                    return Checked::Done(Err(self.misconfigured(need.rule, NO_PARAMETER, route)));
-                }
+                None => return refused(self.misconfigured(rule, NO_PARAMETER, route)),
             },
             TenantFrom::Credential => None,
         };
         let scoped = match self.config.assignments.as_deref() {
             None => caller.in_credential_tenant(tenant),
             Some(_) => {
-                let store = match self.store::<P>(need.rule, route) {
+                let store = match self.store::<P>(rule, route) {
                     Ok(store) => store,
-                    Err(refusal) => return Checked::Done(Err(refusal)),
+                    Err(refusal) => return refused(refusal),
                 };
                 match caller.scope_now(&**store, tenant) {
                     Scoping::Now(scoped) => scoped,
-                    Scoping::Wait(caller) => return Checked::Wait(caller, store, tenant),
+                    Scoping::Wait(caller) => {
+                        return ControlFlow::Break(Checked::Wait(caller, store, tenant));
+                    }
                 }
             }
         };
-        let caller = match scoped {
-            Ok(scoped) => scoped,
-            Err(error) => return Checked::Done(Err(self.refuse(RefusalKind::from(error)))),
-        };
-        let granted = self.authorize_need(&caller, need, route);
-        Checked::Done(granted.map(|()| caller))
+        match scoped {
+            Ok(scoped) => ControlFlow::Continue(scoped),
+            Err(error) => refused(self.refuse(RefusalKind::from(error))),
+        }
     }
 
     /// The gate's store of role assignments, for policy `P` (the route's rule is `rule`).
