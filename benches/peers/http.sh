@@ -9,6 +9,9 @@
 #   signature-only   authz-server    GET /floor/reports/r1 the RS256 signature check alone (aws-lc-rs,
 #                                    key parsed once), then the same lookup: the floor under any
 #                                    server that verifies the token
+#   digest-floor     authz-server    GET /digest/reports/r1 that check once per token, then only the
+#                                    token's SHA-256 looked up in a set: the floor under any cache
+#                                    keyed by the token's SHA-256, as authz's is
 #   authz+cache+redis reports-api    GET /reports/r1       the cached server with its revocations on
 #                                    Redis (AUTHZ_REDIS_URL; a redis-server this script starts)
 #   health           reports-api     GET /health           (#[public]: no token)
@@ -60,6 +63,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+declare -A server_pid=()  # port -> the server's pid, for its CPU time per request
+
 wait_until() { # wait_until SECONDS COMMAND...: poll every 0.1 s
     local deadline=$((SECONDS + $1)); shift
     until "$@" >/dev/null 2>&1; do
@@ -80,10 +85,12 @@ AUTHZ_ADDR=127.0.0.1:$AUTHZ_PORT AUTHZ_JWKS_URL=$jwks_url \
     AUTHZ_ISSUER=https://id.bench AUTHZ_AUDIENCE=reports-api \
     taskset -c "$SERVER_CPU" "$bin/reports-api" >"$work/reports-api.out" 2>"$work/reports-api.log" &
 pids+=($!)
+server_pid[$AUTHZ_PORT]=$!
 AUTHZ_ADDR=127.0.0.1:$REPORTS_CACHE_PORT AUTHZ_JWKS_URL=$jwks_url AUTHZ_TOKEN_CACHE=10000 \
     AUTHZ_ISSUER=https://id.bench AUTHZ_AUDIENCE=reports-api \
     taskset -c "$SERVER_CPU" "$bin/reports-api" >"$work/reports-api-cache.out" 2>"$work/reports-api-cache.log" &
 pids+=($!)
+server_pid[$REPORTS_CACHE_PORT]=$!
 # The same cached server with its revocations on Redis (pinned beside wrk: Redis answers the
 # server's reads, as a Redis on another machine would, without taking the server's core).
 taskset -c "$LOAD_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
@@ -94,19 +101,23 @@ AUTHZ_ADDR=127.0.0.1:$REDIS_API_PORT AUTHZ_JWKS_URL=$jwks_url AUTHZ_TOKEN_CACHE=
     AUTHZ_ISSUER=https://id.bench AUTHZ_AUDIENCE=reports-api \
     taskset -c "$SERVER_CPU" "$bin/reports-api" >"$work/reports-api-redis.out" 2>"$work/reports-api-redis.log" &
 pids+=($!)
+server_pid[$REDIS_API_PORT]=$!
 PEERS_ADDR=127.0.0.1:$PEER_PORT PEERS_JWKS_URL=$jwks_url \
     taskset -c "$SERVER_CPU" "$bin/jwt-authorizer-server" >"$work/peer.out" 2>&1 &
 pids+=($!)
+server_pid[$PEER_PORT]=$!
 
 PEERS_ADDR=127.0.0.1:$CACHE_PORT PEERS_JWKS_URL=$jwks_url PEERS_TOKEN_CACHE=10000 \
     PEERS_FLOOR_DER=$work/public.der \
     taskset -c "$SERVER_CPU" "$bin/authz-server" >"$work/authz-server.out" 2>"$work/authz-server.log" &
 pids+=($!)
+server_pid[$CACHE_PORT]=$!
 
 for port_cache in "$NOLOG_PORT:0" "$NOLOG_CACHE_PORT:10000"; do
     PEERS_ADDR=127.0.0.1:${port_cache%:*} PEERS_JWKS_URL=$jwks_url PEERS_TOKEN_CACHE=${port_cache#*:} \
         PEERS_AUDIT_LOG=off taskset -c "$SERVER_CPU" "$bin/authz-server" >/dev/null 2>&1 &
     pids+=($!)
+    server_pid[${port_cache%:*}]=$!
     wait_until 20 curl -sf "http://127.0.0.1:${port_cache%:*}/health"
 done
 
@@ -125,10 +136,11 @@ declare -A url=(
     [jwt-authorizer]="http://127.0.0.1:$PEER_PORT/reports/r1"
     [unprotected]="http://127.0.0.1:$CACHE_PORT/open/reports/r1"
     [signature-only]="http://127.0.0.1:$CACHE_PORT/floor/reports/r1"
+    [digest-floor]="http://127.0.0.1:$CACHE_PORT/digest/reports/r1"
     [health]="http://127.0.0.1:$AUTHZ_PORT/health"
 )
-targets=(authz authz+cache authz+cache+redis authz,nolog authz+cache,nolog jwt-authorizer signature-only unprotected health)
-protected=(authz authz+cache authz+cache+redis authz,nolog authz+cache,nolog jwt-authorizer signature-only)
+targets=(authz authz+cache authz+cache+redis authz,nolog authz+cache,nolog jwt-authorizer signature-only digest-floor unprotected health)
+protected=(authz authz+cache authz+cache+redis authz,nolog authz+cache,nolog jwt-authorizer signature-only digest-floor)
 
 # Each protected target answers 200 with alice's report, and 401 without the token.
 for target in "${protected[@]}"; do
@@ -142,22 +154,34 @@ echo "# $(date -u +%FT%TZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 |
 echo "# wrk -t1 -c$CONNECTIONS -d$DURATION; server on core $SERVER_CPU, wrk on core $LOAD_CPU; $ROUNDS rounds"
 echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-declare -A runs=()
+declare -A runs=() users=() kernels=()
 for round in $(seq 1 "$ROUNDS"); do
     for target in "${targets[@]}"; do
         # The unprotected route gets the same request bytes, token included (it reads none):
         # the ratio then compares the protection, not the parsing of a longer request.
         header=()
         [[ " ${protected[*]} unprotected " == *" $target "* ]] && header=(-H "Authorization: Bearer $token")
+        port=${url[$target]#http://127.0.0.1:}; port=${port%%/*}
+        pid=${server_pid[$port]}
+        before=$(cut -d' ' -f14,15 "/proc/$pid/stat")
         out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "${header[@]}" "${url[$target]}")
+        after=$(cut -d' ' -f14,15 "/proc/$pid/stat")
         if grep -q 'Non-2xx' <<<"$out"; then
             echo "http.sh: $target answered errors:" >&2
             echo "$out" >&2
             exit 1
         fi
         rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-        echo "round $round  $target  $rps req/s"
+        requests=$(awk '/requests in/ {print $1}' <<<"$out")
+        # The server's CPU time per request, in user space and in the kernel (clock ticks of
+        # /proc/PID/stat): the user part is the server's own code, the kernel part its sockets.
+        read -r cpu_user cpu_kernel < <(awk -v b="$before" -v a="$after" -v n="$requests" \
+            -v hz="$(getconf CLK_TCK)" 'BEGIN { split(b, x, " "); split(a, y, " ");
+            printf "%.2f %.2f\n", (y[1] - x[1]) / hz * 1e6 / n, (y[2] - x[2]) / hz * 1e6 / n }')
+        echo "round $round  $target  $rps req/s  (server CPU a request: user $cpu_user us, kernel $cpu_kernel us)"
         runs[$target]+="$rps "
+        users[$target]+="$cpu_user "
+        kernels[$target]+="$cpu_kernel "
     done
 done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -167,10 +191,10 @@ declare -A med=()
 for target in "${targets[@]}"; do med[$target]=$(median "${runs[$target]}"); done
 
 echo
-echo "| target | requests/s (median of $ROUNDS) | rounds |"
-echo "|---|---|---|"
+echo "| target | requests/s (median of $ROUNDS) | rounds | server CPU a request, user + kernel (medians) |"
+echo "|---|---|---|---|"
 for target in "${targets[@]}"; do
-    echo "| $target | ${med[$target]} | ${runs[$target]% } |"
+    echo "| $target | ${med[$target]} | ${runs[$target]% } | $(median "${users[$target]}") + $(median "${kernels[$target]}") us |"
 done
 awk -v a="${med[authz]}" -v c="${med[authz+cache]}" -v j="${med[jwt-authorizer]}" \
     -v u="${med[unprotected]}" -v h="${med[health]}" -v f="${med[signature-only]}" \
@@ -185,10 +209,13 @@ awk -v a="${med[authz]}" -v c="${med[authz+cache]}" -v j="${med[jwt-authorizer]}
     printf "1 / throughput (server core time per request): authz %.1f us, authz+cache %.1f us, jwt-authorizer %.1f us, signature-only %.1f us, unprotected %.1f us, health %.1f us\n", 1e6 / a, 1e6 / c, 1e6 / j, 1e6 / f, 1e6 / u, 1e6 / h
 }'
 awk -v a="${med[authz]}" -v c="${med[authz+cache]}" -v r="${med[authz+cache+redis]}" \
-    -v j="${med[jwt-authorizer]}" -v u="${med[unprotected]}" -v f="${med[signature-only]}" 'BEGIN {
+    -v j="${med[jwt-authorizer]}" -v u="${med[unprotected]}" -v f="${med[signature-only]}" \
+    -v d="${med[digest-floor]}" 'BEGIN {
     row = "| %s | %.2f | %s | %s |\n"
     printf "\n| ratio (issue 27) | now | goal | met |\n|---|---|---|---|\n"
     printf row, "token cache on / unprotected route", c / u, ">= 0.9", (c / u >= 0.9) ? "yes" : "no"
+    printf "| %s | %.2f | %s | |\n", "(its ceiling: SHA-256 digest floor / unprotected route)", d / u, "-"
+    printf "| %s | %.2f | %s | |\n", "(token cache on / SHA-256 digest floor)", c / d, "-"
     printf row, "no cache / jwt-authorizer", a / j, ">= 1.25", (a / j >= 1.25) ? "yes" : "no"
     printf row, "no cache / signature-only floor", a / f, ">= 0.95", (a / f >= 0.95) ? "yes" : "no"
     printf row, "with Redis revocation / without (cache on)", r / c, ">= 0.95", (r / c >= 0.95) ? "yes" : "no"

@@ -435,10 +435,12 @@ pub fn reports_api(
     use authz_examples::{API_KEY_PREFIX, AppState, Revocations, Store, router};
     let revocations = Revocations::in_memory(MAX_TOKEN_LIFETIME);
     // As reports-api wires them: a subject revocation refuses the subject's older keys too.
-    let api_keys =
-        authz_core::api_key::ApiKeys::new(authz_core::api_key::InMemoryApiKeyStore::default(), API_KEY_PREFIX)
-            .expect("API keys")
-            .revocation(revocations.clone());
+    let api_keys = authz_core::api_key::ApiKeys::new(
+        authz_core::api_key::InMemoryApiKeyStore::default(),
+        API_KEY_PREFIX,
+    )
+    .expect("API keys")
+    .revocation(revocations.clone());
     let validator = builder
         .issuer(ISSUER)
         .audience(AUDIENCE)

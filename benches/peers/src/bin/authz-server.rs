@@ -5,7 +5,9 @@
 //! Also serves `GET /open/reports/{id}`: the same store lookup and JSON with no protection; and,
 //! with `PEERS_FLOOR_DER` (the RS256 public key as DER), `GET /floor/reports/{id}`: the RS256
 //! signature check alone (aws-lc-rs, key parsed once) before the same lookup, the least any
-//! server that verifies the token can do.
+//! server that verifies the token can do; and `GET /digest/reports/{id}`: that check once per
+//! token, then the token's SHA-256 looked up in a set, the least any cache keyed by the token's
+//! SHA-256 (as authz's is) can do.
 //!
 //! Environment: `PEERS_ADDR` (default `127.0.0.1:3002`), `PEERS_JWKS_URL` (required),
 //! `PEERS_TOKEN_CACHE` (entries, default 10000; 0 turns the cache off), `PEERS_AUDIT_LOG`
@@ -37,6 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Ok(path) = std::env::var("PEERS_FLOOR_DER") {
         let der = std::fs::read(path)?;
         app = app.merge(authz_peers_bench::store::signature_only_reports(&der)?);
+        app = app.merge(authz_peers_bench::store::digest_floor_reports(&der)?);
     }
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!(
