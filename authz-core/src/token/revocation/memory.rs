@@ -265,7 +265,10 @@ impl InMemoryRevocation {
     }
 
     fn status(&self, q: &RevocationQuery<'_>) -> Result<RevocationStatus, RevocationError> {
-        let now = (self.now)();
+        // The clock is read only when an entry names the token: a token no entry names (every
+        // check but a refusal) reads no clock.
+        let now = std::cell::OnceCell::new();
+        let now = || *now.get_or_init(self.now);
         let lists = self
             .inner
             .lock()
@@ -274,7 +277,7 @@ impl InMemoryRevocation {
             && lists
                 .jtis
                 .get(jti)
-                .is_some_and(|forget_after| *forget_after >= now)
+                .is_some_and(|forget_after| *forget_after >= now())
         {
             return Ok(RevocationStatus::Revoked);
         }
@@ -284,7 +287,7 @@ impl InMemoryRevocation {
                 .and_then(|iss| lists.issuer_subjects.get(iss))
                 .and_then(|subjects| subjects.get(sub));
             let covers = |&(before, forget_after): &(u64, u64)| {
-                forget_after >= now && q.iat.is_none_or(|iat| iat < before)
+                forget_after >= now() && q.iat.is_none_or(|iat| iat < before)
             };
             if lists.subjects.get(sub).is_some_and(covers) || of_issuer.is_some_and(covers) {
                 return Ok(RevocationStatus::Revoked);
@@ -296,7 +299,7 @@ impl InMemoryRevocation {
                 .get(iss)
                 .and_then(|sessions| sessions.get(sid))
                 .is_some_and(|&(before, forget_after)| {
-                    forget_after >= now && q.iat.is_none_or(|iat| iat < before)
+                    forget_after >= now() && q.iat.is_none_or(|iat| iat < before)
                 })
         {
             return Ok(RevocationStatus::Revoked);
@@ -462,6 +465,42 @@ mod tests {
         assert!(!later.logout_received("https://a", "at-2").unwrap());
         later.purge_expired();
         assert_eq!(later.len(), 1);
+    }
+
+    #[test]
+    fn the_clock_is_read_only_for_a_token_an_entry_names_and_an_expired_entry_revokes_nothing() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static READS: AtomicUsize = AtomicUsize::new(0);
+        fn counted() -> u64 {
+            READS.fetch_add(1, Ordering::SeqCst);
+            10_000
+        }
+        let r = InMemoryRevocation::with_clock(counted);
+        r.revoke_jti("stale", 10_000 - 601); // past its grace, not yet purged
+        r.revoke_jti("live", 10_100);
+        r.revoke_subject("s", 9_990, 10_000 - 601);
+        let reads = READS.load(Ordering::SeqCst);
+        let q = |jti, sub| RevocationQuery::new(jti, sub, Some(9_000), 10_500);
+
+        // Every check of a token no entry names: no clock.
+        let active = r.status(&q(Some("other"), Some("bob"))).unwrap();
+        assert_eq!(active, RevocationStatus::Active);
+        assert_eq!(READS.load(Ordering::SeqCst), reads, "the clock was read");
+
+        // An entry that names the token is weighed against the clock.
+        assert_eq!(
+            r.status(&q(Some("live"), None)).unwrap(),
+            RevocationStatus::Revoked
+        );
+        assert_eq!(
+            r.status(&q(Some("stale"), None)).unwrap(),
+            RevocationStatus::Active
+        );
+        assert_eq!(
+            r.status(&q(None, Some("s"))).unwrap(),
+            RevocationStatus::Active
+        );
+        assert!(READS.load(Ordering::SeqCst) > reads);
     }
 
     #[test]
