@@ -25,17 +25,8 @@ PORT=${PORT:-39001}
 command -v valgrind >/dev/null || { echo "profile.sh: valgrind not found (apt-get install -y valgrind)" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "profile.sh: wrk not found (apt-get install -y wrk)" >&2; exit 1; }
 
-# The crate's release profile keeps line tables, so that callgrind names the functions.
-cargo build --quiet --release \
-    --manifest-path "$here/Cargo.toml" --bin authz-server --bin jwks-server
-bin=$CARGO_TARGET_DIR/release
-
-pids=()
-trap 'for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
-"$bin/jwks-server" "$OUT" >"$OUT/jwks.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do [ -s "$OUT/token" ] && [ -s "$OUT/public.der" ] && break; sleep 0.1; done
-token=$(cat "$OUT/token")
+# shellcheck source=jwks.sh
+. "$here/profile/jwks.sh"
 (
     cd "$OUT"
     PEERS_ADDR=127.0.0.1:$PORT PEERS_JWKS_URL=$(cat "$OUT/jwks_url") PEERS_TOKEN_CACHE=$CACHE \
