@@ -47,6 +47,12 @@
 //! fn from_role(proof: &Granted<role::Clerk>) -> Granted<ExportInvoices> {
 //!     proof.weaken()
 //! }
+//! // A proof that meets two alternatives of an `AnyOf` names the one it goes through: the
+//! // clerk's proof meets both of these.
+//! type ReadOrExport = AnyOf<(perm::InvoicesRead, perm::InvoicesExport)>;
+//! fn either(proof: &Granted<role::Clerk>) -> Granted<ReadOrExport> {
+//!     proof.weaken::<ReadOrExport, authz_core::requirement::path::Alt0<_>>()
+//! }
 //! ```
 
 use core::fmt;
@@ -438,7 +444,10 @@ marker_traits!(AllOf, AnyOf);
 
 /// A proof of `Self` gives a proof of `W`: every caller who meets `Self` meets `W`.
 /// What [`Granted::weaken`](crate::Granted::weaken) asks of its target. `I` is a path through
-/// the requirements' structure that the compiler infers; never name it.
+/// the requirements' structure that the compiler infers. The one case to name it: a proof that
+/// meets two alternatives of an `AnyOf` target has two paths, and `weaken` then fails with
+/// "type annotations needed"; name the alternative as `weaken::<W, path::Alt0<_>>()`
+/// (`Alt1<_>` for the second, and so on).
 ///
 /// Holds when `W` is `Self`; when `W` is an `AllOf` each of whose parts `Self` implies, or an
 /// `AnyOf` one of whose parts it implies; when `Self` is an `AllOf` one of whose parts implies
@@ -451,8 +460,8 @@ marker_traits!(AllOf, AnyOf);
 pub trait Implies<W, I> {}
 
 /// The paths of [`Implies`]: which of its rules applies (the requirement itself, a role's
-/// grant, a part of a combination). They appear in `Implies` bounds, inferred; no code needs
-/// to name them.
+/// grant, a part of a combination). They appear in `Implies` bounds, inferred; code names one
+/// only to choose between two alternatives of an `AnyOf` that a proof both meets (`Alt0<_>`).
 pub mod path {
     use core::marker::PhantomData;
 

@@ -26,7 +26,9 @@ impl<R: Requirement> Granted<R> {
     /// A proof of a requirement `W` that `R` implies: one of `R`'s permissions, a permission
     /// its role grants, or a combination of those. Checked by the type system: `cargo check`
     /// refuses a `W` that `R` does not imply, on the line that asks for it. `I` is inferred;
-    /// name the target by the type of the result, or as `weaken::<W, _>()`.
+    /// name the target by the type of the result, or as `weaken::<W, _>()`. When `R` meets
+    /// two alternatives of an `AnyOf` target, name the one to go through:
+    /// `weaken::<W, path::Alt0<_>>()` (see [`Implies`](crate::requirement::Implies)).
     pub fn weaken<W, I>(&self) -> Granted<W>
     where
         W: Requirement<Policy = R::Policy>,
