@@ -111,6 +111,17 @@ pub struct Authenticated<P, C> {
     scoped_tenant: Option<Arc<str>>,
 }
 
+/// The part of a requirement a caller does not meet ([`Authenticated::unmet`]).
+#[derive(Clone, Copy)]
+enum Unmet {
+    /// The requirement is checked in a tenant and the caller is scoped to none.
+    Tenant,
+    /// The caller's permissions and roles do not meet it.
+    Grant,
+    /// The login does not meet the step-up policy (or the gate has none).
+    StepUp,
+}
+
 /// Whether the login behind a caller meets the deployment's step-up policy. A gate decides it
 /// once, when it admits the caller; every check that yields or accepts a proof of a
 /// [`StepUp`](crate::requirement::StepUp) requirement reads it.
@@ -362,9 +373,7 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
     /// requirement, with a login that meets the gate's step-up policy).
     #[inline]
     pub fn meets<R: Requirement<Policy = P>>(&self) -> bool {
-        R::is_met(self.permissions, self.roles)
-            && (!R::STEP_UP || matches!(self.step_up, StepUpStatus::Met))
-            && (R::TENANT.is_none() || self.scoped_tenant.is_some())
+        self.unmet(Need::of::<R>()).is_none()
     }
 
     /// Checks `R`; the proof on success. A [`StepUp`](crate::requirement::StepUp) requirement
@@ -382,16 +391,30 @@ impl<P: Policy, C: Claims> Authenticated<P, C> {
     /// proof.
     #[inline]
     pub(crate) fn check_need(&self, need: Need<P>) -> Result<(), Denied> {
+        match self.unmet(need) {
+            None => Ok(()),
+            Some(Unmet::Tenant) => Err(Denied::new(need.rule, DenyReason::OtherTenant)),
+            Some(Unmet::Grant) => Err(Denied::new(need.rule, missing(need.rule))),
+            Some(Unmet::StepUp) => self.check_step_up(need.rule),
+        }
+    }
+
+    /// The first part of `need` the caller does not meet, if any: the one place a check's
+    /// parts are written, for [`meets`](Self::meets) (whether) and
+    /// [`check_need`](Self::check_need) (why). Builds nothing: a refusal is made only from
+    /// its answer.
+    #[inline]
+    fn unmet(&self, need: Need<P>) -> Option<Unmet> {
         if need.tenant.is_some() && self.scoped_tenant.is_none() {
-            return Err(Denied::new(need.rule, DenyReason::OtherTenant));
+            return Some(Unmet::Tenant);
         }
         if !(need.is_met)(self.permissions, self.roles) {
-            return Err(Denied::new(need.rule, missing(need.rule)));
+            return Some(Unmet::Grant);
         }
-        if need.step_up {
-            self.check_step_up(need.rule)?;
+        if need.step_up && !matches!(self.step_up, StepUpStatus::Met) {
+            return Some(Unmet::StepUp);
         }
-        Ok(())
+        None
     }
 
     /// The step-up half of a check on `rule`: the decision made at admission.

@@ -2,7 +2,7 @@
 //! roles the application's store assigns it there, before it checks the requirement.
 
 use std::any::Any;
-use std::future::Future;
+use std::future::{Future, Ready};
 use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::pin::Pin;
@@ -61,10 +61,10 @@ enum Checked<'g, 'p, P: Policy, C> {
 /// refusal.
 type Passed<P, C> = Result<Authenticated<P, C>, Refusal>;
 
-/// The checks of [`Gate::authorize_route`]: answered at once (taken when polled), or the
-/// store's wait, then the check.
+/// The checks of [`Gate::authorize_route`]: answered at once, or the store's wait, then the
+/// check. Both are `Unpin`, and so is the future that holds them.
 enum Checks<'f, P, C> {
-    Done(Option<Passed<P, C>>),
+    Done(Ready<Passed<P, C>>),
     Wait(Pin<Box<dyn Future<Output = Passed<P, C>> + Send + 'f>>),
 }
 
@@ -75,25 +75,15 @@ struct Granting<'f, P: Policy, C, R> {
     requirement: PhantomData<fn() -> R>,
 }
 
-// Nothing in it is ever pinned in place: the answer is moved out, and the wait is boxed.
-impl<P: Policy, C, R> Unpin for Granting<'_, P, C, R> {}
-
 impl<P: Policy, C, R: Requirement<Policy = P>> Future for Granting<'_, P, C, R> {
     type Output = Outcome<R, C>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let result = match &mut self.checks {
-            Checks::Done(result) => match result.take() {
-                Some(result) => result,
-                // Polled again after it answered.
-                None => return Poll::Pending,
-            },
-            Checks::Wait(wait) => match wait.as_mut().poll(cx) {
-                Poll::Ready(result) => result,
-                Poll::Pending => return Poll::Pending,
-            },
+        let passed = match &mut self.checks {
+            Checks::Done(ready) => Pin::new(ready).poll(cx),
+            Checks::Wait(wait) => wait.as_mut().poll(cx),
         };
-        Poll::Ready(result.map(|caller| (caller, Granted::new())))
+        passed.map(|passed| passed.map(|caller| (caller, Granted::new())))
     }
 }
 
@@ -149,7 +139,7 @@ impl Gate {
         let need = Need::of::<R>();
         let mut path_param = reader(path_param);
         let checks = match self.check_route(caller, need, &mut path_param, route) {
-            Checked::Done(result) => Checks::Done(Some(result)),
+            Checked::Done(result) => Checks::Done(std::future::ready(result)),
             // Boxed: the store's query future is large, and an adapter's guard holds this
             // future on every route.
             Checked::Wait(caller, store, tenant) => Checks::Wait(Box::pin(
