@@ -29,6 +29,17 @@ struct MyClaims {
     iat: u64,
 }
 
+/// An application's claims type of the usual shape: the subject and its own claims.
+#[derive(serde::Deserialize, Claims)]
+#[allow(dead_code)]
+struct AppClaims {
+    sub: String,
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    scp: Option<String>,
+}
+
 /// Polls a future that must not wait (static keys, warm cache) once, so the measurement holds
 /// no executor overhead.
 fn ready<F: Future>(f: F) -> F::Output {
@@ -118,13 +129,61 @@ fn bench(c: &mut Criterion) {
                 .unwrap();
             rt.block_on(cached.refresh_keys()).unwrap();
             ready(cached.validate_shared::<MyClaims>(&token)).unwrap();
+            // A filter on the command line may leave this bench out: then no hits are due.
+            let mut ran = false;
             group.bench_function(format!("{alg}/validator_cache_hit"), |b| {
+                ran = true;
                 b.iter(|| ready(cached.validate_shared::<MyClaims>(black_box(&token))).unwrap())
             });
             let stats = cached.cache_stats().unwrap();
-            assert!(stats.hits > 0 && stats.misses == 1, "{stats:?}");
+            assert!((stats.hits > 0 || !ran) && stats.misses == 1, "{stats:?}");
         }
     }
+
+    // A provider's access token as it comes (Entra's shape: eighteen claims), read into an
+    // application's claims type that reads the subject and its own claims and skips the
+    // rest: the JSON work around the signature, on HS256 where the signature costs least.
+    let key = &keys[0];
+    let validator = Validator::builder()
+        .algorithms([key.algorithm()])
+        .issuer(ISS)
+        .audience(AUD)
+        .key(key.verification_key())
+        .build()
+        .unwrap();
+    let now = claims_for(ISS, AUD, "alice")["iat"].as_u64().unwrap();
+    let token = key.mint(&serde_json::json!({
+        "aud": AUD, "iss": ISS, "iat": now, "nbf": now, "exp": now + 300,
+        "aio": "AWQAm/8TAAAAcBEYeIf3yVqmX2tLnYs0JwDBRQ1dWXwO8eSTHtUJ0",
+        "azp": "6e74172b-be56-4843-9ff4-e66a39bb12e3", "azpacr": "0",
+        "name": "Alice Example", "oid": "690222be-ff1a-4d56-abd1-7e4f7d38e474",
+        "preferred_username": "alice@example.com",
+        "rh": "0.ARoAv4j5cvGGr0GRqy180BHbR1ZUGEMW-kdOjk7wpLszbRp0AAA.",
+        "roles": ["Reports.Read", "Reports.Write"], "scp": "access_as_user",
+        "sub": "alice", "tid": "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        "uti": "fqiBqXLPj0eQa82S-IYFAA", "ver": "2.0"
+    }));
+    assert_eq!(
+        ready(validator.validate::<AppClaims>(&token))
+            .unwrap()
+            .claims
+            .roles,
+        ["Reports.Read", "Reports.Write"]
+    );
+    let mut validation = Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.set_issuer(&[ISS]);
+    validation.set_audience(&[AUD]);
+    let jwk: Jwk = serde_json::from_value(key.public_jwk()).unwrap();
+    let decoding = DecodingKey::from_jwk(&jwk).unwrap();
+    jsonwebtoken::decode::<AppClaims>(&token, &decoding, &validation).unwrap();
+    group.bench_function("HS256/provider_token/jsonwebtoken_decode", |b| {
+        b.iter(|| {
+            jsonwebtoken::decode::<AppClaims>(black_box(&token), &decoding, &validation).unwrap()
+        })
+    });
+    group.bench_function("HS256/provider_token/validator_static_key", |b| {
+        b.iter(|| ready(validator.validate::<AppClaims>(black_box(&token))).unwrap())
+    });
     group.finish();
     drop(server);
 }

@@ -495,6 +495,66 @@ fn claims_type_mismatch_does_not_echo_values() {
     assert!(!err.to_string().contains("secret-value-xyz"), "{err}");
 }
 
+#[test]
+fn a_registered_claim_of_the_wrong_type_is_named_before_a_claims_type_mismatch() {
+    // Both wrong in one payload: the validator reads the payload once for both when it can,
+    // and the registered claim's error still comes first, as when it read it twice.
+    let err = refused_claims(json!({ "exp": "9999999999", "scope": ["x"] }));
+    assert!(matches!(err, TokenError::ClaimType("exp")), "{err}");
+    let err = refused_claims(json!({ "sub": 7, "scope": ["x"] }));
+    assert!(matches!(err, TokenError::ClaimType("sub")), "{err}");
+    // The claims type's own mismatch, with the registered claims right.
+    let err = refused_claims(json!({ "scope": ["x"] }));
+    assert!(matches!(err, TokenError::Claims(_)), "{err}");
+}
+
+#[test]
+fn a_claims_type_that_reads_no_map_of_its_own_still_reads_the_payload() {
+    // A newtype around the usual struct, which asks for no map (the one pass gives way to the
+    // two passes of before), and a JSON value, which asks for anything (read in one pass).
+    #[derive(serde::Deserialize)]
+    struct Wrapped(MyClaims);
+    impl Claims for Wrapped {
+        const REGISTERED: RegisteredClaims = RegisteredClaims::SUB;
+        fn subject(&self) -> Option<&str> {
+            Some(&self.0.sub)
+        }
+        fn role_names(&self) -> impl Iterator<Item = &str> {
+            self.0.role_names()
+        }
+        fn permission_names(&self) -> impl Iterator<Item = &str> {
+            self.0.permission_names()
+        }
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(transparent)]
+    struct AnyJson(Value);
+    impl Claims for AnyJson {
+        const REGISTERED: RegisteredClaims = RegisteredClaims::SUB;
+        fn subject(&self) -> Option<&str> {
+            self.0["sub"].as_str()
+        }
+        fn role_names(&self) -> impl Iterator<Item = &str> {
+            std::iter::empty()
+        }
+        fn permission_names(&self) -> impl Iterator<Item = &str> {
+            std::iter::empty()
+        }
+    }
+    let k = key(Algorithm::HS256);
+    let v = validator_for(k);
+    let token = k.mint(&with_claims(json!({ "scope": "reports:read" })));
+    let wrapped = rt().block_on(v.validate::<Wrapped>(&token)).unwrap();
+    assert_eq!(wrapped.claims.0.scope.as_deref(), Some("reports:read"));
+    assert_eq!(wrapped.subject(), Some("alice"));
+    let any = rt().block_on(v.validate::<AnyJson>(&token)).unwrap();
+    assert_eq!(
+        (any.claims.0["iss"].as_str(), any.subject()),
+        (Some(ISS), Some("alice"))
+    );
+    assert_eq!(any.expires_at(), any.claims.0["exp"].as_u64().unwrap());
+}
+
 fn segments_token(n: usize) -> String {
     let k = key(Algorithm::HS256);
     let token = k.mint(&good_claims());

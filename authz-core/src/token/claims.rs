@@ -5,7 +5,9 @@ use core::fmt;
 use std::borrow::Cow;
 
 use serde::Deserialize;
+use serde::de::value::{BorrowedStrDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 
 use super::error::{TokenError, TokenPart};
 
@@ -278,6 +280,223 @@ impl<'de> Deserialize<'de> for Name<'de> {
     }
 }
 
+/// The registered claims as they are read, one member at a time, by either reader: the
+/// registered claims alone ([`Registered`]) or beside the application's claims
+/// ([`read_payload`]). The members read, the types each may have and the duplicates refused
+/// are written here once for both.
+struct Collect<'n, 'de> {
+    out: RawRegistered<'de>,
+    extra: &'n [&'static str],
+    // A registered claim twice is refused (as serde's derive does for known fields): two
+    // parsers of this token could otherwise read different values.
+    seen: [bool; CLAIMS.len()],
+    seen_sid: bool,
+}
+
+/// A member's value, read once: from the payload's map, or from the member cut out of it.
+trait Member<'de> {
+    type Error: de::Error;
+    fn read<T: Deserialize<'de>>(self) -> Result<T, Self::Error>;
+}
+
+/// The next value of a map being read.
+struct Next<'a, A>(&'a mut A);
+
+impl<'de, A: MapAccess<'de>> Member<'de> for Next<'_, A> {
+    type Error = A::Error;
+    fn read<T: Deserialize<'de>>(self) -> Result<T, A::Error> {
+        self.0.next_value()
+    }
+}
+
+impl<'de> Member<'de> for Cut<'de> {
+    type Error = serde_json::Error;
+    fn read<T: Deserialize<'de>>(self) -> Result<T, serde_json::Error> {
+        T::deserialize(self)
+    }
+}
+
+/// A member's value cut out of the payload (valid JSON: `serde_json` checked it as it cut),
+/// read again by each of the two readers. Reads exactly as `serde_json` reads the same text
+/// in place, and does so by handing each request to a `serde_json` deserializer on the text,
+/// except where the answer needs no parse: a value skipped, a value of an `Option`, and a
+/// string without escapes (RFC 8259 section 7: its text between the quotes is its value).
+struct Cut<'de>(&'de str);
+
+impl<'de> Cut<'de> {
+    fn plain_str(&self) -> Option<&'de str> {
+        let text = self.0.strip_prefix('"')?.strip_suffix('"')?;
+        (!text.contains('\\')).then_some(text)
+    }
+
+    fn json(&self) -> serde_json::Deserializer<serde_json::de::StrRead<'de>> {
+        serde_json::Deserializer::from_str(self.0)
+    }
+}
+
+/// Hands the request to `serde_json` on the cut text.
+macro_rules! parse_cut {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+            self.json().$method(visitor)
+        }
+    )*};
+}
+
+impl<'de> Deserializer<'de> for Cut<'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.plain_str() {
+            Some(text) => visitor.visit_borrowed_str(text),
+            None => self.json().deserialize_any(visitor),
+        }
+    }
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.plain_str() {
+            Some(text) => visitor.visit_borrowed_str(text),
+            None => self.json().deserialize_str(visitor),
+        }
+    }
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        self.deserialize_str(visitor)
+    }
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        self.deserialize_str(visitor)
+    }
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        if self.0 == "null" {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_unit()
+    }
+
+    parse_cut! {
+        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
+        deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char deserialize_bytes
+        deserialize_byte_buf deserialize_unit deserialize_seq deserialize_map
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.json().deserialize_unit_struct(name, visitor)
+    }
+    // Also how `serde_json`'s own `RawValue` is asked for: its deserializer answers that.
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.json().deserialize_newtype_struct(name, visitor)
+    }
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.json().deserialize_tuple(len, visitor)
+    }
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.json().deserialize_tuple_struct(name, len, visitor)
+    }
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.json().deserialize_struct(name, fields, visitor)
+    }
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.json().deserialize_enum(name, variants, visitor)
+    }
+    fn is_human_readable(&self) -> bool {
+        true
+    }
+}
+
+impl<'n, 'de> Collect<'n, 'de> {
+    fn new(extra: &'n [&'static str]) -> Self {
+        Self {
+            out: RawRegistered {
+                exp: None,
+                nbf: None,
+                iat: None,
+                iss: None,
+                sub: None,
+                jti: None,
+                aud: None,
+                sid: None,
+                logout_event: false,
+                extra: extra.iter().map(|_| None).collect(),
+            },
+            extra,
+            seen: [false; CLAIMS.len()],
+            seen_sid: false,
+        }
+    }
+
+    /// Whether [`member`](Self::member) reads `name` (it skips every other member).
+    fn reads(&self, name: &str) -> bool {
+        CLAIMS.contains(&name) || name == "sid" || name == "events" || self.extra.contains(&name)
+    }
+
+    fn member<M: Member<'de>>(&mut self, name: &str, value: M) -> Result<(), M::Error> {
+        let out = &mut self.out;
+        if let Some(i) = CLAIMS.iter().position(|claim| *claim == name) {
+            if core::mem::replace(&mut self.seen[i], true) {
+                return Err(de::Error::duplicate_field(CLAIMS[i]));
+            }
+            match i {
+                0 => out.exp = value.read::<Date<0>>()?.0,
+                1 => out.nbf = value.read::<Date<1>>()?.0,
+                2 => out.iat = value.read::<Date<2>>()?.0,
+                3 => out.iss = value.read::<Text<'de, 3>>()?.0,
+                4 => out.sub = value.read::<Text<'de, 4>>()?.0,
+                5 => out.jti = value.read::<Text<'de, 5>>()?.0,
+                _ => out.aud = value.read::<Audience<'de>>()?.0,
+            }
+        } else if name == "sid" {
+            if core::mem::replace(&mut self.seen_sid, true) {
+                return Err(de::Error::duplicate_field("sid"));
+            }
+            if let ClaimValue::Str(sid) = value.read::<ClaimValue<'de>>()? {
+                out.sid = Some(sid);
+            }
+        } else if name == "events" {
+            // Twice is refused by the logout receiver's own parser; here either one naming
+            // the logout event marks the token.
+            out.logout_event |= value.read::<LogoutEvent>()?.0;
+        } else if let Some(j) = self.extra.iter().position(|claim| *claim == name) {
+            if out.extra[j].is_some() {
+                return Err(de::Error::duplicate_field(self.extra[j]));
+            }
+            out.extra[j] = Some(value.read()?);
+        } else {
+            value.read::<IgnoredAny>()?;
+        }
+        Ok(())
+    }
+}
+
 impl<'de> DeserializeSeed<'de> for Registered<'_> {
     type Value = RawRegistered<'de>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -291,57 +510,123 @@ impl<'de> Visitor<'de> for Registered<'_> {
         f.write_str("a JSON object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = RawRegistered {
-            exp: None,
-            nbf: None,
-            iat: None,
-            iss: None,
-            sub: None,
-            jti: None,
-            aud: None,
-            sid: None,
-            logout_event: false,
-            extra: self.extra.iter().map(|_| None).collect(),
-        };
-        let mut seen_sid = false;
-        // A registered claim twice is refused (as serde's derive does for known fields):
-        // two parsers of this token could otherwise read different values.
-        let mut seen = [false; CLAIMS.len()];
+        let mut collect = Collect::new(self.extra);
         while let Some(Name(name)) = map.next_key()? {
-            if let Some(i) = CLAIMS.iter().position(|claim| *claim == name) {
-                if core::mem::replace(&mut seen[i], true) {
-                    return Err(de::Error::duplicate_field(CLAIMS[i]));
-                }
-                match i {
-                    0 => out.exp = map.next_value::<Date<0>>()?.0,
-                    1 => out.nbf = map.next_value::<Date<1>>()?.0,
-                    2 => out.iat = map.next_value::<Date<2>>()?.0,
-                    3 => out.iss = map.next_value::<Text<'de, 3>>()?.0,
-                    4 => out.sub = map.next_value::<Text<'de, 4>>()?.0,
-                    5 => out.jti = map.next_value::<Text<'de, 5>>()?.0,
-                    _ => out.aud = map.next_value::<Audience<'de>>()?.0,
-                }
-            } else if name == "sid" {
-                if core::mem::replace(&mut seen_sid, true) {
-                    return Err(de::Error::duplicate_field("sid"));
-                }
-                if let ClaimValue::Str(sid) = map.next_value::<ClaimValue<'de>>()? {
-                    out.sid = Some(sid);
-                }
-            } else if name == "events" {
-                // Twice is refused by the logout receiver's own parser; here either one
-                // naming the logout event marks the token.
-                out.logout_event |= map.next_value::<LogoutEvent>()?.0;
-            } else if let Some(j) = self.extra.iter().position(|claim| *claim == name) {
-                if out.extra[j].is_some() {
-                    return Err(de::Error::duplicate_field(self.extra[j]));
-                }
-                out.extra[j] = Some(map.next_value()?);
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
+            collect.member(&name, Next(&mut map))?;
         }
-        Ok(out)
+        Ok(collect.out)
+    }
+}
+
+/// Reads a payload once into both the application's claims `C` and the registered claims
+/// (with the `extra` claims, as [`Registered`] does): `C` reads the payload, and each member
+/// the validator reads is cut out as it passes ([`RawValue`], borrowed) and read by both.
+///
+/// `None` on anything unexpected: an error of either reader, or a claims type that does
+/// not read a JSON object as a map. The caller then reads the payload twice, the registered
+/// claims first ([`parse_object_seed`]), so that which error a bad payload gets, and in what
+/// order the checks meet it, never depends on this shortcut.
+pub(crate) fn read_payload<'de, C: Deserialize<'de>>(
+    json: &'de [u8],
+    extra: &[&'static str],
+) -> Option<(RawRegistered<'de>, C)> {
+    if json.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return None;
+    }
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let mut collect = Collect::new(extra);
+    let claims = C::deserialize(Tee {
+        de: &mut de,
+        collect: &mut collect,
+    })
+    .ok()?;
+    de.end().ok()?;
+    Some((collect.out, claims))
+}
+
+/// The payload as the application's claims type sees it, with [`Collect`] reading beside.
+struct Tee<'a, 'n, 'de> {
+    de: &'a mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
+    collect: &'a mut Collect<'n, 'de>,
+}
+
+impl<'de> Deserializer<'de> for Tee<'_, '_, 'de> {
+    type Error = serde_json::Error;
+    // Whatever the claims type asks for, the payload is read as a map: an object is one,
+    // and anything that does not take a map is an error, which sends the caller to the
+    // two readers.
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        self.de.deserialize_map(TeeVisitor {
+            visitor,
+            collect: self.collect,
+        })
+    }
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        identifier ignored_any
+    }
+}
+
+struct TeeVisitor<'a, 'n, 'de, V> {
+    visitor: V,
+    collect: &'a mut Collect<'n, 'de>,
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for TeeVisitor<'_, '_, 'de, V> {
+    type Value = V::Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.visitor.expecting(f)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        self.visitor.visit_map(TeeMap {
+            map,
+            collect: self.collect,
+            name: None,
+        })
+    }
+}
+
+struct TeeMap<'a, 'n, 'de, A> {
+    map: A,
+    collect: &'a mut Collect<'n, 'de>,
+    /// The current member's name, when [`Collect`] reads it.
+    name: Option<Cow<'de, str>>,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for TeeMap<'_, '_, 'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        let Some(Name(name)) = self.map.next_key()? else {
+            return Ok(None);
+        };
+        let key = match &name {
+            Cow::Borrowed(name) => {
+                seed.deserialize(BorrowedStrDeserializer::<A::Error>::new(name))?
+            }
+            Cow::Owned(name) => seed.deserialize(StrDeserializer::<A::Error>::new(name))?,
+        };
+        self.name = self.collect.reads(&name).then_some(name);
+        Ok(Some(key))
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        let Some(name) = self.name.take() else {
+            return self.map.next_value_seed(seed);
+        };
+        let raw: &'de RawValue = self.map.next_value()?;
+        self.collect
+            .member(&name, Cut(raw.get()))
+            .map_err(de::Error::custom)?;
+        seed.deserialize(Cut(raw.get())).map_err(de::Error::custom)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.map.size_hint()
     }
 }
 
@@ -444,6 +729,7 @@ impl<'de> Deserialize<'de> for ClaimValue<'de> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn reg(json: &str) -> Result<RawRegistered<'_>, TokenError> {
         parse_object_seed(
@@ -603,5 +889,157 @@ mod tests {
         ));
         // A name not configured is skipped, even twice (as before).
         assert!(extra(r#"{"other":1,"other":2}"#, &names).is_ok());
+    }
+
+    /// An application's claims type of the usual shape: the subject it also reads as a
+    /// registered claim, its own claims, and members of neither.
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct App {
+        sub: String,
+        #[serde(default)]
+        roles: Vec<String>,
+        #[serde(default)]
+        aud: serde_json::Value,
+        #[serde(default)]
+        iss: Option<String>,
+        #[serde(default)]
+        exp: Option<f64>,
+    }
+
+    /// What either reader made of a payload, comparable.
+    fn seen(r: &RawRegistered<'_>) -> String {
+        let extra: Vec<_> = r
+            .extra
+            .iter()
+            .map(|v| match v {
+                None => "absent".to_owned(),
+                Some(ClaimValue::NotAString) => "not a string".to_owned(),
+                Some(ClaimValue::Str(s)) => format!("{s:?}"),
+            })
+            .collect();
+        format!(
+            "{:?}",
+            (
+                (r.exp, r.nbf, r.iat),
+                (&r.iss, &r.sub, &r.jti, &r.aud, &r.sid),
+                r.logout_event,
+                extra
+            )
+        )
+    }
+
+    const NAMES: [&str; 2] = ["client_id", "token_use"];
+
+    /// The two readers of before, one after the other, as the validator falls back to.
+    fn two_passes(json: &str) -> Result<(String, App), String> {
+        let reg = extra(json, &NAMES).map_err(|e| format!("registered: {e}"))?;
+        let app = serde_json::from_str::<App>(json).map_err(|e| format!("claims: {e}"))?;
+        Ok((seen(&reg), app))
+    }
+
+    fn one_pass(json: &str) -> Option<(String, App)> {
+        read_payload::<App>(json.as_bytes(), &NAMES).map(|(reg, app)| (seen(&reg), app))
+    }
+
+    #[test]
+    fn one_pass_reads_what_two_passes_read() {
+        for json in [
+            r#"{"sub":"alice","exp":5}"#,
+            r#"{"iss":"https://idp","sub":"alice","aud":["api","other"],"exp":1.9,"iat":1,"nbf":0,"jti":"j-1","roles":["admin"]}"#,
+            // Escapes in a name and in a value: the same member, the same value.
+            r#"{"s\u0075b":"al\u0069ce","iss":"i\/j","exp":5}"#,
+            r#"{"sub":"a","sid":"s-1","events":{"x":1,"http://schemas.openid.net/event/backchannel-logout":{}}}"#,
+            r#"{"sub":"a","sid":7,"events":["x"],"aud":"api"}"#,
+            r#"{"sub":"a","client_id":"abc","token_use":{"k":[1,2]},"x":{"sub":"b","exp":"no"}}"#,
+            r#"  {"sub":"a","other":1,"other":2,"roles":[]}  "#,
+        ] {
+            let two = two_passes(json).unwrap();
+            assert_eq!(one_pass(json), Some(two), "{json}");
+        }
+    }
+
+    #[test]
+    fn one_pass_gives_way_on_every_error_so_that_two_passes_name_it() {
+        for (json, error) in [
+            // The registered reader's errors, which the validator reports before any of the
+            // claims type's: a wrong type, a member twice, not an object, not JSON.
+            (
+                r#"{"sub":"a","exp":"5"}"#,
+                "registered: the registered claim `exp` has the wrong",
+            ),
+            (
+                r#"{"sub":"a","exp":1,"exp":2}"#,
+                "registered: the token's payload is not a valid JSON object (a member appears twice)",
+            ),
+            (
+                r#"{"sub":"a","client_id":"x","client_id":"y"}"#,
+                "registered: the token's payload is not a valid JSON object (a member appears twice)",
+            ),
+            (
+                r#"{"exp":1,"sub":1}"#,
+                "registered: the registered claim `sub` has the wrong",
+            ),
+            (
+                r#"[{"sub":"a"}]"#,
+                "registered: the token's payload is not a valid JSON object (not a JSON object)",
+            ),
+            (
+                r#"{"sub":"a"} {}"#,
+                "registered: the token's payload is not a valid JSON object (invalid JSON)",
+            ),
+            // The claims type's own: a member it needs is absent, or of another type.
+            (r#"{"exp":1}"#, "claims: missing field `sub`"),
+            (r#"{"sub":"a","roles":"admin"}"#, "claims: invalid type"),
+        ] {
+            let two = two_passes(json).unwrap_err();
+            assert!(two.starts_with(error), "{json}: {two}");
+            assert_eq!(one_pass(json), None, "{json}");
+        }
+    }
+
+    fn member() -> impl Strategy<Value = String> {
+        let name = prop::sample::select(vec![
+            "exp",
+            "nbf",
+            "iat",
+            "iss",
+            "sub",
+            "jti",
+            "aud",
+            "sid",
+            "events",
+            "client_id",
+            "token_use",
+            "roles",
+            "x",
+            "s\\u0075b",
+        ]);
+        let value = prop::sample::select(vec![
+            "1",
+            "1.5",
+            "-1",
+            "\"a\"",
+            "\"b\\u0063\"",
+            "null",
+            "true",
+            "[\"a\",\"b\"]",
+            "[1]",
+            "{}",
+            "{\"http://schemas.openid.net/event/backchannel-logout\":{}}",
+        ]);
+        (name, value).prop_map(|(n, v)| format!("\"{n}\":{v}"))
+    }
+
+    proptest! {
+        /// Whenever the two readers of before both accept a payload, the one pass accepts it
+        /// with the same values; whenever either refuses it, the one pass gives way.
+        #[test]
+        fn one_pass_agrees_with_two(members in prop::collection::vec(member(), 0..8)) {
+            let json = format!("{{{}}}", members.join(","));
+            match two_passes(&json) {
+                Ok(two) => prop_assert_eq!(one_pass(&json), Some(two)),
+                Err(_) => prop_assert_eq!(one_pass(&json), None),
+            }
+        }
     }
 }

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use crate::claims::{Claims, RegisteredClaims};
 use crate::token::algorithm::Algorithm;
 use crate::token::claims::{
-    ClaimValue, RawHeader, RawIssuer, Registered, parse_object, parse_object_seed,
+    ClaimValue, RawHeader, RawIssuer, Registered, parse_object, parse_object_seed, read_payload,
 };
 use crate::token::error::{ClaimsMismatch, TokenError, TokenPart};
 use crate::token::keys::{KeySet, MAX_KID_LEN};
@@ -388,13 +388,21 @@ impl Inner {
             Some(payload) => payload,
             None => b64(parts.payload, TokenPart::Payload)?,
         };
-        let reg = parse_object_seed(
-            &payload,
-            TokenPart::Payload,
-            Registered {
-                extra: &self.extra.names,
-            },
-        )?;
+        // One pass over the payload reads the registered claims and the application's; on
+        // any error, two passes (the registered claims first) say which error it is.
+        let (reg, claims) = match read_payload::<C>(&payload, &self.extra.names) {
+            Some((reg, claims)) => (reg, Some(claims)),
+            None => {
+                let reg = parse_object_seed(
+                    &payload,
+                    TokenPart::Payload,
+                    Registered {
+                        extra: &self.extra.names,
+                    },
+                )?;
+                (reg, None)
+            }
+        };
 
         let required = self.required.union(C::REGISTERED);
         let exp = reg.exp.ok_or(TokenError::MissingClaim("exp"))?;
@@ -464,8 +472,11 @@ impl Inner {
             }
         }
 
-        let claims: C = serde_json::from_slice(&payload)
-            .map_err(|e| TokenError::Claims(ClaimsMismatch::from_serde(&e)))?;
+        let claims: C = match claims {
+            Some(claims) => claims,
+            None => serde_json::from_slice(&payload)
+                .map_err(|e| TokenError::Claims(ClaimsMismatch::from_serde(&e)))?,
+        };
         // `Lookup` and `Fill` are only made when the cache is on.
         let store = (!matches!(cache_use, CacheUse::Off) && !hit).then(|| *key.fingerprint());
         let validated = Validated {
