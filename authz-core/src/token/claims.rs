@@ -533,7 +533,8 @@ pub(crate) fn read_payload<'de, C: Deserialize<'de>>(
     if json.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return None;
     }
-    let mut de = serde_json::Deserializer::from_slice(json);
+    // The payload's UTF-8 checked once, whole, rather than string by string as it is read.
+    let mut de = serde_json::Deserializer::from_str(core::str::from_utf8(json).ok()?);
     let mut collect = Collect::new(extra);
     let claims = C::deserialize(Tee {
         de: &mut de,
@@ -546,7 +547,7 @@ pub(crate) fn read_payload<'de, C: Deserialize<'de>>(
 
 /// The payload as the application's claims type sees it, with [`Collect`] reading beside.
 struct Tee<'a, 'n, 'de> {
-    de: &'a mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
+    de: &'a mut serde_json::Deserializer<serde_json::de::StrRead<'de>>,
     collect: &'a mut Collect<'n, 'de>,
 }
 
@@ -995,6 +996,24 @@ mod tests {
             assert!(two.starts_with(error), "{json}: {two}");
             assert_eq!(one_pass(json), None, "{json}");
         }
+    }
+
+    #[test]
+    fn a_payload_that_is_not_utf8_is_left_to_the_two_passes() {
+        // Not UTF-8 inside a member no reader reads: `serde_json` skips such a string without
+        // checking it. The one pass checks the whole payload first and gives way, so the two
+        // passes decide, as they did before it.
+        let json = b"{\"sub\":\"a\",\"x\":\"\xff\"}";
+        assert!(read_payload::<App>(json, &NAMES).is_none());
+        let reg = parse_object_seed(json, TokenPart::Payload, Registered { extra: &NAMES });
+        assert!(reg.is_ok());
+        // In a member a reader reads, it is an error, the same from either parser.
+        let json = b"{\"sub\":\"\xff\"}";
+        assert!(read_payload::<App>(json, &NAMES).is_none());
+        assert!(matches!(
+            parse_object_seed(json, TokenPart::Payload, Registered { extra: &NAMES }),
+            Err(TokenError::ClaimType("sub"))
+        ));
     }
 
     fn member() -> impl Strategy<Value = String> {
