@@ -21,11 +21,13 @@ use crate::claims::{Claims, RegisteredClaims};
 mod builder;
 mod issuer;
 mod pipeline;
+mod texts;
 
 pub use builder::ValidatorBuilder;
 pub use issuer::Issuer;
 use issuer::KeySpec;
 use pipeline::{CacheUse, normalize_typ};
+use texts::{Text, Texts};
 
 use crate::token::cache::{Digest32, VerifiedCache};
 
@@ -250,16 +252,12 @@ pub struct Validated<C> {
     /// The user's claims.
     pub claims: C,
     alg: Algorithm,
-    kid: Option<String>,
-    typ: Option<String>,
+    /// `kid`, `typ`, `iss`, the subject, `jti` and `sid`.
+    texts: Texts,
     exp: u64,
     nbf: Option<u64>,
     iat: Option<u64>,
-    iss: Option<String>,
-    sub: Option<String>,
-    jti: Option<String>,
     aud: Vec<String>,
-    sid: Option<String>,
     several_issuers: bool,
     /// `events` names the back-channel logout event (see [`Inner::read`]).
     logout_event: bool,
@@ -279,11 +277,11 @@ impl<C> Validated<C> {
     }
     /// The header `kid`.
     pub fn kid(&self) -> Option<&str> {
-        self.kid.as_deref()
+        self.texts.get(Text::Kid)
     }
     /// The header `typ`.
     pub fn typ(&self) -> Option<&str> {
-        self.typ.as_deref()
+        self.texts.get(Text::Typ)
     }
     /// `exp`, unix seconds.
     pub fn expires_at(&self) -> u64 {
@@ -300,13 +298,13 @@ impl<C> Validated<C> {
     /// `iss`. When the validator trusts several issuers, this is the issuer whose key
     /// verified the token.
     pub fn issuer(&self) -> Option<&str> {
-        self.iss.as_deref()
+        self.texts.get(Text::Iss)
     }
     /// The subject as the claims type reads it ([`Claims::subject`]: `sub`, or the field
     /// marked `#[claims(subject)]`, such as Entra ID's `oid`). Revocation, owner checks and
     /// audit events all use this one subject.
     pub fn subject(&self) -> Option<&str> {
-        self.sub.as_deref()
+        self.texts.get(Text::Sub)
     }
     /// Whether the validator that accepted the token trusts several issuers. Then a subject
     /// is unique only within its issuer, and the caller's identity is (issuer, subject):
@@ -317,11 +315,11 @@ impl<C> Validated<C> {
     /// `sid`, the identity provider's session (OpenID Connect), when the token carries one as
     /// a string.
     pub fn session_id(&self) -> Option<&str> {
-        self.sid.as_deref()
+        self.texts.get(Text::Sid)
     }
     /// `jti`.
     pub fn jwt_id(&self) -> Option<&str> {
-        self.jti.as_deref()
+        self.texts.get(Text::Jti)
     }
     /// `aud`, as a list (a single string becomes one item). Empty for a token without `aud`
     /// that [`ValidatorBuilder::audience_claim`] bound to this service.
@@ -477,8 +475,8 @@ impl Validator {
             return Lookup::Miss;
         };
         let current = inner.current_key_now(
-            validated.iss.as_deref(),
-            validated.kid.as_deref(),
+            validated.texts.get(Text::Iss),
+            validated.texts.get(Text::Kid),
             validated.alg,
         );
         match current {
@@ -488,8 +486,8 @@ impl Validator {
                 Lookup::Wait(Box::pin(async move {
                     let current = inner
                         .current_key(
-                            validated.iss.as_deref(),
-                            validated.kid.as_deref(),
+                            validated.texts.get(Text::Iss),
+                            validated.texts.get(Text::Kid),
                             validated.alg,
                         )
                         .await;

@@ -479,17 +479,20 @@ impl Inner {
         };
         // `Lookup` and `Fill` are only made when the cache is on.
         let store = (!matches!(cache_use, CacheUse::Off) && !hit).then(|| *key.fingerprint());
+        let texts = super::Texts::new([
+            header.kid.as_deref(),
+            header.typ.as_deref(),
+            reg.iss.as_deref(),
+            claims.subject(),
+            reg.jti.as_deref(),
+            reg.sid.as_deref(),
+        ]);
         let validated = Validated {
             alg: header.alg,
-            kid: header.kid,
-            typ: header.typ,
+            texts,
             exp,
             nbf: reg.nbf,
             iat: reg.iat,
-            iss: reg.iss.map(|s| s.into_owned()),
-            sub: claims.subject().map(str::to_owned),
-            jti: reg.jti.map(|s| s.into_owned()),
-            sid: reg.sid.map(|s| s.into_owned()),
             aud: reg
                 .aud
                 .unwrap_or_default()
@@ -521,12 +524,12 @@ fn selected_key(
 /// checks and audit name.
 fn revocation_query<C>(validated: &Validated<C>) -> RevocationQuery<'_> {
     RevocationQuery {
-        jti: validated.jti.as_deref(),
-        sub: validated.sub.as_deref(),
-        iss: validated.iss.as_deref(),
+        jti: validated.texts.get(super::Text::Jti),
+        sub: validated.texts.get(super::Text::Sub),
+        iss: validated.texts.get(super::Text::Iss),
         iat: validated.iat,
         exp: validated.exp,
-        sid: validated.sid.as_deref(),
+        sid: validated.texts.get(super::Text::Sid),
         memo: validated.memo.as_ref(),
     }
 }
