@@ -215,6 +215,20 @@ pub struct Resolution<P> {
     pub separated: Option<(&'static str, &'static str)>,
 }
 
+impl<P: Policy> Resolution<P> {
+    /// A copy of a resolution kept for a cached token (the public type is not `Clone`).
+    #[cfg(feature = "jwt")]
+    pub(crate) fn copied(&self) -> Self {
+        Self {
+            permissions: self.permissions,
+            roles: self.roles,
+            unknown_roles: self.unknown_roles,
+            unknown_permissions: self.unknown_permissions,
+            separated: self.separated,
+        }
+    }
+}
+
 impl<P> Default for Resolution<P> {
     fn default() -> Self {
         Self {

@@ -215,10 +215,41 @@ impl<P: Policy, C: Claims> From<Arc<Validated<C>>> for Authenticated<P, C> {
     /// From a token validated by
     /// [`Validator::validate_shared`](crate::token::Validator::validate_shared).
     fn from(validated: Arc<Validated<C>>) -> Self {
-        let mut resolution = validated.claims.resolve::<P>();
-        if let Some(cap) = &validated.grants {
-            cap_grants(&mut resolution, cap);
-        }
+        let resolution = resolve_token(&validated);
+        Self::admitted(validated, resolution)
+    }
+}
+
+/// The token's claims resolved against `P`, within its issuer's cap.
+#[cfg(feature = "jwt")]
+fn resolve_token<P: Policy, C: Claims>(validated: &Validated<C>) -> Resolution<P> {
+    let mut resolution = validated.claims.resolve::<P>();
+    if let Some(cap) = &validated.grants {
+        cap_grants(&mut resolution, cap);
+    }
+    resolution
+}
+
+#[cfg(feature = "jwt")]
+impl<P: Policy, C: Claims> Authenticated<P, C> {
+    /// `Authenticated::from` a token, as the gate admits it: a token the verified-token cache
+    /// keeps is resolved against `P` on its first admission, and the resolution is kept with
+    /// the cache's entry, so that a repeated token is not resolved again on every request
+    /// (under a second policy, the token is resolved each time). Crate-private: the claims of
+    /// a token the cache keeps are shared with the cache and never change, so what was
+    /// resolved stays true of them, where a `Validated` an application owns could have its
+    /// claims changed after it was resolved.
+    pub(crate) fn from_cached(validated: Arc<Validated<C>>) -> Self {
+        let kept = validated
+            .resolution
+            .as_ref()
+            .and_then(|memo| memo.get_or_init(|| resolve_token::<P, C>(&validated)))
+            .map(Resolution::copied);
+        let resolution = kept.unwrap_or_else(|| resolve_token(&validated));
+        Self::admitted(validated, resolution)
+    }
+
+    fn admitted(validated: Arc<Validated<C>>, resolution: Resolution<P>) -> Self {
         Self {
             credential: Credential::Token(validated),
             permissions: resolution.permissions,

@@ -524,7 +524,7 @@ impl Gate {
         route: &str,
     ) -> Result<Authenticated<P, C>, Refusal> {
         match validated {
-            Ok(validated) => self.admit(Authenticated::from(validated), route),
+            Ok(validated) => self.admit(Authenticated::from_cached(validated), route),
             Err(error) => {
                 let chain = crate::util::Chain(&error);
                 audit::authentication(route, category(error.category()), None, &chain);

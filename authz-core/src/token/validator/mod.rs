@@ -268,6 +268,10 @@ pub struct Validated<C> {
     /// The revocation backend's derivations of the identifiers, for a token the
     /// verified-token cache keeps ([`RevocationQuery::memo`](super::RevocationQuery::memo)).
     pub(crate) memo: Option<super::TokenMemo>,
+    /// The claims resolved against a policy (its permissions and roles), for a token the
+    /// verified-token cache keeps: resolved on the token's first admission, not on every
+    /// request ([`Authenticated::from_cached`](crate::Authenticated)).
+    pub(crate) resolution: Option<super::TokenMemo>,
 }
 
 impl<C> Validated<C> {
@@ -555,6 +559,10 @@ impl Validator {
             // Kept with the entry: what the revocation backend derives from the identifiers
             // is derived once, not on every hit.
             validated.memo = Some(super::TokenMemo::default());
+        }
+        if key.is_some() {
+            // Likewise the claims resolved against the policy the gate admits them under.
+            validated.resolution = Some(super::TokenMemo::default());
         }
         let validated = Arc::new(validated);
         if let Some(key) = key {

@@ -504,6 +504,7 @@ impl Inner {
             grants: None,
             speaks: super::Speaks::Any,
             memo: None,
+            resolution: None,
             claims,
         };
         Ok((validated, store))
