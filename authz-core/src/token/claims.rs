@@ -319,8 +319,9 @@ impl<'de> Member<'de> for Cut<'de> {
 /// A member's value cut out of the payload (valid JSON: `serde_json` checked it as it cut),
 /// read again by each of the two readers. Reads exactly as `serde_json` reads the same text
 /// in place, and does so by handing each request to a `serde_json` deserializer on the text,
-/// except where the answer needs no parse: a value skipped, a value of an `Option`, and a
-/// string without escapes (RFC 8259 section 7: its text between the quotes is its value).
+/// except where the answer needs no parse: a value skipped, whether an `Option` holds `null`,
+/// and a string without escapes (RFC 8259 section 7: its text between the quotes is its
+/// value).
 struct Cut<'de>(&'de str);
 
 impl<'de> Cut<'de> {
@@ -1014,6 +1015,17 @@ mod tests {
             parse_object_seed(json, TokenPart::Payload, Registered { extra: &NAMES }),
             Err(TokenError::ClaimType("sub"))
         ));
+    }
+
+    #[test]
+    fn the_one_pass_cuts_out_every_member_the_registered_reader_reads() {
+        let collect = Collect::new(&NAMES);
+        for name in CLAIMS.iter().chain(&["sid", "events"]).chain(&NAMES) {
+            assert!(collect.reads(name), "{name}");
+        }
+        for name in ["", "ex", "expp", "roles", "Sub", "event", "client"] {
+            assert!(!collect.reads(name), "{name}");
+        }
     }
 
     fn member() -> impl Strategy<Value = String> {
