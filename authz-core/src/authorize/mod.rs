@@ -60,7 +60,7 @@ use std::sync::Arc;
 
 use crate::audit;
 use crate::claims::Claims;
-#[cfg(feature = "api-keys")]
+#[cfg(feature = "jwt")]
 use crate::claims::Resolution;
 use crate::policy::{NameKind, PermissionSet, Policy, RoleSet};
 use crate::requirement::{Implies, Need, Requirement, Rule, StepUpPolicy};
